@@ -1,0 +1,58 @@
+//! An already extracted bundle (or a case folder) given as a directory.
+//!
+//! The folder is the user's own, yet its content came from a customer: links are recorded and
+//! never followed, and files are read exactly as archive members are, so archives inside it
+//! (device bundles in a case folder) become bundles of their own.
+
+use std::fs::File;
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+use super::{Format, Walk, normalise_path};
+
+pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
+    let bundle = walk.open_bundle(label.to_string(), None, Format::Directory, 0);
+    let mut links = Vec::new();
+    let mut count = 0u64;
+    for entry in WalkDir::new(root).follow_links(false).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| label.to_string());
+                walk.warn("unreadable-member", path, format!("cannot list: {e}"));
+                continue;
+            }
+        };
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            links.push(entry.path().display().to_string());
+            continue;
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        count += 1;
+        if count > walk.limits.members {
+            walk.warn("limit-members", label, format!("more than {} files; the rest was not read (--max-members)", walk.limits.members));
+            break;
+        }
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let path = normalise_path(&relative.to_string_lossy());
+        match File::open(entry.path()) {
+            Ok(mut file) => {
+                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                walk.total_bytes += size;
+                if walk.over_total(label) {
+                    break;
+                }
+                walk.route(bundle, label, 0, &path, size, &mut file);
+            }
+            Err(e) => walk.warn("unreadable-member", entry.path().display().to_string(), format!("cannot open: {e}")),
+        }
+    }
+    if !links.is_empty() {
+        let shown: Vec<_> = links.iter().take(5).cloned().collect();
+        walk.warn("link-not-followed", label, format!("{} symbolic link(s) not followed (e.g. {})", links.len(), shown.join(", ")));
+    }
+}

@@ -1,0 +1,400 @@
+//! Archive → members: one streaming pass over whatever a customer uploaded.
+//!
+//! An input is recognised by its bytes, never its name: gzip'd tar, plain tar, zip, or an
+//! extracted directory. Archives found inside an input (a wrapper holding device bundles) are
+//! opened recursively, each becoming a [`Bundle`] of its own, and gzip'd members such as
+//! `connector.log.2.gz` are decompressed transparently. Nothing named by an archive ever touches
+//! the file system: members are handed to a [`Visitor`] as readers while the stream passes, and
+//! whatever the visitor does not read is skipped without being buffered. Damage and limits become
+//! [`Warning`]s; reading goes on with whatever is still readable.
+
+mod directory;
+mod readahead;
+mod sniff;
+mod tar_stream;
+mod zip_archive;
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::limits::Limits;
+pub use sniff::Format;
+
+/// Bytes of a member's head that are peeked before it is routed (format sniffing, content
+/// signatures of artifacts).
+pub const HEAD_BYTES: usize = 8 << 10;
+
+/// One archive (or directory) in the input tree: an uploaded file, or an archive inside one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bundle {
+    /// Position in the order bundles were opened.
+    pub index: usize,
+    /// Where it is: the input's file name, then each enclosing member joined with `!/`.
+    pub label: String,
+    /// The bundle this one was found in.
+    pub parent: Option<usize>,
+    pub format: Format,
+    /// Nesting depth: 0 for an input given on the command line.
+    pub depth: u32,
+}
+
+/// A member as it streams past.
+#[derive(Debug)]
+pub struct Member<'a> {
+    pub bundle: usize,
+    /// Path inside its bundle, normalised: no leading `./` or `/`, `\` read as `/`.
+    pub path: &'a str,
+    /// Size recorded in the archive (before transparent gunzip).
+    pub size: u64,
+    /// The first bytes of its (decompressed) content.
+    pub head: &'a [u8],
+    /// True when the member was a gzip file read through transparently.
+    pub gunzipped: bool,
+}
+
+/// Something wrong with the input that did not stop the run.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Warning {
+    /// Stable kebab-case code, e.g. `truncated-archive`, `limit-member-bytes`.
+    pub code: &'static str,
+    /// The file or member concerned (with enclosing archives joined by `!/`).
+    pub path: String,
+    pub message: String,
+}
+
+/// An input that could not be read at all.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    #[error("{path}: cannot open: {source}")]
+    Open { path: String, source: io::Error },
+    #[error("{path}: not a bundle: {reason}")]
+    NotAnArchive { path: String, reason: String },
+}
+
+/// Receives bundles and members while the input streams.
+pub trait Visitor {
+    /// A new bundle starts; members that follow carry its index until another starts.
+    fn bundle(&mut self, bundle: &Bundle);
+    /// A member streams past. `body` yields its whole content (head included); whatever is not
+    /// read is skipped by the caller. An error reading `body` should be returned: it is reported.
+    fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()>;
+    /// Damage or a limit hit.
+    fn warning(&mut self, warning: Warning);
+}
+
+/// Counters shared by every archive of one input, so that limits hold across nesting.
+pub(crate) struct Walk<'v> {
+    pub limits: Limits,
+    pub visitor: &'v mut dyn Visitor,
+    pub bundles: usize,
+    pub total_bytes: u64,
+    pub total_limit_warned: bool,
+}
+
+impl Walk<'_> {
+    pub fn warn(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
+        self.visitor.warning(Warning {
+            code,
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    pub fn open_bundle(&mut self, label: String, parent: Option<usize>, format: Format, depth: u32) -> usize {
+        let bundle = Bundle {
+            index: self.bundles,
+            label,
+            parent,
+            format,
+            depth,
+        };
+        self.bundles += 1;
+        self.visitor.bundle(&bundle);
+        bundle.index
+    }
+
+    /// Routes one member: opens nested archives, gunzips `.gz` members, hands the rest to the
+    /// visitor. `label` is the bundle's label, for messages.
+    pub fn route(&mut self, bundle: usize, label: &str, depth: u32, path: &str, size: u64, body: &mut dyn Read) {
+        let display = format!("{label}!/{path}");
+        let budget = self.limits.member_bytes;
+        let mut limited = LimitedReader::new(body, budget);
+        let mut head = Vec::with_capacity(HEAD_BYTES.min(size as usize + 1));
+        if let Err(e) = (&mut limited).take(HEAD_BYTES as u64).read_to_end(&mut head) {
+            self.warn("unreadable-member", &display, format!("cannot read: {e}"));
+            return;
+        }
+        let format = sniff::sniff(&head);
+        match format {
+            Format::Gzip => {
+                let gz = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(&mut limited));
+                let mut inner = LimitedReader::new(gz, budget);
+                let mut ihead = Vec::with_capacity(HEAD_BYTES);
+                if let Err(e) = (&mut inner).take(HEAD_BYTES as u64).read_to_end(&mut ihead) {
+                    self.warn("bad-gzip", &display, format!("gzip member cannot be decompressed: {e}"));
+                    return;
+                }
+                let inner_format = sniff::sniff(&ihead);
+                let head_copy = ihead.clone();
+                let mut rest = io::Cursor::new(ihead).chain(&mut inner);
+                if inner_format == Format::Tar {
+                    self.nested(bundle, &display, depth, Format::Gzip, &mut rest);
+                } else {
+                    self.deliver(bundle, &display, path, size, &head_copy, true, &mut rest);
+                }
+                if inner.hit_limit {
+                    self.warn("limit-member-bytes", &display, format!("decompressed content cut at {budget} bytes (--max-member-bytes)"));
+                }
+            }
+            Format::Tar | Format::Zip => {
+                let mut rest = io::Cursor::new(head).chain(&mut limited);
+                self.nested(bundle, &display, depth, format, &mut rest);
+            }
+            Format::Other | Format::Directory => {
+                let head_copy = head.clone();
+                let mut rest = io::Cursor::new(head).chain(&mut limited);
+                self.deliver(bundle, &display, path, size, &head_copy, false, &mut rest);
+            }
+        }
+        if limited.hit_limit {
+            self.warn("limit-member-bytes", &display, format!("member cut at {budget} bytes (--max-member-bytes)"));
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(&mut self, bundle: usize, display: &str, path: &str, size: u64, head: &[u8], gunzipped: bool, body: &mut dyn Read) {
+        let member = Member {
+            bundle,
+            path,
+            size,
+            head,
+            gunzipped,
+        };
+        // Raw tar bytes are counted by the tar reader; only what gunzip adds is counted here.
+        let mut counted = CountingReader { inner: body, count: 0 };
+        let result = self.visitor.member(&member, &mut counted);
+        if gunzipped {
+            self.total_bytes += counted.count;
+        }
+        if let Err(e) = result {
+            self.warn("unreadable-member", display, format!("read stopped: {e}"));
+        }
+    }
+
+    /// Opens an archive found inside another one.
+    fn nested(&mut self, parent: usize, display: &str, depth: u32, format: Format, body: &mut dyn Read) {
+        if depth + 1 > self.limits.depth {
+            self.warn(
+                "limit-depth",
+                display,
+                format!("archive nested deeper than {} levels not opened (--max-depth)", self.limits.depth),
+            );
+            return;
+        }
+        match format {
+            Format::Tar => {
+                let index = self.open_bundle(display.to_string(), Some(parent), Format::Tar, depth + 1);
+                tar_stream::read_tar(self, index, display, depth + 1, body);
+            }
+            Format::Gzip => {
+                let index = self.open_bundle(display.to_string(), Some(parent), Format::Gzip, depth + 1);
+                tar_stream::read_tar(self, index, display, depth + 1, body);
+            }
+            Format::Zip => zip_archive::read_nested_zip(self, parent, display, depth + 1, body),
+            Format::Other | Format::Directory => {}
+        }
+    }
+
+    pub fn over_total(&mut self, display: &str) -> bool {
+        if self.total_bytes <= self.limits.total_bytes {
+            return false;
+        }
+        if !self.total_limit_warned {
+            self.total_limit_warned = true;
+            let limit = self.limits.total_bytes;
+            self.warn("limit-total-bytes", display, format!("stopped after {limit} decompressed bytes in all (--max-total-bytes)"));
+        }
+        true
+    }
+}
+
+/// Reads one input (file or directory) and streams its bundles and members to `visitor`.
+/// Returns the number of bundles opened. Fails only when nothing at all could be read.
+pub fn read_input(input: &Path, limits: &Limits, visitor: &mut dyn Visitor) -> Result<usize, IngestError> {
+    let label = input.display().to_string();
+    let mut walk = Walk {
+        limits: limits.clone(),
+        visitor,
+        bundles: 0,
+        total_bytes: 0,
+        total_limit_warned: false,
+    };
+    let meta = std::fs::metadata(input).map_err(|source| IngestError::Open {
+        path: label.clone(),
+        source,
+    })?;
+    if meta.is_dir() {
+        directory::read_directory(&mut walk, input, &label);
+        return Ok(walk.bundles);
+    }
+    let mut file = File::open(input).map_err(|source| IngestError::Open {
+        path: label.clone(),
+        source,
+    })?;
+    let mut head = [0u8; 512];
+    let n = read_up_to(&mut file, &mut head).map_err(|source| IngestError::Open {
+        path: label.clone(),
+        source,
+    })?;
+    let format = sniff::sniff(&head[..n]);
+    let file = File::open(input).map_err(|source| IngestError::Open {
+        path: label.clone(),
+        source,
+    })?;
+    match format {
+        Format::Gzip => {
+            let mut inflated = readahead::ReadAhead::gunzip(file);
+            let mut ihead = Vec::with_capacity(HEAD_BYTES);
+            (&mut inflated)
+                .take(HEAD_BYTES as u64)
+                .read_to_end(&mut ihead)
+                .map_err(|e| IngestError::NotAnArchive {
+                    path: label.clone(),
+                    reason: format!("gzip data cannot be decompressed: {e}"),
+                })?;
+            if sniff::sniff(&ihead) != Format::Tar {
+                return Err(IngestError::NotAnArchive {
+                    path: label,
+                    reason: "a gzip file that does not hold a tar archive".into(),
+                });
+            }
+            let index = walk.open_bundle(label.clone(), None, Format::Gzip, 0);
+            let mut body = io::Cursor::new(ihead).chain(inflated);
+            tar_stream::read_tar(&mut walk, index, &label, 0, &mut body);
+        }
+        Format::Tar => {
+            let index = walk.open_bundle(label.clone(), None, Format::Tar, 0);
+            let mut body = BufReader::with_capacity(256 << 10, file);
+            tar_stream::read_tar(&mut walk, index, &label, 0, &mut body);
+        }
+        Format::Zip => zip_archive::read_zip_file(&mut walk, file, &label)?,
+        Format::Other | Format::Directory => {
+            return Err(IngestError::NotAnArchive {
+                path: label,
+                reason: if n == 0 {
+                    "the file is empty".into()
+                } else {
+                    "not a tar, gzip'd tar or zip archive, nor a directory".into()
+                },
+            });
+        }
+    }
+    Ok(walk.bundles)
+}
+
+fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Normalises a member name: `\` to `/`, no leading `./` or `/`, no empty or `.` segments.
+/// `..` segments are kept as text: the name is only ever matched, never resolved.
+pub fn normalise_path(raw: &str) -> String {
+    let replaced = raw.replace('\\', "/");
+    let mut out = String::with_capacity(replaced.len());
+    for segment in replaced.split('/') {
+        if segment.is_empty() || segment == "." {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(segment);
+    }
+    out
+}
+
+/// Stops after `limit` bytes and remembers that it did.
+pub(crate) struct LimitedReader<R> {
+    inner: R,
+    left: u64,
+    pub hit_limit: bool,
+}
+
+impl<R: Read> LimitedReader<R> {
+    pub fn new(inner: R, limit: u64) -> Self {
+        LimitedReader {
+            inner,
+            left: limit,
+            hit_limit: false,
+        }
+    }
+}
+
+impl<R: Read> Read for LimitedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // Probe one byte so that a member of exactly the limit is not reported as cut.
+            let mut probe = [0u8; 1];
+            if !self.hit_limit && self.inner.read(&mut probe)? > 0 {
+                self.hit_limit = true;
+            }
+            return Ok(0);
+        }
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+struct CountingReader<'a> {
+    inner: &'a mut dyn Read,
+    count: u64,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_strips_prefixes_and_backslashes() {
+        assert_eq!(normalise_path("./results-1/a b.output"), "results-1/a b.output");
+        assert_eq!(normalise_path("/abs//x/./y"), "abs/x/y");
+        assert_eq!(normalise_path("C:\\dir\\f.txt"), "C:/dir/f.txt");
+        assert_eq!(normalise_path("../../etc/passwd"), "../../etc/passwd");
+    }
+
+    #[test]
+    fn limited_reader_flags_only_when_more_data_exists() {
+        let mut exact = LimitedReader::new(&b"abcd"[..], 4);
+        let mut out = Vec::new();
+        exact.read_to_end(&mut out).unwrap();
+        assert!(!exact.hit_limit);
+        let mut over = LimitedReader::new(&b"abcde"[..], 4);
+        out.clear();
+        over.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abcd");
+        assert!(over.hit_limit);
+    }
+}

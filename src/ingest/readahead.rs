@@ -1,0 +1,99 @@
+//! Decompression on a second thread, overlapped with routing and parsing on the first.
+//!
+//! Inflating a tar.gz is the floor of the whole run; everything else (tar headers, routing,
+//! parsing, matching) can hide under it if it runs concurrently. The inflater fills 256 KiB
+//! buffers and hands them over a bounded channel, so memory stays at a few buffers whatever
+//! the bundle's size.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread;
+
+const CHUNK: usize = 256 << 10;
+const IN_FLIGHT: usize = 4;
+
+/// A reader fed by a thread that inflates a gzip file.
+pub struct ReadAhead {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    recycle: SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl ReadAhead {
+    pub fn gunzip(file: File) -> ReadAhead {
+        let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
+        let (recycle, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
+        thread::spawn(move || {
+            let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(CHUNK, file));
+            loop {
+                let mut buf = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                buf.resize(CHUNK, 0);
+                let mut filled = 0;
+                let result = loop {
+                    match gz.read(&mut buf[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == CHUNK {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                buf.truncate(filled);
+                let end = filled < CHUNK;
+                if filled > 0 && tx.send(Ok(buf)).is_err() {
+                    return; // the reader was dropped: stop inflating.
+                }
+                if let Err(e) = result {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                if end {
+                    return;
+                }
+            }
+        });
+        ReadAhead {
+            rx,
+            recycle,
+            current: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.current.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(buf)) => {
+                    let old = std::mem::replace(&mut self.current, buf);
+                    let _ = self.recycle.try_send(old);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = out.len().min(self.current.len() - self.pos);
+        out[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
