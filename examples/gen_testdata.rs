@@ -1,0 +1,2183 @@
+//! Test-data generator for fptriage: writes one extracted device-bundle tree per scenario and the
+//! expected findings of each.
+//!
+//! Usage: `cargo run --example gen_testdata -- <OUT_DIR>`
+//!
+//! Output:
+//! - `OUT_DIR/trees/<scenario>/results-MM-DD-YYYY--HHMMSS/...`: a device bundle as the
+//!   troubleshoot collector lays it out (`command-outputs/`, `dir-archives/`), with every artifact
+//!   in the formats of `spec/bundle-format.md` and some noise (other logs, a binary rrd file).
+//! - `OUT_DIR/expected.json`: per scenario the product, the rule ids that must fire as root
+//!   causes, those that must fire as symptoms, and those that must stay silent (no warning or
+//!   critical finding), following the root-cause semantics of `spec/rule-catalog.md`.
+//! - `OUT_DIR/expected-bundles.json`: the same plus the alternate packings and the multi-device
+//!   wrappers that `testdata/generate.sh` builds (keyed by file name below `testdata/bundles/`).
+//! - `OUT_DIR/cases/<case>.list`: for each wrapper, one `<scenario> <inner file name>` line, read
+//!   by `generate.sh` to know what to pack.
+//!
+//! Why trees and not archives: the archives are made by the real tools (GNU tar, gzip, zip) in
+//! `generate.sh`, so the parser is tested against what customers actually upload, not against
+//! what the Rust `tar` crate happens to write.
+//!
+//! Everything is deterministic: a fixed-seed PRNG, fixed timestamps, no clock reads. Root causes
+//! and symptoms are not written by hand: each scenario lists the rules whose evidence it plants,
+//! and [`classify`] derives causes and symptoms from the catalog's `explains` table, so the
+//! expectations follow the catalog's semantics (transitive, cross-device for FMC licence and
+//! cloud settings) by construction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::GzBuilder;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------------
+// The catalog (rule ids and `explains`), mirrored from spec/rule-catalog.md.
+// ---------------------------------------------------------------------------------------------
+
+const VERSION_UNSUPPORTED: &str = "sse/version-unsupported";
+const LICENSE_EVALUATION: &str = "sse/license-evaluation";
+const LICENSE_UNREGISTERED: &str = "sse/license-unregistered";
+const LICENSE_SATELLITE: &str = "sse/license-satellite";
+const CLOUD_EVENTS_DISABLED: &str = "sse/cloud-events-disabled";
+const CONNECTOR_DISABLED: &str = "sse/connector-disabled";
+const PROPERTIES_INVALID: &str = "sse/connector-properties-invalid";
+const REGION_MISMATCH: &str = "sse/region-mismatch";
+const DNS_FAILURE: &str = "sse/dns-failure";
+const TLS_INTERCEPTION: &str = "sse/tls-interception";
+const IP_ALLOWLIST: &str = "sse/ip-allowlist";
+const CLOUD_UNREACHABLE: &str = "sse/cloud-unreachable";
+const NOT_ENROLLED: &str = "sse/not-enrolled";
+const SOCKET_MISSING: &str = "sse/eventhandler-socket-missing";
+const SOCKET_DISCONNECTED: &str = "sse/eventhandler-socket-disconnected";
+const ZEROMQ_MISSING: &str = "sse/zeromq-endpoint-missing";
+
+const ALL_RULES: [&str; 16] = [
+    VERSION_UNSUPPORTED,
+    LICENSE_EVALUATION,
+    LICENSE_UNREGISTERED,
+    LICENSE_SATELLITE,
+    CLOUD_EVENTS_DISABLED,
+    CONNECTOR_DISABLED,
+    PROPERTIES_INVALID,
+    REGION_MISMATCH,
+    DNS_FAILURE,
+    TLS_INTERCEPTION,
+    IP_ALLOWLIST,
+    CLOUD_UNREACHABLE,
+    NOT_ENROLLED,
+    SOCKET_MISSING,
+    SOCKET_DISCONNECTED,
+    ZEROMQ_MISSING,
+];
+
+/// Direct `explains` relations of the catalog.
+fn explains(rule: &str) -> &'static [&'static str] {
+    match rule {
+        VERSION_UNSUPPORTED => &[
+            CONNECTOR_DISABLED,
+            PROPERTIES_INVALID,
+            REGION_MISMATCH,
+            DNS_FAILURE,
+            TLS_INTERCEPTION,
+            IP_ALLOWLIST,
+            CLOUD_UNREACHABLE,
+            NOT_ENROLLED,
+            SOCKET_MISSING,
+            SOCKET_DISCONNECTED,
+            ZEROMQ_MISSING,
+        ],
+        LICENSE_EVALUATION => &[NOT_ENROLLED, CONNECTOR_DISABLED],
+        LICENSE_UNREGISTERED => &[NOT_ENROLLED],
+        LICENSE_SATELLITE => &[NOT_ENROLLED, CLOUD_UNREACHABLE],
+        CONNECTOR_DISABLED => &[SOCKET_DISCONNECTED, SOCKET_MISSING, NOT_ENROLLED],
+        REGION_MISMATCH => &[NOT_ENROLLED],
+        DNS_FAILURE => &[CLOUD_UNREACHABLE, NOT_ENROLLED],
+        TLS_INTERCEPTION => &[CLOUD_UNREACHABLE, NOT_ENROLLED],
+        IP_ALLOWLIST => &[CLOUD_UNREACHABLE],
+        CLOUD_UNREACHABLE => &[NOT_ENROLLED],
+        SOCKET_MISSING => &[SOCKET_DISCONNECTED],
+        ZEROMQ_MISSING => &[SOCKET_MISSING, SOCKET_DISCONNECTED],
+        _ => &[],
+    }
+}
+
+/// Rules whose facts live on the FMC for an FMC-managed FTD, so an FMC finding of these kinds
+/// explains findings on the FTDs of the same case.
+const FMC_SCOPED: [&str; 4] = [
+    LICENSE_EVALUATION,
+    LICENSE_UNREGISTERED,
+    LICENSE_SATELLITE,
+    CLOUD_EVENTS_DISABLED,
+];
+
+/// Transitive closure of `explains` from one rule.
+fn explains_closure(rule: &str) -> BTreeSet<&'static str> {
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<&'static str> = explains(rule).to_vec();
+    while let Some(r) = todo.pop() {
+        if seen.insert(r) {
+            todo.extend_from_slice(explains(r));
+        }
+    }
+    seen
+}
+
+/// Splits the fired (warning/critical) rules of one device into root causes and symptoms.
+/// `foreign` are the fired rules of other devices of the case that may explain this device's
+/// findings (the FMC's licence and cloud-settings findings for an FTD).
+///
+/// The catalog makes `explains` transitive over the relation; whether a chain must run through
+/// findings that actually fired is not said. The scenarios are built so that both readings agree,
+/// and this function panics if they ever disagree, so an ambiguous scenario cannot slip in.
+fn classify(
+    fired: &[&'static str],
+    foreign: &[&'static str],
+) -> (Vec<&'static str>, Vec<&'static str>) {
+    let fired_set: BTreeSet<&str> = fired.iter().copied().collect();
+    let mut roots = Vec::new();
+    let mut symptoms = Vec::new();
+    for &f in fired {
+        let by_relation = fired
+            .iter()
+            .chain(foreign)
+            .any(|&o| o != f && explains_closure(o).contains(f));
+        // Chains restricted to fired findings: breadth-first over fired rules only.
+        let mut reach: BTreeSet<&str> = BTreeSet::new();
+        let mut todo: Vec<&str> = fired
+            .iter()
+            .chain(foreign)
+            .copied()
+            .filter(|&o| o != f)
+            .collect();
+        let mut hit = false;
+        while let Some(o) = todo.pop() {
+            for &e in explains(o) {
+                if e == f {
+                    hit = true;
+                } else if fired_set.contains(e) && reach.insert(e) {
+                    todo.push(e);
+                }
+            }
+        }
+        assert_eq!(
+            by_relation, hit,
+            "ambiguous explains chain for {f} in {fired:?}"
+        );
+        if by_relation {
+            symptoms.push(f);
+        } else {
+            roots.push(f);
+        }
+    }
+    roots.sort_unstable();
+    symptoms.sort_unstable();
+    (roots, symptoms)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic helpers: PRNG and calendar arithmetic (no clock reads, no extra crates).
+// ---------------------------------------------------------------------------------------------
+
+/// SplitMix64: tiny, good enough for test data, and stable across platforms and Rust versions.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+    fn hex(&mut self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
+            .collect()
+    }
+    fn uuid(&mut self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.hex(8),
+            self.hex(4),
+            self.hex(4),
+            self.hex(4),
+            self.hex(12)
+        )
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Inverse of [`days_from_civil`].
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
+/// Local wall-clock fields of an instant at a UTC offset (minutes).
+fn local_fields(unix: i64, off_min: i32) -> (i64, u32, u32, u32, u32, u32) {
+    let t = unix + i64::from(off_min) * 60;
+    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    (
+        y,
+        m,
+        d,
+        (s / 3600) as u32,
+        (s / 60 % 60) as u32,
+        (s % 60) as u32,
+    )
+}
+
+/// Instant of a local wall-clock time at a UTC offset (minutes).
+fn instant(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, off_min: i32) -> i64 {
+    days_from_civil(y, mo, d) * 86_400 + i64::from(h * 3600 + mi * 60 + s) - i64::from(off_min) * 60
+}
+
+/// RFC 3339 the way Go's `time.RFC3339Nano` prints it (logrus default): trailing zeros of the
+/// fraction dropped, numeric offset.
+fn rfc3339(unix: i64, nanos: u32, off_min: i32) -> String {
+    let (y, m, d, h, mi, s) = local_fields(unix, off_min);
+    let mut frac = format!("{nanos:09}");
+    while frac.ends_with('0') {
+        frac.pop();
+    }
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    let sign = if off_min < 0 { '-' } else { '+' };
+    let o = off_min.abs();
+    format!(
+        "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{sign}{:02}:{:02}",
+        o / 60,
+        o % 60
+    )
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Classic syslog stamp (`Apr 13 14:30:01`), local time, no year and no offset.
+fn syslog_ts(unix: i64, off_min: i32) -> String {
+    let (_, m, d, h, mi, s) = local_fields(unix, off_min);
+    format!("{} {d:2} {h:02}:{mi:02}:{s:02}", MONTHS[m as usize - 1])
+}
+
+/// Top directory name the collector gives a bundle: `results-MM-DD-YYYY--HHMMSS` (local time).
+fn results_name(unix: i64, off_min: i32) -> String {
+    let (y, m, d, h, mi, s) = local_fields(unix, off_min);
+    format!("results-{m:02}-{d:02}-{y:04}--{h:02}{mi:02}{s:02}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario model.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Product {
+    Fmc,
+    Ftd,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Region {
+    Us,
+    Eu,
+}
+
+impl Region {
+    fn api(self) -> &'static str {
+        match self {
+            Region::Us => "api-sse.cisco.com",
+            Region::Eu => "api.eu.sse.itd.cisco.com",
+        }
+    }
+    fn eventing(self) -> &'static str {
+        match self {
+            Region::Us => "eventing-ingest.sse.itd.cisco.com",
+            Region::Eu => "eventing-ingest.eu.sse.itd.cisco.com",
+        }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            Region::Us => "US",
+            Region::Eu => "EU",
+        }
+    }
+    /// Addresses that answer for the API and the eventing host (invented, AWS-looking).
+    fn api_ips(self) -> [&'static str; 2] {
+        match self {
+            Region::Us => ["52.4.85.66", "34.233.79.19"],
+            Region::Eu => ["18.184.51.7", "3.121.40.12"],
+        }
+    }
+    fn eventing_ips(self) -> [&'static str; 2] {
+        match self {
+            Region::Us => ["35.172.147.246", "3.209.71.61"],
+            Region::Eu => ["52.28.140.96", "35.157.20.3"],
+        }
+    }
+    /// Reverse name `lsof` shows for an AWS peer of this region.
+    fn aws_name(self, ip: &str) -> String {
+        let dashed = ip.replace('.', "-");
+        match self {
+            Region::Us => format!("ec2-{dashed}.compute-1.amazonaws.com"),
+            Region::Eu => format!("ec2-{dashed}.eu-central-1.compute.amazonaws.com"),
+        }
+    }
+}
+
+/// State of a daemon in `pmtool status`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Daemon {
+    Running,
+    UserDisabled,
+    Waiting,
+}
+
+/// What netstat shows for `EventHandler_SSEConnector.sock`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Socket {
+    ListeningAndConnected,
+    ListeningOnly,
+    Absent,
+}
+
+/// What `lsof -i` shows for the connector process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lsof {
+    /// LISTEN on 8989 plus ESTABLISHED to the eventing host.
+    Established,
+    /// LISTEN plus SYN_SENT to the given address.
+    SynSent(&'static str),
+    /// LISTEN only.
+    ListenOnly,
+    /// No connector process at all (daemon stopped).
+    NoConnector,
+}
+
+/// Smart Licensing evidence and the form it is saved in.
+#[derive(Clone)]
+enum License {
+    /// FMC REST JSON; `items` wraps it in a REST collection, else it is a fragment of a
+    /// larger document (`"smartLicenseStatus": {...}`).
+    FmcJson {
+        registration: &'static str,
+        authorization: Option<&'static str>,
+        eval_days: Option<u32>,
+        items: bool,
+    },
+    /// Smart Agent text (`show license status`).
+    AgentText {
+        registration: &'static str,
+        authorization: String,
+        transport: Option<(&'static str, &'static str)>,
+    },
+}
+
+/// Cloud integration settings.
+#[derive(Clone, Copy)]
+enum CloudSettings {
+    /// FMC `CloudEventsConfig` (sends on or all off) plus a `CloudRegion`.
+    Fmc { events_on: bool, region: Region },
+    /// FDM `CloudEvents` + `CloudCommunicationSettings`, plus a `CloudRegion`.
+    Fdm { enabled: bool, region: Region },
+}
+
+/// A saved `curl -v` connectivity test.
+#[derive(Clone, Copy)]
+enum Curl {
+    /// With `--cacert connectorCA.pem`, 403 from the SSE host, connection left intact.
+    Ok(&'static str),
+    /// With `-k`: the seed's "self signed certificate ... continuing anyway" then a 403.
+    InsecureOk(&'static str),
+    /// With `--cacert`, TLS verification fails (interception).
+    TlsFail(&'static str),
+    /// TCP connect times out.
+    Timeout(&'static str),
+    /// Name does not resolve.
+    NoResolve(&'static str),
+}
+
+/// Connector context status (from `curl localhost:8989/v1/contexts/default`).
+#[derive(Clone, Copy)]
+enum Context {
+    Status(&'static str),
+    /// Status wrapped in an object, as the contract allows.
+    StatusObject(&'static str),
+}
+
+/// One logrus line of connector.log.
+struct LogLine {
+    unix: i64,
+    nanos: u32,
+    off_min: i32,
+    level: &'static str,
+    /// `<file>.go:<line> <pkg>:<func>` part of the prefix.
+    source: &'static str,
+    text: String,
+}
+
+struct Scenario {
+    name: &'static str,
+    product: Product,
+    /// Version string as in `sf-version` / `show version` (`7.2.5`, `6.4.0.8`).
+    version: &'static str,
+    build: u32,
+    hostname: String,
+    uuid: String,
+    region: Region,
+    /// Collection time (also the `results-...` name) and the device's UTC offset.
+    collected: i64,
+    off_min: i32,
+    connector: Daemon,
+    event_handler: Daemon,
+    socket: Socket,
+    lsof: Lsof,
+    license: Option<License>,
+    cloud: Option<CloudSettings>,
+    context: Option<Context>,
+    curls: Vec<Curl>,
+    /// connector.properties content; `None` means no file.
+    properties: Option<String>,
+    /// connector.log (current file), oldest first as the connector appends them.
+    log: Vec<LogLine>,
+    /// Older connector lines for `connector.log.1` and `connector.log.2.gz`.
+    log1: Vec<LogLine>,
+    log2: Vec<LogLine>,
+    /// Extra syslog messages for `messages`: (instant, text after the host name).
+    syslog_extra: Vec<(i64, String)>,
+    /// For an FTD: the FMC that manages it (host name), or `None` for FDM (local manager).
+    managed_by: Option<String>,
+    /// For an FMC: the UUID of a managed FTD to list in PEERS_MAP.JSON.
+    peer: Option<String>,
+    /// Rules whose warning/critical evidence this scenario plants.
+    fires: Vec<&'static str>,
+    /// Noise variations, so that member names and tar features differ between scenarios.
+    variant: u64,
+    /// Use tricky file-system features (hard link, non-UTF-8 name): not for trees that get
+    /// copied into the git repository as an extracted directory.
+    tricky_fs: bool,
+}
+
+impl Scenario {
+    /// A healthy device: every check has data and passes.
+    fn healthy(name: &'static str, product: Product, seed: u64) -> Scenario {
+        let mut rng = Rng(seed);
+        let off_min = -300;
+        // Spread collection times over April 2020 so bundle names differ.
+        let day = 1 + (seed % 27) as u32;
+        let collected = instant(2020, 4, day, 14, 35, 2 + (seed % 50) as u32, off_min);
+        let hostname = match product {
+            Product::Fmc => format!("fmc-{}", rng.pick(&["prod-01", "dc1", "hq", "lab-02"])),
+            Product::Ftd => format!("ftd-{}", rng.pick(&["edge1", "branch7", "dmz-a", "core2"])),
+        };
+        let region = Region::Us;
+        let mut s = Scenario {
+            name,
+            product,
+            version: "7.2.5",
+            build: 208,
+            hostname,
+            uuid: rng.uuid(),
+            region,
+            collected,
+            off_min,
+            connector: Daemon::Running,
+            event_handler: Daemon::Running,
+            socket: Socket::ListeningAndConnected,
+            lsof: Lsof::Established,
+            license: Some(match product {
+                Product::Fmc => License::FmcJson {
+                    registration: "REGISTERED",
+                    authorization: Some("AUTHORIZED"),
+                    eval_days: None,
+                    items: false,
+                },
+                Product::Ftd => License::AgentText {
+                    registration: "REGISTERED",
+                    authorization: "AUTHORIZED on Feb 10 2020 08:20:02 UTC".into(),
+                    transport: None,
+                },
+            }),
+            cloud: Some(match product {
+                Product::Fmc => CloudSettings::Fmc {
+                    events_on: true,
+                    region,
+                },
+                Product::Ftd => CloudSettings::Fdm {
+                    enabled: true,
+                    region,
+                },
+            }),
+            context: Some(Context::Status("Enrolled")),
+            curls: vec![Curl::Ok(region.api()), Curl::Ok(region.eventing())],
+            properties: Some(format!(
+                "registration_interval=180\nconnector_port=8989\nconnector_fqdn={}\n",
+                region.api()
+            )),
+            log: Vec::new(),
+            log1: Vec::new(),
+            log2: Vec::new(),
+            syslog_extra: Vec::new(),
+            managed_by: None,
+            peer: None,
+            fires: Vec::new(),
+            variant: seed,
+            tricky_fs: false,
+        };
+        s.fill_healthy_logs(&mut rng);
+        s
+    }
+
+    fn prefix(&self) -> &'static str {
+        match self.product {
+            Product::Fmc => "",
+            Product::Ftd => "/ngfw",
+        }
+    }
+
+    fn line(&self, unix: i64, level: &'static str, source: &'static str, text: String) -> LogLine {
+        // Nanoseconds derived from the instant, so reruns are identical but lines differ.
+        let nanos = ((unix as u64).wrapping_mul(2_654_435_761) % 1_000_000_000) as u32;
+        LogLine {
+            unix,
+            nanos,
+            off_min: self.off_min,
+            level,
+            source,
+            text,
+        }
+    }
+
+    /// Success traffic: registration refreshes and event forwarding every few minutes between
+    /// `from` and `to`. `with_ips` pairs hosts with addresses in the success lines (kept off
+    /// where a scenario must not look like a partial IP allow-list).
+    fn success_lines(&self, rng: &mut Rng, from: i64, to: i64, with_ips: bool) -> Vec<LogLine> {
+        let api = self.region.api();
+        let ev = self.region.eventing();
+        let mut out = Vec::new();
+        let mut t = from;
+        let mut n = 0u32;
+        while t < to {
+            n += 1;
+            let ip_api = self.region.api_ips()[0];
+            let ip_ev = self.region.eventing_ips()[0];
+            match n % 4 {
+                0 => out.push(self.line(
+                    t,
+                    "info",
+                    "registration.go:141 registration:(*Client).Refresh",
+                    if with_ips {
+                        format!("token refreshed via https://{api}/providers/sse/services/registration/api/v2/clients ({ip_api}:443), status=\\\"Enrolled\\\"")
+                    } else {
+                        format!("token refreshed via https://{api}/providers/sse/services/registration/api/v2/clients, status=\\\"Enrolled\\\"")
+                    },
+                )),
+                1 | 3 => out.push(self.line(
+                    t,
+                    "info",
+                    "events.go:212 events:(*Service).forward",
+                    format!("forwarded {} events to wss://{ev}/v1/events", 1 + rng.below(400)),
+                )),
+                _ => out.push(self.line(
+                    t,
+                    "debug",
+                    "heartbeat.go:57 heartbeat:(*Service).tick",
+                    if with_ips {
+                        format!("heartbeat ok to wss://{ev}/v1/events remote={ip_ev}:443 rtt={}ms", 20 + rng.below(60))
+                    } else {
+                        format!("heartbeat ok to wss://{ev}/v1/events rtt={}ms", 20 + rng.below(60))
+                    },
+                )),
+            }
+            t += 240 + rng.below(120) as i64;
+        }
+        out
+    }
+
+    /// Start-up lines of the connector: neutral (no host contacted yet).
+    fn startup_lines(&self, t: i64) -> Vec<LogLine> {
+        let p = self.prefix();
+        vec![
+            self.line(
+                t,
+                "info",
+                "main.go:88 main:main",
+                format!(
+                    "Starting SSE connector {} (build {})",
+                    self.version, self.build
+                ),
+            ),
+            self.line(
+                t + 1,
+                "info",
+                "config.go:51 config:Load",
+                format!("loaded {p}/etc/sf/connector.properties"),
+            ),
+            self.line(
+                t + 1,
+                "debug",
+                "api.go:34 api:(*Server).Listen",
+                "local API listening on localhost:8989".into(),
+            ),
+        ]
+    }
+
+    /// Enrollment on start: names the API host and the address it reached.
+    fn enroll_lines(&self, t: i64, with_ips: bool) -> Vec<LogLine> {
+        let api = self.region.api();
+        let ev = self.region.eventing();
+        let ip = self.region.api_ips()[1];
+        let ip_ev = self.region.eventing_ips()[0];
+        vec![
+            self.line(
+                t,
+                "info",
+                "registration.go:97 registration:(*Client).Register",
+                if with_ips {
+                    format!("device registered with https://{api}/providers/sse/services/registration/api/v2/clients ({ip}:443): Enrolled")
+                } else {
+                    format!("device registered with https://{api}/providers/sse/services/registration/api/v2/clients: Enrolled")
+                },
+            ),
+            self.line(
+                t + 2,
+                "info",
+                "events.go:131 events:connectWebSocket",
+                if with_ips {
+                    format!("connected to wss://{ev}/v1/events ({ip_ev}:443)")
+                } else {
+                    format!("connected to wss://{ev}/v1/events")
+                },
+            ),
+        ]
+    }
+
+    fn fill_healthy_logs(&mut self, rng: &mut Rng) {
+        let start = self.collected - 6 * 3600;
+        let mut log = self.startup_lines(start);
+        log.extend(self.enroll_lines(start + 3, true));
+        log.extend(self.success_lines(rng, start + 60, self.collected - 30, true));
+        self.log = log;
+        self.log1 = self.neutral_history(rng, self.collected - 30 * 3600, true);
+        self.log2 = self.neutral_history(rng, self.collected - 54 * 3600, true);
+    }
+
+    /// An older day of the connector: start-up, enrollment, traffic. `ok` lets failure scenarios
+    /// keep their rotated files free of host successes that would blur the current problem.
+    fn neutral_history(&self, rng: &mut Rng, start: i64, ok: bool) -> Vec<LogLine> {
+        let mut out = self.startup_lines(start);
+        if ok {
+            out.extend(self.enroll_lines(start + 3, false));
+            out.extend(self.success_lines(rng, start + 60, start + 4 * 3600, false));
+        }
+        out
+    }
+
+    /// Replaces the current log by: start-up, `ok` successes until `fail_from` seconds before
+    /// collection, then `errors` repeated every ~5 minutes until collection.
+    fn failing_log(
+        &mut self,
+        rng: &mut Rng,
+        fail_from: i64,
+        ok_before: bool,
+        errors: &[(&'static str, &'static str, String)],
+    ) {
+        let start = self.collected - 6 * 3600;
+        let mut log = self.startup_lines(start);
+        let fail_at = self.collected - fail_from;
+        if ok_before {
+            log.extend(self.enroll_lines(start + 3, false));
+            log.extend(self.success_lines(rng, start + 60, fail_at, false));
+        }
+        let mut t = fail_at;
+        let mut i = 0;
+        while t < self.collected - 20 {
+            let (lvl, src, text) = &errors[i % errors.len()];
+            log.push(self.line(t, lvl, src, text.clone()));
+            i += 1;
+            t += 250 + rng.below(100) as i64;
+        }
+        self.log = log;
+        self.log1 = self.neutral_history(rng, self.collected - 30 * 3600, false);
+        self.log2 = self.neutral_history(rng, self.collected - 54 * 3600, false);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenarios.
+// ---------------------------------------------------------------------------------------------
+
+fn scenarios() -> Vec<Scenario> {
+    let mut v = Vec::new();
+    let mut seed = 0x5eed_0000_u64;
+    let mut next_seed = || {
+        seed += 1;
+        seed
+    };
+
+    let mut s = Scenario::healthy("healthy-fmc", Product::Fmc, next_seed());
+    s.tricky_fs = true;
+    v.push(s);
+
+    let mut s = Scenario::healthy("healthy-ftd", Product::Ftd, next_seed());
+    // A `-k` test shows "self signed certificate ... continuing anyway": proves nothing.
+    s.curls.push(Curl::InsecureOk("api-sse.cisco.com"));
+    v.push(s);
+
+    // FTD 6.4.0 using the EU cloud: the EU cloud needs 6.5+. It cannot enroll.
+    let mut s = Scenario::healthy("version-unsupported", Product::Ftd, next_seed());
+    s.version = "6.4.0";
+    s.build = 102;
+    s.region = Region::Eu;
+    s.properties = Some(
+        "registration_interval=180\nconnector_port=8989\nconnector_fqdn=api.eu.sse.itd.cisco.com\n"
+            .into(),
+    );
+    s.cloud = Some(CloudSettings::Fdm {
+        enabled: true,
+        region: Region::Eu,
+    });
+    s.curls = vec![Curl::Ok(Region::Eu.api())];
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::ListenOnly;
+    let mut rng = Rng(s.variant);
+    let api = Region::Eu.api();
+    s.failing_log(
+        &mut rng,
+        5 * 3600,
+        false,
+        &[(
+            "error",
+            "registration.go:118 registration:(*Client).Register",
+            format!("registration with https://{api}/providers/sse/services/registration/api/v2/clients failed: 401 Unauthorized"),
+        )],
+    );
+    s.fires = vec![VERSION_UNSUPPORTED, NOT_ENROLLED];
+    v.push(s);
+
+    let mut s = Scenario::healthy("license-evaluation", Product::Fmc, next_seed());
+    s.version = "7.0.5";
+    s.build = 72;
+    s.license = Some(License::FmcJson {
+        registration: "EVALUATION",
+        authorization: None,
+        eval_days: Some(85),
+        items: false,
+    });
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::ListenOnly;
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        5 * 3600,
+        false,
+        &[(
+            "warning",
+            "registration.go:76 registration:(*Client).Register",
+            "device not registered: no registration token configured, waiting".into(),
+        )],
+    );
+    s.fires = vec![LICENSE_EVALUATION, NOT_ENROLLED];
+    v.push(s);
+
+    let mut s = Scenario::healthy("license-unregistered", Product::Fmc, next_seed());
+    s.license = Some(License::FmcJson {
+        registration: "REGISTRATION_EXPIRED",
+        authorization: Some("AUTHORIZATION_EXPIRED"),
+        eval_days: None,
+        items: true,
+    });
+    s.context = Some(Context::StatusObject("Unregistered"));
+    s.lsof = Lsof::ListenOnly;
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        2 * 3600,
+        true,
+        &[(
+            "error",
+            "registration.go:141 registration:(*Client).Refresh",
+            "token refresh via https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients failed: 401 Unauthorized".into(),
+        )],
+    );
+    s.fires = vec![LICENSE_UNREGISTERED, NOT_ENROLLED];
+    v.push(s);
+
+    // Smart Software Manager On-Prem: air-gapped, so the connector cannot reach the cloud either.
+    let mut s = Scenario::healthy("license-satellite", Product::Ftd, next_seed());
+    s.license = Some(License::AgentText {
+        registration: "REGISTERED",
+        authorization: "AUTHORIZED on Mar 02 2020 11:12:40 UTC".into(),
+        transport: Some((
+            "Satellite (Smart Software Manager On-Prem)",
+            "https://ssm-onprem.corp.example/Transportgateway/services/DeviceRequestHandler",
+        )),
+    });
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::SynSent("52.4.85.66");
+    s.curls = vec![Curl::Timeout("api-sse.cisco.com")];
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        5 * 3600,
+        false,
+        &[(
+            "error",
+            "registration.go:118 registration:(*Client).Register",
+            "Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: dial tcp 52.4.85.66:443: connect: connection timed out".into(),
+        )],
+    );
+    s.fires = vec![LICENSE_SATELLITE, CLOUD_UNREACHABLE, NOT_ENROLLED];
+    v.push(s);
+
+    let mut s = Scenario::healthy("cloud-events-disabled", Product::Fmc, next_seed());
+    s.cloud = Some(CloudSettings::Fmc {
+        events_on: false,
+        region: Region::Us,
+    });
+    s.fires = vec![CLOUD_EVENTS_DISABLED];
+    v.push(s);
+
+    // FMC-managed FTD whose SSEConnector was disabled: EventHandler listens, nobody connects.
+    // It carries no licence or cloud settings of its own (they live on the FMC), and no context
+    // (the connector's local API is down). Reused in the case-fmc-ftd wrapper.
+    let mut s = Scenario::healthy("connector-disabled", Product::Ftd, next_seed());
+    s.connector = Daemon::UserDisabled;
+    s.socket = Socket::ListeningOnly;
+    s.lsof = Lsof::NoConnector;
+    s.license = None;
+    s.cloud = None;
+    s.context = None;
+    s.curls = vec![];
+    s.managed_by = Some("fmc-dc1".into());
+    let stop = s.line(
+        s.collected - 3 * 3600,
+        "info",
+        "main.go:131 main:main",
+        "received terminated signal, shutting down".into(),
+    );
+    s.log.retain(|l| l.unix < stop.unix);
+    s.log.push(stop);
+    s.fires = vec![CONNECTOR_DISABLED, SOCKET_DISCONNECTED];
+    v.push(s);
+
+    let mut s = Scenario::healthy("connector-properties-invalid", Product::Fmc, next_seed());
+    s.properties = Some(
+        "# written by SSE integration\r\nregistration_interval = 180\r\nconnector_port=99999\r\n\r\n"
+            .into(),
+    );
+    s.fires = vec![PROPERTIES_INVALID];
+    v.push(s);
+
+    // FMC configured for the US cloud while the connector is pointed at the EU API host.
+    let mut s = Scenario::healthy("region-mismatch", Product::Fmc, next_seed());
+    s.version = "6.6.1";
+    s.build = 91;
+    s.tricky_fs = true;
+    s.properties = Some(
+        "registration_interval=180\nconnector_port=8989\nconnector_fqdn=api.eu.sse.itd.cisco.com\n"
+            .into(),
+    );
+    s.region = Region::Eu; // the connector talks to EU hosts
+    s.cloud = Some(CloudSettings::Fmc {
+        events_on: true,
+        region: Region::Us,
+    });
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.curls = vec![Curl::Ok(Region::Eu.api())];
+    s.lsof = Lsof::ListenOnly;
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        5 * 3600,
+        false,
+        &[(
+            "error",
+            "registration.go:118 registration:(*Client).Register",
+            "registration with https://api.eu.sse.itd.cisco.com/providers/sse/services/registration/api/v2/clients rejected: 403 Forbidden".into(),
+        )],
+    );
+    s.fires = vec![REGION_MISMATCH, NOT_ENROLLED];
+    v.push(s);
+
+    let mut s = Scenario::healthy("dns-failure", Product::Ftd, next_seed());
+    s.version = "6.7.0.2";
+    s.build = 24;
+    s.context = Some(Context::Status("Not Enrolled"));
+    // The eventing connection still tries a cached address and hangs.
+    s.lsof = Lsof::SynSent("35.172.147.246");
+    s.curls = vec![Curl::NoResolve("api-sse.cisco.com")];
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        3 * 3600,
+        true,
+        &[
+            ("error", "registration.go:118 registration:(*Client).Refresh",
+             "Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: dial tcp: lookup api-sse.cisco.com on 10.0.0.2:53: no such host".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "wss://eventing-ingest.sse.itd.cisco.com/v1/events: dial tcp: lookup eventing-ingest.sse.itd.cisco.com on 10.0.0.2:53: no such host".into()),
+        ],
+    );
+    let t = s.collected - 1800;
+    s.syslog_extra.push((
+        t,
+        "SF-IMS[4127]: [4127] sfmgr:connector [WARN] getaddrinfo(api-sse.cisco.com) failed: Temporary failure in name resolution".into(),
+    ));
+    s.fires = vec![DNS_FAILURE, CLOUD_UNREACHABLE, NOT_ENROLLED];
+    v.push(s);
+
+    // An SSL-decrypting proxy re-signs api-sse and drops the websocket to the eventing host.
+    let mut s = Scenario::healthy("tls-interception", Product::Fmc, next_seed());
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::ListenOnly;
+    s.curls = vec![
+        Curl::TlsFail("api-sse.cisco.com"),
+        Curl::Timeout("eventing-ingest.sse.itd.cisco.com"),
+    ];
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        4 * 3600,
+        true,
+        &[
+            ("error", "registration.go:118 registration:(*Client).Refresh",
+             "Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: x509: certificate signed by unknown authority".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "wss://eventing-ingest.sse.itd.cisco.com/v1/events: dial tcp 35.172.147.246:443: i/o timeout".into()),
+        ],
+    );
+    s.fires = vec![TLS_INTERCEPTION, CLOUD_UNREACHABLE, NOT_ENROLLED];
+    v.push(s);
+
+    // A firewall allows the eventing host by IP: one address works, the other times out, and the
+    // connector alternates between them. The last word for the host is a timeout.
+    let mut s = Scenario::healthy("ip-allowlist", Product::Ftd, next_seed());
+    s.tricky_fs = true;
+    s.lsof = Lsof::SynSent("18.205.49.246");
+    s.curls = vec![Curl::Ok("api-sse.cisco.com")];
+    let mut rng = Rng(s.variant);
+    let ok = "3.209.71.61";
+    s.failing_log(
+        &mut rng,
+        3 * 3600,
+        true,
+        &[
+            ("info", "events.go:131 events:connectWebSocket",
+             format!("connected to wss://eventing-ingest.sse.itd.cisco.com/v1/events ({ok}:443)")),
+            ("error", "events.go:90 events:connectWebSocket",
+             "wss://eventing-ingest.sse.itd.cisco.com/v1/events: dial tcp 18.205.49.246:443: i/o timeout".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "wss://eventing-ingest.sse.itd.cisco.com/v1/events: dial tcp 18.205.49.246:443: i/o timeout".into()),
+        ],
+    );
+    // Make sure the newest line about the host is an error.
+    if let Some(last) = s.log.last()
+        && last.level == "info"
+    {
+        s.log.pop();
+    }
+    s.fires = vec![IP_ALLOWLIST, CLOUD_UNREACHABLE];
+    v.push(s);
+
+    let mut s = Scenario::healthy("cloud-unreachable", Product::Fmc, next_seed());
+    s.version = "7.0.5";
+    s.build = 72;
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::SynSent("100.25.93.234");
+    s.curls = vec![
+        Curl::Timeout("api-sse.cisco.com"),
+        Curl::Timeout("eventing-ingest.sse.itd.cisco.com"),
+    ];
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        4 * 3600,
+        true,
+        &[
+            ("error", "registration.go:118 registration:(*Client).Refresh",
+             "Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: context deadline exceeded (Client.Timeout exceeded while awaiting headers)".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "dial tcp 18.205.49.246:443: getsockopt: connection timed out".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "dial tcp 100.25.93.234:443: getsockopt: connection timed out".into()),
+        ],
+    );
+    s.fires = vec![CLOUD_UNREACHABLE, NOT_ENROLLED];
+    v.push(s);
+
+    let mut s = Scenario::healthy("not-enrolled", Product::Fmc, next_seed());
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::ListenOnly;
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        2 * 3600,
+        true,
+        &[
+            ("error", "registration.go:141 registration:(*Client).Refresh",
+             "token refresh via https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients failed: 401 Unauthorized".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "wss://eventing-ingest.sse.itd.cisco.com/v1/events: websocket: bad handshake".into()),
+        ],
+    );
+    s.fires = vec![NOT_ENROLLED];
+    v.push(s);
+
+    let mut s = Scenario::healthy("eventhandler-socket-missing", Product::Ftd, next_seed());
+    s.event_handler = Daemon::Waiting;
+    s.socket = Socket::Absent;
+    s.fires = vec![SOCKET_MISSING];
+    v.push(s);
+
+    let mut s = Scenario::healthy(
+        "eventhandler-socket-disconnected",
+        Product::Ftd,
+        next_seed(),
+    );
+    s.socket = Socket::ListeningOnly;
+    s.fires = vec![SOCKET_DISCONNECTED];
+    v.push(s);
+
+    // The known post-upgrade issue: the connector cannot reach EventHandler's socket, which
+    // netstat does not list at all (EventHandler itself is Running).
+    let mut s = Scenario::healthy("zeromq-endpoint-missing", Product::Ftd, next_seed());
+    s.version = "6.5.0.4";
+    s.build = 57;
+    s.socket = Socket::Absent;
+    let zmq = "Could not connect to ZeroMQ PUSH endpoint: could not dial to \\\"ipc:///ngfw/var/sf/run/EventHandler_SSEConnector.sock\\\": dial unix /ngfw/var/sf/run/EventHandler_SSEConnector.sock: connect: no such file or directory";
+    let mut at = s.collected - 5 * 3600 + 17;
+    while at < s.collected {
+        let l = s.line(
+            at,
+            "error",
+            "events.go:57 events:(*Service).Start",
+            zmq.into(),
+        );
+        s.log.push(l);
+        at += 1800;
+    }
+    s.log.sort_by_key(|l| l.unix);
+    s.fires = vec![ZEROMQ_MISSING, SOCKET_MISSING];
+    v.push(s);
+
+    // Timeouts to api-sse, then a later success to the same host and address: recovered (info).
+    let mut s = Scenario::healthy("recovered-cloud-unreachable", Product::Fmc, next_seed());
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        3 * 3600,
+        true,
+        &[(
+            "error",
+            "registration.go:118 registration:(*Client).Refresh",
+            "Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: dial tcp 52.4.85.66:443: i/o timeout".into(),
+        )],
+    );
+    let recover_at = s.collected - 3600;
+    s.log.retain(|l| l.unix < recover_at);
+    let back = s.line(
+        recover_at,
+        "info",
+        "registration.go:97 registration:(*Client).Register",
+        "device registered with https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients (52.4.85.66:443): Enrolled".into(),
+    );
+    s.log.push(back);
+    let tail = s.success_lines(&mut rng, recover_at + 60, s.collected - 30, false);
+    s.log.extend(tail);
+    s.fires = vec![];
+    v.push(s);
+
+    // One FMC, three problems: evaluation licence, connector disabled, not enrolled (token
+    // rejected before the connector was turned off). The socket has lost its client.
+    let mut s = Scenario::healthy("multi-cause", Product::Fmc, next_seed());
+    s.license = Some(License::FmcJson {
+        registration: "EVALUATION",
+        authorization: None,
+        eval_days: Some(12),
+        items: true,
+    });
+    s.connector = Daemon::UserDisabled;
+    s.socket = Socket::ListeningOnly;
+    s.lsof = Lsof::NoConnector;
+    s.context = None;
+    s.curls = vec![];
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        4 * 3600,
+        false,
+        &[(
+            "error",
+            "registration.go:118 registration:(*Client).Register",
+            "registration with https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients failed: 401 Unauthorized: invalid registration token".into(),
+        )],
+    );
+    let stop_at = s.collected - 3600;
+    s.log.retain(|l| l.unix < stop_at);
+    let stop = s.line(
+        stop_at,
+        "info",
+        "main.go:131 main:main",
+        "received terminated signal, shutting down".into(),
+    );
+    s.log.push(stop);
+    s.fires = vec![
+        LICENSE_EVALUATION,
+        CONNECTOR_DISABLED,
+        NOT_ENROLLED,
+        SOCKET_DISCONNECTED,
+    ];
+    v.push(s);
+
+    v.push(dst_scenario(next_seed()));
+
+    // case-fmc-ftd pairs these two: the FTD's `show managers` names the FMC, the FMC's
+    // PEERS_MAP.JSON lists the FTD.
+    let fmc = v
+        .iter()
+        .position(|s| s.name == "license-evaluation")
+        .expect("fmc");
+    let ftd = v
+        .iter()
+        .position(|s| s.name == "connector-disabled")
+        .expect("ftd");
+    v[ftd].managed_by = Some(v[fmc].hostname.clone());
+    v[fmc].peer = Some(v[ftd].uuid.clone());
+    v
+}
+
+/// US Central, night of 2020-11-01: clocks go from 02:00 CDT (-05:00) back to 01:00 CST
+/// (-06:00). The connector's last success is at 01:50 -05:00 (06:50Z); the timeouts follow at
+/// 01:02..01:42 -06:00 (07:02Z..07:42Z). By wall-clock text the success looks newest; by
+/// instant the errors are, so the problem is current. No snapshot (lsof, curl) says either way.
+fn dst_scenario(seed: u64) -> Scenario {
+    let mut s = Scenario::healthy("dst-offsets", Product::Fmc, seed);
+    s.off_min = -360;
+    s.collected = instant(2020, 11, 1, 2, 5, 0, -360);
+    s.lsof = Lsof::ListenOnly;
+    s.curls = vec![];
+    let mut rng = Rng(seed);
+    let mut log = Vec::new();
+    let cdt = -300;
+    let mut t = instant(2020, 10, 31, 22, 0, 0, cdt);
+    let last_ok = instant(2020, 11, 1, 1, 50, 0, cdt);
+    let ip = Region::Us.api_ips()[0];
+    let mut mk = |t: i64, off: i32, level: &'static str, src: &'static str, text: String| {
+        let nanos = (rng.below(1_000_000_000)) as u32;
+        LogLine {
+            unix: t,
+            nanos,
+            off_min: off,
+            level,
+            source: src,
+            text,
+        }
+    };
+    log.push(mk(
+        t,
+        cdt,
+        "info",
+        "main.go:88 main:main",
+        "Starting SSE connector 7.2.5 (build 208)".into(),
+    ));
+    while t <= last_ok {
+        log.push(mk(
+            t,
+            cdt,
+            "info",
+            "registration.go:141 registration:(*Client).Refresh",
+            format!("token refreshed via https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients ({ip}:443), status=\\\"Enrolled\\\""),
+        ));
+        t += 600;
+    }
+    for min in [2u32, 12, 22, 32, 42] {
+        let te = instant(2020, 11, 1, 1, min, 0, -360);
+        log.push(mk(
+            te,
+            -360,
+            "error",
+            "registration.go:118 registration:(*Client).Refresh",
+            format!("Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: dial tcp {ip}:443: i/o timeout"),
+        ));
+    }
+    log.sort_by_key(|l| l.unix);
+    s.log = log;
+    s.log1 = Vec::new();
+    s.log2 = Vec::new();
+    s.fires = vec![CLOUD_UNREACHABLE];
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering the bundle tree.
+// ---------------------------------------------------------------------------------------------
+
+struct Tree {
+    root: PathBuf,
+}
+
+impl Tree {
+    fn write(&self, rel: &str, data: impl AsRef<[u8]>) -> std::io::Result<()> {
+        let p = self.root.join(rel);
+        fs::create_dir_all(p.parent().expect("member has a parent"))?;
+        fs::write(p, data)
+    }
+    fn gz(&self, rel: &str, data: &[u8]) -> std::io::Result<()> {
+        // mtime 0 and no file name in the gzip header: byte-identical reruns.
+        let mut enc = GzBuilder::new()
+            .mtime(0)
+            .write(Vec::new(), Compression::new(6));
+        enc.write_all(data)?;
+        self.write(rel, enc.finish()?)
+    }
+}
+
+fn render_log(lines: &[LogLine], host: &str) -> String {
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(&format!(
+            "time=\"{}\" level={} msg=\"[{host}][{}] {}\"\n",
+            rfc3339(l.unix, l.nanos, l.off_min),
+            l.level,
+            l.source,
+            l.text
+        ));
+    }
+    out
+}
+
+fn daemon_state(d: Daemon, pid: u32) -> String {
+    match d {
+        Daemon::Running => format!("Running {pid}"),
+        Daemon::UserDisabled => "User Disabled".into(),
+        Daemon::Waiting => "Waiting".into(),
+    }
+}
+
+fn render_pmtool(s: &Scenario, rng: &mut Rng) -> String {
+    let p = s.prefix();
+    let mut out = String::new();
+    let mut block = |name: &str, class: &str, state: String, extra: &str| {
+        out.push_str(&format!("{name} ({class}) - {state}\n"));
+        out.push_str(&format!("Command: {p}/usr/local/sf/bin/{name}\n"));
+        out.push_str(&format!("PID File: {p}/var/sf/run/{name}.pid\n"));
+        out.push_str(&format!("Enable File: {p}/etc/sf/{name}.run\n"));
+        out.push_str(extra);
+    };
+    let pid = |rng: &mut Rng| 1000 + rng.below(60_000) as u32;
+    let running = |rng: &mut Rng| format!("Running {}", pid(rng));
+    // "Required by:" naming SSEConnector inside other blocks: it belongs to those blocks.
+    block(
+        "UUID",
+        "system",
+        running(rng),
+        "Required by: ngfwManager,ASAConfig,tomcat,SSEConnector,rsyncd,hmdaemon,srt\n",
+    );
+    block("mysqld", "system", running(rng), "");
+    if s.product == Product::Ftd {
+        block("ngfwManager", "system", running(rng), "");
+        block("ASAConfig", "system", running(rng), "");
+    } else {
+        block("sfestreamer", "normal", running(rng), "");
+        block("SFDataCorrelator", "normal", running(rng), "");
+    }
+    block(
+        "SSEConnector",
+        "system",
+        daemon_state(s.connector, pid(rng)),
+        "Required by: EventHandler\n",
+    );
+    block(
+        "EventHandler",
+        "normal",
+        daemon_state(s.event_handler, pid(rng)),
+        "",
+    );
+    block("sftunnel", "system", running(rng), "");
+    block("hmdaemon", "normal", running(rng), "");
+    out
+}
+
+fn render_netstat(s: &Scenario, eh_pid: u32, conn_pid: u32, rng: &mut Rng) -> String {
+    let mgmt = "10.10.1.21";
+    let mut out = String::from(
+        "Active Internet connections (servers and established)\n\
+         Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name    \n",
+    );
+    let mut tcp = |local: &str, foreign: &str, state: &str, prog: &str| {
+        out.push_str(&format!(
+            "tcp        0      0 {local:<23} {foreign:<23} {state:<11} {prog:<20}\n"
+        ));
+    };
+    tcp("0.0.0.0:22", "0.0.0.0:*", "LISTEN", "1899/sshd");
+    tcp("127.0.0.1:3306", "0.0.0.0:*", "LISTEN", "2211/mysqld");
+    tcp("0.0.0.0:8305", "0.0.0.0:*", "LISTEN", "3120/sftunnel");
+    if s.connector == Daemon::Running {
+        let prog = format!("{conn_pid}/connector");
+        tcp("127.0.0.1:8989", "0.0.0.0:*", "LISTEN", &prog);
+        let port = 40_000 + rng.below(20_000);
+        match s.lsof {
+            Lsof::Established => tcp(
+                &format!("{mgmt}:{port}"),
+                &format!("{}:443", s.region.eventing_ips()[0]),
+                "ESTABLISHED",
+                &prog,
+            ),
+            Lsof::SynSent(ip) => tcp(
+                &format!("{mgmt}:{port}"),
+                &format!("{ip}:443"),
+                "SYN_SENT",
+                &prog,
+            ),
+            Lsof::ListenOnly | Lsof::NoConnector => {}
+        }
+    }
+    tcp(
+        &format!("{mgmt}:8305"),
+        "10.10.1.5:51522",
+        "ESTABLISHED",
+        "3120/sftunnel",
+    );
+    out.push_str(&format!(
+        "udp        0      0 0.0.0.0:{:<18} 0.0.0.0:*                           {}/ntpd\n",
+        123, 1422
+    ));
+    out.push_str(
+        "Active UNIX domain sockets (servers and established)\n\
+         Proto RefCnt Flags       Type       State         I-Node   PID/Program name     Path\n",
+    );
+    let mut unix = |refc: u32, flags: &str, state: &str, inode: u64, prog: &str, path: &str| {
+        out.push_str(&format!(
+            "unix  {refc:<6} {flags:<11} STREAM     {state:<13} {inode:<8} {prog:<20} {path}\n"
+        ));
+    };
+    unix(
+        2,
+        "[ ACC ]",
+        "LISTENING",
+        17_211,
+        "1/init",
+        "/run/systemd/private",
+    );
+    unix(
+        2,
+        "[ ACC ]",
+        "LISTENING",
+        22_904,
+        "2211/mysqld",
+        "/var/lib/mysql/mysql.sock",
+    );
+    let sock = format!("{}/var/sf/run/EventHandler_SSEConnector.sock", s.prefix());
+    let eh = format!("{eh_pid}/EventHandler");
+    match s.socket {
+        Socket::ListeningAndConnected => {
+            unix(2, "[ ACC ]", "LISTENING", 382_276, &eh, &sock);
+            unix(3, "[ ]", "CONNECTED", 378_537, &eh, &sock);
+        }
+        Socket::ListeningOnly => unix(2, "[ ACC ]", "LISTENING", 3_022_791_165, &eh, &sock),
+        Socket::Absent => {}
+    }
+    if s.event_handler == Daemon::Running {
+        let other = format!("{}/var/sf/run/EventHandler.sock", s.prefix());
+        unix(2, "[ ACC ]", "LISTENING", 382_270, &eh, &other);
+    }
+    unix(3, "[ ]", "CONNECTED", 26_533, "2211/mysqld", "");
+    out
+}
+
+fn render_lsof(s: &Scenario, conn_pid: u32, rng: &mut Rng) -> String {
+    let mut out = String::from("COMMAND     PID  USER   FD   TYPE     DEVICE SIZE/OFF NODE NAME\n");
+    let mut row = |cmd: &str, pid: u32, user: &str, fd: &str, dev: u64, name: &str| {
+        out.push_str(&format!(
+            "{cmd:<9} {pid:>5} {user:>5} {fd:>5}  IPv4 {dev:>10}      0t0  TCP {name}\n"
+        ));
+    };
+    row("sshd", 1899, "root", "3u", 22_563, "*:ssh (LISTEN)");
+    row(
+        "mysqld",
+        2211,
+        "mysql",
+        "14u",
+        23_011,
+        "localhost:mysql (LISTEN)",
+    );
+    row("sftunnel", 3120, "root", "9u", 31_877, "*:8305 (LISTEN)");
+    let local = format!("{}.cisco.com", s.hostname);
+    if s.lsof != Lsof::NoConnector {
+        row(
+            "connector",
+            conn_pid,
+            "www",
+            "10u",
+            3_022_789_647,
+            "localhost:8989 (LISTEN)",
+        );
+        let port = 40_000 + rng.below(20_000);
+        match s.lsof {
+            Lsof::Established => row(
+                "connector",
+                conn_pid,
+                "www",
+                "19u",
+                26_077_679,
+                &format!(
+                    "{local}:{port}->{}:https (ESTABLISHED)",
+                    s.region.aws_name(s.region.eventing_ips()[0])
+                ),
+            ),
+            Lsof::SynSent(ip) => row(
+                "connector",
+                conn_pid,
+                "www",
+                "12u",
+                110_237_499,
+                &format!("{local}:{port}->{}:https (SYN_SENT)", s.region.aws_name(ip)),
+            ),
+            _ => {}
+        }
+    }
+    row(
+        "sftunnel",
+        3120,
+        "root",
+        "11u",
+        31_990,
+        "10.10.1.21:8305->10.10.1.5:51522 (ESTABLISHED)",
+    );
+    out
+}
+
+fn license_text(l: &License, rng: &mut Rng) -> String {
+    match l {
+        License::FmcJson {
+            registration,
+            authorization,
+            eval_days,
+            items,
+        } => {
+            let auth = authorization.map_or(Value::Null, |a| json!(a));
+            let va = if *registration == "EVALUATION" {
+                Value::Null
+            } else {
+                json!("Security-Operations")
+            };
+            let mut status = json!({
+                "registrationStatus": registration,
+                "authorizationStatus": auth,
+                "virtualAccount": va,
+            });
+            if let Some(d) = eval_days {
+                status["evaluationRemainingDays"] = json!(d);
+            }
+            let inner = serde_json::to_string_pretty(&status).expect("json");
+            if *items {
+                // A saved REST collection: the status inside an item of `items`.
+                let doc = json!({
+                    "links": {"self": "https://fmc/api/fmc_platform/v1/license/smartlicenses?expanded=true"},
+                    "items": [{
+                        "type": "SmartLicense",
+                        "id": rng.uuid(),
+                        "smartLicenseStatus": status,
+                        "exportControl": false,
+                    }],
+                    "paging": {"offset": 0, "limit": 25, "count": 1, "pages": 1},
+                });
+                serde_json::to_string_pretty(&doc).expect("json") + "\n"
+            } else {
+                // A fragment cut from a larger document, as in the contract's sample.
+                format!(
+                    "    \"type\": \"SmartLicense\",\n    \"smartLicenseStatus\": {},\n    \"exportControl\": false\n",
+                    inner.replace('\n', "\n    ")
+                )
+            }
+        }
+        License::AgentText {
+            registration,
+            authorization,
+            transport,
+        } => {
+            let mut out = String::from("Smart Licensing is ENABLED\n\n");
+            if let Some((ty, addr)) = transport {
+                out.push_str(&format!("Transport:\nType: {ty}\nAddress: {addr}\n\n"));
+            } else {
+                out.push_str("Transport:\nType: Callhome\nAddress: https://tools.cisco.com/its/service/oddce/services/DDCEService\n\n");
+            }
+            out.push_str(&format!(
+                "Registration:\nStatus: {registration}\nSmart Account: Example Corp\nVirtual Account: Security-Operations\nExport-Controlled Functionality: Allowed\nInitial Registration: SUCCEEDED on Jan 21 2020 10:01:13 UTC\n\n"
+            ));
+            out.push_str(&format!(
+                "License Authorization:\nStatus: {authorization}\nLast Communication Attempt: SUCCEEDED on Apr 10 2020 08:20:02 UTC\nNext Communication Attempt: May 10 2020 08:20:01 UTC\n\nLicense Usage\n==============\nBase License (regid.2015-10.com.cisco.FTD-BASE,1.0_0c6dc...):\n  Description: Firepower Threat Defense Base License\n  Count: 1\n  Status: AUTHORIZED\n"
+            ));
+            out
+        }
+    }
+}
+
+fn cloud_text(c: CloudSettings, rng: &mut Rng) -> String {
+    match c {
+        CloudSettings::Fmc { events_on, region } => {
+            let doc = json!({
+                "items": [
+                    {"type": "CloudEventsConfig", "id": rng.uuid(),
+                     "sendIntrusionEvents": events_on, "sendFileEvents": events_on,
+                     "sendConnectionEvents": false, "sendAllConnectionEvents": events_on,
+                     "sendPackets": events_on, "devicesExcludedFromSendingEvents": []},
+                    {"type": "CloudRegion", "id": rng.uuid(), "current": true,
+                     "regionCode": region.code()},
+                ]
+            });
+            serde_json::to_string_pretty(&doc).expect("json") + "\n"
+        }
+        CloudSettings::Fdm { enabled, region } => {
+            let doc = json!([
+                {"type": "cloudevents", "id": rng.uuid(), "enableService": enabled,
+                 "eventTypes": ["INTRUSION", "FILE_MALWARE", "CONNECTION_HIGH"]},
+                {"type": "CloudCommunicationSettings", "telemetryEnabled": true},
+                {"type": "CloudRegion", "current": true, "regionCode": region.code()},
+            ]);
+            serde_json::to_string(&doc).expect("json") + "\n"
+        }
+    }
+}
+
+fn context_text(s: &Scenario, c: Context, rng: &mut Rng) -> String {
+    let status = match c {
+        Context::Status(st) => json!(st),
+        Context::StatusObject(st) => {
+            json!({"state": st, "updated": rfc3339(s.collected - 600, 0, s.off_min)})
+        }
+    };
+    let fqdn = s
+        .properties
+        .as_deref()
+        .and_then(|p| {
+            p.lines()
+                .find_map(|l| l.trim().strip_prefix("connector_fqdn="))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| s.region.api().to_owned());
+    let doc = json!({
+        "id": "default",
+        "clientInfo": {
+            "id": s.uuid, "name": s.hostname,
+            "type": if s.product == Product::Fmc { "FMC" } else { "FTD" },
+            "version": s.version, "build": s.build,
+        },
+        "settings": {
+            "exchange": {
+                "fqdn": fqdn,
+                "registration": {"refreshInterval": 180, "clientId": rng.hex(32)},
+            },
+            "eventing": {"enabled": true},
+        },
+        "status": status,
+    });
+    serde_json::to_string_pretty(&doc).expect("json") + "\n"
+}
+
+/// HTTP `Date:` header value (GMT) of an instant.
+fn http_date(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let (y, m, d, h, mi, s) = local_fields(unix, 0);
+    let wd = DAYS[(unix.div_euclid(86_400) + 4).rem_euclid(7) as usize];
+    format!(
+        "{wd}, {d:02} {} {y} {h:02}:{mi:02}:{s:02} GMT",
+        MONTHS[m as usize - 1]
+    )
+}
+
+fn curl_text(c: Curl, region: Region, prefix: &str, when: i64) -> (String, String) {
+    let ca = format!("{prefix}/etc/ssl/connectorCA.pem");
+    let ip_of = |host: &str| {
+        if host.starts_with("eventing") {
+            region.eventing_ips()[1]
+        } else {
+            region.api_ips()[0]
+        }
+    };
+    let tls_ok = |host: &str| {
+        format!(
+            "* successfully set certificate verify locations:\n*   CAfile: {ca}\n  CApath: none\n\
+             * TLSv1.2 (OUT), TLS handshake, Client hello (1):\n* TLSv1.2 (IN), TLS handshake, Server hello (2):\n\
+             * TLSv1.2 (IN), TLS handshake, Certificate (11):\n* TLSv1.2 (IN), TLS handshake, Server key exchange (12):\n\
+             * TLSv1.2 (IN), TLS handshake, Server finished (14):\n* TLSv1.2 (OUT), TLS handshake, Client key exchange (16):\n\
+             * TLSv1.2 (OUT), TLS handshake, Finished (20):\n* TLSv1.2 (IN), TLS handshake, Finished (20):\n\
+             * SSL connection using TLSv1.2 / ECDHE-RSA-AES128-GCM-SHA256\n* Server certificate:\n\
+             *  subject: C=US; ST=California; L=San Jose; O=Cisco Systems, Inc.; CN={host}\n\
+             *  issuer: C=US; O=HydrantID (Avalanche Cloud Corporation); CN=HydrantID SSL ICA G2\n\
+             *  SSL certificate verify ok.\n"
+        )
+    };
+    let forbidden = |host: &str| {
+        format!(
+            "> GET / HTTP/1.1\n> Host: {host}\n> User-Agent: curl/7.44.0\n> Accept: */*\n>\n\
+             < HTTP/1.1 403 Forbidden\n< Date: {}\n< Content-Type: text/plain; charset=utf-8\n\
+             < Content-Length: 9\n< Connection: keep-alive\n<\n{{ [9 bytes data]\nForbidden\n\
+             * Connection #0 to host {host} left intact\n",
+            http_date(when)
+        )
+    };
+    match c {
+        Curl::Ok(host) => {
+            let ip = ip_of(host);
+            (
+                format!(
+                    "curl -v https:--{host} --cacert {}.output",
+                    ca.replace('/', "-")
+                ),
+                format!(
+                    "* Rebuilt URL to: https://{host}/\n*   Trying {ip}...\n* Connected to {host} ({ip}) port 443 (#0)\n{}{}",
+                    tls_ok(host),
+                    forbidden(host)
+                ),
+            )
+        }
+        Curl::InsecureOk(host) => {
+            let ip = ip_of(host);
+            (
+                format!("usr-bin-curl -v -k https:--{host}.output"),
+                format!(
+                    "* Rebuilt URL to: https://{host}/\n*   Trying {ip}...\n* Connected to {host} ({ip}) port 443 (#0)\n\
+                     * successfully set certificate verify locations:\n*   CAfile: none\n  CApath: /etc/ssl/certs\n\
+                     * SSL connection using TLSv1.2 / ECDHE-RSA-AES128-GCM-SHA256\n\
+                     * SSL certificate verify result: self signed certificate in certificate chain (19), continuing anyway.\n{}",
+                    forbidden(host)
+                ),
+            )
+        }
+        Curl::TlsFail(host) => {
+            let ip = ip_of(host);
+            (
+                format!(
+                    "curl -v https:--{host}-providers-sse-services-registration-api-v2-clients --cacert {}.output",
+                    ca.replace('/', "-")
+                ),
+                format!(
+                    "*   Trying {ip}...\n* Connected to {host} ({ip}) port 443 (#0)\n\
+                     * successfully set certificate verify locations:\n*   CAfile: {ca}\n  CApath: none\n\
+                     * TLSv1.2 (OUT), TLS handshake, Client hello (1):\n* TLSv1.2 (IN), TLS handshake, Server hello (2):\n\
+                     * TLSv1.2 (IN), TLS handshake, Certificate (11):\n* TLSv1.2 (OUT), TLS alert, Server hello (2):\n\
+                     * SSL certificate problem: self signed certificate in certificate chain\n\
+                     * Closing connection 0\ncurl: (60) SSL certificate problem: self signed certificate in certificate chain\n\
+                     More details here: https://curl.haxx.se/docs/sslcerts.html\n"
+                ),
+            )
+        }
+        Curl::Timeout(host) => {
+            let ip = ip_of(host);
+            (
+                format!(
+                    "usr-bin-curl -v https:--{host} --cacert {}.output",
+                    ca.replace('/', "-")
+                ),
+                format!(
+                    "* Rebuilt URL to: https://{host}/\n*   Trying {ip}...\n* TCP_NODELAY set\n\
+                     * connect to {ip} port 443 failed: Connection timed out\n\
+                     * Failed to connect to {host} port 443: Connection timed out\n* Closing connection 0\n\
+                     curl: (7) Failed to connect to {host} port 443: Connection timed out\n"
+                ),
+            )
+        }
+        Curl::NoResolve(host) => (
+            format!("curl -v https:--{host}.output"),
+            format!(
+                "* Rebuilt URL to: https://{host}/\n* Could not resolve host: {host}\n* Closing connection 0\n\
+                 curl: (6) Could not resolve host: {host}\n"
+            ),
+        ),
+    }
+}
+
+/// Syslog of the 8 hours before `end`; the scenario's extra lines are merged in time order when
+/// they fall in that window.
+fn render_syslog(s: &Scenario, rng: &mut Rng, end: i64) -> String {
+    let h = &s.hostname;
+    let mut lines: Vec<(i64, String)> = Vec::new();
+    let start = end - 8 * 3600;
+    let mut t = start;
+    while t < end {
+        let msg = match rng.below(6) {
+            0 => format!(
+                "crond[{}]: (root) CMD (/usr/local/sf/bin/sfcron.pl)",
+                20_000 + rng.below(9000)
+            ),
+            1 => format!(
+                "sshd[{}]: Accepted publickey for admin from 10.10.1.99 port {} ssh2",
+                30_000 + rng.below(9000),
+                50_000 + rng.below(9000)
+            ),
+            2 => "ntpd[1422]: kernel reports TIME_ERROR: 0x41: Clock Unsynchronized".into(),
+            3 => format!(
+                "SF-IMS[{}]: [{}] sfmgr:sfmanager [INFO] health check ok",
+                4100 + rng.below(50),
+                4100 + rng.below(50)
+            ),
+            4 => format!(
+                "kernel: [{}.{:06}] device eth0 entered promiscuous mode",
+                100_000 + rng.below(900_000),
+                rng.below(1_000_000)
+            ),
+            _ => format!(
+                "SF-IMS[{}]: [{}] sftunneld:sf_connections [INFO] Peer 10.10.1.5 heartbeat ok",
+                3120, 3120
+            ),
+        };
+        lines.push((t, format!("{} {h} {msg}", syslog_ts(t, s.off_min))));
+        t += 60 + rng.below(240) as i64;
+    }
+    for (t, msg) in &s.syslog_extra {
+        if (start..end).contains(t) {
+            lines.push((*t, format!("{} {h} {msg}", syslog_ts(*t, s.off_min))));
+        }
+    }
+    lines.sort_by_key(|(t, _)| *t);
+    lines.into_iter().map(|(_, l)| l + "\n").collect()
+}
+
+fn version_line(s: &Scenario) -> String {
+    match s.product {
+        Product::Fmc => format!(
+            "Cisco Firepower Management Center for VMWare v{} (build {})",
+            s.version, s.build
+        ),
+        Product::Ftd => format!(
+            "Cisco Firepower 2110 Threat Defense (77) Version {} (Build {})",
+            s.version, s.build
+        ),
+    }
+}
+
+/// Writes one scenario's tree below `dir` and returns the top directory name.
+fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
+    let mut rng = Rng(s.variant ^ 0xa5a5_a5a5);
+    let top = results_name(s.collected, s.off_min);
+    let t = Tree {
+        root: dir.join(&top),
+    };
+    let co = "command-outputs";
+    let da = "dir-archives";
+    let conn_pid = 20_000 + rng.below(40_000) as u32;
+    let eh_pid = 7_000 + rng.below(9_000) as u32;
+
+    // Identity and version.
+    t.write(&format!("{da}/etc/hostname"), format!("{}\n", s.hostname))?;
+    t.write(
+        &format!("{da}/etc/sf/ims.conf"),
+        format!(
+            "# ims.conf\nSWVERSION={}\nSWBUILD={}\nAPPLIANCE_UUID={}\nMODEL_TYPE={}\n",
+            s.version,
+            s.build,
+            s.uuid,
+            if s.product == Product::Fmc {
+                "CONSOLE"
+            } else {
+                "SENSOR"
+            }
+        ),
+    )?;
+    match s.product {
+        Product::Fmc => {
+            // Two variants of sf-version seen in the contract: one line with " / " or two lines.
+            let os = format!(
+                "Cisco Fire Linux OS v{} (build {})",
+                s.version,
+                s.build % 17 + 2
+            );
+            let txt = if s.variant.is_multiple_of(2) {
+                format!("{} / {os}\n", version_line(s))
+            } else {
+                format!("{}\n{os}\n", version_line(s))
+            };
+            t.write(&format!("{da}/etc/sf/sf-version"), txt)?;
+        }
+        Product::Ftd => {
+            let old = s.version.starts_with("6.4") || s.version.starts_with("6.3");
+            let rules = if old {
+                "Rules update version      : 2019-11-13-001-vrt".to_owned()
+            } else {
+                "LSP version               : lsp-rel-20230712-1621".to_owned()
+            };
+            t.write(
+                &format!("{co}/usr-local-sf-bin-sfcli.pl show version.output"),
+                format!(
+                    "-------------------[ {} ]--------------------\nModel                     : {}\nUUID                      : {}\n{rules}\nVDB version               : 353\n----------------------------------------------------\n",
+                    s.hostname,
+                    version_line(s),
+                    s.uuid
+                ),
+            )?;
+            t.write(
+                &format!("{co}/show_tech_output.txt"),
+                format!(
+                    "------------------[ {} ]-------------------\n{}\n\nCisco Adaptive Security Appliance Software Version 9.18(3)56\nSSP Operating System Version 2.12(0.498)\n\nCompiled on Thu 13-Jul-23 19:06 GMT by builders\n\n{} up 41 days 3 hours\n",
+                    s.hostname,
+                    version_line(s),
+                    s.hostname
+                ),
+            )?;
+            let managers = match &s.managed_by {
+                Some(fmc) => format!(
+                    "Type                      : Manager\nHost                      : 10.10.1.5\nDisplay name              : {fmc}\nVersion                   : 7.2.5 (Build 208)\nIdentifier                : {}\nRegistration              : Completed\nManagement type           : Configuration and analytics\n",
+                    rng.uuid()
+                ),
+                None => "Managed locally.\n".to_owned(),
+            };
+            t.write(
+                &format!("{co}/usr-local-sf-bin-sfcli.pl show managers.output"),
+                managers,
+            )?;
+        }
+    }
+
+    // pmtool, netstat, lsof (names vary within the contract's patterns).
+    t.write(
+        &format!("{co}/usr-local-sf-bin-pmtool status.output"),
+        render_pmtool(s, &mut rng),
+    )?;
+    let netstat_name = [
+        "bin-netstat -anlp",
+        "usr-bin-netstat -anlp",
+        "bin-netstat -anp",
+    ][(s.variant % 3) as usize];
+    t.write(
+        &format!("{co}/{netstat_name}.output"),
+        render_netstat(s, eh_pid, conn_pid, &mut rng),
+    )?;
+    let lsof_name = ["usr-sbin-lsof -i", "usr-bin-lsof -i"][(s.variant % 2) as usize];
+    t.write(
+        &format!("{co}/{lsof_name}.output"),
+        render_lsof(s, conn_pid, &mut rng),
+    )?;
+
+    // Connector configuration and logs.
+    if let Some(p) = &s.properties {
+        if s.tricky_fs {
+            // Stored once under a name that sorts first, then hard-linked: GNU tar then writes
+            // connector.properties as a hard-link member pointing at the other name.
+            let orig = format!("{da}/etc/sf/.connector.properties.orig");
+            t.write(&orig, p)?;
+            let dst = t.root.join(format!("{da}/etc/sf/connector.properties"));
+            if dst.exists() {
+                fs::remove_file(&dst)?;
+            }
+            fs::hard_link(t.root.join(orig), dst)?;
+        } else {
+            t.write(&format!("{da}/etc/sf/connector.properties"), p)?;
+        }
+    }
+    t.write(
+        &format!("{da}/etc/sf/sftunnel.conf"),
+        "peer 10.10.1.5 {\n  port 8305;\n  role initiator;\n}\n",
+    )?;
+    let host_tag = format!("{}.cisco.com", s.hostname);
+    t.write(
+        &format!("{da}/var-log/connector/connector.log"),
+        render_log(&s.log, &host_tag),
+    )?;
+    if !s.log1.is_empty() {
+        t.write(
+            &format!("{da}/var-log/connector/connector.log.1"),
+            render_log(&s.log1, &host_tag),
+        )?;
+    }
+    if !s.log2.is_empty() {
+        t.gz(
+            &format!("{da}/var-log/connector/connector.log.2.gz"),
+            render_log(&s.log2, &host_tag).as_bytes(),
+        )?;
+    }
+
+    // Artifacts with no known location: vary where they sit.
+    let v = s.variant % 3;
+    if let Some(l) = &s.license {
+        let name = match (l, v) {
+            (License::FmcJson { .. }, 0) => format!("{co}/curl-smart-license.output"),
+            (License::FmcJson { .. }, 1) => {
+                format!("{da}/var-log/sf/fmc_api_smartlicenses.json")
+            }
+            (License::FmcJson { .. }, _) => format!("{da}/var-sf-sse/license_status.json"),
+            (License::AgentText { .. }, 0) => {
+                format!("{co}/usr-local-sf-bin-sfcli.pl show license status.output")
+            }
+            (License::AgentText { .. }, _) => format!("{da}/var-log/sf/smart_agent_status.txt"),
+        };
+        t.write(&name, license_text(l, &mut rng))?;
+    }
+    if let Some(c) = s.cloud {
+        let name = [
+            format!("{da}/var-log/sf/cloud_events_config.json"),
+            format!("{co}/curl-fmc-integration-cloudeventsconfigs.output"),
+            format!("{da}/var-sf-sse/cloud_settings.json"),
+        ][v as usize]
+            .clone();
+        t.write(&name, cloud_text(c, &mut rng))?;
+    }
+    if let Some(c) = s.context {
+        let name = [
+            format!("{co}/usr-bin-curl localhost:8989-v1-contexts-default.output"),
+            format!("{co}/curl -s localhost:8989-v1-contexts-default.output"),
+            format!("{da}/var-log/connector/context-default.json"),
+        ][v as usize]
+            .clone();
+        t.write(&name, context_text(s, c, &mut rng))?;
+    }
+    for &c in &s.curls {
+        let (name, body) = curl_text(c, s.region, s.prefix(), s.collected - 900);
+        t.write(&format!("{co}/{name}"), body)?;
+    }
+
+    // System log and noise.
+    t.write(
+        &format!("{da}/var-log/messages"),
+        render_syslog(s, &mut rng, s.collected),
+    )?;
+    t.gz(
+        &format!("{da}/var-log/messages.1.gz"),
+        render_syslog(s, &mut rng, s.collected - 8 * 3600).as_bytes(),
+    )?;
+    let mut aq = String::new();
+    for i in 0..40 {
+        aq.push_str(&format!(
+            "{} action_queue[{}]: task {} ({}) state=completed\n",
+            syslog_ts(s.collected - 7200 + i * 97, s.off_min),
+            2600 + i,
+            rng.hex(8),
+            rng.pick(&["SRU install", "policy deploy", "health poll", "VDB check"])
+        ));
+    }
+    t.write(&format!("{da}/var-log/action_queue.log"), &aq)?;
+    t.gz(
+        &format!("{da}/var-log/action_queue.log.1.gz"),
+        aq.as_bytes(),
+    )?;
+    t.write(
+        &format!("{da}/var-log/comms.log"),
+        format!(
+            "{} sftunneld: connected to peer 10.10.1.5 channel 0\n",
+            syslog_ts(s.collected - 3000, s.off_min)
+        ),
+    )?;
+    if s.product == Product::Ftd {
+        t.write(
+            &format!("{da}/var-log/ngfwManager.log"),
+            "INFO  ngfwManager  - Device state: IN_SYNC\n",
+        )?;
+    }
+    t.write(
+        &format!("{co}/mysql.select_all_from_action_queue"),
+        "id\ttype\tstate\n1\t12\tcompleted\n2\t7\tcompleted\n",
+    )?;
+    t.write(
+        &format!("{co}/bin-df -h.output"),
+        "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda5        47G   18G   27G  41% /\n",
+    )?;
+    t.write(
+        &format!("{da}/var-sf-peers/PEERS_MAP.JSON"),
+        json!({"peers": [{
+            "uuid": s.peer.clone().unwrap_or_else(|| rng.uuid()),
+            "ip": if s.product == Product::Fmc { "10.10.1.21" } else { "10.10.1.5" },
+        }]})
+        .to_string(),
+    )?;
+    // Incompressible binary noise, as real bundles carry rrd files and cores.
+    t.write(
+        &format!("{da}/var-sf-rrd/LocalCpu0Usage.rrd"),
+        rng.bytes(12 * 1024),
+    )?;
+    // A path over 100 characters (GNU long name / ustar prefix / pax path).
+    t.write(
+        &format!("{da}/opt-cisco-platform-logs/sfhealth/archive/2020-04/health_alert_history_detailed_snapshot_0001.log"),
+        "health: all modules green\n",
+    )?;
+    // A dangling absolute symlink, as /etc/localtime is on the device.
+    let lt = t.root.join(format!("{da}/etc/localtime"));
+    if fs::symlink_metadata(&lt).is_err() {
+        std::os::unix::fs::symlink("/usr/share/zoneinfo/America/Chicago", lt)?;
+    }
+    if s.tricky_fs {
+        // A non-UTF-8 (Latin-1) file name, which real bundles can hold.
+        let sf = t.root.join(format!("{da}/var-log/sf"));
+        fs::create_dir_all(&sf)?;
+        let mut name = sf.into_os_string();
+        name.push("/");
+        name.push(std::ffi::OsStr::from_bytes(b"r\xe9sum\xe9-export.txt"));
+        fs::write(PathBuf::from(name), "exported\n")?;
+    }
+    Ok(top)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases (multi-device wrappers) and expectations.
+// ---------------------------------------------------------------------------------------------
+
+fn device_expectation(s: &Scenario, foreign: &[&'static str]) -> Value {
+    let (roots, symptoms) = classify(&s.fires, foreign);
+    let silent: Vec<&str> = ALL_RULES
+        .iter()
+        .copied()
+        .filter(|r| !s.fires.contains(r))
+        .collect();
+    json!({
+        "product": if s.product == Product::Fmc { "FMC" } else { "FTD" },
+        "root_causes": roots,
+        "symptoms": symptoms,
+        "silent": silent,
+    })
+}
+
+/// Alternate packings `generate.sh` makes of some scenarios: (file name, scenario).
+const ALTERNATES: [(&str, &str); 6] = [
+    ("healthy-fmc.zip", "healthy-fmc"),
+    ("healthy-ftd.tar", "healthy-ftd"),
+    ("tls-interception.zip", "tls-interception"),
+    ("zeromq-endpoint-missing.tar", "zeromq-endpoint-missing"),
+    ("ip-allowlist.tgz", "ip-allowlist"),
+    ("extracted/healthy-ftd", "healthy-ftd"),
+];
+
+/// Wrappers: (wrapper file, [(scenario, inner file name)]). The inner names encode the packing
+/// (`.tar.gz` or `.zip`) for generate.sh.
+fn cases(by_name: &BTreeMap<&str, &Scenario>) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let fmc = by_name["license-evaluation"];
+    let ftd = by_name["connector-disabled"];
+    let dns = by_name["dns-failure"];
+    let hfmc = by_name["healthy-fmc"];
+    vec![
+        (
+            "case-fmc-ftd.tar",
+            vec![
+                (
+                    "license-evaluation",
+                    format!("{}.tar.gz", results_name(fmc.collected, fmc.off_min)),
+                ),
+                (
+                    "connector-disabled",
+                    format!("{}-troubleshoot.tar.gz", ftd.uuid),
+                ),
+            ],
+        ),
+        (
+            "case-mixed.zip",
+            vec![
+                (
+                    "healthy-fmc",
+                    format!(
+                        "{}-{}.tar.gz",
+                        hfmc.hostname,
+                        results_name(hfmc.collected, hfmc.off_min)
+                    ),
+                ),
+                ("dns-failure", format!("{}-troubleshoot.zip", dns.hostname)),
+            ],
+        ),
+    ]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .ok_or("usage: gen_testdata <OUT_DIR>")?;
+    let all = scenarios();
+    let by_name: BTreeMap<&str, &Scenario> = all.iter().map(|s| (s.name, s)).collect();
+    assert_eq!(by_name.len(), all.len(), "scenario names are unique");
+
+    let mut expected = serde_json::Map::new();
+    for s in &all {
+        let dir = out.join("trees").join(s.name);
+        if dir.exists() {
+            fs::remove_dir_all(&dir)?;
+        }
+        write_tree(s, &dir)?;
+        expected.insert(s.name.to_owned(), device_expectation(s, &[]));
+    }
+    fs::write(
+        out.join("expected.json"),
+        serde_json::to_string_pretty(&Value::Object(expected.clone()))? + "\n",
+    )?;
+
+    // Bundle-level expectations: `<scenario>.tar.gz` for every scenario, the alternates, and per
+    // device of each wrapper (keyed by inner file name).
+    let mut bundles = serde_json::Map::new();
+    for s in &all {
+        bundles.insert(format!("{}.tar.gz", s.name), expected[s.name].clone());
+    }
+    for (file, scen) in ALTERNATES {
+        bundles.insert(file.to_owned(), expected[scen].clone());
+    }
+    fs::create_dir_all(out.join("cases"))?;
+    for (wrapper, members) in cases(&by_name) {
+        // Licence and cloud findings of the case's FMC explain findings on its FTDs.
+        let fmc_fired: Vec<&'static str> = members
+            .iter()
+            .map(|(n, _)| by_name[n])
+            .filter(|s| s.product == Product::Fmc)
+            .flat_map(|s| s.fires.iter().copied())
+            .filter(|r| FMC_SCOPED.contains(r))
+            .collect();
+        let mut devices = serde_json::Map::new();
+        let mut list = String::new();
+        for (scen, inner) in &members {
+            let s = by_name[scen];
+            let foreign: &[&'static str] = if s.product == Product::Ftd {
+                &fmc_fired
+            } else {
+                &[]
+            };
+            devices.insert(inner.clone(), device_expectation(s, foreign));
+            list.push_str(&format!("{scen} {inner}\n"));
+        }
+        bundles.insert(wrapper.to_owned(), Value::Object(devices));
+        let stem = wrapper.split('.').next().expect("wrapper name");
+        fs::write(out.join("cases").join(format!("{stem}.list")), list)?;
+    }
+    fs::write(
+        out.join("expected-bundles.json"),
+        serde_json::to_string_pretty(&Value::Object(bundles))? + "\n",
+    )?;
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The typed device model: what each device in an upload is, and what its bundle says.
+//!
+//! The collector ([`collect::Collector`]) receives members from ingest, classifies them with the
+//! artifact map, parses them and runs the line matcher over logs; [`derive`] then turns what was
+//! parsed into named, typed facts (the names of [`registry::FACTS`]), each with the evidence it
+//! came from. Rules read facts and line hits, never bundle paths.
+
+pub mod collect;
+mod derive;
+pub mod hits;
+pub mod regions;
+pub mod registry;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Serialize, Serializer};
+
+use crate::artifacts::ArtifactKind;
+use crate::ingest::Warning;
+use crate::version::Version;
+pub use hits::{HitAgg, HitSample, LineHits};
+
+/// A fact's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactValue {
+    Bool(bool),
+    Int(i64),
+    Text(String),
+    Version(Version),
+    List(Vec<String>),
+}
+
+impl Serialize for FactValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FactValue::Bool(b) => s.serialize_bool(*b),
+            FactValue::Int(i) => s.serialize_i64(*i),
+            FactValue::Text(t) => s.serialize_str(t),
+            FactValue::Version(v) => s.serialize_str(&v.to_string()),
+            FactValue::List(l) => l.serialize(s),
+        }
+    }
+}
+
+impl fmt::Display for FactValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FactValue::Bool(b) => write!(f, "{b}"),
+            FactValue::Int(i) => write!(f, "{i}"),
+            FactValue::Text(t) => f.write_str(t),
+            FactValue::Version(v) => write!(f, "{v}"),
+            FactValue::List(l) => f.write_str(&l.join(", ")),
+        }
+    }
+}
+
+/// Where a fact or a finding comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Member path, prefixed by enclosing archives joined with `!/`.
+    pub path: String,
+    /// 1-based line; None when the evidence is not a line.
+    pub line: Option<u32>,
+    /// The line's text (capped), if any.
+    pub text: Option<String>,
+}
+
+/// A fact with its evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub value: FactValue,
+    pub evidence: Option<Evidence>,
+}
+
+/// Device kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Product {
+    #[serde(rename = "FMC")]
+    Fmc,
+    #[serde(rename = "FTD")]
+    Ftd,
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl Product {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Fmc => "FMC",
+            Product::Ftd => "FTD",
+            Product::Unknown => "unknown",
+        }
+    }
+}
+
+/// An artifact found in a device bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactRef {
+    pub path: String,
+    pub kind: ArtifactKind,
+    pub size: u64,
+}
+
+/// One device bundle of the case.
+#[derive(Debug, Clone, Serialize)]
+pub struct Device {
+    /// Appliance UUID, else the bundle's path in the case.
+    pub id: String,
+    pub product: Product,
+    pub name: String,
+    pub version: Option<String>,
+    /// Where the bundle is (input file, then enclosing archives joined with `!/`).
+    pub bundle: String,
+    /// "Now" for this device: the bundle's own time stamp, else its newest log line.
+    pub collected_at: Option<Timestamp>,
+    pub artifacts: Vec<ArtifactRef>,
+    pub facts: BTreeMap<String, Fact>,
+    #[serde(skip)]
+    pub hits: LineHits,
+    /// Index of the FMC in the case whose licence and cloud settings apply to this FTD.
+    pub managed_by: Option<usize>,
+    /// Lines that named both an SSE host and the address dialled for it.
+    #[serde(skip)]
+    pub host_of_addr: BTreeMap<String, String>,
+}
+
+impl Device {
+    pub fn has_artifact(&self, kind: ArtifactKind) -> bool {
+        self.artifacts.iter().any(|a| a.kind == kind)
+    }
+
+    pub fn fact(&self, name: &str) -> Option<&Fact> {
+        self.facts.get(name)
+    }
+}
+
+/// Everything read from one case.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub inputs: Vec<String>,
+    pub devices: Vec<Device>,
+    pub warnings: Vec<Warning>,
+    /// Inputs that could not be read at all.
+    pub errors: Vec<String>,
+}

@@ -1,0 +1,80 @@
+//! The one list of facts a rule may name, with their types.
+//!
+//! `fptriage facts` prints these names, rules name them, and the rule loader rejects a name that
+//! is not here, so a typo in a rule is an error at load time, never a silent miss.
+
+use serde::Serialize;
+
+/// The type of a fact's value, which decides the operators a rule may apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FactType {
+    Bool,
+    Int,
+    Text,
+    Version,
+    List,
+}
+
+/// A fact a rule may name.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactDef {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: FactType,
+    /// Where it comes from, for rule authors and for "what to ask the customer for".
+    pub source: &'static str,
+    pub description: &'static str,
+}
+
+macro_rules! facts {
+    ($($name:literal : $ty:ident, $source:literal, $desc:literal;)*) => {
+        /// Every fact, in the order `fptriage facts` prints them.
+        pub const FACTS: &[FactDef] = &[$(FactDef { name: $name, ty: FactType::$ty, source: $source, description: $desc }),*];
+    };
+}
+
+facts! {
+    "device.product": Text, "sf-version or show version", "FMC or FTD";
+    "device.name": Text, "etc/hostname or show version", "host name of the device";
+    "device.version": Version, "sf-version or show version", "software version, compared part by part";
+    "device.model": Text, "sf-version or show version", "model line";
+    "device.appliance_id": Text, "etc/sf/ims.conf or show version", "appliance UUID";
+    "connector.properties.present": Bool, "etc/sf/connector.properties", "whether connector.properties is in the bundle (false: its folder etc/sf is there, the file is not)";
+    "connector.fqdn": Text, "etc/sf/connector.properties", "connector_fqdn: the SSE API host";
+    "connector.fqdn.region": Text, "etc/sf/connector.properties", "region of connector_fqdn (US, EU, APJC, AUS, IN) or `unknown`";
+    "connector.port": Int, "etc/sf/connector.properties", "connector_port";
+    "connector.registration_interval": Int, "etc/sf/connector.properties", "registration_interval";
+    "connector.properties.problems": List, "etc/sf/connector.properties", "required keys missing or invalid";
+    "connector.peer_regions": List, "connector.log", "regions of the SSE hosts the connector log names";
+    "pmtool.sseconnector.state": Text, "pmtool status", "SSEConnector state (`Running`, `User Disabled`, ...) or `absent`";
+    "pmtool.eventhandler.state": Text, "pmtool status", "EventHandler state or `absent`";
+    "sockets.eventhandler.state": Text, "netstat -anlp", "EventHandler_SSEConnector.sock: `connected`, `listening` or `absent`";
+    "connector.tcp.established": Int, "lsof -i", "connector TCP connections ESTABLISHED to https peers";
+    "connector.tcp.syn_sent": Int, "lsof -i", "connector TCP connections stuck in SYN_SENT to https peers";
+    "connector.tcp.peers": List, "lsof -i", "connector TCP peers with their state";
+    "license.registration": Text, "smart licensing status", "EVALUATION, REGISTERED, UNREGISTERED, REGISTRATION_EXPIRED, REGISTERED_SATELLITE";
+    "license.authorization": Text, "smart licensing status", "AUTHORIZED, EVAL_MODE, OUT_OF_COMPLIANCE, AUTHORIZATION_EXPIRED, ...";
+    "license.evaluation": Bool, "smart licensing status", "Smart Licensing in evaluation mode";
+    "license.satellite": Bool, "smart licensing status", "registered through Satellite / Smart Software Manager On-Prem";
+    "cloud.events.enabled": Bool, "cloud event configuration", "Cisco Cloud Event Configuration on";
+    "cloud.events.types": List, "cloud event configuration", "event types sent to the cloud";
+    "cloud.region": Text, "cloud region setting", "configured cloud region";
+    "context.status": Text, "connector context (curl localhost:8989/v1/contexts/default)", "enrollment status (`Enrolled`, ...)";
+    "context.fqdn": Text, "connector context", "settings.exchange.fqdn";
+    "curl.failed_hosts": List, "curl -v tests", "SSE hosts whose connectivity test failed";
+    "curl.ok_hosts": List, "curl -v tests", "SSE hosts whose connectivity test succeeded";
+    "curl.tls_intercepted_hosts": List, "curl -v tests", "SSE hosts whose test with --cacert failed certificate verification";
+    "sse.region": Text, "connector.properties, context, cloud region, connector.log", "the region the device uses";
+    "region.conflicts": List, "connector.properties, context, cloud region, connector.log", "sources that disagree on the region";
+}
+
+/// Looks a fact up by name.
+pub fn lookup(name: &str) -> Option<&'static FactDef> {
+    FACTS.iter().find(|f| f.name == name)
+}
+
+/// Facts of these namespaces live on the FMC for an FMC-managed FTD.
+pub fn inherited_from_manager(name: &str) -> bool {
+    name.starts_with("license.") || name.starts_with("cloud.")
+}

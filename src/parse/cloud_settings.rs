@@ -1,0 +1,214 @@
+//! Cloud integration settings from REST JSON: FMC `CloudEventsConfig` (which event kinds go to the
+//! cloud) and `CloudRegion`, FDM `CloudEvents` and `CloudCommunicationSettings`. The objects come
+//! as whole documents, `items` lists or fragments, with type names in varying case, so every
+//! object carrying a `type` key is found with `json_find` and dispatched on its lower-cased type.
+
+use serde_json::{Map, Value};
+
+use super::{Located, json_find};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CloudSettings {
+    pub events_enabled: Option<Located<bool>>,
+    pub event_types: Vec<String>,
+    pub region: Option<Located<String>>,
+    pub telemetry_enabled: Option<Located<bool>>,
+}
+
+fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+fn as_bool(v: &Value) -> Option<bool> {
+    v.as_bool()
+        .or_else(|| match v.as_str()?.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "enabled" => Some(true),
+            "false" | "no" | "disabled" => Some(false),
+            _ => None,
+        })
+}
+
+/// Region names as reports use them; unknown names are kept upper-cased.
+fn normalise_region(s: &str) -> String {
+    let up = s.trim().to_ascii_uppercase();
+    match up.as_str() {
+        "US" | "USA" | "NA" | "NAM" | "NORTH AMERICA" | "NORTH_AMERICA" => "US",
+        "EU" | "EUROPE" => "EU",
+        "APJ" | "APJC" | "APAC" | "ASIA" => "APJC",
+        "AU" | "AUS" | "AUSTRALIA" => "AUS",
+        "IN" | "IND" | "INDIA" => "IN",
+        _ => return up,
+    }
+    .to_string()
+}
+
+pub fn parse(text: &str) -> CloudSettings {
+    let mut out = CloudSettings {
+        events_enabled: None,
+        event_types: Vec::new(),
+        region: None,
+        telemetry_enabled: None,
+    };
+    // (region, current, line)
+    let mut regions: Vec<(String, bool, u32)> = Vec::new();
+    for (map, line) in json_find::objects_with_key(text, "type") {
+        let Some(kind) = get_ci(&map, "type").and_then(Value::as_str) else {
+            continue;
+        };
+        match kind.to_ascii_lowercase().as_str() {
+            "cloudeventsconfig" if out.events_enabled.is_none() => {
+                let mut any = false;
+                for (k, v) in &map {
+                    let lk = k.to_ascii_lowercase();
+                    if lk.starts_with("send")
+                        && lk.ends_with("events")
+                        && !lk.contains("excluded")
+                        && as_bool(v) == Some(true)
+                    {
+                        any = true;
+                        out.event_types.push(k.clone());
+                    }
+                }
+                out.events_enabled = Some(Located { value: any, line });
+            }
+            "cloudevents" if out.events_enabled.is_none() => {
+                if let Some(on) = get_ci(&map, "enableService").and_then(as_bool) {
+                    out.events_enabled = Some(Located { value: on, line });
+                }
+                if let Some(list) = get_ci(&map, "eventTypes").and_then(Value::as_array) {
+                    out.event_types
+                        .extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+                }
+            }
+            "cloudregion" => {
+                let name = ["regionCode", "region", "name"]
+                    .iter()
+                    .find_map(|k| get_ci(&map, k).and_then(Value::as_str))
+                    .filter(|s| !s.trim().is_empty());
+                if let Some(name) = name {
+                    let current = get_ci(&map, "current").and_then(as_bool) == Some(true);
+                    regions.push((normalise_region(name), current, line));
+                }
+            }
+            "cloudcommunicationsettings" if out.telemetry_enabled.is_none() => {
+                if let Some(on) = get_ci(&map, "telemetryEnabled").and_then(as_bool) {
+                    out.telemetry_enabled = Some(Located { value: on, line });
+                }
+            }
+            _ => {}
+        }
+    }
+    if out.telemetry_enabled.is_none() {
+        // Fragments may lack the `type`; the key alone is unambiguous.
+        out.telemetry_enabled = json_find::values_of_key(text, "telemetryEnabled")
+            .into_iter()
+            .find_map(|(v, line)| as_bool(&v).map(|value| Located { value, line }));
+    }
+    let chosen = match regions.iter().find(|r| r.1) {
+        Some(r) => Some(r),
+        None if regions.len() == 1 => regions.first(),
+        None => None,
+    };
+    out.region = chosen.map(|(value, _, line)| Located {
+        value: value.clone(),
+        line: *line,
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fmc_events_config() {
+        let t = "{\"type\": \"CloudEventsConfig\", \"sendIntrusionEvents\": true, \"sendFileEvents\": true,\n \"sendConnectionEvents\": false, \"sendAllConnectionEvents\": true, \"sendPackets\": true,\n \"devicesExcludedFromSendingEvents\": []}";
+        let c = parse(t);
+        assert_eq!(
+            c.events_enabled,
+            Some(Located {
+                value: true,
+                line: 1
+            })
+        );
+        // serde_json maps are sorted by key, so the list is too.
+        assert_eq!(
+            c.event_types,
+            vec![
+                "sendAllConnectionEvents",
+                "sendFileEvents",
+                "sendIntrusionEvents"
+            ]
+        );
+        assert_eq!((c.region, c.telemetry_enabled), (None, None));
+    }
+
+    #[test]
+    fn all_off_and_case() {
+        let c = parse(r#"{"items":[{"type":"cloudeventsconfig","sendIntrusionEvents":false}]}"#);
+        assert!(!c.events_enabled.unwrap().value);
+        assert!(c.event_types.is_empty());
+    }
+
+    #[test]
+    fn regions() {
+        let t = "{\"items\": [\r\n{\"type\": \"CloudRegion\", \"current\": false, \"regionCode\": \"US\"},\r\n{\"type\": \"CloudRegion\", \"current\": true, \"regionCode\": \"APJ\"}\r\n]}";
+        assert_eq!(
+            parse(t).region,
+            Some(Located {
+                value: "APJC".into(),
+                line: 3
+            })
+        );
+        assert_eq!(
+            parse(r#"{"type": "CloudRegion", "current": true, "regionCode": "EU"}"#)
+                .region
+                .unwrap()
+                .value,
+            "EU"
+        );
+        assert_eq!(
+            parse(r#"{"type":"cloudregion","name":"Australia"}"#)
+                .region
+                .unwrap()
+                .value,
+            "AUS"
+        );
+        let two = r#"[{"type":"CloudRegion","regionCode":"US"},{"type":"CloudRegion","regionCode":"EU"}]"#;
+        assert_eq!(parse(two).region, None);
+    }
+
+    #[test]
+    fn fdm_objects() {
+        let t = r#"noise {"type": "cloudevents", "enableService": true, "eventTypes": ["INTRUSION", "FILE_MALWARE"]}
+"x": {"type": "CloudCommunicationSettings", "telemetryEnabled": false}"#;
+        let c = parse(t);
+        assert!(c.events_enabled.unwrap().value);
+        assert_eq!(c.event_types, vec!["INTRUSION", "FILE_MALWARE"]);
+        assert_eq!(
+            c.telemetry_enabled,
+            Some(Located {
+                value: false,
+                line: 2
+            })
+        );
+        assert!(
+            parse("\"telemetryEnabled\": true")
+                .telemetry_enabled
+                .unwrap()
+                .value
+        );
+    }
+
+    #[test]
+    fn empty_and_garbage() {
+        let c = parse("");
+        assert_eq!(
+            (c.events_enabled, c.region, c.telemetry_enabled),
+            (None, None, None)
+        );
+        assert_eq!(parse("{{{ \"type\": ").events_enabled, None);
+    }
+}

@@ -1,0 +1,392 @@
+//! `connector.log`, the SSE connector's logrus text log: `time="…" level=error msg="[host][file.go:90
+//! pkg:func] text"`, with `\"` escapes inside quoted values, fields in any order and sometimes extra
+//! fields. The parser runs on every line of multi-GB logs, so it is a hand-written byte scanner:
+//! a cheap check rejects non-logrus lines before anything is allocated, and the facts rules need
+//! (remote host, dialled address) are pulled from the message with plain substring searches
+//! because the wording of real messages varies and only Go's standard phrases are stable.
+
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warning,
+    Error,
+    Fatal,
+    Panic,
+}
+
+impl Level {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+            Level::Panic => "panic",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Level> {
+        const NAMES: [(&str, Level); 8] = [
+            ("trace", Level::Trace),
+            ("debug", Level::Debug),
+            ("info", Level::Info),
+            ("warning", Level::Warning),
+            ("warn", Level::Warning),
+            ("error", Level::Error),
+            ("fatal", Level::Fatal),
+            ("panic", Level::Panic),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(s))
+            .map(|(_, l)| *l)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LogLine {
+    #[serde(serialize_with = "super::ser_opt_ts")]
+    pub time: Option<jiff::Timestamp>,
+    pub level: Option<Level>,
+    pub msg: String,
+    pub source: Option<String>,
+    pub remote_host: Option<String>,
+    pub dial_addr: Option<String>,
+}
+
+/// Parses one logrus text line; `None` if the line is not logrus key=value text.
+pub fn parse_line(line: &str) -> Option<LogLine> {
+    let line = line.trim();
+    // Cheap rejection first: every logrus line carries `level=` or `msg=`, and starts with a key.
+    let bytes = line.as_bytes();
+    if memchr::memmem::find(bytes, b"level=").is_none()
+        && memchr::memmem::find(bytes, b"msg=").is_none()
+    {
+        return None;
+    }
+    if !bytes.first().is_some_and(|b| is_key_byte(*b)) {
+        return None;
+    }
+    let mut time = None;
+    let mut level = None;
+    let mut msg: Option<String> = None;
+    let mut seen_level = false;
+    let mut pos = 0;
+    let mut first = true;
+    while pos < bytes.len() {
+        match next_pair(line, pos) {
+            Some((key, value, next)) => {
+                match key {
+                    "time" => time = value.raw.trim().parse::<jiff::Timestamp>().ok(),
+                    "level" => {
+                        seen_level = true;
+                        level = Level::parse(value.raw);
+                    }
+                    "msg" => msg = Some(value.text()),
+                    _ => {}
+                }
+                pos = next;
+            }
+            None if first => return None,
+            // Garbage inside a line (a stray word) is skipped up to the next blank.
+            None => pos = skip_token(bytes, pos),
+        }
+        first = false;
+        pos = skip_blanks(bytes, pos);
+    }
+    if msg.is_none() && !seen_level {
+        return None;
+    }
+    let msg = msg.unwrap_or_default();
+    let (source, body) = split_prefix(&msg);
+    let remote_host = find_remote_host(body);
+    let dial_addr = find_dial_addr(body);
+    Some(LogLine {
+        time,
+        level,
+        source,
+        remote_host,
+        dial_addr,
+        msg,
+    })
+}
+
+struct Value<'a> {
+    raw: &'a str,
+    quoted: bool,
+}
+
+impl Value<'_> {
+    fn text(&self) -> String {
+        if !self.quoted || !self.raw.contains('\\') {
+            return self.raw.to_string();
+        }
+        let mut out = String::with_capacity(self.raw.len());
+        let mut chars = self.raw.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some(e @ ('"' | '\\')) => out.push(e),
+                    Some(e) => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                    None => out.push('\\'),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+}
+
+fn skip_blanks(bytes: &[u8], mut pos: usize) -> usize {
+    while bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+        pos += 1;
+    }
+    pos
+}
+
+fn skip_token(bytes: &[u8], mut pos: usize) -> usize {
+    while bytes.get(pos).is_some_and(|b| !b.is_ascii_whitespace()) {
+        pos += 1;
+    }
+    pos
+}
+
+/// Reads `key=value` or `key="quoted value"` at `pos`; returns the pair and the position after it.
+fn next_pair(line: &str, pos: usize) -> Option<(&str, Value<'_>, usize)> {
+    let bytes = line.as_bytes();
+    let mut i = pos;
+    while bytes.get(i).is_some_and(|b| is_key_byte(*b)) {
+        i += 1;
+    }
+    if i == pos || bytes.get(i) != Some(&b'=') {
+        return None;
+    }
+    let key = line.get(pos..i)?;
+    i += 1;
+    if bytes.get(i) == Some(&b'"') {
+        let start = i + 1;
+        let mut j = start;
+        while let Some(&b) = bytes.get(j) {
+            match b {
+                b'\\' => j += 2,
+                b'"' => break,
+                _ => j += 1,
+            }
+        }
+        // An unterminated quote (a truncated line) keeps the rest of the line.
+        let end = j.min(bytes.len());
+        let raw = line.get(start..end)?;
+        return Some((key, Value { raw, quoted: true }, (end + 1).min(bytes.len())));
+    }
+    let end = skip_token(bytes, i);
+    let raw = line.get(i..end)?;
+    Some((key, Value { raw, quoted: false }, end))
+}
+
+/// Splits the leading `[host][file.go:90 pkg:func] ` tags off a message; returns the source tag
+/// and the rest, so that host searches never see the device's own name in the first tag.
+fn split_prefix(msg: &str) -> (Option<String>, &str) {
+    let mut rest = msg.trim_start();
+    let mut tags: Vec<&str> = Vec::new();
+    while tags.len() < 2 {
+        let Some(inner) = rest.strip_prefix('[') else {
+            break;
+        };
+        let Some(close) = inner.find(']') else { break };
+        tags.push(inner.get(..close).unwrap_or(""));
+        rest = inner.get(close + 1..).unwrap_or("");
+    }
+    let source = match tags.as_slice() {
+        [_, src] => Some(src.trim().to_string()),
+        [one] if one.contains(".go:") => Some(one.trim().to_string()),
+        _ => None,
+    };
+    (source.filter(|s| !s.is_empty()), rest.trim_start())
+}
+
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_'
+}
+
+/// The host-name-like run at the start of `s`, if it looks like a DNS name (has a dot and a letter).
+fn host_at(s: &str) -> Option<String> {
+    let end = s.bytes().position(|b| !is_host_byte(b)).unwrap_or(s.len());
+    let h = s.get(..end)?.trim_end_matches(['.', '-']);
+    let ok = h.contains('.') && h.bytes().any(|b| b.is_ascii_alphabetic());
+    ok.then(|| h.to_ascii_lowercase())
+}
+
+fn find_remote_host(body: &str) -> Option<String> {
+    for scheme in ["https://", "wss://", "http://", "ws://"] {
+        let mut from = 0;
+        while let Some(at) = body.get(from..).and_then(|s| s.find(scheme)) {
+            let start = from + at + scheme.len();
+            let tail = body.get(start..).unwrap_or("");
+            // Skip user-info (`user@host`) if present before the first path separator.
+            let tail = match (tail.find('@'), tail.find(['/', ' '])) {
+                (Some(a), Some(s)) if a < s => tail.get(a + 1..).unwrap_or(""),
+                (Some(a), None) => tail.get(a + 1..).unwrap_or(""),
+                _ => tail,
+            };
+            if let Some(h) = host_at(tail) {
+                return Some(h);
+            }
+            from = start;
+        }
+    }
+    for word in ["lookup ", "host "] {
+        let mut from = 0;
+        while let Some(at) = body.get(from..).and_then(|s| s.find(word)) {
+            let start = from + at + word.len();
+            if let Some(h) = host_at(body.get(start..).unwrap_or("")) {
+                return Some(h);
+            }
+            from = start;
+        }
+    }
+    None
+}
+
+/// Strips a `:port` (and IPv6 brackets) and keeps the text only if it is an IP address.
+fn ip_of(token: &str) -> Option<String> {
+    let t = token.trim_end_matches([':', ',', ';', '.', ')']);
+    let host = if let Some(inner) = t.strip_prefix('[') {
+        inner.split(']').next().unwrap_or("")
+    } else if t.matches(':').count() == 1 {
+        t.split(':').next().unwrap_or("")
+    } else {
+        t
+    };
+    host.parse::<IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+fn find_dial_addr(body: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(at) = body.get(from..).and_then(|s| s.find("dial tcp")) {
+        let start = from + at + "dial tcp".len();
+        let tail = body.get(start..).unwrap_or("");
+        let tail = tail.trim_start_matches(['4', '6']);
+        if let Some(rest) = tail.strip_prefix(' ') {
+            let token = rest.split_whitespace().next().unwrap_or("");
+            if let Some(ip) = ip_of(token) {
+                return Some(ip);
+            }
+        }
+        from = start;
+    }
+    for phrase in ["Connected to ", "connected to "] {
+        if let Some(at) = body.find(phrase) {
+            let tail = body.get(at + phrase.len()..).unwrap_or("");
+            if let (Some(o), Some(c)) = (tail.find('('), tail.find(')'))
+                && o < c
+                && let Some(ip) = ip_of(tail.get(o + 1..c).unwrap_or(""))
+            {
+                return Some(ip);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = r#"time="2020-04-13T14:34:02.88472046-05:00" level=error msg="[firepower.cisco.com][events.go:90 events:connectWebSocket] dial tcp 18.205.49.246:443: getsockopt: connection timed out""#;
+
+    #[test]
+    fn seed_line() {
+        let l = parse_line(SEED).unwrap();
+        assert_eq!(l.level, Some(Level::Error));
+        assert_eq!(l.time.unwrap().to_string(), "2020-04-13T19:34:02.88472046Z");
+        assert_eq!(
+            l.source.as_deref(),
+            Some("events.go:90 events:connectWebSocket")
+        );
+        assert_eq!(l.dial_addr.as_deref(), Some("18.205.49.246"));
+        assert_eq!(l.remote_host, None);
+        assert!(l.msg.starts_with("[firepower.cisco.com][events.go:90"));
+    }
+
+    #[test]
+    fn escapes_and_zeromq() {
+        let t = r#"time="2020-04-13T14:34:02-05:00" level=warn msg="[fp][service.go:1 events:(*Service).Start] Could not connect to ZeroMQ PUSH endpoint: could not dial to \"ipc:///ngfw/var/sf/run/EventHandler_SSEConnector.sock\": dial unix /ngfw/var/sf/run/EventHandler_SSEConnector.sock: connect: no such file or directory\\n""#;
+        let l = parse_line(t).unwrap();
+        assert_eq!(l.level, Some(Level::Warning));
+        assert!(l.msg.contains("dial to \"ipc:///ngfw"));
+        assert!(l.msg.ends_with("directory\\n"));
+        assert_eq!(l.dial_addr, None);
+        assert_eq!(l.remote_host, None);
+    }
+
+    #[test]
+    fn hosts_and_addresses() {
+        let t = r#"level=info msg="[fp][client.go:10 x:y] POST https://API-SSE.cisco.com/providers/sse dial tcp [2600:1f18::1]:443: i/o timeout" time=2023-01-01T00:00:00Z module=events"#;
+        let l = parse_line(t).unwrap();
+        assert_eq!(l.remote_host.as_deref(), Some("api-sse.cisco.com"));
+        assert_eq!(l.dial_addr.as_deref(), Some("2600:1f18::1"));
+        assert!(l.time.is_some());
+        let t = r#"time="2023-01-01T00:00:00Z" level=error msg="[fp][a.go:1 a:b] dial tcp: lookup eventing-ingest.sse.itd.cisco.com on 10.0.0.2:53: no such host""#;
+        let l = parse_line(t).unwrap();
+        assert_eq!(
+            l.remote_host.as_deref(),
+            Some("eventing-ingest.sse.itd.cisco.com")
+        );
+        assert_eq!(l.dial_addr, None);
+        let t = r#"level=info msg="Connected to wss://eventing-ingest.eu.sse.itd.cisco.com/ws (52.1.2.3)""#;
+        let l = parse_line(t).unwrap();
+        assert_eq!(
+            l.remote_host.as_deref(),
+            Some("eventing-ingest.eu.sse.itd.cisco.com")
+        );
+        assert_eq!(l.dial_addr.as_deref(), Some("52.1.2.3"));
+        let t = r#"level=info msg="connected to host dex.sse.itd.cisco.com""#;
+        assert_eq!(
+            parse_line(t).unwrap().remote_host.as_deref(),
+            Some("dex.sse.itd.cisco.com")
+        );
+    }
+
+    #[test]
+    fn rejects_non_logrus() {
+        assert_eq!(parse_line(""), None);
+        assert_eq!(parse_line("plain text line"), None);
+        assert_eq!(
+            parse_line("Apr 13 14:34:02 fp SF-IMS[1]: level=info msg=x"),
+            None
+        );
+        assert_eq!(
+            parse_line("events:connectWebSocket] dial tcp 1.2.3.4:443\""),
+            None
+        );
+    }
+
+    #[test]
+    fn tolerant_variants() {
+        // CRLF, unknown level, truncated quote, garbage word between fields.
+        let l = parse_line("time=\"bad\" level=loud junk msg=\"cut off\r").unwrap();
+        assert_eq!((l.time, l.level, l.msg.as_str()), (None, None, "cut off"));
+        let l = parse_line("level=DEBUG").unwrap();
+        assert_eq!((l.level, l.msg.as_str()), (Some(Level::Debug), ""));
+        assert_eq!(Level::Warning.as_str(), "warning");
+        assert_eq!(
+            serde_json::to_string(&Level::Warning).unwrap(),
+            "\"warning\""
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! Finding JSON objects and values by key in text that may be a whole document, a REST `items`
+//! collection, or a fragment cut out of a larger document (`"smartLicenseStatus": {…}` with no
+//! enclosing braces, curl noise around it, a truncated tail). Parsing the text as one document
+//! would fail on fragments, so a single string-aware pass tracks `{`…`}` spans and `"key":`
+//! positions; only the spans that hold the wanted key (or the value right after its colon) are
+//! handed to serde_json. A string that runs into a newline is treated as noise, which puts the
+//! scanner back in step after a stray quote in non-JSON text.
+
+use serde_json::{Map, Value};
+
+use super::LineCounter;
+
+/// Most hits returned by one call: the caller caps the text, this caps the work on it.
+const MAX_HITS: usize = 10_000;
+
+/// Every JSON object in `text` that has key `key` at any depth (case-insensitive key compare), with the 1-based line where that key stands. Works on whole documents and on fragments.
+pub fn objects_with_key(text: &str, key: &str) -> Vec<(Map<String, Value>, u32)> {
+    // (start of the object, line of the wanted key inside it if seen)
+    let mut stack: Vec<(usize, Option<u32>)> = Vec::new();
+    let mut found: Vec<(usize, Map<String, Value>, u32)> = Vec::new();
+    scan(text, key, |ev| {
+        match ev {
+            Event::Open(at) => stack.push((at, None)),
+            Event::Key { line, .. } => {
+                if let Some(top) = stack.last_mut() {
+                    top.1.get_or_insert(line);
+                }
+            }
+            Event::Close(end) => {
+                if let Some((start, Some(line))) = stack.pop()
+                    && let Some(slice) = text.get(start..=end)
+                    && let Ok(map) = serde_json::from_str::<Map<String, Value>>(slice)
+                {
+                    found.push((start, map, line));
+                }
+            }
+        }
+        found.len() < MAX_HITS
+    });
+    // Report outer objects before the objects nested in them, in document order.
+    found.sort_by_key(|(start, _, _)| *start);
+    found.into_iter().map(|(_, m, l)| (m, l)).collect()
+}
+
+/// Every value of key `key` (case-insensitive) at any depth, with its line; works on fragments like `"smartLicenseStatus": {…}` (parse the value right after the colon with serde_json's StreamDeserializer).
+pub fn values_of_key(text: &str, key: &str) -> Vec<(Value, u32)> {
+    let mut found = Vec::new();
+    scan(text, key, |ev| {
+        if let Event::Key { value_at, line } = ev {
+            let rest = text.get(value_at..).unwrap_or("");
+            let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
+            if let Some(Ok(v)) = stream.next() {
+                found.push((v, line));
+            }
+        }
+        found.len() < MAX_HITS
+    });
+    found
+}
+
+enum Event {
+    Open(usize),
+    Close(usize),
+    /// The wanted key; `value_at` is the byte just after its colon.
+    Key {
+        value_at: usize,
+        line: u32,
+    },
+}
+
+/// Walks `text` once, reporting braces and the wanted keys; stops when `on` returns false.
+fn scan(text: &str, key: &str, mut on: impl FnMut(Event) -> bool) {
+    let bytes = text.as_bytes();
+    let mut lines = LineCounter::new(text);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' | b'}' => {
+                let ev = if b == b'{' {
+                    Event::Open(i)
+                } else {
+                    Event::Close(i)
+                };
+                if !on(ev) {
+                    return;
+                }
+            }
+            b'"' => {
+                let Some(end) = string_end(bytes, i + 1) else {
+                    // Unterminated on this line: noise, resume after the quote.
+                    i += 1;
+                    continue;
+                };
+                let mut j = end + 1;
+                while bytes.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b':') && key_matches(text.get(i..=end).unwrap_or(""), key)
+                {
+                    let line = lines.line_at(i);
+                    if !on(Event::Key {
+                        value_at: j + 1,
+                        line,
+                    }) {
+                        return;
+                    }
+                }
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// Index of the closing quote of a string whose content starts at `from`; `None` at a newline or
+/// the end of the text.
+fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut j = from;
+    loop {
+        match *bytes.get(j)? {
+            b'\\' => j += 2,
+            b'"' => return Some(j),
+            b'\n' => return None,
+            _ => j += 1,
+        }
+    }
+}
+
+/// `quoted` includes its quotes; escapes are decoded only when present, which is rare in keys.
+fn key_matches(quoted: &str, key: &str) -> bool {
+    let inner = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or("");
+    if !inner.contains('\\') {
+        return inner.eq_ignore_ascii_case(key);
+    }
+    serde_json::from_str::<String>(quoted).is_ok_and(|s| s.eq_ignore_ascii_case(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const FRAGMENT: &str = "\"smartLicenseStatus\": {\n    \"registrationStatus\": \"EVALUATION\",\n    \"authorizationStatus\": null,\n    \"virtualAccount\": null,\n    \"evaluationRemainingDays\": 85\n}\n";
+
+    #[test]
+    fn fragment_values() {
+        let v = values_of_key(FRAGMENT, "smartlicensestatus");
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].0["evaluationRemainingDays"], json!(85));
+        assert_eq!(v[0].1, 1);
+        let r = values_of_key(FRAGMENT, "registrationStatus");
+        assert_eq!(r, vec![(json!("EVALUATION"), 2)]);
+    }
+
+    #[test]
+    fn fragment_objects() {
+        let o = objects_with_key(FRAGMENT, "REGISTRATIONSTATUS");
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].1, 2);
+        assert_eq!(o[0].0["registrationStatus"], json!("EVALUATION"));
+    }
+
+    #[test]
+    fn nested_items_and_noise() {
+        let t = "curl noise: it's \"odd\r\n{\"items\": [\r\n {\"type\": \"CloudEventsConfig\", \"sendFileEvents\": true},\r\n {\"type\": \"CloudRegion\", \"inner\": {\"type\": \"x\"}}\r\n]}\r\ntrailing } text {";
+        let o = objects_with_key(t, "type");
+        let types: Vec<_> = o.iter().map(|(m, l)| (m["type"].clone(), *l)).collect();
+        assert_eq!(
+            types,
+            vec![
+                (json!("CloudEventsConfig"), 3),
+                (json!("CloudRegion"), 4),
+                (json!("x"), 4)
+            ]
+        );
+        assert_eq!(objects_with_key(t, "items").len(), 1);
+        assert_eq!(values_of_key(t, "sendfileevents"), vec![(json!(true), 3)]);
+    }
+
+    #[test]
+    fn truncated_and_garbage() {
+        let t = "{\"a\": {\"k\": 1}, \"b\": {\"k\": ";
+        let o = objects_with_key(t, "k");
+        assert_eq!(o.len(), 1);
+        assert_eq!(values_of_key(t, "k"), vec![(json!(1), 1)]);
+        assert!(objects_with_key("", "k").is_empty());
+        assert!(values_of_key("}}}{{{\"k\"", "k").is_empty());
+        assert_eq!(
+            values_of_key("{\"k\\u0065y\": 2}", "key"),
+            vec![(json!(2), 1)]
+        );
+    }
+}

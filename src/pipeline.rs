@@ -1,0 +1,55 @@
+//! One case, end to end: inputs → devices with facts → findings.
+//!
+//! The rules' line conditions are compiled into one matcher set before the first byte is read,
+//! so the logs are matched while they stream; everything else is evaluated once the case is
+//! complete. This is the whole library API a front end needs for `facts` and `analyze`.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::artifacts::ArtifactMap;
+use crate::facts::Case;
+use crate::facts::collect::Collector;
+use crate::limits::Limits;
+use crate::matcher::MatcherSet;
+use crate::rules::{Finding, NotEvaluated, RuleSet, evaluate};
+
+/// What one analysis produced.
+#[derive(Debug)]
+pub struct Analysis {
+    pub case: Case,
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+impl Analysis {
+    /// True when nothing usable could be read: every input failed or no device was found.
+    pub fn nothing_read(&self) -> bool {
+        self.case.devices.is_empty()
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum PipelineError {
+    #[error("the rules' line patterns do not compile together: {0}")]
+    Patterns(#[from] regex::Error),
+}
+
+/// Reads the inputs of one case and collects devices and facts, matching `rules`' line patterns
+/// while the logs stream.
+pub fn collect(inputs: &[PathBuf], map: &ArtifactMap, rules: &RuleSet, limits: &Limits) -> Result<Case, PipelineError> {
+    let matcher = MatcherSet::new(&rules.patterns)?;
+    let mut collector = Collector::new(map, &matcher, limits.clone());
+    for input in inputs {
+        collector.read_input(input);
+    }
+    Ok(collector.finish())
+}
+
+/// Collects the case and evaluates the rules on it.
+pub fn analyze(inputs: &[PathBuf], map: &ArtifactMap, rules: &RuleSet, limits: &Limits) -> Result<Analysis, PipelineError> {
+    let case = collect(inputs, map, rules, limits)?;
+    let (findings, not_evaluated) = evaluate(rules, &case.devices);
+    Ok(Analysis { case, findings, not_evaluated })
+}

@@ -1,0 +1,256 @@
+//! One report model, rendered as HTML, Markdown or JSON.
+//!
+//! The model leads with the answer (the verdict: root causes with their fixes), then findings
+//! with evidence and their symptoms nested, the devices, a timeline of log problems, the checks
+//! that lacked data, and what was read. JSON is the model serialised (the machine interface, with
+//! a `schema_version`); HTML and Markdown are minijinja templates from `report-templates/`,
+//! embedded as defaults and overridable from a folder. Autoescape follows the template's
+//! extension, so everything from a bundle is escaped in HTML.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use minijinja::{Environment, value::Serde};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::facts::{Device, FactValue};
+use crate::ingest::Warning;
+use crate::pipeline::Analysis;
+use crate::rules::{Finding, NotEvaluated, Severity};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
+
+/// Version of the JSON report's shape; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Markdown,
+    Json,
+}
+
+impl Format {
+    /// From an output file's extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "html" | "htm" => Some(Format::Html),
+            "md" | "markdown" => Some(Format::Markdown),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ReportError {
+    #[error("template {name}: {source}")]
+    Template { name: String, source: minijinja::Error },
+    #[error("cannot serialise the report: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// A root cause in one line, with its fix.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerdictItem {
+    pub finding: String,
+    pub severity: Severity,
+    pub title: String,
+    pub device_name: String,
+    pub message: String,
+    pub remediation: String,
+    pub symptoms: usize,
+}
+
+/// A device's row in the devices table.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceRow {
+    pub id: String,
+    pub product: String,
+    pub name: String,
+    pub version: String,
+    pub region: String,
+    pub licence: String,
+    pub cloud_events: String,
+    pub sseconnector: String,
+    pub eventhandler: String,
+    pub socket: String,
+    pub connector_tcp: String,
+    pub bundle: String,
+    pub collected_at: Option<Timestamp>,
+    pub managed_by: Option<String>,
+    pub artifacts: Vec<crate::facts::ArtifactRef>,
+    pub facts: BTreeMap<String, FactValue>,
+}
+
+/// A dated event of a log-derived finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub time: Timestamp,
+    pub event: &'static str,
+    pub finding: String,
+    pub title: String,
+    pub device_name: String,
+    pub count: u64,
+}
+
+/// The tool and rule pack that produced a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub rules: usize,
+    pub rule_origins: Vec<String>,
+}
+
+/// The report model.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub provenance: Provenance,
+    pub inputs: Vec<String>,
+    pub verdict: Vec<VerdictItem>,
+    pub findings: Vec<Finding>,
+    pub devices: Vec<DeviceRow>,
+    pub timeline: Vec<TimelineEntry>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    pub warnings: Vec<Warning>,
+    pub errors: Vec<String>,
+}
+
+fn fact(device: &Device, name: &str) -> Option<String> {
+    device.fact(name).map(|f| f.value.to_string())
+}
+
+fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
+    let inherited = |name: &str| fact(device, name).or_else(|| device.managed_by.and_then(|m| devices.get(m)).and_then(|m| fact(m, name)).map(|v| format!("{v} (FMC)")));
+    let licence = match (inherited("license.registration"), inherited("license.authorization")) {
+        (Some(r), Some(a)) => format!("{r} / {a}"),
+        (Some(r), None) => r,
+        (None, Some(a)) => a,
+        (None, None) => "—".into(),
+    };
+    let tcp = match (fact(device, "connector.tcp.established"), fact(device, "connector.tcp.syn_sent")) {
+        (Some(e), Some(s)) => format!("{e} established, {s} SYN_SENT"),
+        _ => "—".into(),
+    };
+    let dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
+    DeviceRow {
+        id: device.id.clone(),
+        product: device.product.as_str().to_string(),
+        name: device.name.clone(),
+        version: dash(device.version.clone()),
+        region: dash(fact(device, "sse.region")),
+        licence,
+        cloud_events: dash(inherited("cloud.events.enabled").map(|v| v.replace("true", "on").replace("false", "off"))),
+        sseconnector: dash(fact(device, "pmtool.sseconnector.state")),
+        eventhandler: dash(fact(device, "pmtool.eventhandler.state")),
+        socket: dash(fact(device, "sockets.eventhandler.state")),
+        connector_tcp: tcp,
+        bundle: device.bundle.clone(),
+        collected_at: device.collected_at,
+        managed_by: device.managed_by.and_then(|m| devices.get(m)).map(|m| m.name.clone()),
+        artifacts: device.artifacts.clone(),
+        facts: device.facts.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect(),
+    }
+}
+
+impl Report {
+    /// Builds the model of one analysis.
+    pub fn new(analysis: &Analysis, rules: &crate::rules::RuleSet) -> Report {
+        let findings = analysis.findings.clone();
+        let verdict = findings
+            .iter()
+            .filter(|f| f.root_cause)
+            .map(|f| VerdictItem {
+                finding: f.id.clone(),
+                severity: f.severity,
+                title: f.title.clone(),
+                device_name: f.device_name.clone(),
+                message: f.message.clone(),
+                remediation: f.remediation.clone(),
+                symptoms: f.explains.len(),
+            })
+            .collect();
+        let mut timeline = Vec::new();
+        for f in &findings {
+            let base = |time, event| TimelineEntry {
+                time,
+                event,
+                finding: f.id.clone(),
+                title: f.title.clone(),
+                device_name: f.device_name.clone(),
+                count: f.count,
+            };
+            if let Some(t) = f.first_seen {
+                timeline.push(base(t, "started"));
+            }
+            if let Some(t) = f.last_seen
+                && Some(t) != f.first_seen
+            {
+                timeline.push(base(t, "last seen"));
+            }
+            if let Some(t) = f.recovered_at {
+                timeline.push(base(t, "recovered"));
+            }
+        }
+        timeline.sort_by(|a, b| a.time.cmp(&b.time).then(a.finding.cmp(&b.finding)));
+        let mut origins: Vec<String> = rules.rules.iter().map(|r| r.origin.clone()).collect();
+        origins.sort();
+        origins.dedup();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            provenance: Provenance {
+                tool: "fptriage",
+                version: env!("CARGO_PKG_VERSION"),
+                rules: rules.rules.len(),
+                rule_origins: origins,
+            },
+            inputs: analysis.case.inputs.clone(),
+            verdict,
+            findings,
+            devices: analysis.case.devices.iter().map(|d| device_row(d, &analysis.case.devices)).collect(),
+            timeline,
+            not_evaluated: analysis.not_evaluated.clone(),
+            warnings: analysis.case.warnings.clone(),
+            errors: analysis.case.errors.clone(),
+        }
+    }
+
+    /// Renders the report; `templates` overrides any embedded template by file name.
+    pub fn render(&self, format: Format, templates: Option<&Path>) -> Result<String, ReportError> {
+        if format == Format::Json {
+            return Ok(serde_json::to_string_pretty(self)? + "\n");
+        }
+        let name = if format == Format::Html { "report.html" } else { "report.md" };
+        let env = environment(templates.map(Path::to_path_buf));
+        let template = env.get_template(name).map_err(|source| ReportError::Template { name: name.into(), source })?;
+        template.render(minijinja::context! { report => Serde(self) }).map_err(|source| ReportError::Template { name: name.into(), source })
+    }
+}
+
+/// The template environment: a user folder first, then the embedded defaults.
+fn environment(folder: Option<PathBuf>) -> Environment<'static> {
+    let mut env = Environment::new();
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
+        env.set_syntax(syntax);
+    }
+    let dir_loader = folder.map(minijinja::path_loader);
+    env.set_loader(move |name| {
+        if let Some(load) = &dir_loader
+            && let Some(source) = load(name)?
+        {
+            return Ok(Some(source));
+        }
+        Ok(BUILTIN_TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, s)| minijinja::TemplateSource::new(*s)))
+    });
+    env.add_filter("ts", |t: Option<String>| -> String {
+        // RFC 3339 in UTC, to the second: readable, and comparable across devices.
+        t.and_then(|s| s.parse::<Timestamp>().ok()).map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
+    });
+    env.add_filter("mdcell", |s: String| -> String { s.replace('|', "\\|").replace(['\n', '\r'], " ") });
+    env
+}

@@ -1,0 +1,578 @@
+//! Evaluating rules over the devices of a case, and ranking the findings.
+//!
+//! A condition evaluates to fired (with evidence), not fired, or missing (the facts or logs it
+//! needs are not in the bundle): missing data makes a rule "not evaluated", never silently
+//! quiet. Log conditions know time: a problem followed by a later success for the same host is
+//! recovered, and a recovered finding is `info`, explains nothing and is no root cause. Then the
+//! `explains` relations (transitive, crossing from an FMC to the FTDs it manages) mark each
+//! finding that another current warning or critical finding explains as a symptom.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{Cond, FactOp, Rule, RuleSet, Severity};
+use crate::artifacts::ArtifactKind;
+use crate::facts::hits::HitAgg;
+use crate::facts::{Device, Evidence, Fact, FactValue, Product, regions, registry};
+
+/// One piece of evidence of a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceItem {
+    pub path: String,
+    /// 1-based; null when the evidence is not a line.
+    pub line: Option<u32>,
+    pub text: Option<String>,
+    /// How many lines like it (log evidence).
+    pub count: Option<u64>,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    /// The SSE host the lines concern, if any.
+    pub host: Option<String>,
+}
+
+impl EvidenceItem {
+    fn from_fact(e: &Evidence) -> Self {
+        EvidenceItem {
+            path: e.path.clone(),
+            line: e.line,
+            text: e.text.clone(),
+            count: None,
+            first_seen: None,
+            last_seen: None,
+            host: None,
+        }
+    }
+}
+
+/// A rule that fired on a device.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// `<rule>@<device id>`.
+    pub id: String,
+    pub rule: String,
+    pub title: String,
+    /// Effective severity: `info` when the problem is recovered.
+    pub severity: Severity,
+    pub rule_severity: Severity,
+    pub device: String,
+    pub device_name: String,
+    #[serde(skip)]
+    pub device_index: usize,
+    pub root_cause: bool,
+    /// `current` or `recovered`.
+    pub status: &'static str,
+    pub explained_by: Vec<String>,
+    pub explains: Vec<String>,
+    pub message: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub evidence: Vec<EvidenceItem>,
+    pub count: u64,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub recovered_at: Option<Timestamp>,
+    pub hosts: Vec<String>,
+    pub captures: BTreeMap<String, String>,
+}
+
+/// A rule that could not run on a device for lack of data.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotEvaluated {
+    pub rule: String,
+    pub title: String,
+    pub device: String,
+    pub device_name: String,
+    /// Facts or artifacts that were missing.
+    pub needs: Vec<String>,
+    /// What to ask the customer for.
+    pub ask: String,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Hit {
+    evidence: Vec<EvidenceItem>,
+    captures: BTreeMap<String, String>,
+    count: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    current: bool,
+    recovered_at: Option<Timestamp>,
+    hosts: BTreeSet<String>,
+    own: bool,
+    inherited: bool,
+}
+
+impl Hit {
+    fn merge(&mut self, other: Hit) {
+        self.evidence.extend(other.evidence);
+        for (k, v) in other.captures {
+            self.captures.entry(k).or_insert(v);
+        }
+        self.count += other.count;
+        self.first = min_opt(self.first, other.first);
+        self.last = max_opt(self.last, other.last);
+        self.recovered_at = max_opt(self.recovered_at, other.recovered_at);
+        self.hosts.extend(other.hosts);
+        self.own |= other.own;
+        self.inherited |= other.inherited;
+    }
+}
+
+fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+enum Outcome {
+    Fired(Hit),
+    No,
+    Missing(BTreeSet<String>),
+}
+
+struct Scope<'a> {
+    device: &'a Device,
+    manager: Option<&'a Device>,
+}
+
+impl Scope<'_> {
+    fn fact(&self, name: &str) -> Option<(&Fact, bool)> {
+        if let Some(f) = self.device.fact(name) {
+            return Some((f, false));
+        }
+        if registry::inherited_from_manager(name) {
+            return self.manager.and_then(|m| m.fact(name)).map(|f| (f, true));
+        }
+        None
+    }
+
+    fn eval(&self, cond: &Cond) -> Outcome {
+        match cond {
+            Cond::All(items) => {
+                let mut hit = Hit { current: true, ..Hit::default() };
+                let mut missing = BTreeSet::new();
+                for item in items {
+                    match self.eval(item) {
+                        Outcome::No => return Outcome::No,
+                        Outcome::Missing(m) => missing.extend(m),
+                        Outcome::Fired(h) => {
+                            hit.current &= h.current;
+                            hit.merge(h);
+                        }
+                    }
+                }
+                if missing.is_empty() { Outcome::Fired(hit) } else { Outcome::Missing(missing) }
+            }
+            Cond::Any(items) => {
+                let mut fired: Option<Hit> = None;
+                let mut missing = BTreeSet::new();
+                for item in items {
+                    match self.eval(item) {
+                        Outcome::No => {}
+                        Outcome::Missing(m) => missing.extend(m),
+                        Outcome::Fired(h) => match &mut fired {
+                            None => fired = Some(h),
+                            Some(f) => {
+                                // Current evidence wins over recovered evidence.
+                                if h.current && !f.current {
+                                    let mut h = h;
+                                    h.recovered_at = None;
+                                    *f = h;
+                                } else if h.current == f.current {
+                                    f.merge(h);
+                                }
+                            }
+                        },
+                    }
+                }
+                match fired {
+                    Some(h) => Outcome::Fired(h),
+                    None if missing.is_empty() => Outcome::No,
+                    None => Outcome::Missing(missing),
+                }
+            }
+            Cond::Not(inner) => match self.eval(inner) {
+                Outcome::Fired(_) => Outcome::No,
+                Outcome::No => Outcome::Fired(Hit { current: true, own: true, ..Hit::default() }),
+                Outcome::Missing(m) => Outcome::Missing(m),
+            },
+            Cond::Fact { name, op } => self.eval_fact(name, op),
+            Cond::Lines { pattern, artifact, sse_only, min_count, within, recovery } => {
+                self.eval_lines(*pattern, *artifact, *sse_only, *min_count, *within, *recovery)
+            }
+            Cond::Mixed { success, failure } => self.eval_mixed(*success, *failure),
+        }
+    }
+
+    fn eval_fact(&self, name: &str, op: &FactOp) -> Outcome {
+        let found = self.fact(name);
+        let fired = match (found, op) {
+            (None, FactOp::Exists(false)) => {
+                return Outcome::Fired(Hit { current: true, own: true, ..Hit::default() });
+            }
+            (None, _) => return Outcome::Missing(BTreeSet::from([name.to_string()])),
+            (Some(_), FactOp::Exists(want)) => *want,
+            (Some((fact, _)), op) => apply(&fact.value, op),
+        };
+        if !fired {
+            return Outcome::No;
+        }
+        let (fact, inherited) = found.expect("checked above");
+        let mut hit = Hit { current: true, own: !inherited, inherited, ..Hit::default() };
+        if let Some(e) = &fact.evidence {
+            hit.evidence.push(EvidenceItem::from_fact(e));
+        }
+        Outcome::Fired(hit)
+    }
+
+    /// Hits of a pattern per host, with address-only keys given to the region's eventing host
+    /// when `sse_only` (the seed's `connectWebSocket` lines name only an address).
+    fn keyed(&self, pattern: usize, sse_only: bool) -> BTreeMap<String, HitAgg> {
+        let mut out: BTreeMap<String, HitAgg> = BTreeMap::new();
+        let Some(keys) = self.device.hits.get(pattern) else { return out };
+        let eventing = self.device.fact("sse.region").and_then(|f| regions::eventing_host(&f.value.to_string())).unwrap_or("eventing-ingest.sse.itd.cisco.com");
+        for (key, agg) in keys {
+            let key = if let Some(addr) = key.strip_prefix("addr:") {
+                if sse_only && !is_public_ip(addr) {
+                    continue;
+                }
+                if sse_only { eventing.to_string() } else { key.clone() }
+            } else {
+                if sse_only && !regions::is_sse_host(key) {
+                    continue;
+                }
+                key.clone()
+            };
+            match out.get_mut(&key) {
+                Some(existing) => existing.merge(agg.clone()),
+                None => {
+                    out.insert(key, agg.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn eval_lines(&self, pattern: usize, artifact: ArtifactKind, sse_only: bool, min_count: u64, within: Option<i64>, recovery: Option<usize>) -> Outcome {
+        if !self.device.has_artifact(artifact) {
+            return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
+        }
+        let problems = self.keyed(pattern, sse_only);
+        let since = within.and_then(|w| self.device.collected_at.and_then(|now| now.checked_sub(jiff::SignedDuration::from_secs(w)).ok()));
+        let counted = |agg: &HitAgg| match since {
+            Some(s) => agg.count_since(s),
+            None if within.is_some() => 0,
+            None => agg.count,
+        };
+        let total: u64 = problems.values().map(counted).sum();
+        if total < min_count || total == 0 {
+            return Outcome::No;
+        }
+        let recoveries = recovery.map(|r| self.keyed(r, sse_only)).unwrap_or_default();
+        let mut current = Hit { current: true, own: true, ..Hit::default() };
+        let mut recovered = Hit { current: false, own: true, ..Hit::default() };
+        for (key, agg) in &problems {
+            if counted(agg) == 0 {
+                continue;
+            }
+            let rec = recoveries.get(key).filter(|r| later(&r.last, &agg.last));
+            let target = if rec.is_some() { &mut recovered } else { &mut current };
+            target.count += agg.count;
+            target.first = min_opt(target.first, agg.first.time);
+            target.last = max_opt(target.last, agg.last.time);
+            if !key.is_empty() {
+                target.hosts.insert(key.clone());
+            }
+            if target.captures.is_empty() {
+                target.captures = agg.last.captures.iter().cloned().collect();
+            }
+            if target.evidence.len() < 5 {
+                target.evidence.push(EvidenceItem {
+                    path: agg.last.evidence.path.clone(),
+                    line: agg.last.evidence.line,
+                    text: agg.last.evidence.text.clone(),
+                    count: Some(agg.count),
+                    first_seen: agg.first.time,
+                    last_seen: agg.last.time,
+                    host: (!key.is_empty()).then(|| key.clone()),
+                });
+            }
+            if let Some(r) = rec {
+                target.recovered_at = max_opt(target.recovered_at, r.last.time);
+                if target.evidence.len() < 6 {
+                    target.evidence.push(EvidenceItem {
+                        path: r.last.evidence.path.clone(),
+                        line: r.last.evidence.line,
+                        text: r.last.evidence.text.clone(),
+                        count: Some(r.count),
+                        first_seen: r.first.time,
+                        last_seen: r.last.time,
+                        host: (!key.is_empty()).then(|| key.clone()),
+                    });
+                }
+            }
+        }
+        if current.count > 0 {
+            Outcome::Fired(current)
+        } else if recovered.count > 0 {
+            Outcome::Fired(recovered)
+        } else {
+            Outcome::No
+        }
+    }
+
+    fn eval_mixed(&self, success: usize, failure: usize) -> Outcome {
+        if !self.device.has_artifact(ArtifactKind::ConnectorLog) {
+            return Outcome::Missing(BTreeSet::from(["artifact connector-log".to_string()]));
+        }
+        let ok = self.keyed(success, true);
+        let bad = self.keyed(failure, true);
+        let mut hit = Hit { current: true, own: true, ..Hit::default() };
+        for (host, fails) in &bad {
+            let Some(good) = ok.get(host) else { continue };
+            let failing: Vec<&String> = fails.addrs.iter().filter(|a| !good.addrs.contains(*a)).collect();
+            if good.addrs.is_empty() || failing.is_empty() {
+                continue;
+            }
+            hit.hosts.insert(host.clone());
+            hit.count += fails.count;
+            hit.first = min_opt(hit.first, fails.first.time);
+            hit.last = max_opt(hit.last, fails.last.time);
+            hit.captures.insert("failing_addresses".into(), failing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+            hit.captures.insert("working_addresses".into(), good.addrs.iter().cloned().collect::<Vec<_>>().join(", "));
+            for (agg, _) in [(fails, "failure"), (good, "success")] {
+                hit.evidence.push(EvidenceItem {
+                    path: agg.last.evidence.path.clone(),
+                    line: agg.last.evidence.line,
+                    text: agg.last.evidence.text.clone(),
+                    count: Some(agg.count),
+                    first_seen: agg.first.time,
+                    last_seen: agg.last.time,
+                    host: Some(host.clone()),
+                });
+            }
+        }
+        if hit.hosts.is_empty() { Outcome::No } else { Outcome::Fired(hit) }
+    }
+}
+
+fn later(a: &crate::facts::HitSample, b: &crate::facts::HitSample) -> bool {
+    match (a.time, b.time) {
+        (Some(x), Some(y)) => x > y,
+        _ => a.seq > b.seq,
+    }
+}
+
+fn is_public_ip(addr: &str) -> bool {
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified()),
+        Ok(std::net::IpAddr::V6(v6)) => !(v6.is_loopback() || v6.is_unspecified()),
+        Err(_) => false,
+    }
+}
+
+fn text_eq(value: &FactValue, want: &serde_json::Value) -> bool {
+    match (value, want) {
+        (FactValue::Text(t), serde_json::Value::String(s)) => t.eq_ignore_ascii_case(s),
+        (FactValue::Version(v), serde_json::Value::String(s)) => crate::version::Version::parse(s).is_some_and(|w| *v == w),
+        (FactValue::Int(i), serde_json::Value::Number(n)) => n.as_f64() == Some(*i as f64),
+        (FactValue::Bool(b), serde_json::Value::Bool(w)) => b == w,
+        _ => false,
+    }
+}
+
+fn apply(value: &FactValue, op: &FactOp) -> bool {
+    match op {
+        FactOp::Equals(w) => text_eq(value, w),
+        FactOp::NotEquals(w) => !text_eq(value, w),
+        FactOp::In(ws) => ws.iter().any(|w| text_eq(value, w)),
+        FactOp::NotIn(ws) => !ws.iter().any(|w| text_eq(value, w)),
+        FactOp::Matches(re) => re.is_match(&value.to_string()),
+        FactOp::VersionBelow(v) => matches!(value, FactValue::Version(x) if x < v),
+        FactOp::VersionAtLeast(v) => matches!(value, FactValue::Version(x) if x >= v),
+        FactOp::LessThan(n) => matches!(value, FactValue::Int(i) if (*i as f64) < *n),
+        FactOp::AtLeast(n) => matches!(value, FactValue::Int(i) if (*i as f64) >= *n),
+        FactOp::Exists(want) => *want,
+        FactOp::Empty(want) => matches!(value, FactValue::List(l) if l.is_empty() == *want),
+        FactOp::Contains(s) => match value {
+            FactValue::List(l) => l.iter().any(|x| x.eq_ignore_ascii_case(s)),
+            FactValue::Text(t) => t.to_ascii_lowercase().contains(&s.to_ascii_lowercase()),
+            _ => false,
+        },
+    }
+}
+
+fn applies(rule: &Rule, device: &Device) -> bool {
+    if !rule.products.is_empty() && device.product != Product::Unknown && !rule.products.contains(&device.product) {
+        return false;
+    }
+    let version = match device.fact("device.version").map(|f| &f.value) {
+        Some(FactValue::Version(v)) => v,
+        _ => return true,
+    };
+    rule.min_version.as_ref().is_none_or(|min| version >= min) && rule.below_version.as_ref().is_none_or(|below| version < below)
+}
+
+/// Evaluates every rule on every device, then ranks the findings.
+pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEvaluated>) {
+    let mut findings = Vec::new();
+    let mut not_evaluated = Vec::new();
+    for (index, device) in devices.iter().enumerate() {
+        let scope = Scope {
+            device,
+            manager: device.managed_by.and_then(|m| devices.get(m)),
+        };
+        for rule in &rules.rules {
+            if !applies(rule, device) {
+                continue;
+            }
+            match scope.eval(&rule.when) {
+                Outcome::No => {}
+                Outcome::Missing(needs) => not_evaluated.push(NotEvaluated {
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    device: device.id.clone(),
+                    device_name: device.name.clone(),
+                    ask: rule.needs.clone().unwrap_or_else(|| ask_for(&needs)),
+                    needs: needs.into_iter().collect(),
+                }),
+                Outcome::Fired(mut hit) => {
+                    // Settings that live on the FMC are reported once, on the FMC.
+                    if hit.inherited && !hit.own {
+                        continue;
+                    }
+                    if hit.current
+                        && let Some(cond) = &rule.recovered_if
+                        && let Outcome::Fired(now) = scope.eval(cond)
+                    {
+                        hit.current = false;
+                        hit.recovered_at = device.collected_at;
+                        hit.evidence.extend(now.evidence);
+                    }
+                    findings.push(finding(rule, device, index, hit));
+                }
+            }
+        }
+    }
+    rank(rules, devices, &mut findings);
+    (findings, not_evaluated)
+}
+
+fn ask_for(needs: &BTreeSet<String>) -> String {
+    let sources: BTreeSet<&str> = needs
+        .iter()
+        .map(|n| match n.strip_prefix("artifact ") {
+            Some(kind) => kind,
+            None => registry::lookup(n).map(|d| d.source).unwrap_or(n.as_str()),
+        })
+        .collect();
+    format!("a troubleshoot bundle that includes: {}", sources.into_iter().collect::<Vec<_>>().join("; "))
+}
+
+fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
+    let severity = if hit.current { rule.severity } else { Severity::Info };
+    let mut context = BTreeMap::new();
+    let facts: BTreeMap<&str, String> = device.facts.iter().map(|(k, f)| (k.as_str(), f.value.to_string())).collect();
+    context.insert("facts", serde_json::to_value(&facts).unwrap_or_default());
+    context.insert(
+        "device",
+        serde_json::json!({"id": device.id, "name": device.name, "product": device.product.as_str(), "version": device.version}),
+    );
+    context.insert("count", serde_json::json!(hit.count));
+    context.insert("first_seen", serde_json::json!(hit.first.map(|t| t.to_string())));
+    context.insert("last_seen", serde_json::json!(hit.last.map(|t| t.to_string())));
+    context.insert("recovered_at", serde_json::json!(hit.recovered_at.map(|t| t.to_string())));
+    context.insert("hosts", serde_json::json!(hit.hosts.iter().collect::<Vec<_>>()));
+    context.insert("captures", serde_json::json!(hit.captures));
+    let mut value = serde_json::to_value(&context).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        for (k, v) in &hit.captures {
+            map.entry(k.clone()).or_insert(serde_json::Value::String(v.clone()));
+        }
+    }
+    let render = |template: &str| {
+        let env = minijinja::Environment::new();
+        env.render_str(template, minijinja::value::Value::from(minijinja::value::Serde(&value))).unwrap_or_else(|e| format!("{template} (template error: {e})"))
+    };
+    let mut message = render(&rule.message).trim().to_string();
+    if !hit.current {
+        let at = hit.recovered_at.map(|t| t.to_string()).unwrap_or_else(|| "an unknown time".into());
+        message = format!("Recovered at {at}: {message}");
+    }
+    Finding {
+        id: format!("{}@{}", rule.id, device.id),
+        rule: rule.id.clone(),
+        title: rule.title.clone(),
+        severity,
+        rule_severity: rule.severity,
+        device: device.id.clone(),
+        device_name: device.name.clone(),
+        device_index: index,
+        root_cause: false,
+        status: if hit.current { "current" } else { "recovered" },
+        explained_by: Vec::new(),
+        explains: Vec::new(),
+        message,
+        remediation: render(&rule.remediation).trim().to_string(),
+        references: rule.references.clone(),
+        evidence: hit.evidence,
+        count: hit.count,
+        first_seen: hit.first,
+        last_seen: hit.last,
+        recovered_at: hit.recovered_at,
+        hosts: hit.hosts.into_iter().collect(),
+        captures: hit.captures,
+    }
+}
+
+/// Marks symptoms and root causes, and orders findings: root causes by severity, then symptoms,
+/// then information.
+fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
+    let direct: HashMap<&str, &Vec<String>> = rules.rules.iter().map(|r| (r.id.as_str(), &r.explains)).collect();
+    let closure = |start: &str| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<String> = direct.get(start).map(|v| v.to_vec()).unwrap_or_default();
+        while let Some(next) = stack.pop() {
+            if seen.insert(next.clone()) {
+                stack.extend(direct.get(next.as_str()).map(|v| v.to_vec()).unwrap_or_default());
+            }
+        }
+        seen
+    };
+    let closures: HashMap<String, BTreeSet<String>> = rules.rules.iter().map(|r| (r.id.clone(), closure(&r.id))).collect();
+    let n = findings.len();
+    for b in 0..n {
+        let mut by = Vec::new();
+        for a in 0..n {
+            if a == b {
+                continue;
+            }
+            let (fa, fb) = (&findings[a], &findings[b]);
+            let explains_rule = closures.get(&fa.rule).is_some_and(|c| c.contains(&fb.rule));
+            let same_scope = fa.device_index == fb.device_index || devices.get(fb.device_index).and_then(|d| d.managed_by) == Some(fa.device_index);
+            if fa.severity >= Severity::Warning && explains_rule && same_scope {
+                by.push(fa.id.clone());
+            }
+        }
+        findings[b].explained_by = by;
+    }
+    for a in 0..n {
+        let explains: Vec<String> = findings.iter().filter(|f| f.explained_by.contains(&findings[a].id)).map(|f| f.id.clone()).collect();
+        findings[a].explains = explains;
+        findings[a].root_cause = findings[a].severity >= Severity::Warning && findings[a].explained_by.is_empty();
+    }
+    findings.sort_by(|x, y| {
+        let class = |f: &Finding| if f.root_cause { 0 } else if f.severity >= Severity::Warning { 1 } else { 2 };
+        class(x).cmp(&class(y)).then(y.severity.cmp(&x.severity)).then(x.rule.cmp(&y.rule)).then(x.device.cmp(&y.device))
+    });
+}

@@ -1,0 +1,653 @@
+//! Loading rule packs: parse with spans, then validate, collecting every problem.
+//!
+//! A rule file is first deserialised (shape errors: YAML syntax, unknown keys, wrong types),
+//! then validated as a whole (meaning errors: unknown facts, operators that do not fit the
+//! fact's type, regexes and templates that do not compile, captures a template uses but no
+//! regex defines, version ranges that cannot match, ids that do not match their path, explains
+//! naming unknown rules or forming a cycle). Each problem is a [`Diagnostic`] with a stable code
+//! and a place. A broken rule is reported and left out; the others load.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_saphyr::Spanned;
+
+use super::schema::{Condition, LinesCondition, PatternSpec, RuleFile};
+use super::{Cond, FactOp, Rule};
+use crate::artifacts::ArtifactKind;
+use crate::facts::Product;
+use crate::facts::registry::{self, FactType};
+use crate::matcher::{self, LinePattern, PatternText};
+use crate::version::Version;
+
+/// A problem in a rule file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Diagnostic {
+    /// Stable kebab-case code, e.g. `unknown-fact`.
+    pub code: &'static str,
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// A rule file's text and where it comes from.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    /// Path relative to its rule folder, e.g. `sse/dns-failure.yaml`.
+    pub relative: String,
+    /// Shown in diagnostics and `rules list`: `built-in` or the file's path.
+    pub origin: String,
+    pub text: String,
+}
+
+/// Rules ready to evaluate, and the line patterns they need matched.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub patterns: Vec<LinePattern>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// The built-in rule pack's sources.
+pub fn builtin_sources() -> Vec<RuleSource> {
+    BUILTIN_RULES
+        .iter()
+        .filter(|(path, _)| !path.ends_with(".test.yaml") && *path != "artifacts.yaml" && !path.ends_with(".md"))
+        .map(|(path, text)| RuleSource {
+            relative: path.to_string(),
+            origin: format!("built-in:{path}"),
+            text: text.to_string(),
+        })
+        .collect()
+}
+
+/// Reads the rule files under a folder (or one file), ids relative to `root`.
+pub fn folder_sources(path: &Path) -> Result<Vec<RuleSource>, std::io::Error> {
+    let (root, files): (&Path, Vec<std::path::PathBuf>) = if path.is_file() {
+        (path.parent().and_then(|p| p.parent()).unwrap_or(Path::new("")), vec![path.to_path_buf()])
+    } else {
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+            let entry = entry.map_err(std::io::Error::other)?;
+            let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_file() && name.ends_with(".yaml") && !name.ends_with(".test.yaml") && name != "artifacts.yaml" {
+                files.push(entry.path().to_path_buf());
+            }
+        }
+        (path, files)
+    };
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file)?;
+            let relative = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+            Ok(RuleSource {
+                relative,
+                origin: file.display().to_string(),
+                text,
+            })
+        })
+        .collect()
+}
+
+/// Names a template may use besides the captures of the rule's regexes.
+pub const TEMPLATE_NAMES: &[&str] = &["facts", "device", "count", "first_seen", "last_seen", "hosts", "recovered_at", "captures", "evidence"];
+
+/// Loads rules; a later source with an existing id replaces the earlier rule.
+pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut by_id: BTreeMap<String, (usize, Rule)> = BTreeMap::new();
+    let mut patterns_by_rule: HashMap<String, Vec<LinePattern>> = HashMap::new();
+    let mut next_pattern = 0usize;
+    for (order, source) in sources.iter().enumerate() {
+        let mut v = Validator {
+            file: source.origin.clone(),
+            diagnostics: Vec::new(),
+            patterns: Vec::new(),
+            next_pattern: &mut next_pattern,
+            captures: BTreeSet::new(),
+        };
+        let rule = v.rule(source);
+        diagnostics.append(&mut v.diagnostics);
+        if let Some(rule) = rule {
+            patterns_by_rule.insert(rule.id.clone(), v.patterns);
+            by_id.insert(rule.id.clone(), (order, rule));
+        }
+    }
+    let mut rules: Vec<Rule> = by_id.into_values().map(|(_, r)| r).collect();
+    check_explains(&mut rules, &mut diagnostics);
+    let patterns = rules.iter().flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default()).collect();
+    (RuleSet { rules, patterns }, diagnostics)
+}
+
+fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
+    let ids: BTreeSet<String> = rules.iter().map(|r| r.id.clone()).collect();
+    for rule in rules.iter_mut() {
+        let mut kept = Vec::new();
+        for (target, (line, column)) in rule.explains.iter().zip(&rule.explains_at) {
+            if ids.contains(target) {
+                kept.push(target.clone());
+            } else {
+                diagnostics.push(Diagnostic {
+                    code: "unknown-explains",
+                    file: rule.origin.clone(),
+                    line: *line,
+                    column: *column,
+                    message: format!("`explains` names `{target}`, which is not a loaded rule"),
+                    hint: did_you_mean(target, ids.iter().map(String::as_str)),
+                });
+            }
+        }
+        rule.explains = kept;
+    }
+    // A cycle would make every rule in it a symptom of another: nothing would be a root cause.
+    let graph: HashMap<&str, Vec<&str>> = rules.iter().map(|r| (r.id.as_str(), r.explains.iter().map(String::as_str).collect())).collect();
+    for rule in rules.iter() {
+        let mut stack: Vec<&str> = graph[rule.id.as_str()].clone();
+        let mut seen = BTreeSet::new();
+        while let Some(next) = stack.pop() {
+            if next == rule.id {
+                diagnostics.push(Diagnostic {
+                    code: "explains-cycle",
+                    file: rule.origin.clone(),
+                    line: rule.explains_at.first().map(|p| p.0).unwrap_or(1),
+                    column: rule.explains_at.first().map(|p| p.1).unwrap_or(1),
+                    message: format!("`explains` of `{}` leads back to itself", rule.id),
+                    hint: Some("a cause cannot be its own symptom; remove one relation of the cycle".into()),
+                });
+                break;
+            }
+            if seen.insert(next) {
+                stack.extend(graph.get(next).cloned().unwrap_or_default());
+            }
+        }
+    }
+}
+
+/// The closest known name, for "did you mean".
+pub fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+    known
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| format!("did you mean `{k}`?"))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Parses `90s`, `30m`, `24h`, `7d` into seconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let n: i64 = text[..split].parse().ok()?;
+    let unit = match text[split..].trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+struct Validator<'a> {
+    file: String,
+    diagnostics: Vec<Diagnostic>,
+    patterns: Vec<LinePattern>,
+    next_pattern: &'a mut usize,
+    captures: BTreeSet<String>,
+}
+
+impl Validator<'_> {
+    fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, message: impl Into<String>, hint: Option<String>) {
+        self.diagnostics.push(Diagnostic {
+            code,
+            file: self.file.clone(),
+            line: at.referenced.line(),
+            column: at.referenced.column(),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    fn rule(&mut self, source: &RuleSource) -> Option<Rule> {
+        let parsed: RuleFile = match serde_saphyr::from_str(&source.text) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+                let message = e.without_snippet().to_string();
+                let code = if message.contains("unknown field") {
+                    "unknown-key"
+                } else if message.contains("missing field") {
+                    "missing-field"
+                } else {
+                    "yaml-syntax"
+                };
+                let hint = unknown_key_hint(&message);
+                self.diagnostics.push(Diagnostic {
+                    code,
+                    file: self.file.clone(),
+                    line,
+                    column,
+                    message,
+                    hint,
+                });
+                return None;
+            }
+        };
+        let before = self.diagnostics.len();
+        let expected = source.relative.trim_end_matches(".yaml").trim_end_matches(".yml").to_string();
+        if parsed.id.value != expected {
+            self.error(
+                &parsed.id,
+                "id-path-mismatch",
+                format!("rule id `{}` does not match its path `{}`", parsed.id.value, source.relative),
+                Some(format!("use `id: {expected}` or move the file to `{}.yaml`", parsed.id.value)),
+            );
+        }
+        let mut products = Vec::new();
+        let (mut min_version, mut below_version) = (None, None);
+        if let Some(applies) = &parsed.applies_to {
+            for p in &applies.product {
+                match p.value.to_ascii_uppercase().as_str() {
+                    "FMC" => products.push(Product::Fmc),
+                    "FTD" => products.push(Product::Ftd),
+                    _ => self.error(p, "unknown-product", format!("unknown product `{}`", p.value), Some("use FMC or FTD".into())),
+                }
+            }
+            if let Some(range) = &applies.version {
+                min_version = range.min.as_ref().and_then(|v| self.version(v));
+                below_version = range.below.as_ref().and_then(|v| self.version(v));
+                if let (Some(min), Some(below), Some(at)) = (&min_version, &below_version, &range.below)
+                    && min >= below
+                {
+                    self.error(at, "empty-version-range", format!("version range min {min} below {below} cannot match any version"), None);
+                }
+            }
+        }
+        let when = self.condition(&parsed.when);
+        let recovered_if = parsed.recovered_if.as_ref().and_then(|c| self.condition(c));
+        for (field, template) in [("message", &parsed.message), ("remediation", &parsed.remediation)] {
+            self.template(field, template);
+        }
+        if self.diagnostics.len() > before {
+            return None;
+        }
+        Some(Rule {
+            id: parsed.id.value.clone(),
+            title: parsed.title,
+            severity: parsed.severity,
+            status: parsed.status.unwrap_or_else(|| "stable".into()),
+            description: parsed.description,
+            references: parsed.references,
+            tags: parsed.tags,
+            false_positives: parsed.false_positives,
+            products,
+            min_version,
+            below_version,
+            when: when?,
+            recovered_if,
+            explains: parsed.explains.iter().map(|e| e.value.clone()).collect(),
+            explains_at: parsed.explains.iter().map(|e| (e.referenced.line(), e.referenced.column())).collect(),
+            message: parsed.message.value,
+            remediation: parsed.remediation.value,
+            needs: parsed.needs,
+            origin: source.origin.clone(),
+            facts_used: Vec::new(),
+        }
+        .with_facts_used())
+    }
+
+    fn version(&mut self, at: &Spanned<String>) -> Option<Version> {
+        let v = Version::parse(&at.value);
+        if v.is_none() {
+            self.error(at, "invalid-version", format!("`{}` is not a version", at.value), Some("write it as 6.4.0".into()));
+        }
+        v
+    }
+
+    fn template(&mut self, field: &str, template: &Spanned<String>) {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+        match env.template_from_str(&template.value) {
+            Ok(t) => {
+                for name in t.undeclared_variables(false) {
+                    if !TEMPLATE_NAMES.contains(&name.as_str()) && !self.captures.contains(&name) {
+                        let known = TEMPLATE_NAMES.iter().copied().chain(self.captures.iter().map(String::as_str)).collect::<Vec<_>>();
+                        let hint = did_you_mean(&name, known.into_iter());
+                        self.error(template, "undefined-capture", format!("{field} uses `{name}`, which no regex of this rule captures and no template variable is"), hint);
+                    }
+                }
+            }
+            Err(e) => self.error(template, "invalid-template", format!("{field} template does not parse: {e}"), None),
+        }
+    }
+
+    fn condition(&mut self, at: &Spanned<Condition>) -> Option<Cond> {
+        let c = &at.value;
+        let kinds = [c.all.is_some(), c.any.is_some(), c.not.is_some(), c.fact.is_some(), c.lines.is_some(), c.mixed_outcomes.is_some()];
+        let count = kinds.iter().filter(|k| **k).count();
+        if count != 1 {
+            self.error(
+                at,
+                "condition-shape",
+                if count == 0 { "empty condition" } else { "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes" },
+                Some("split it into `all: [...]` items".into()),
+            );
+            return None;
+        }
+        if let Some(items) = c.all.as_ref().or(c.any.as_ref()) {
+            let compiled: Vec<Option<Cond>> = items.iter().map(|i| self.condition(i)).collect();
+            let compiled: Option<Vec<Cond>> = compiled.into_iter().collect();
+            return compiled.map(|v| if c.all.is_some() { Cond::All(v) } else { Cond::Any(v) });
+        }
+        if let Some(inner) = &c.not {
+            return self.condition(inner).map(|i| Cond::Not(Box::new(i)));
+        }
+        if let Some(lines) = &c.lines {
+            return self.lines(lines);
+        }
+        if let Some(mixed) = &c.mixed_outcomes {
+            let artifact = self.artifact(&mixed.value.artifact)?;
+            let success = self.pattern(&mixed.value.success, artifact, Vec::new())?;
+            let failure = self.pattern(&mixed.value.failure, artifact, Vec::new())?;
+            self.captures.extend(["failing_addresses".to_string(), "working_addresses".to_string()]);
+            return Some(Cond::Mixed { success, failure });
+        }
+        let fact = c.fact.as_ref()?;
+        self.fact(at, fact)
+    }
+
+    fn artifact(&mut self, at: &Spanned<String>) -> Option<ArtifactKind> {
+        match at.value.parse::<ArtifactKind>() {
+            Ok(kind) if kind.is_log() => Some(kind),
+            Ok(kind) => {
+                self.error(at, "not-a-log", format!("`{kind}` is not a log; line conditions read connector-log, syslog or sse-telemetry-log"), Some("use a fact condition for snapshot artifacts".into()));
+                None
+            }
+            Err(()) => {
+                let hint = did_you_mean(&at.value, ArtifactKind::ALL.iter().map(|k| k.as_str()));
+                self.error(at, "unknown-artifact-kind", format!("unknown artifact kind `{}`", at.value), hint);
+                None
+            }
+        }
+    }
+
+    fn pattern(&mut self, spec: &Spanned<PatternSpec>, artifact: ArtifactKind, levels: Vec<String>) -> Option<usize> {
+        let s = &spec.value;
+        let text = match (&s.contains, &s.regex) {
+            (Some(t), None) => PatternText::Substring { text: t.value.clone(), ignore_case: s.ignore_case },
+            (None, Some(r)) => PatternText::Regex { text: r.value.clone(), ignore_case: s.ignore_case },
+            _ => {
+                self.error(spec, "pattern-shape", "a pattern has exactly one of `contains` and `regex`", None);
+                return None;
+            }
+        };
+        match matcher::compile(&text) {
+            Ok(re) => {
+                self.captures.extend(re.capture_names().flatten().map(str::to_string));
+            }
+            Err(e) => {
+                let at = s.regex.as_ref().or(s.contains.as_ref()).unwrap_or(&spec.value.contains.clone().unwrap_or_else(|| Spanned::new(String::new(), spec.referenced, spec.defined))).clone();
+                self.error(&at, "invalid-regex", format!("regex does not compile: {}", first_line(&e.to_string())), None);
+                return None;
+            }
+        }
+        let id = *self.next_pattern;
+        *self.next_pattern += 1;
+        self.patterns.push(LinePattern { id, artifact, text, levels });
+        Some(id)
+    }
+
+    fn lines(&mut self, at: &Spanned<LinesCondition>) -> Option<Cond> {
+        let l = &at.value;
+        let artifact = self.artifact(&l.artifact)?;
+        let mut levels = Vec::new();
+        for level in &l.levels {
+            let v = level.value.to_ascii_lowercase();
+            if ["trace", "debug", "info", "warning", "error", "fatal", "panic"].contains(&v.as_str()) {
+                levels.push(v);
+            } else {
+                self.error(level, "unknown-level", format!("unknown log level `{}`", level.value), Some("use trace, debug, info, warning, error, fatal or panic".into()));
+            }
+        }
+        let spec = Spanned::new(
+            PatternSpec {
+                contains: l.contains.clone(),
+                regex: l.regex.clone(),
+                ignore_case: l.ignore_case,
+            },
+            at.referenced,
+            at.defined,
+        );
+        let pattern = self.pattern(&spec, artifact, levels)?;
+        let sse_only = match &l.host {
+            None => false,
+            Some(h) if h.value == "sse" => true,
+            Some(h) if h.value == "any" => false,
+            Some(h) => {
+                self.error(h, "unknown-host-filter", format!("`host: {}` is not `sse` or `any`", h.value), None);
+                return None;
+            }
+        };
+        let within = match &l.within {
+            None => None,
+            Some(w) => match parse_duration(&w.value) {
+                Some(secs) => Some(secs),
+                None => {
+                    self.error(w, "invalid-duration", format!("`{}` is not a duration", w.value), Some("write 90s, 30m, 24h or 7d".into()));
+                    return None;
+                }
+            },
+        };
+        let min_count = l.min_count.as_ref().map(|m| m.value).unwrap_or(1).max(1);
+        let recovery = match &l.recovered_by {
+            Some(r) => Some(self.pattern(r, artifact, Vec::new())?),
+            None => None,
+        };
+        Some(Cond::Lines {
+            pattern,
+            artifact,
+            sse_only,
+            min_count,
+            within,
+            recovery,
+        })
+    }
+
+    fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
+        let Some(def) = registry::lookup(&name.value) else {
+            let hint = did_you_mean(&name.value, registry::FACTS.iter().map(|f| f.name));
+            self.error(name, "unknown-fact", format!("unknown fact `{}`", name.value), hint.or(Some("`fptriage facts --list` prints every fact".into())));
+            return None;
+        };
+        let c = &at.value;
+        let ops = [
+            c.equals.is_some(),
+            c.not_equals.is_some(),
+            c.in_.is_some(),
+            c.not_in.is_some(),
+            c.matches.is_some(),
+            c.version_below.is_some(),
+            c.version_at_least.is_some(),
+            c.less_than.is_some(),
+            c.at_least.is_some(),
+            c.exists.is_some(),
+            c.empty.is_some(),
+            c.contains.is_some(),
+        ];
+        if ops.iter().filter(|o| **o).count() != 1 {
+            self.error(
+                name,
+                "operator-count",
+                format!("fact `{}` needs exactly one operator", name.value),
+                Some("equals, not_equals, in, not_in, matches, version_below, version_at_least, less_than, at_least, exists, empty, contains".into()),
+            );
+            return None;
+        }
+        let ty = def.ty;
+        let wrong = |v: &mut Self, op: &str, wants: &str| {
+            v.error(name, "operator-type", format!("`{op}` needs a {wants} fact; `{}` is {:?}", name.value, ty).to_lowercase(), None);
+            None
+        };
+        let op = if let Some(v) = &c.equals {
+            FactOp::Equals(v.value.clone())
+        } else if let Some(v) = &c.not_equals {
+            FactOp::NotEquals(v.value.clone())
+        } else if let Some(v) = &c.in_ {
+            FactOp::In(v.value.clone())
+        } else if let Some(v) = &c.not_in {
+            FactOp::NotIn(v.value.clone())
+        } else if let Some(v) = &c.matches {
+            if ty != FactType::Text {
+                return wrong(self, "matches", "text");
+            }
+            match regex::Regex::new(&v.value) {
+                Ok(re) => FactOp::Matches(re),
+                Err(e) => {
+                    self.error(v, "invalid-regex", format!("regex does not compile: {}", first_line(&e.to_string())), None);
+                    return None;
+                }
+            }
+        } else if let Some(v) = c.version_below.as_ref().or(c.version_at_least.as_ref()) {
+            if ty != FactType::Version {
+                return wrong(self, "version_below/version_at_least", "version");
+            }
+            let parsed = self.version(v)?;
+            if c.version_below.is_some() { FactOp::VersionBelow(parsed) } else { FactOp::VersionAtLeast(parsed) }
+        } else if let Some(v) = c.less_than.as_ref().or(c.at_least.as_ref()) {
+            if ty != FactType::Int {
+                return wrong(self, "less_than/at_least", "number");
+            }
+            if c.less_than.is_some() { FactOp::LessThan(v.value) } else { FactOp::AtLeast(v.value) }
+        } else if let Some(v) = &c.exists {
+            FactOp::Exists(v.value)
+        } else if let Some(v) = &c.empty {
+            if ty != FactType::List {
+                return wrong(self, "empty", "list");
+            }
+            FactOp::Empty(v.value)
+        } else if let Some(v) = &c.contains {
+            if ty != FactType::List && ty != FactType::Text {
+                return wrong(self, "contains", "list or text");
+            }
+            FactOp::Contains(v.value.clone())
+        } else {
+            return None;
+        };
+        if let FactOp::Equals(v) | FactOp::NotEquals(v) = &op
+            && !value_fits(ty, v)
+        {
+            return wrong(self, "equals", &format!("{} value for a", json_kind(v)));
+        }
+        Some(Cond::Fact { name: def.name.to_string(), op })
+    }
+}
+
+fn value_fits(ty: FactType, v: &serde_json::Value) -> bool {
+    matches!(
+        (ty, v),
+        (FactType::Bool, serde_json::Value::Bool(_)) | (FactType::Int, serde_json::Value::Number(_)) | (FactType::Text | FactType::Version, serde_json::Value::String(_))
+    )
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "text",
+        _ => "structured",
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+}
+
+fn unknown_key_hint(message: &str) -> Option<String> {
+    // serde: "unknown field `patern`, expected one of `a`, `b`"
+    let start = message.find("unknown field `")? + "unknown field `".len();
+    let name = &message[start..start + message[start..].find('`')?];
+    let expected: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
+    did_you_mean(name, expected.into_iter())
+}
+
+impl Rule {
+    fn with_facts_used(mut self) -> Self {
+        let mut names = BTreeSet::new();
+        self.when.facts(&mut names);
+        self.facts_used = names.into_iter().collect();
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(relative: &str, text: &str) -> RuleSource {
+        RuleSource { relative: relative.into(), origin: relative.into(), text: text.into() }
+    }
+
+    const GOOD: &str = "id: t/a\ntitle: A\nseverity: warning\ndescription: d\nwhen:\n  fact: connector.port\n  at_least: 1\nmessage: m\nremediation: r\n";
+
+    #[test]
+    fn a_good_rule_loads() {
+        let (set, diags) = load(&[source("t/a.yaml", GOOD)]);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(set.rules.len(), 1);
+        assert_eq!(set.rules[0].facts_used, vec!["connector.port"]);
+    }
+
+    fn codes(text: &str) -> Vec<(&'static str, u64, u64)> {
+        load(&[source("t/a.yaml", text)]).1.into_iter().map(|d| (d.code, d.line, d.column)).collect()
+    }
+
+    #[test]
+    fn each_problem_has_its_code_and_place() {
+        assert_eq!(codes(&GOOD.replace("fact: connector.port", "fact: connector.prot")), vec![("unknown-fact", 6, 9)]);
+        assert_eq!(codes(&GOOD.replace("id: t/a", "id: t/b")), vec![("id-path-mismatch", 1, 5)]);
+        assert_eq!(codes(&GOOD.replace("at_least: 1", "matches: x")), vec![("operator-type", 6, 9)]);
+        assert_eq!(codes(&GOOD.replace("message: m", "message: '{{ hostt }}'")), vec![("undefined-capture", 8, 10)]);
+        assert_eq!(codes(&GOOD.replace("message: m", "message: '{{ x '")), vec![("invalid-template", 8, 10)]);
+        assert_eq!(codes(&GOOD.replace("title: A", "titel: A"))[0].0, "unknown-key");
+        let lines = GOOD.replace("  fact: connector.port\n  at_least: 1\n", "  lines:\n    artifact: connector-log\n    regex: '(unclosed'\n");
+        assert_eq!(codes(&lines), vec![("invalid-regex", 8, 12)]);
+        let range = GOOD.replace("when:", "applies_to:\n  version: {min: '7.0', below: '6.5'}\nwhen:");
+        assert_eq!(codes(&range)[0].0, "empty-version-range");
+    }
+
+    #[test]
+    fn explains_must_exist_and_not_cycle() {
+        let a = GOOD.replace("remediation: r", "remediation: r\nexplains: [t/b, t/zz]");
+        let b = GOOD.replace("id: t/a", "id: t/b").replace("remediation: r", "remediation: r\nexplains: [t/a]");
+        let (_, diags) = load(&[source("t/a.yaml", &a), source("t/b.yaml", &b)]);
+        let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&"unknown-explains"), "{codes:?}");
+        assert!(codes.contains(&"explains-cycle"), "{codes:?}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h"), Some(86400));
+        assert_eq!(parse_duration("90s"), Some(90));
+        assert_eq!(parse_duration("1w"), None);
+    }
+}

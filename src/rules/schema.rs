@@ -1,0 +1,180 @@
+//! The rule file format, as parsed: every field a rule author may write, with its place.
+//!
+//! Deserialising only checks shape (unknown keys and wrong types fail here, with line and
+//! column); meaning (known facts, compiling regexes, one operator per condition, explains that
+//! exist) is checked in a second step by `load::validate`, which collects every problem.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// Finding severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One rule file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// `pack/name`, matching the file's path `<pack>/<name>.yaml` under the rule folder.
+    pub id: Spanned<String>,
+    pub title: String,
+    pub severity: Severity,
+    /// `stable`, `test` or `experimental` (Sigma's statuses), informational.
+    #[serde(default)]
+    pub status: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub false_positives: Vec<String>,
+    #[serde(default)]
+    pub applies_to: Option<Applicability>,
+    /// The condition that makes the rule fire.
+    pub when: Spanned<Condition>,
+    /// A condition on the device's state now that, when true, makes a log-derived finding recovered.
+    #[serde(default)]
+    pub recovered_if: Option<Spanned<Condition>>,
+    /// Rule ids whose findings this rule's findings explain (its symptoms).
+    #[serde(default)]
+    pub explains: Vec<Spanned<String>>,
+    /// minijinja template.
+    pub message: Spanned<String>,
+    /// minijinja template.
+    pub remediation: Spanned<String>,
+    /// What to ask the customer for when the rule cannot be evaluated.
+    #[serde(default)]
+    pub needs: Option<String>,
+}
+
+/// Where a rule applies.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applicability {
+    /// `FMC`, `FTD`.
+    #[serde(default)]
+    pub product: Vec<Spanned<String>>,
+    /// Version range of the device.
+    #[serde(default)]
+    pub version: Option<VersionRange>,
+}
+
+/// `min` inclusive, `below` exclusive; both compared part by part.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRange {
+    #[serde(default)]
+    pub min: Option<Spanned<String>>,
+    #[serde(default)]
+    pub below: Option<Spanned<String>>,
+}
+
+/// A condition: exactly one of the combinators or leaf kinds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    #[serde(default)]
+    pub all: Option<Vec<Spanned<Condition>>>,
+    #[serde(default)]
+    pub any: Option<Vec<Spanned<Condition>>>,
+    #[serde(default)]
+    pub not: Option<Box<Spanned<Condition>>>,
+    /// A fact condition: the fact's name, with exactly one operator below.
+    #[serde(default)]
+    pub fact: Option<Spanned<String>>,
+    #[serde(default)]
+    pub equals: Option<Spanned<serde_json::Value>>,
+    #[serde(default)]
+    pub not_equals: Option<Spanned<serde_json::Value>>,
+    #[serde(default, rename = "in")]
+    pub in_: Option<Spanned<Vec<serde_json::Value>>>,
+    #[serde(default)]
+    pub not_in: Option<Spanned<Vec<serde_json::Value>>>,
+    #[serde(default)]
+    pub matches: Option<Spanned<String>>,
+    #[serde(default)]
+    pub version_below: Option<Spanned<String>>,
+    #[serde(default)]
+    pub version_at_least: Option<Spanned<String>>,
+    #[serde(default)]
+    pub less_than: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub at_least: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub exists: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub empty: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub contains: Option<Spanned<String>>,
+    /// A line condition over a log artifact.
+    #[serde(default)]
+    pub lines: Option<Spanned<LinesCondition>>,
+    /// Success and failure of connections to one host, by address.
+    #[serde(default)]
+    pub mixed_outcomes: Option<Spanned<MixedOutcomes>>,
+}
+
+/// A text pattern: exactly one of `contains` (substring) and `regex`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSpec {
+    #[serde(default)]
+    pub contains: Option<Spanned<String>>,
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ignore_case: bool,
+}
+
+/// Lines of one artifact kind that match a pattern.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinesCondition {
+    pub artifact: Spanned<String>,
+    #[serde(default)]
+    pub contains: Option<Spanned<String>>,
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    #[serde(default)]
+    pub ignore_case: bool,
+    /// connector-log levels the line must have (`error`, `warning`, ...); empty: any line.
+    #[serde(default)]
+    pub levels: Vec<Spanned<String>>,
+    /// `sse`: only lines about an SSE host (or an address dialled for one); `any` (default).
+    #[serde(default)]
+    pub host: Option<Spanned<String>>,
+    /// Fires when at least this many lines match (within `within`, if given). Default 1.
+    #[serde(default)]
+    pub min_count: Option<Spanned<u64>>,
+    /// Only lines in this span before the collection time count: `90s`, `30m`, `24h`, `7d`.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+    /// A later line matching this, about the same host, means the problem is over.
+    #[serde(default)]
+    pub recovered_by: Option<Spanned<PatternSpec>>,
+}
+
+/// For one SSE host: some addresses connect, others fail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MixedOutcomes {
+    pub artifact: Spanned<String>,
+    pub success: Spanned<PatternSpec>,
+    pub failure: Spanned<PatternSpec>,
+}

@@ -1,0 +1,140 @@
+//! Firepower version strings (`6.4.0`, `6.4.0.16`, `v6.4.0 (build 102)`, `7.2.5 (Build 208)`,
+//! `7.2.5-208`). Version gates compare releases numerically part by part, never as text, so a
+//! version is kept as its list of numeric parts; the build number is carried for display only
+//! and takes no part in ordering, because gates are stated on releases, not builds.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A dotted numeric version compared part by part ("6.4.0" < "6.4.0.16" < "6.10"), missing parts are 0.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Version {
+    pub parts: Vec<u32>,
+    pub build: Option<u32>,
+}
+
+impl Version {
+    /// Reads the first dotted number in `s` (an optional leading `v` is allowed) and a build
+    /// number from `(build N)` or a `-N` suffix.
+    pub fn parse(s: &str) -> Option<Version> {
+        let s = s.trim();
+        let s = s
+            .strip_prefix('v')
+            .or_else(|| s.strip_prefix('V'))
+            .unwrap_or(s);
+        let end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
+        let head = s.get(..end)?.trim_end_matches('.');
+        if head.is_empty() || head.starts_with('.') {
+            return None;
+        }
+        let mut parts = Vec::new();
+        for p in head.split('.') {
+            // A part too big for u32 is not a version we know how to compare.
+            parts.push(p.parse::<u32>().ok()?);
+        }
+        let rest = s.get(end..).unwrap_or("");
+        Some(Version {
+            parts,
+            build: parse_build(rest),
+        })
+    }
+}
+
+fn parse_build(rest: &str) -> Option<u32> {
+    if let Some(n) = rest.strip_prefix('-') {
+        return leading_number(n);
+    }
+    let lower = rest.to_ascii_lowercase();
+    let at = lower.find("build")?;
+    leading_number(lower.get(at + 5..)?.trim_start())
+}
+
+fn leading_number(s: &str) -> Option<u32> {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    s.get(..end)?.parse().ok()
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let n = self.parts.len().max(other.parts.len());
+        for i in 0..n {
+            let a = self.parts.get(i).copied().unwrap_or(0);
+            let b = other.parts.get(i).copied().unwrap_or(0);
+            match a.cmp(&b) {
+                Ordering::Equal => {}
+                o => return o,
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.parts.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{p}")?;
+        }
+        if let Some(b) = self.build {
+            write!(f, " (build {b})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).expect(s)
+    }
+
+    #[test]
+    fn parses_forms() {
+        assert_eq!(v("6.4.0").parts, vec![6, 4, 0]);
+        assert_eq!(v("v6.4.0 (build 102)").build, Some(102));
+        assert_eq!(v("7.2.5 (Build 208)").build, Some(208));
+        assert_eq!(v("6.4.0.16").parts, vec![6, 4, 0, 16]);
+        assert_eq!(v("10.0.0").parts, vec![10, 0, 0]);
+        let x = v(" 7.2.5-208 ");
+        assert_eq!((x.parts, x.build), (vec![7, 2, 5], Some(208)));
+        assert_eq!(v("7").parts, vec![7]);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for s in ["", "v", "abc", ".4", "99999999999.1", "(build 5)"] {
+            assert_eq!(Version::parse(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn orders_numerically() {
+        assert!(v("6.4.0") < v("6.4.0.16"));
+        assert!(v("6.4.0.16") < v("6.10"));
+        assert!(v("6.9") < v("6.10"));
+        assert!(v("7.0.2") > v("7.0.1.5"));
+        assert_eq!(v("6.4").cmp(&v("6.4.0")), Ordering::Equal);
+        assert_eq!(
+            v("6.4.0 (build 1)").cmp(&v("6.4.0 (build 9)")),
+            Ordering::Equal
+        );
+    }
+
+    #[test]
+    fn displays() {
+        assert_eq!(v("v6.4.0 (build 102)").to_string(), "6.4.0 (build 102)");
+        assert_eq!(v("6.4.0.16").to_string(), "6.4.0.16");
+    }
+}
