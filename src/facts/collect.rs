@@ -24,6 +24,8 @@ const SHOW_VERSION_BYTES: usize = 256 << 10;
 /// What was read of one bundle.
 pub(crate) struct BundleState {
     pub label: String,
+    /// The bundle this one was found in (kept for messages about nesting).
+    #[allow(dead_code)]
     pub parent: Option<usize>,
     pub artifacts: Vec<ArtifactRef>,
     /// Whole-document artifacts: kind, display path, text.

@@ -93,7 +93,13 @@ pub(crate) struct Walk<'v> {
     pub bundles: usize,
     pub total_bytes: u64,
     pub total_limit_warned: bool,
+    /// The whole content of recent small members, so that a later hard link to one of them
+    /// (which carries no data of its own in a tar) can be read without a second pass.
+    pub small_members: std::collections::VecDeque<(usize, String, Vec<u8>)>,
 }
+
+/// Small members remembered for hard links.
+const SMALL_MEMBERS: usize = 256;
 
 impl Walk<'_> {
     pub fn warn(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
@@ -155,6 +161,12 @@ impl Walk<'_> {
                 self.nested(bundle, &display, depth, format, &mut rest);
             }
             Format::Other | Format::Directory => {
+                if head.len() as u64 == size && head.len() < HEAD_BYTES {
+                    if self.small_members.len() >= SMALL_MEMBERS {
+                        self.small_members.pop_front();
+                    }
+                    self.small_members.push_back((bundle, path.to_string(), head.clone()));
+                }
                 let head_copy = head.clone();
                 let mut rest = io::Cursor::new(head).chain(&mut limited);
                 self.deliver(bundle, &display, path, size, &head_copy, false, &mut rest);
@@ -232,6 +244,7 @@ pub fn read_input(input: &Path, limits: &Limits, visitor: &mut dyn Visitor) -> R
         bundles: 0,
         total_bytes: 0,
         total_limit_warned: false,
+        small_members: Default::default(),
     };
     let meta = std::fs::metadata(input).map_err(|source| IngestError::Open {
         path: label.clone(),

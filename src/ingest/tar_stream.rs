@@ -155,11 +155,22 @@ pub(crate) fn read_tar(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u
                 read_member(walk, bundle, label, depth, &mut stream, &path, size)
             }
             EntryType::Symlink | EntryType::Link => {
-                link_count += 1;
-                if links.len() < 5 {
-                    let name = pending.long_name.take().or_else(|| pending.pax_path.take()).unwrap_or_else(|| header.path_bytes().into_owned());
-                    let target = header.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
-                    links.push(format!("{} -> {}", String::from_utf8_lossy(trim_nul(&name)), target));
+                let name = pending.long_name.take().or_else(|| pending.pax_path.take()).unwrap_or_else(|| header.path_bytes().into_owned());
+                let name = String::from_utf8_lossy(trim_nul(&name)).into_owned();
+                let target = header.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
+                // A hard link names an earlier member of this same archive: its content is read
+                // from memory when that member was small. A symlink is never followed.
+                let earlier = (kind == EntryType::Link)
+                    .then(|| normalise_path(&target))
+                    .and_then(|t| walk.small_members.iter().rev().find(|(b, p, _)| *b == bundle && *p == t).map(|(_, _, data)| data.clone()));
+                match earlier {
+                    Some(data) => walk.route(bundle, label, depth, &normalise_path(&name), data.len() as u64, &mut io::Cursor::new(data)),
+                    None => {
+                        link_count += 1;
+                        if links.len() < 5 {
+                            links.push(format!("{name} -> {target}"));
+                        }
+                    }
                 }
                 pending = Pending::default();
                 stream.skip(size + padding(size))
