@@ -8,12 +8,25 @@ fn embed(dir: &str, name: &str, out: &mut String) {
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files: Vec<_> = walk(&root);
     files.sort();
-    writeln!(out, "/// Files embedded from `{dir}/` at build time: (relative path, content).").unwrap();
+    writeln!(
+        out,
+        "/// Files embedded from `{dir}/` at build time: (relative path, content)."
+    )
+    .unwrap();
     writeln!(out, "pub static {name}: &[(&str, &str)] = &[").unwrap();
     for file in files {
-        let relative = file.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let relative = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         println!("cargo:rerun-if-changed={}", file.display());
-        writeln!(out, "    ({relative:?}, include_str!({:?})),", file.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({relative:?}, include_str!({:?})),",
+            file.display().to_string()
+        )
+        .unwrap();
     }
     writeln!(out, "];").unwrap();
 }
@@ -25,7 +38,10 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 out.extend(walk(&path));
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "html" || e == "md" || e == "j2") {
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "html" || e == "md" || e == "j2")
+            {
                 out.push(path);
             }
         }

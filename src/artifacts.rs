@@ -80,7 +80,10 @@ impl ArtifactKind {
 
     /// Kinds read line by line as they stream (logs); the others are parsed as whole documents.
     pub fn is_log(self) -> bool {
-        matches!(self, ArtifactKind::ConnectorLog | ArtifactKind::Syslog | ArtifactKind::SseTelemetryLog)
+        matches!(
+            self,
+            ArtifactKind::ConnectorLog | ArtifactKind::Syslog | ArtifactKind::SseTelemetryLog
+        )
     }
 }
 
@@ -93,7 +96,10 @@ impl fmt::Display for ArtifactKind {
 impl FromStr for ArtifactKind {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        ArtifactKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or(())
+        ArtifactKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -135,13 +141,17 @@ pub struct ArtifactMap {
 
 impl ArtifactMap {
     pub fn builtin() -> ArtifactMap {
-        ArtifactMap::parse(DEFAULT_MAP, "rules/artifacts.yaml").expect("the built-in artifact map is valid")
+        ArtifactMap::parse(DEFAULT_MAP, "rules/artifacts.yaml")
+            .expect("the built-in artifact map is valid")
     }
 
     /// Parses and compiles a map, collecting every problem rather than stopping at the first.
     pub fn parse(text: &str, file: &str) -> Result<ArtifactMap, Vec<MapError>> {
         let parsed: MapFile = serde_saphyr::from_str(text).map_err(|e| {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
             vec![MapError {
                 file: file.to_string(),
                 line,
@@ -165,19 +175,38 @@ impl ArtifactMap {
         for entry in &parsed.artifacts {
             let Ok(kind) = entry.kind.value.parse::<ArtifactKind>() else {
                 let known: Vec<_> = ArtifactKind::ALL.iter().map(|k| k.as_str()).collect();
-                errors.push(err(&entry.kind, "unknown-artifact-kind", format!("unknown artifact kind `{}`; known: {}", entry.kind.value, known.join(", "))));
+                errors.push(err(
+                    &entry.kind,
+                    "unknown-artifact-kind",
+                    format!(
+                        "unknown artifact kind `{}`; known: {}",
+                        entry.kind.value,
+                        known.join(", ")
+                    ),
+                ));
                 continue;
             };
             if entry.paths.is_empty() && entry.content.is_empty() {
-                errors.push(err(&entry.kind, "artifact-matches-nothing", format!("`{kind}` has neither `paths` nor `content`")));
+                errors.push(err(
+                    &entry.kind,
+                    "artifact-matches-nothing",
+                    format!("`{kind}` has neither `paths` nor `content`"),
+                ));
             }
             for path in &entry.paths {
-                match GlobBuilder::new(&path.value).literal_separator(true).build() {
+                match GlobBuilder::new(&path.value)
+                    .literal_separator(true)
+                    .build()
+                {
                     Ok(glob) => {
                         globs.add(glob);
                         glob_kinds.push(kind);
                     }
-                    Err(e) => errors.push(err(path, "invalid-glob", format!("glob does not compile: {e}"))),
+                    Err(e) => errors.push(err(
+                        path,
+                        "invalid-glob",
+                        format!("glob does not compile: {e}"),
+                    )),
                 }
             }
             for pattern in &entry.content {
@@ -186,7 +215,11 @@ impl ArtifactMap {
                         patterns.push(pattern.value.clone());
                         content_kinds.push(kind);
                     }
-                    Err(e) => errors.push(err(pattern, "invalid-regex", format!("content signature does not compile: {e}"))),
+                    Err(e) => errors.push(err(
+                        pattern,
+                        "invalid-regex",
+                        format!("content signature does not compile: {e}"),
+                    )),
                 }
             }
         }
@@ -221,12 +254,20 @@ impl ArtifactMap {
 
     /// The kind of a member by its path alone.
     pub fn by_path(&self, path: &str) -> Option<ArtifactKind> {
-        self.globs.matches(path).into_iter().min().map(|i| self.glob_kinds[i])
+        self.globs
+            .matches(path)
+            .into_iter()
+            .min()
+            .map(|i| self.glob_kinds[i])
     }
 
     /// The kind of a member no path claims, by its first bytes.
     pub fn by_content(&self, head: &[u8]) -> Option<ArtifactKind> {
-        self.content.matches(head).into_iter().next().map(|i| self.content_kinds[i])
+        self.content
+            .matches(head)
+            .into_iter()
+            .next()
+            .map(|i| self.content_kinds[i])
     }
 
     /// Path first, then content.
@@ -243,13 +284,34 @@ mod tests {
     fn builtin_map_classifies_contract_paths() {
         let map = ArtifactMap::builtin();
         let cases = [
-            ("results-04-13-2020--143502/dir-archives/etc/sf/connector.properties", ArtifactKind::ConnectorProperties),
-            ("dir-archives/var-log/connector/connector.log.2.gz", ArtifactKind::ConnectorLog),
-            ("x/command-outputs/usr-local-sf-bin-pmtool status.output", ArtifactKind::PmtoolStatus),
-            ("x/command-outputs/bin-netstat -anlp.output", ArtifactKind::Netstat),
-            ("x/command-outputs/usr-bin-netstat -anlp.output", ArtifactKind::Netstat),
-            ("x/command-outputs/usr-sbin-lsof -i.output", ArtifactKind::Lsof),
-            ("x/command-outputs/usr-local-sf-bin-sfcli.pl show version.output", ArtifactKind::ShowVersion),
+            (
+                "results-04-13-2020--143502/dir-archives/etc/sf/connector.properties",
+                ArtifactKind::ConnectorProperties,
+            ),
+            (
+                "dir-archives/var-log/connector/connector.log.2.gz",
+                ArtifactKind::ConnectorLog,
+            ),
+            (
+                "x/command-outputs/usr-local-sf-bin-pmtool status.output",
+                ArtifactKind::PmtoolStatus,
+            ),
+            (
+                "x/command-outputs/bin-netstat -anlp.output",
+                ArtifactKind::Netstat,
+            ),
+            (
+                "x/command-outputs/usr-bin-netstat -anlp.output",
+                ArtifactKind::Netstat,
+            ),
+            (
+                "x/command-outputs/usr-sbin-lsof -i.output",
+                ArtifactKind::Lsof,
+            ),
+            (
+                "x/command-outputs/usr-local-sf-bin-sfcli.pl show version.output",
+                ArtifactKind::ShowVersion,
+            ),
             ("x/dir-archives/etc/sf/sf-version", ArtifactKind::SfVersion),
             ("dir-archives/var-log/messages", ArtifactKind::Syslog),
             ("etc/hostname", ArtifactKind::Hostname),
@@ -257,13 +319,20 @@ mod tests {
         for (path, kind) in cases {
             assert_eq!(map.by_path(path), Some(kind), "{path}");
         }
-        assert_eq!(map.by_path("x/dir-archives/var-log/messages-archive/other"), None);
+        assert_eq!(
+            map.by_path("x/dir-archives/var-log/messages-archive/other"),
+            None
+        );
         assert_eq!(map.by_path("x/dir-archives/var-log/action_queue.log"), None);
     }
 
     #[test]
     fn star_does_not_cross_folders() {
-        let map = ArtifactMap::parse("artifacts:\n  - kind: hostname\n    paths: ['a/*']\n", "m.yaml").unwrap();
+        let map = ArtifactMap::parse(
+            "artifacts:\n  - kind: hostname\n    paths: ['a/*']\n",
+            "m.yaml",
+        )
+        .unwrap();
         assert_eq!(map.by_path("a/b"), Some(ArtifactKind::Hostname));
         assert_eq!(map.by_path("a/b/c"), None);
     }
@@ -271,20 +340,42 @@ mod tests {
     #[test]
     fn content_signatures_find_unknown_locations() {
         let map = ArtifactMap::builtin();
-        assert_eq!(map.by_content(b"{\"smartLicenseStatus\": {\"registrationStatus\": \"EVALUATION\"}}"), Some(ArtifactKind::Licensing));
-        assert_eq!(map.by_content(b"{\"items\":[{\"type\": \"cloudEventsConfig\"}]}"), Some(ArtifactKind::CloudSettings));
-        assert_eq!(map.by_content(b"{\"clientInfo\": {}}"), Some(ArtifactKind::ConnectorContext));
-        assert_eq!(map.by_content(b"* Trying 52.4.85.66...\n* Connected to api-sse.cisco.com (52.4.85.66) port 443"), Some(ArtifactKind::CurlTest));
+        assert_eq!(
+            map.by_content(b"{\"smartLicenseStatus\": {\"registrationStatus\": \"EVALUATION\"}}"),
+            Some(ArtifactKind::Licensing)
+        );
+        assert_eq!(
+            map.by_content(b"{\"items\":[{\"type\": \"cloudEventsConfig\"}]}"),
+            Some(ArtifactKind::CloudSettings)
+        );
+        assert_eq!(
+            map.by_content(b"{\"clientInfo\": {}}"),
+            Some(ArtifactKind::ConnectorContext)
+        );
+        assert_eq!(
+            map.by_content(
+                b"* Trying 52.4.85.66...\n* Connected to api-sse.cisco.com (52.4.85.66) port 443"
+            ),
+            Some(ArtifactKind::CurlTest)
+        );
         assert_eq!(map.by_content(b"random text"), None);
     }
 
     #[test]
     fn bad_maps_report_every_problem_with_location() {
-        let errors = ArtifactMap::parse("artifacts:\n  - kind: nope\n    paths: ['a']\n  - kind: lsof\n    content: ['(']\n", "m.yaml").unwrap_err();
+        let errors = ArtifactMap::parse(
+            "artifacts:\n  - kind: nope\n    paths: ['a']\n  - kind: lsof\n    content: ['(']\n",
+            "m.yaml",
+        )
+        .unwrap_err();
         assert_eq!(errors.len(), 2);
-        assert_eq!((errors[0].code, errors[0].line, errors[0].column), ("unknown-artifact-kind", 2, 11));
+        assert_eq!(
+            (errors[0].code, errors[0].line, errors[0].column),
+            ("unknown-artifact-kind", 2, 11)
+        );
         assert_eq!((errors[1].code, errors[1].line), ("invalid-regex", 5));
-        let syntax = ArtifactMap::parse("artifacts:\n  - kind: lsof\n    pathz: []\n", "m.yaml").unwrap_err();
+        let syntax = ArtifactMap::parse("artifacts:\n  - kind: lsof\n    pathz: []\n", "m.yaml")
+            .unwrap_err();
         assert_eq!((syntax[0].code, syntax[0].line), ("yaml-syntax", 3));
     }
 }

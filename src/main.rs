@@ -2,6 +2,9 @@
 //! which exit code to return (0 done, 1 findings at or above `--fail-on` or failing lint,
 //! 2 nothing usable could be read or bad arguments).
 
+// The CLI is the one place that prints; the library denies it (Cargo.toml lints).
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,7 +20,11 @@ use fptriage::report::{self, Report};
 use fptriage::rules::{self, Diagnostic, RuleSet, Severity, load};
 
 #[derive(Parser)]
-#[command(name = "fptriage", version, about = "Root-cause triage of Cisco Firepower (FMC/FTD) troubleshoot bundles for the SSE / cloud integration, offline")]
+#[command(
+    name = "fptriage",
+    version,
+    about = "Root-cause triage of Cisco Firepower (FMC/FTD) troubleshoot bundles for the SSE / cloud integration, offline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -155,9 +162,16 @@ impl Common {
         match &self.artifacts {
             None => Ok(ArtifactMap::builtin()),
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
                 ArtifactMap::parse(&text, &path.display().to_string()).map_err(|errors| {
-                    anyhow::anyhow!(errors.iter().map(|e| format!("{e} [{}]", e.code)).collect::<Vec<_>>().join("\n"))
+                    anyhow::anyhow!(
+                        errors
+                            .iter()
+                            .map(|e| format!("{e} [{}]", e.code))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
                 })
             }
         }
@@ -203,8 +217,27 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Facts { inputs, format, list, common } => facts(&inputs, format, list, &common),
-        Command::Analyze { inputs, format, output, templates, fail_on, common } => analyze(&inputs, format, output.as_deref(), templates.as_deref(), fail_on, &common),
+        Command::Facts {
+            inputs,
+            format,
+            list,
+            common,
+        } => facts(&inputs, format, list, &common),
+        Command::Analyze {
+            inputs,
+            format,
+            output,
+            templates,
+            fail_on,
+            common,
+        } => analyze(
+            &inputs,
+            format,
+            output.as_deref(),
+            templates.as_deref(),
+            fail_on,
+            &common,
+        ),
         Command::Rules { command } => match command {
             RulesCommand::Lint { paths, format } => lint(&paths, format),
             RulesCommand::List { rules } => list_rules(&rules),
@@ -217,11 +250,17 @@ fn run(cli: Cli) -> Result<u8> {
 fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
     let mut sources = load::builtin_sources();
     for folder in folders {
-        sources.extend(load::folder_sources(folder).with_context(|| format!("{}: cannot read rules", folder.display()))?);
+        sources.extend(
+            load::folder_sources(folder)
+                .with_context(|| format!("{}: cannot read rules", folder.display()))?,
+        );
     }
     let (set, diagnostics) = load::load(&sources);
     for d in &diagnostics {
-        eprintln!("fptriage: rule skipped: {}:{}:{}: {} [{}]", d.file, d.line, d.column, d.message, d.code);
+        eprintln!(
+            "fptriage: rule skipped: {}:{}:{}: {} [{}]",
+            d.file, d.line, d.column, d.message, d.code
+        );
     }
     Ok(set)
 }
@@ -239,7 +278,14 @@ fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -
     let mut out = std::io::stdout().lock();
     if list {
         for f in FACTS {
-            writeln!(out, "{:<34} {:<8} {} (from {})", f.name, format!("{:?}", f.ty).to_lowercase(), f.description, f.source)?;
+            writeln!(
+                out,
+                "{:<34} {:<8} {} (from {})",
+                f.name,
+                format!("{:?}", f.ty).to_lowercase(),
+                f.description,
+                f.source
+            )?;
         }
         return Ok(0);
     }
@@ -253,14 +299,27 @@ fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -
         FactsFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&case)?)?,
         FactsFormat::Text => {
             for d in &case.devices {
-                writeln!(out, "device {} ({}, {}, version {})", d.name, d.product.as_str(), d.id, d.version.as_deref().unwrap_or("unknown"))?;
+                writeln!(
+                    out,
+                    "device {} ({}, {}, version {})",
+                    d.name,
+                    d.product.as_str(),
+                    d.id,
+                    d.version.as_deref().unwrap_or("unknown")
+                )?;
                 writeln!(out, "  bundle: {}", d.bundle)?;
                 if let Some(t) = d.collected_at {
                     writeln!(out, "  collected at: {t}")?;
                 }
                 writeln!(out, "  artifacts:")?;
                 for a in &d.artifacts {
-                    writeln!(out, "    {:<22} {:>10}  {}", a.kind.as_str(), a.size, a.path)?;
+                    writeln!(
+                        out,
+                        "    {:<22} {:>10}  {}",
+                        a.kind.as_str(),
+                        a.size,
+                        a.path
+                    )?;
                 }
                 writeln!(out, "  facts:")?;
                 for (name, fact) in &d.facts {
@@ -268,7 +327,12 @@ fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -
                         Some(l) => format!("{}:{l}", e.path),
                         None => e.path.clone(),
                     });
-                    writeln!(out, "    {name:<34} = {:<28} {}", fact.value.to_string(), at.unwrap_or_default())?;
+                    writeln!(
+                        out,
+                        "    {name:<34} = {:<28} {}",
+                        fact.value.to_string(),
+                        at.unwrap_or_default()
+                    )?;
                 }
             }
             if !case.warnings.is_empty() {
@@ -282,13 +346,22 @@ fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -
     Ok(if case.devices.is_empty() { 2 } else { 0 })
 }
 
-fn analyze(inputs: &[PathBuf], format: Option<ReportFormat>, output: Option<&Path>, templates: Option<&Path>, fail_on: Option<FailOn>, common: &Common) -> Result<u8> {
+fn analyze(
+    inputs: &[PathBuf],
+    format: Option<ReportFormat>,
+    output: Option<&Path>,
+    templates: Option<&Path>,
+    fail_on: Option<FailOn>,
+    common: &Common,
+) -> Result<u8> {
     check_inputs(inputs)?;
     let format = match format {
         Some(ReportFormat::Html) => report::Format::Html,
         Some(ReportFormat::Md) => report::Format::Markdown,
         Some(ReportFormat::Json) => report::Format::Json,
-        None => output.and_then(report::Format::from_path).unwrap_or(report::Format::Markdown),
+        None => output
+            .and_then(report::Format::from_path)
+            .unwrap_or(report::Format::Markdown),
     };
     let rules = load_rules(&common.rules)?;
     let analysis = pipeline::analyze(inputs, &common.artifact_map()?, &rules, &common.limits())?;
@@ -296,19 +369,32 @@ fn analyze(inputs: &[PathBuf], format: Option<ReportFormat>, output: Option<&Pat
         eprintln!("fptriage: {e}");
     }
     if analysis.nothing_read() {
-        bail!("nothing usable could be read from {}", inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "nothing usable could be read from {}",
+            inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let report = Report::new(&analysis, &rules);
     let text = report.render(format, templates)?;
     match output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("{}: cannot write the report", path.display()))?,
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("{}: cannot write the report", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     let threshold = fail_on.map(|f| match f {
         FailOn::Warning => Severity::Warning,
         FailOn::Critical => Severity::Critical,
     });
-    let failing = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.status == "current" && f.severity >= t));
+    let failing = threshold.is_some_and(|t| {
+        analysis
+            .findings
+            .iter()
+            .any(|f| f.status == "current" && f.severity >= t)
+    });
     Ok(if failing { 1 } else { 0 })
 }
 
@@ -335,23 +421,44 @@ fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
     }
     for path in paths {
         if path.file_name().is_some_and(|n| n == "artifacts.yaml") {
-            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
             if let Err(errors) = ArtifactMap::parse(&text, &path.display().to_string()) {
-                diagnostics.extend(errors.into_iter().map(|e| Diagnostic { code: e.code, file: e.file, line: e.line, column: e.column, message: e.message, hint: None }));
+                diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
+                    code: e.code,
+                    file: e.file,
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                    hint: None,
+                }));
             }
             continue;
         }
-        let sources = load::folder_sources(path).with_context(|| format!("{}: cannot read rules", path.display()))?;
+        let sources = load::folder_sources(path)
+            .with_context(|| format!("{}: cannot read rules", path.display()))?;
         // Lint a folder on its own, but let `explains` name built-in rules.
         let mut all = load::builtin_sources();
         let own: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
         all.extend(sources);
-        diagnostics.extend(load::load(&all).1.into_iter().filter(|d| own.contains(&d.file)));
+        diagnostics.extend(
+            load::load(&all)
+                .1
+                .into_iter()
+                .filter(|d| own.contains(&d.file)),
+        );
         if path.is_dir() && path.join("artifacts.yaml").is_file() {
             let file = path.join("artifacts.yaml");
             let text = std::fs::read_to_string(&file)?;
             if let Err(errors) = ArtifactMap::parse(&text, &file.display().to_string()) {
-                diagnostics.extend(errors.into_iter().map(|e| Diagnostic { code: e.code, file: e.file, line: e.line, column: e.column, message: e.message, hint: None }));
+                diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
+                    code: e.code,
+                    file: e.file,
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                    hint: None,
+                }));
             }
         }
     }
@@ -363,7 +470,14 @@ fn list_rules(folders: &[PathBuf]) -> Result<u8> {
     let set = load_rules(folders)?;
     let mut out = std::io::stdout().lock();
     for r in &set.rules {
-        writeln!(out, "{:<40} {:<9} {:<60} {}", r.id, r.severity.as_str(), r.title, r.origin)?;
+        writeln!(
+            out,
+            "{:<40} {:<9} {:<60} {}",
+            r.id,
+            r.severity.as_str(),
+            r.title,
+            r.origin
+        )?;
     }
     Ok(0)
 }
@@ -371,10 +485,23 @@ fn list_rules(folders: &[PathBuf]) -> Result<u8> {
 fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {
     let set = load_rules(folders)?;
     let Some(r) = set.rules.iter().find(|r| r.id == id) else {
-        bail!("no rule `{id}`{}", load::did_you_mean(id, set.rules.iter().map(|r| r.id.as_str())).map(|h| format!("; {h}")).unwrap_or_default());
+        bail!(
+            "no rule `{id}`{}",
+            load::did_you_mean(id, set.rules.iter().map(|r| r.id.as_str()))
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default()
+        );
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} — {}\nseverity: {}   status: {}   from: {}\n", r.id, r.title, r.severity.as_str(), r.status, r.origin)?;
+    writeln!(
+        out,
+        "{} — {}\nseverity: {}   status: {}   from: {}\n",
+        r.id,
+        r.title,
+        r.severity.as_str(),
+        r.status,
+        r.origin
+    )?;
     writeln!(out, "{}\n", r.description.trim())?;
     if !r.facts_used.is_empty() {
         writeln!(out, "facts: {}", r.facts_used.join(", "))?;
@@ -382,7 +509,12 @@ fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {
     if !r.explains.is_empty() {
         writeln!(out, "explains: {}", r.explains.join(", "))?;
     }
-    let explained_by: Vec<&str> = set.rules.iter().filter(|o| o.explains.iter().any(|e| e == id)).map(|o| o.id.as_str()).collect();
+    let explained_by: Vec<&str> = set
+        .rules
+        .iter()
+        .filter(|o| o.explains.iter().any(|e| e == id))
+        .map(|o| o.id.as_str())
+        .collect();
     if !explained_by.is_empty() {
         writeln!(out, "explained by: {}", explained_by.join(", "))?;
     }

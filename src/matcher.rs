@@ -84,7 +84,11 @@ impl MatcherSet {
                 .iter()
                 .map(|p| {
                     let (source, ignore_case) = p.text.as_regex();
-                    if ignore_case { format!("(?i:{source})") } else { source }
+                    if ignore_case {
+                        format!("(?i:{source})")
+                    } else {
+                        source
+                    }
                 })
                 .collect();
             let set = RegexSetBuilder::new(&sources)
@@ -105,7 +109,11 @@ impl MatcherSet {
                 },
             );
         }
-        Ok(MatcherSet { kinds, singles, levels })
+        Ok(MatcherSet {
+            kinds,
+            singles,
+            levels,
+        })
     }
 
     /// Whether any pattern looks at this kind of artifact.
@@ -140,7 +148,10 @@ impl MatcherSet {
         };
         re.capture_names()
             .flatten()
-            .filter_map(|name| caps.name(name).map(|m| (name.to_string(), m.as_str().to_string())))
+            .filter_map(|name| {
+                caps.name(name)
+                    .map(|m| (name.to_string(), m.as_str().to_string()))
+            })
             .collect()
     }
 }
@@ -150,15 +161,41 @@ mod tests {
     use super::*;
 
     fn pattern(id: usize, artifact: ArtifactKind, text: PatternText) -> LinePattern {
-        LinePattern { id, artifact, text, levels: vec![] }
+        LinePattern {
+            id,
+            artifact,
+            text,
+            levels: vec![],
+        }
     }
 
     #[test]
     fn one_scan_reports_every_matching_pattern_of_the_kind() {
         let set = MatcherSet::new(&[
-            pattern(7, ArtifactKind::ConnectorLog, PatternText::Substring { text: "no such host".into(), ignore_case: false }),
-            pattern(9, ArtifactKind::ConnectorLog, PatternText::Regex { text: r"lookup (?P<host>\S+)".into(), ignore_case: false }),
-            pattern(11, ArtifactKind::Syslog, PatternText::Substring { text: "NO SUCH".into(), ignore_case: true }),
+            pattern(
+                7,
+                ArtifactKind::ConnectorLog,
+                PatternText::Substring {
+                    text: "no such host".into(),
+                    ignore_case: false,
+                },
+            ),
+            pattern(
+                9,
+                ArtifactKind::ConnectorLog,
+                PatternText::Regex {
+                    text: r"lookup (?P<host>\S+)".into(),
+                    ignore_case: false,
+                },
+            ),
+            pattern(
+                11,
+                ArtifactKind::Syslog,
+                PatternText::Substring {
+                    text: "NO SUCH".into(),
+                    ignore_case: true,
+                },
+            ),
         ])
         .unwrap();
         let line = "dial tcp: lookup api-sse.cisco.com on 10.0.0.2:53: no such host";
@@ -166,7 +203,10 @@ mod tests {
         set.matches(ArtifactKind::ConnectorLog, line, &mut out);
         out.sort();
         assert_eq!(out, vec![7, 9]);
-        assert_eq!(set.captures(9, line), vec![("host".to_string(), "api-sse.cisco.com".to_string())]);
+        assert_eq!(
+            set.captures(9, line),
+            vec![("host".to_string(), "api-sse.cisco.com".to_string())]
+        );
         out.clear();
         set.matches(ArtifactKind::Syslog, line, &mut out);
         assert_eq!(out, vec![11]);
@@ -175,7 +215,15 @@ mod tests {
 
     #[test]
     fn substrings_are_literal() {
-        let set = MatcherSet::new(&[pattern(1, ArtifactKind::Syslog, PatternText::Substring { text: "a.b(".into(), ignore_case: false })]).unwrap();
+        let set = MatcherSet::new(&[pattern(
+            1,
+            ArtifactKind::Syslog,
+            PatternText::Substring {
+                text: "a.b(".into(),
+                ignore_case: false,
+            },
+        )])
+        .unwrap();
         let mut out = Vec::new();
         set.matches(ArtifactKind::Syslog, "xa.b(y", &mut out);
         set.matches(ArtifactKind::Syslog, "xaxb(y", &mut out);

@@ -38,7 +38,12 @@ pub enum PipelineError {
 
 /// Reads the inputs of one case and collects devices and facts, matching `rules`' line patterns
 /// while the logs stream.
-pub fn collect(inputs: &[PathBuf], map: &ArtifactMap, rules: &RuleSet, limits: &Limits) -> Result<Case, PipelineError> {
+pub fn collect(
+    inputs: &[PathBuf],
+    map: &ArtifactMap,
+    rules: &RuleSet,
+    limits: &Limits,
+) -> Result<Case, PipelineError> {
     let matcher = MatcherSet::new(&rules.patterns)?;
     let mut collector = Collector::new(map, &matcher, limits.clone());
     for input in inputs {
@@ -48,8 +53,17 @@ pub fn collect(inputs: &[PathBuf], map: &ArtifactMap, rules: &RuleSet, limits: &
 }
 
 /// Collects the case and evaluates the rules on it.
-pub fn analyze(inputs: &[PathBuf], map: &ArtifactMap, rules: &RuleSet, limits: &Limits) -> Result<Analysis, PipelineError> {
+pub fn analyze(
+    inputs: &[PathBuf],
+    map: &ArtifactMap,
+    rules: &RuleSet,
+    limits: &Limits,
+) -> Result<Analysis, PipelineError> {
     let case = collect(inputs, map, rules, limits)?;
     let (findings, not_evaluated) = evaluate(rules, &case.devices);
-    Ok(Analysis { case, findings, not_evaluated })
+    Ok(Analysis {
+        case,
+        findings,
+        not_evaluated,
+    })
 }

@@ -9,25 +9,57 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn analyze(input: &Path) -> Value {
-    let out = Command::cargo_bin("fptriage").unwrap().arg("analyze").arg(input).args(["--format", "json"]).output().unwrap();
-    assert!(out.status.success(), "{}: {}", input.display(), String::from_utf8_lossy(&out.stderr));
+    let out = Command::cargo_bin("fptriage")
+        .unwrap()
+        .arg("analyze")
+        .arg(input)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        input.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn set(v: &Value) -> BTreeSet<String> {
-    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
 }
 
 fn check_device(name: &str, expected: &Value, findings: &[&Value]) -> Vec<String> {
     let mut problems = Vec::new();
-    let alarming: Vec<&&Value> = findings.iter().filter(|f| f["severity"] != "info").collect();
-    let roots: BTreeSet<String> = alarming.iter().filter(|f| f["root_cause"] == true).map(|f| f["rule"].as_str().unwrap().to_string()).collect();
-    let symptoms: BTreeSet<String> = alarming.iter().filter(|f| f["root_cause"] == false).map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+    let alarming: Vec<&&Value> = findings
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .collect();
+    let roots: BTreeSet<String> = alarming
+        .iter()
+        .filter(|f| f["root_cause"] == true)
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    let symptoms: BTreeSet<String> = alarming
+        .iter()
+        .filter(|f| f["root_cause"] == false)
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
     if roots != set(&expected["root_causes"]) {
-        problems.push(format!("{name}: root causes {roots:?}, expected {:?}", set(&expected["root_causes"])));
+        problems.push(format!(
+            "{name}: root causes {roots:?}, expected {:?}",
+            set(&expected["root_causes"])
+        ));
     }
     if symptoms != set(&expected["symptoms"]) {
-        problems.push(format!("{name}: symptoms {symptoms:?}, expected {:?}", set(&expected["symptoms"])));
+        problems.push(format!(
+            "{name}: symptoms {symptoms:?}, expected {:?}",
+            set(&expected["symptoms"])
+        ));
     }
     for silent in set(&expected["silent"]) {
         if roots.contains(&silent) || symptoms.contains(&silent) {
@@ -45,7 +77,8 @@ fn check_device(name: &str, expected: &Value, findings: &[&Value]) -> Vec<String
 #[test]
 fn every_catalog_scenario_gives_its_expected_root_causes_and_symptoms() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bundles");
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let mut problems = Vec::new();
     for (input, want) in expected.as_object().unwrap() {
         let report = analyze(&dir.join(input));
@@ -56,13 +89,21 @@ fn every_catalog_scenario_gives_its_expected_root_causes_and_symptoms() {
         }
         // A wrapper: one expectation per inner bundle, matched by the device's bundle path.
         for (inner, want) in want.as_object().unwrap() {
-            let device = report["devices"].as_array().unwrap().iter().find(|d| d["bundle"].as_str().unwrap().ends_with(inner.as_str()));
+            let device = report["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["bundle"].as_str().unwrap().ends_with(inner.as_str()));
             let Some(device) = device else {
                 problems.push(format!("{input}: no device for {inner}"));
                 continue;
             };
             assert_eq!(device["product"], want["product"], "{input}!/{inner}");
-            let mine: Vec<&Value> = findings.iter().copied().filter(|f| f["device"] == device["id"]).collect();
+            let mine: Vec<&Value> = findings
+                .iter()
+                .copied()
+                .filter(|f| f["device"] == device["id"])
+                .collect();
             problems.extend(check_device(&format!("{input}!/{inner}"), want, &mine));
         }
     }
@@ -72,20 +113,50 @@ fn every_catalog_scenario_gives_its_expected_root_causes_and_symptoms() {
 #[test]
 fn every_catalog_id_fires_as_root_cause_somewhere_and_is_silent_on_healthy_bundles() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bundles");
-    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let catalog = [
-        "version-unsupported", "license-evaluation", "license-unregistered", "license-satellite", "cloud-events-disabled", "connector-disabled",
-        "connector-properties-invalid", "region-mismatch", "dns-failure", "tls-interception", "ip-allowlist", "cloud-unreachable", "not-enrolled",
-        "eventhandler-socket-missing", "eventhandler-socket-disconnected", "zeromq-endpoint-missing",
+        "version-unsupported",
+        "license-evaluation",
+        "license-unregistered",
+        "license-satellite",
+        "cloud-events-disabled",
+        "connector-disabled",
+        "connector-properties-invalid",
+        "region-mismatch",
+        "dns-failure",
+        "tls-interception",
+        "ip-allowlist",
+        "cloud-unreachable",
+        "not-enrolled",
+        "eventhandler-socket-missing",
+        "eventhandler-socket-disconnected",
+        "zeromq-endpoint-missing",
     ];
     for id in catalog {
         let scenario = &expected[format!("{id}.tar.gz")];
-        assert!(set(&scenario["root_causes"]).contains(&format!("sse/{id}")), "no scenario where sse/{id} is a root cause");
+        assert!(
+            set(&scenario["root_causes"]).contains(&format!("sse/{id}")),
+            "no scenario where sse/{id} is a root cause"
+        );
         assert!(set(&expected["healthy-ftd.tar.gz"]["silent"]).contains(&format!("sse/{id}")));
     }
-    for healthy in ["healthy-fmc.tar.gz", "healthy-ftd.tar.gz", "healthy-fmc.zip", "healthy-ftd.tar", "extracted/healthy-ftd", "recovered-cloud-unreachable.tar.gz"] {
+    for healthy in [
+        "healthy-fmc.tar.gz",
+        "healthy-ftd.tar.gz",
+        "healthy-fmc.zip",
+        "healthy-ftd.tar",
+        "extracted/healthy-ftd",
+        "recovered-cloud-unreachable.tar.gz",
+    ] {
         let report = analyze(&dir.join(healthy));
-        let loud: Vec<_> = report["findings"].as_array().unwrap().iter().filter(|f| f["severity"] != "info").map(|f| f["id"].clone()).collect();
+        let loud: Vec<_> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] != "info")
+            .map(|f| f["id"].clone())
+            .collect();
         assert!(loud.is_empty(), "{healthy}: {loud:?}");
     }
 }
@@ -94,7 +165,12 @@ fn every_catalog_id_fires_as_root_cause_somewhere_and_is_silent_on_healthy_bundl
 fn a_recovered_problem_is_info_with_its_recovery_time() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bundles");
     let report = analyze(&dir.join("recovered-cloud-unreachable.tar.gz"));
-    let f = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "sse/cloud-unreachable").expect("an info finding");
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "sse/cloud-unreachable")
+        .expect("an info finding");
     assert_eq!(f["severity"], "info");
     assert_eq!(f["status"], "recovered");
     assert_eq!(f["root_cause"], false);

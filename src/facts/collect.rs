@@ -94,7 +94,13 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn read_log(&mut self, bundle: usize, kind: ArtifactKind, display: &str, body: &mut dyn Read) -> io::Result<()> {
+    fn read_log(
+        &mut self,
+        bundle: usize,
+        kind: ArtifactKind,
+        display: &str,
+        body: &mut dyn Read,
+    ) -> io::Result<()> {
         let mut reader = BufReader::with_capacity(256 << 10, body);
         let mut line = Vec::with_capacity(512);
         let mut number: u32 = 0;
@@ -158,7 +164,10 @@ impl<'a> Collector<'a> {
         {
             let state = &mut self.bundles[bundle];
             if let Some(addr) = parsed.dial_addr {
-                state.host_of_addr.entry(addr).or_insert_with(|| host.clone());
+                state
+                    .host_of_addr
+                    .entry(addr)
+                    .or_insert_with(|| host.clone());
             }
             if state.peer_hosts.len() < 256 {
                 state.peer_hosts.insert(host);
@@ -166,7 +175,15 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn record(&mut self, bundle: usize, kind: ArtifactKind, display: &str, number: u32, text: &str, matched: &[usize]) {
+    fn record(
+        &mut self,
+        bundle: usize,
+        kind: ArtifactKind,
+        display: &str,
+        number: u32,
+        text: &str,
+        matched: &[usize],
+    ) {
         let mut level: Option<&'static str> = None;
         let (time, key, addr) = match kind {
             ArtifactKind::ConnectorLog => match connector_log::parse_line(text) {
@@ -181,13 +198,20 @@ impl<'a> Collector<'a> {
                     if let (Some(h), Some(a)) = (&host, &parsed.dial_addr)
                         && super::regions::is_sse_host(h)
                     {
-                        self.bundles[bundle].host_of_addr.entry(a.clone()).or_insert_with(|| h.clone());
+                        self.bundles[bundle]
+                            .host_of_addr
+                            .entry(a.clone())
+                            .or_insert_with(|| h.clone());
                     }
                     (parsed.time, key, parsed.dial_addr)
                 }
                 None => (None, first_sse_host(text), None),
             },
-            _ => (line_time(kind, text, self.bundles[bundle].stamped), first_sse_host(text), None),
+            _ => (
+                line_time(kind, text, self.bundles[bundle].stamped),
+                first_sse_host(text),
+                None,
+            ),
         };
         let evidence = Evidence {
             path: display.to_string(),
@@ -205,13 +229,17 @@ impl<'a> Collector<'a> {
                 captures: self.matcher.captures(pattern, text),
                 seq: self.seq,
             };
-            self.bundles[bundle].hits.record(pattern, &key, addr.as_deref(), sample);
+            self.bundles[bundle]
+                .hits
+                .record(pattern, &key, addr.as_deref(), sample);
         }
     }
 }
 
 fn first_sse_host(text: &str) -> String {
-    super::regions::sse_hosts_in(text).next().unwrap_or_default()
+    super::regions::sse_hosts_in(text)
+        .next()
+        .unwrap_or_default()
 }
 
 fn line_time(kind: ArtifactKind, text: &str, stamped: Option<Timestamp>) -> Option<Timestamp> {
@@ -220,7 +248,9 @@ fn line_time(kind: ArtifactKind, text: &str, stamped: Option<Timestamp>) -> Opti
             let year = stamped
                 .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).year())
                 .unwrap_or_else(|| Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year());
-            syslog::parse_line(text).and_then(|l| l.time).and_then(|t| t.resolve(year))
+            syslog::parse_line(text)
+                .and_then(|l| l.time)
+                .and_then(|t| t.resolve(year))
         }
         _ => connector_log::parse_line(text).and_then(|l| l.time),
     }
@@ -236,7 +266,11 @@ pub fn cap_chars(text: &str, max: usize) -> String {
 
 /// Reads one line into `out`, keeping at most `max` bytes of it; the rest of a longer line is
 /// consumed without being kept. Returns (bytes consumed, whether the line was cut).
-fn read_bounded_line(reader: &mut dyn BufRead, out: &mut Vec<u8>, max: usize) -> io::Result<(usize, bool)> {
+fn read_bounded_line(
+    reader: &mut dyn BufRead,
+    out: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<(usize, bool)> {
     let mut consumed = 0;
     let mut cut = false;
     loop {
@@ -277,8 +311,19 @@ pub(crate) fn stamp_in_name(name: &str) -> Option<Timestamp> {
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i16>().ok();
     let (month, day, year) = (num(0..2)?, num(3..5)?, num(6..10)?);
     let (hour, minute, second) = (num(12..14)?, num(14..16)?, num(16..18)?);
-    let dt = jiff::civil::DateTime::new(year, month as i8, day as i8, hour as i8, minute as i8, second as i8, 0).ok()?;
-    dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+    let dt = jiff::civil::DateTime::new(
+        year,
+        month as i8,
+        day as i8,
+        hour as i8,
+        minute as i8,
+        second as i8,
+        0,
+    )
+    .ok()?;
+    dt.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 impl Visitor for Collector<'_> {
@@ -322,7 +367,11 @@ impl Visitor for Collector<'_> {
         if kind.is_log() {
             return self.read_log(bundle, kind, &display, body);
         }
-        let cap = if kind == ArtifactKind::ShowVersion { SHOW_VERSION_BYTES } else { self.limits.document_bytes };
+        let cap = if kind == ArtifactKind::ShowVersion {
+            SHOW_VERSION_BYTES
+        } else {
+            self.limits.document_bytes
+        };
         let mut data = Vec::new();
         body.take(cap as u64 + 1).read_to_end(&mut data)?;
         if data.len() > cap {
@@ -331,7 +380,9 @@ impl Visitor for Collector<'_> {
                 self.warnings.push(Warning {
                     code: "limit-document-bytes",
                     path: display.clone(),
-                    message: format!("only the first {cap} bytes were parsed (--max-document-bytes)"),
+                    message: format!(
+                        "only the first {cap} bytes were parsed (--max-document-bytes)"
+                    ),
                 });
             }
         }
@@ -362,10 +413,16 @@ mod tests {
         let data = format!("{}\nshort\n", "x".repeat(1000));
         let mut reader = BufReader::with_capacity(64, data.as_bytes());
         let mut out = Vec::new();
-        assert_eq!(read_bounded_line(&mut reader, &mut out, 100).unwrap(), (1001, true));
+        assert_eq!(
+            read_bounded_line(&mut reader, &mut out, 100).unwrap(),
+            (1001, true)
+        );
         assert_eq!(out.len(), 100);
         out.clear();
-        assert_eq!(read_bounded_line(&mut reader, &mut out, 100).unwrap(), (6, false));
+        assert_eq!(
+            read_bounded_line(&mut reader, &mut out, 100).unwrap(),
+            (6, false)
+        );
         assert_eq!(out, b"short\n");
     }
 

@@ -133,7 +133,11 @@ impl LineHits {
     /// Re-keys hits keyed by an address to the host that address belongs to.
     pub fn resolve_keys(&mut self, host_of: impl Fn(&str) -> Option<String>) {
         for keys in self.by_pattern.values_mut() {
-            let addr_keys: Vec<String> = keys.keys().filter(|k| k.starts_with("addr:")).cloned().collect();
+            let addr_keys: Vec<String> = keys
+                .keys()
+                .filter(|k| k.starts_with("addr:"))
+                .cloned()
+                .collect();
             for key in addr_keys {
                 if let Some(host) = host_of(&key["addr:".len()..])
                     && let Some(agg) = keys.remove(&key)
@@ -161,7 +165,11 @@ mod tests {
     fn sample(seq: u64, time: Option<&str>) -> HitSample {
         HitSample {
             time: time.map(|t| t.parse().unwrap()),
-            evidence: Evidence { path: "p".into(), line: Some(seq as u32), text: None },
+            evidence: Evidence {
+                path: "p".into(),
+                line: Some(seq as u32),
+                text: None,
+            },
             captures: vec![],
             seq,
         }
@@ -184,7 +192,12 @@ mod tests {
     #[test]
     fn address_keys_fold_into_hosts() {
         let mut hits = LineHits::default();
-        hits.record(1, "addr:18.205.49.246", Some("18.205.49.246"), sample(1, None));
+        hits.record(
+            1,
+            "addr:18.205.49.246",
+            Some("18.205.49.246"),
+            sample(1, None),
+        );
         hits.record(1, "api-sse.cisco.com", None, sample(2, None));
         hits.resolve_keys(|a| (a == "18.205.49.246").then(|| "api-sse.cisco.com".to_string()));
         let keys = hits.get(1).unwrap();

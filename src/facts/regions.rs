@@ -32,13 +32,17 @@ pub fn eventing_host(region: &str) -> Option<&'static str> {
 /// The region of an SSE API host given as `connector_fqdn`; None when it is not one.
 pub fn region_of_api_host(host: &str) -> Option<&'static str> {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    REGIONS.into_iter().find(|r| api_host(r) == Some(host.as_str()))
+    REGIONS
+        .into_iter()
+        .find(|r| api_host(r) == Some(host.as_str()))
 }
 
 /// Whether a host name belongs to the SSE cloud (any region, any service).
 pub fn is_sse_host(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "api-sse.cisco.com" || host == "est.sco.cisco.com" || host.ends_with(".sse.itd.cisco.com")
+    host == "api-sse.cisco.com"
+        || host == "est.sco.cisco.com"
+        || host.ends_with(".sse.itd.cisco.com")
 }
 
 /// The region an SSE host belongs to; None for region-neutral hosts (`est.sco.cisco.com`).
@@ -87,15 +91,22 @@ mod tests {
     fn regions_of_hosts() {
         assert_eq!(region_of_api_host("api-sse.cisco.com"), Some("US"));
         assert_eq!(region_of_api_host("api.eu.sse.itd.cisco.com"), Some("EU"));
-        assert_eq!(region_of_api_host("eventing-ingest.sse.itd.cisco.com"), None);
-        assert_eq!(region_of_host("eventing-ingest.sse.itd.cisco.com"), Some("US"));
+        assert_eq!(
+            region_of_api_host("eventing-ingest.sse.itd.cisco.com"),
+            None
+        );
+        assert_eq!(
+            region_of_host("eventing-ingest.sse.itd.cisco.com"),
+            Some("US")
+        );
         assert_eq!(region_of_host("mx01.apj.sse.itd.cisco.com"), Some("APJC"));
         assert_eq!(region_of_host("dex.au.sse.itd.cisco.com"), Some("AUS"));
         assert_eq!(region_of_host("est.sco.cisco.com"), None);
         assert!(is_sse_host("est.sco.cisco.com"));
         assert!(!is_sse_host("firepower.cisco.com"));
         assert_eq!(normalise_region("apj"), Some("APJC"));
-        let found: Vec<_> = sse_hosts_in("lookup api.eu.sse.itd.cisco.com. failed; firepower.cisco.com").collect();
+        let found: Vec<_> =
+            sse_hosts_in("lookup api.eu.sse.itd.cisco.com. failed; firepower.cisco.com").collect();
         assert_eq!(found, vec!["api.eu.sse.itd.cisco.com"]);
     }
 }

@@ -19,7 +19,10 @@ pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| label.to_string());
+                let path = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| label.to_string());
                 walk.warn("unreadable-member", path, format!("cannot list: {e}"));
                 continue;
             }
@@ -34,7 +37,14 @@ pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
         }
         count += 1;
         if count > walk.limits.members {
-            walk.warn("limit-members", label, format!("more than {} files; the rest was not read (--max-members)", walk.limits.members));
+            walk.warn(
+                "limit-members",
+                label,
+                format!(
+                    "more than {} files; the rest was not read (--max-members)",
+                    walk.limits.members
+                ),
+            );
             break;
         }
         let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
@@ -48,11 +58,23 @@ pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
                 }
                 walk.route(bundle, label, 0, &path, size, &mut file);
             }
-            Err(e) => walk.warn("unreadable-member", entry.path().display().to_string(), format!("cannot open: {e}")),
+            Err(e) => walk.warn(
+                "unreadable-member",
+                entry.path().display().to_string(),
+                format!("cannot open: {e}"),
+            ),
         }
     }
     if !links.is_empty() {
         let shown: Vec<_> = links.iter().take(5).cloned().collect();
-        walk.warn("link-not-followed", label, format!("{} symbolic link(s) not followed (e.g. {})", links.len(), shown.join(", ")));
+        walk.warn(
+            "link-not-followed",
+            label,
+            format!(
+                "{} symbolic link(s) not followed (e.g. {})",
+                links.len(),
+                shown.join(", ")
+            ),
+        );
     }
 }

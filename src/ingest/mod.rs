@@ -102,7 +102,12 @@ pub(crate) struct Walk<'v> {
 const SMALL_MEMBERS: usize = 256;
 
 impl Walk<'_> {
-    pub fn warn(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
+    pub fn warn(
+        &mut self,
+        code: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.visitor.warning(Warning {
             code,
             path: path.into(),
@@ -110,7 +115,13 @@ impl Walk<'_> {
         });
     }
 
-    pub fn open_bundle(&mut self, label: String, parent: Option<usize>, format: Format, depth: u32) -> usize {
+    pub fn open_bundle(
+        &mut self,
+        label: String,
+        parent: Option<usize>,
+        format: Format,
+        depth: u32,
+    ) -> usize {
         let bundle = Bundle {
             index: self.bundles,
             label,
@@ -125,23 +136,39 @@ impl Walk<'_> {
 
     /// Routes one member: opens nested archives, gunzips `.gz` members, hands the rest to the
     /// visitor. `label` is the bundle's label, for messages.
-    pub fn route(&mut self, bundle: usize, label: &str, depth: u32, path: &str, size: u64, body: &mut dyn Read) {
+    pub fn route(
+        &mut self,
+        bundle: usize,
+        label: &str,
+        depth: u32,
+        path: &str,
+        size: u64,
+        body: &mut dyn Read,
+    ) {
         let display = format!("{label}!/{path}");
         let budget = self.limits.member_bytes;
         let mut limited = LimitedReader::new(body, budget);
         let mut head = Vec::with_capacity(HEAD_BYTES.min(size as usize + 1));
-        if let Err(e) = (&mut limited).take(HEAD_BYTES as u64).read_to_end(&mut head) {
+        if let Err(e) = (&mut limited)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+        {
             self.warn("unreadable-member", &display, format!("cannot read: {e}"));
             return;
         }
         let format = sniff::sniff(&head);
         match format {
             Format::Gzip => {
-                let gz = flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(&mut limited));
+                let gz =
+                    flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(&mut limited));
                 let mut inner = LimitedReader::new(gz, budget);
                 let mut ihead = Vec::with_capacity(HEAD_BYTES);
                 if let Err(e) = (&mut inner).take(HEAD_BYTES as u64).read_to_end(&mut ihead) {
-                    self.warn("bad-gzip", &display, format!("gzip member cannot be decompressed: {e}"));
+                    self.warn(
+                        "bad-gzip",
+                        &display,
+                        format!("gzip member cannot be decompressed: {e}"),
+                    );
                     return;
                 }
                 let inner_format = sniff::sniff(&ihead);
@@ -153,7 +180,11 @@ impl Walk<'_> {
                     self.deliver(bundle, &display, path, size, &head_copy, true, &mut rest);
                 }
                 if inner.hit_limit {
-                    self.warn("limit-member-bytes", &display, format!("decompressed content cut at {budget} bytes (--max-member-bytes)"));
+                    self.warn(
+                        "limit-member-bytes",
+                        &display,
+                        format!("decompressed content cut at {budget} bytes (--max-member-bytes)"),
+                    );
                 }
             }
             Format::Tar | Format::Zip => {
@@ -165,7 +196,8 @@ impl Walk<'_> {
                     if self.small_members.len() >= SMALL_MEMBERS {
                         self.small_members.pop_front();
                     }
-                    self.small_members.push_back((bundle, path.to_string(), head.clone()));
+                    self.small_members
+                        .push_back((bundle, path.to_string(), head.clone()));
                 }
                 let head_copy = head.clone();
                 let mut rest = io::Cursor::new(head).chain(&mut limited);
@@ -173,12 +205,25 @@ impl Walk<'_> {
             }
         }
         if limited.hit_limit {
-            self.warn("limit-member-bytes", &display, format!("member cut at {budget} bytes (--max-member-bytes)"));
+            self.warn(
+                "limit-member-bytes",
+                &display,
+                format!("member cut at {budget} bytes (--max-member-bytes)"),
+            );
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn deliver(&mut self, bundle: usize, display: &str, path: &str, size: u64, head: &[u8], gunzipped: bool, body: &mut dyn Read) {
+    fn deliver(
+        &mut self,
+        bundle: usize,
+        display: &str,
+        path: &str,
+        size: u64,
+        head: &[u8],
+        gunzipped: bool,
+        body: &mut dyn Read,
+    ) {
         let member = Member {
             bundle,
             path,
@@ -187,7 +232,10 @@ impl Walk<'_> {
             gunzipped,
         };
         // Raw tar bytes are counted by the tar reader; only what gunzip adds is counted here.
-        let mut counted = CountingReader { inner: body, count: 0 };
+        let mut counted = CountingReader {
+            inner: body,
+            count: 0,
+        };
         let result = self.visitor.member(&member, &mut counted);
         if gunzipped {
             self.total_bytes += counted.count;
@@ -198,22 +246,34 @@ impl Walk<'_> {
     }
 
     /// Opens an archive found inside another one.
-    fn nested(&mut self, parent: usize, display: &str, depth: u32, format: Format, body: &mut dyn Read) {
+    fn nested(
+        &mut self,
+        parent: usize,
+        display: &str,
+        depth: u32,
+        format: Format,
+        body: &mut dyn Read,
+    ) {
         if depth + 1 > self.limits.depth {
             self.warn(
                 "limit-depth",
                 display,
-                format!("archive nested deeper than {} levels not opened (--max-depth)", self.limits.depth),
+                format!(
+                    "archive nested deeper than {} levels not opened (--max-depth)",
+                    self.limits.depth
+                ),
             );
             return;
         }
         match format {
             Format::Tar => {
-                let index = self.open_bundle(display.to_string(), Some(parent), Format::Tar, depth + 1);
+                let index =
+                    self.open_bundle(display.to_string(), Some(parent), Format::Tar, depth + 1);
                 tar_stream::read_tar(self, index, display, depth + 1, body);
             }
             Format::Gzip => {
-                let index = self.open_bundle(display.to_string(), Some(parent), Format::Gzip, depth + 1);
+                let index =
+                    self.open_bundle(display.to_string(), Some(parent), Format::Gzip, depth + 1);
                 tar_stream::read_tar(self, index, display, depth + 1, body);
             }
             Format::Zip => zip_archive::read_nested_zip(self, parent, display, depth + 1, body),
@@ -228,7 +288,11 @@ impl Walk<'_> {
         if !self.total_limit_warned {
             self.total_limit_warned = true;
             let limit = self.limits.total_bytes;
-            self.warn("limit-total-bytes", display, format!("stopped after {limit} decompressed bytes in all (--max-total-bytes)"));
+            self.warn(
+                "limit-total-bytes",
+                display,
+                format!("stopped after {limit} decompressed bytes in all (--max-total-bytes)"),
+            );
         }
         true
     }
@@ -236,7 +300,11 @@ impl Walk<'_> {
 
 /// Reads one input (file or directory) and streams its bundles and members to `visitor`.
 /// Returns the number of bundles opened. Fails only when nothing at all could be read.
-pub fn read_input(input: &Path, limits: &Limits, visitor: &mut dyn Visitor) -> Result<usize, IngestError> {
+pub fn read_input(
+    input: &Path,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<usize, IngestError> {
     let label = input.display().to_string();
     let mut walk = Walk {
         limits: limits.clone(),
@@ -392,7 +460,10 @@ mod tests {
 
     #[test]
     fn normalise_strips_prefixes_and_backslashes() {
-        assert_eq!(normalise_path("./results-1/a b.output"), "results-1/a b.output");
+        assert_eq!(
+            normalise_path("./results-1/a b.output"),
+            "results-1/a b.output"
+        );
         assert_eq!(normalise_path("/abs//x/./y"), "abs/x/y");
         assert_eq!(normalise_path("C:\\dir\\f.txt"), "C:/dir/f.txt");
         assert_eq!(normalise_path("../../etc/passwd"), "../../etc/passwd");

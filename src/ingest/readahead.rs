@@ -29,7 +29,9 @@ impl ReadAhead {
         thread::spawn(move || {
             let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(CHUNK, file));
             loop {
-                let mut buf = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                let mut buf = spare
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
                 buf.resize(CHUNK, 0);
                 let mut filled = 0;
                 let result = loop {

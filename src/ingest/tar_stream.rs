@@ -35,7 +35,12 @@ impl Stream<'_> {
         while filled < buf.len() {
             match self.inner.read(&mut buf[filled..]) {
                 Ok(0) if filled == 0 => return Ok(false),
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "archive ends inside a header")),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "archive ends inside a header",
+                    ));
+                }
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -49,7 +54,10 @@ impl Stream<'_> {
         let copied = io::copy(&mut (&mut self.inner).take(n), &mut io::sink())?;
         self.offset += copied;
         if copied < n {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "archive ends inside a member"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "archive ends inside a member",
+            ));
         }
         Ok(())
     }
@@ -59,7 +67,10 @@ impl Stream<'_> {
         (&mut self.inner).take(n).read_to_end(&mut data)?;
         self.offset += data.len() as u64;
         if (data.len() as u64) < n {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "archive ends inside a header"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "archive ends inside a header",
+            ));
         }
         Ok(data)
     }
@@ -70,8 +81,17 @@ fn padding(size: u64) -> u64 {
 }
 
 /// Reads the tar stream `body` as bundle `bundle`, routing every regular member.
-pub(crate) fn read_tar(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u32, body: &mut dyn Read) {
-    let mut stream = Stream { inner: body, offset: 0 };
+pub(crate) fn read_tar(
+    walk: &mut Walk<'_>,
+    bundle: usize,
+    label: &str,
+    depth: u32,
+    body: &mut dyn Read,
+) {
+    let mut stream = Stream {
+        inner: body,
+        offset: 0,
+    };
     let mut pending = Pending::default();
     let mut members: u64 = 0;
     let mut links: Vec<String> = Vec::new();
@@ -85,7 +105,13 @@ pub(crate) fn read_tar(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                walk.warn("truncated-archive", label, format!("damaged at byte {at} of the tar stream: {e}; members before it were read"));
+                walk.warn(
+                    "truncated-archive",
+                    label,
+                    format!(
+                        "damaged at byte {at} of the tar stream: {e}; members before it were read"
+                    ),
+                );
                 return report_links(walk, label, link_count, &links);
             }
         }
@@ -106,7 +132,10 @@ pub(crate) fn read_tar(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u
             walk.warn(
                 "corrupt-tar-header",
                 label,
-                format!("invalid tar header at byte {since}; skipped {} bytes to the next valid header", at - since),
+                format!(
+                    "invalid tar header at byte {since}; skipped {} bytes to the next valid header",
+                    at - since
+                ),
             );
             pending = Pending::default();
         }
@@ -116,7 +145,11 @@ pub(crate) fn read_tar(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u
             None => match header.entry_size() {
                 Ok(size) => size,
                 Err(e) => {
-                    walk.warn("corrupt-tar-header", label, format!("unreadable size in the header at byte {at}: {e}"));
+                    walk.warn(
+                        "corrupt-tar-header",
+                        label,
+                        format!("unreadable size in the header at byte {at}: {e}"),
+                    );
                     resyncing_since = Some(at);
                     continue;
                 }
@@ -155,16 +188,36 @@ pub(crate) fn read_tar(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u
                 read_member(walk, bundle, label, depth, &mut stream, &path, size)
             }
             EntryType::Symlink | EntryType::Link => {
-                let name = pending.long_name.take().or_else(|| pending.pax_path.take()).unwrap_or_else(|| header.path_bytes().into_owned());
+                let name = pending
+                    .long_name
+                    .take()
+                    .or_else(|| pending.pax_path.take())
+                    .unwrap_or_else(|| header.path_bytes().into_owned());
                 let name = String::from_utf8_lossy(trim_nul(&name)).into_owned();
-                let target = header.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
+                let target = header
+                    .link_name_bytes()
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .unwrap_or_default();
                 // A hard link names an earlier member of this same archive: its content is read
                 // from memory when that member was small. A symlink is never followed.
                 let earlier = (kind == EntryType::Link)
                     .then(|| normalise_path(&target))
-                    .and_then(|t| walk.small_members.iter().rev().find(|(b, p, _)| *b == bundle && *p == t).map(|(_, _, data)| data.clone()));
+                    .and_then(|t| {
+                        walk.small_members
+                            .iter()
+                            .rev()
+                            .find(|(b, p, _)| *b == bundle && *p == t)
+                            .map(|(_, _, data)| data.clone())
+                    });
                 match earlier {
-                    Some(data) => walk.route(bundle, label, depth, &normalise_path(&name), data.len() as u64, &mut io::Cursor::new(data)),
+                    Some(data) => walk.route(
+                        bundle,
+                        label,
+                        depth,
+                        &normalise_path(&name),
+                        data.len() as u64,
+                        &mut io::Cursor::new(data),
+                    ),
                     None => {
                         link_count += 1;
                         if links.len() < 5 {
@@ -184,15 +237,29 @@ pub(crate) fn read_tar(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u
             walk.warn(
                 "truncated-archive",
                 label,
-                format!("damaged at byte {} of the tar stream: {e}; members before it were read", stream.offset),
+                format!(
+                    "damaged at byte {} of the tar stream: {e}; members before it were read",
+                    stream.offset
+                ),
             );
             return report_links(walk, label, link_count, &links);
         }
     }
     if let Some(since) = resyncing_since {
-        walk.warn("corrupt-tar-header", label, format!("invalid tar data from byte {since} to the end"));
+        walk.warn(
+            "corrupt-tar-header",
+            label,
+            format!("invalid tar data from byte {since} to the end"),
+        );
     } else if !saw_end && stream.offset > 0 {
-        walk.warn("truncated-archive", label, format!("tar stream ends at byte {} without its end-of-archive blocks", stream.offset));
+        walk.warn(
+            "truncated-archive",
+            label,
+            format!(
+                "tar stream ends at byte {} without its end-of-archive blocks",
+                stream.offset
+            ),
+        );
     }
     report_links(walk, label, link_count, &links);
 }
@@ -202,7 +269,10 @@ fn report_links(walk: &mut Walk<'_>, label: &str, count: u64, examples: &[String
         walk.warn(
             "link-not-followed",
             label,
-            format!("{count} symbolic or hard link(s) recorded and not followed (e.g. {})", examples.join(", ")),
+            format!(
+                "{count} symbolic or hard link(s) recorded and not followed (e.g. {})",
+                examples.join(", ")
+            ),
         );
     }
 }
@@ -225,7 +295,10 @@ fn read_extension(
         walk.warn(
             "limit-header-bytes",
             label,
-            format!("extension header of {size} bytes at byte {at} skipped (--max-header-bytes {})", walk.limits.header_bytes),
+            format!(
+                "extension header of {size} bytes at byte {at} skipped (--max-header-bytes {})",
+                walk.limits.header_bytes
+            ),
         );
         return stream.skip(size + padding(size));
     }
@@ -237,7 +310,9 @@ fn read_extension(
             for ext in PaxExtensions::new(&data).flatten() {
                 match ext.key_bytes() {
                     b"path" => pending.pax_path = Some(ext.value_bytes().to_vec()),
-                    b"size" => pending.pax_size = ext.value().ok().and_then(|v| v.trim().parse().ok()),
+                    b"size" => {
+                        pending.pax_size = ext.value().ok().and_then(|v| v.trim().parse().ok())
+                    }
                     _ => {}
                 }
             }
@@ -247,11 +322,22 @@ fn read_extension(
     Ok(())
 }
 
-fn read_member(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u32, stream: &mut Stream<'_>, path: &str, size: u64) -> io::Result<()> {
+fn read_member(
+    walk: &mut Walk<'_>,
+    bundle: usize,
+    label: &str,
+    depth: u32,
+    stream: &mut Stream<'_>,
+    path: &str,
+    size: u64,
+) -> io::Result<()> {
     let start = stream.offset;
     {
         let mut data = (&mut *stream.inner).take(size);
-        let mut tracked = Tracked { inner: &mut data, read: 0 };
+        let mut tracked = Tracked {
+            inner: &mut data,
+            read: 0,
+        };
         walk.route(bundle, label, depth, path, size, &mut tracked);
         stream.offset += tracked.read;
         let left = size - tracked.read.min(size);
@@ -259,7 +345,10 @@ fn read_member(walk: &mut Walk<'_>, bundle: usize, label: &str, depth: u32, stre
         let skipped = io::copy(&mut data, &mut io::sink())?;
         stream.offset += skipped;
         if skipped < left {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("archive ends inside member {path}")));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("archive ends inside member {path}"),
+            ));
         }
     }
     debug_assert!(stream.offset - start == size);

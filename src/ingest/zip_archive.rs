@@ -12,7 +12,11 @@ use std::io::{self, Cursor, Read, Seek, Write};
 use super::{Format, IngestError, LimitedReader, Walk, normalise_path};
 
 /// A zip given on the command line.
-pub(crate) fn read_zip_file(walk: &mut Walk<'_>, file: File, label: &str) -> Result<(), IngestError> {
+pub(crate) fn read_zip_file(
+    walk: &mut Walk<'_>,
+    file: File,
+    label: &str,
+) -> Result<(), IngestError> {
     match zip::ZipArchive::new(file) {
         Ok(mut archive) => {
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
@@ -25,7 +29,11 @@ pub(crate) fn read_zip_file(walk: &mut Walk<'_>, file: File, label: &str) -> Res
                 source,
             })?;
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
-            walk.warn("bad-zip", label, format!("zip central directory unreadable ({e}); reading local headers in order"));
+            walk.warn(
+                "bad-zip",
+                label,
+                format!("zip central directory unreadable ({e}); reading local headers in order"),
+            );
             let read = read_local_headers(walk, io::BufReader::new(reopened), index, label, 0);
             if read == 0 {
                 return Err(IngestError::NotAnArchive {
@@ -39,12 +47,22 @@ pub(crate) fn read_zip_file(walk: &mut Walk<'_>, file: File, label: &str) -> Res
 }
 
 /// A zip found as a member of another archive.
-pub(crate) fn read_nested_zip(walk: &mut Walk<'_>, parent: usize, label: &str, depth: u32, body: &mut dyn Read) {
+pub(crate) fn read_nested_zip(
+    walk: &mut Walk<'_>,
+    parent: usize,
+    label: &str,
+    depth: u32,
+    body: &mut dyn Read,
+) {
     let limit = walk.limits.nested_zip_memory;
     let mut memory = Vec::new();
     let mut limited = LimitedReader::new(&mut *body, limit);
     if let Err(e) = limited.read_to_end(&mut memory) {
-        walk.warn("unreadable-member", label, format!("nested zip cannot be read: {e}"));
+        walk.warn(
+            "unreadable-member",
+            label,
+            format!("nested zip cannot be read: {e}"),
+        );
         return;
     }
     let index = walk.open_bundle(label.to_string(), Some(parent), Format::Zip, depth);
@@ -63,22 +81,49 @@ pub(crate) fn read_nested_zip(walk: &mut Walk<'_>, parent: usize, label: &str, d
     })();
     match spooled {
         Ok(file) => open_and_read(walk, file, index, label, depth),
-        Err(e) => walk.warn("unreadable-member", label, format!("nested zip could not be spooled: {e}")),
+        Err(e) => walk.warn(
+            "unreadable-member",
+            label,
+            format!("nested zip could not be spooled: {e}"),
+        ),
     }
 }
 
-fn open_and_read<R: Read + Seek>(walk: &mut Walk<'_>, reader: R, index: usize, label: &str, depth: u32) {
+fn open_and_read<R: Read + Seek>(
+    walk: &mut Walk<'_>,
+    reader: R,
+    index: usize,
+    label: &str,
+    depth: u32,
+) {
     match zip::ZipArchive::new(reader) {
         Ok(mut archive) => read_entries(walk, &mut archive, index, label, depth),
-        Err(e) => walk.warn("bad-zip", label, format!("nested zip central directory unreadable: {e}")),
+        Err(e) => walk.warn(
+            "bad-zip",
+            label,
+            format!("nested zip central directory unreadable: {e}"),
+        ),
     }
 }
 
-fn read_entries<R: Read + Seek>(walk: &mut Walk<'_>, archive: &mut zip::ZipArchive<R>, bundle: usize, label: &str, depth: u32) {
+fn read_entries<R: Read + Seek>(
+    walk: &mut Walk<'_>,
+    archive: &mut zip::ZipArchive<R>,
+    bundle: usize,
+    label: &str,
+    depth: u32,
+) {
     let mut links = 0u64;
     for i in 0..archive.len() {
         if i as u64 >= walk.limits.members {
-            walk.warn("limit-members", label, format!("more than {} entries; the rest was not read (--max-members)", walk.limits.members));
+            walk.warn(
+                "limit-members",
+                label,
+                format!(
+                    "more than {} entries; the rest was not read (--max-members)",
+                    walk.limits.members
+                ),
+            );
             break;
         }
         let mut entry = match archive.by_index(i) {
@@ -97,7 +142,11 @@ fn read_entries<R: Read + Seek>(walk: &mut Walk<'_>, archive: &mut zip::ZipArchi
         }
         let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
         if entry.enclosed_name().is_none() || raw.starts_with('/') {
-            walk.warn("unsafe-path", format!("{label}!/{raw}"), "entry name is absolute or climbs with `..`: read as data only, never resolved");
+            walk.warn(
+                "unsafe-path",
+                format!("{label}!/{raw}"),
+                "entry name is absolute or climbs with `..`: read as data only, never resolved",
+            );
         }
         let path = normalise_path(&raw);
         let size = entry.size();
@@ -108,12 +157,22 @@ fn read_entries<R: Read + Seek>(walk: &mut Walk<'_>, archive: &mut zip::ZipArchi
         walk.route(bundle, label, depth, &path, size, &mut entry);
     }
     if links > 0 {
-        walk.warn("link-not-followed", label, format!("{links} symbolic link entr(ies) recorded and not followed"));
+        walk.warn(
+            "link-not-followed",
+            label,
+            format!("{links} symbolic link entr(ies) recorded and not followed"),
+        );
     }
 }
 
 /// Walks local file headers in order; used when the central directory is damaged.
-fn read_local_headers<R: Read>(walk: &mut Walk<'_>, mut reader: R, bundle: usize, label: &str, depth: u32) -> u64 {
+fn read_local_headers<R: Read>(
+    walk: &mut Walk<'_>,
+    mut reader: R,
+    bundle: usize,
+    label: &str,
+    depth: u32,
+) -> u64 {
     let mut read = 0u64;
     loop {
         match zip::read::read_zipfile_from_stream(&mut reader) {
@@ -133,7 +192,11 @@ fn read_local_headers<R: Read>(walk: &mut Walk<'_>, mut reader: R, bundle: usize
             }
             Ok(None) => break,
             Err(e) => {
-                walk.warn("bad-zip", label, format!("local headers unreadable after {read} entries: {e}"));
+                walk.warn(
+                    "bad-zip",
+                    label,
+                    format!("local headers unreadable after {read} entries: {e}"),
+                );
                 break;
             }
         }

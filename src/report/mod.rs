@@ -48,7 +48,10 @@ impl Format {
 #[derive(Debug, Error)]
 pub enum ReportError {
     #[error("template {name}: {source}")]
-    Template { name: String, source: minijinja::Error },
+    Template {
+        name: String,
+        source: minijinja::Error,
+    },
     #[error("cannot serialise the report: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -126,14 +129,28 @@ fn fact(device: &Device, name: &str) -> Option<String> {
 }
 
 fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
-    let inherited = |name: &str| fact(device, name).or_else(|| device.managed_by.and_then(|m| devices.get(m)).and_then(|m| fact(m, name)).map(|v| format!("{v} (FMC)")));
-    let licence = match (inherited("license.registration"), inherited("license.authorization")) {
+    let inherited = |name: &str| {
+        fact(device, name).or_else(|| {
+            device
+                .managed_by
+                .and_then(|m| devices.get(m))
+                .and_then(|m| fact(m, name))
+                .map(|v| format!("{v} (FMC)"))
+        })
+    };
+    let licence = match (
+        inherited("license.registration"),
+        inherited("license.authorization"),
+    ) {
         (Some(r), Some(a)) => format!("{r} / {a}"),
         (Some(r), None) => r,
         (None, Some(a)) => a,
         (None, None) => "—".into(),
     };
-    let tcp = match (fact(device, "connector.tcp.established"), fact(device, "connector.tcp.syn_sent")) {
+    let tcp = match (
+        fact(device, "connector.tcp.established"),
+        fact(device, "connector.tcp.syn_sent"),
+    ) {
         (Some(e), Some(s)) => format!("{e} established, {s} SYN_SENT"),
         _ => "—".into(),
     };
@@ -145,16 +162,26 @@ fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
         version: dash(device.version.clone()),
         region: dash(fact(device, "sse.region")),
         licence,
-        cloud_events: dash(inherited("cloud.events.enabled").map(|v| v.replace("true", "on").replace("false", "off"))),
+        cloud_events: dash(
+            inherited("cloud.events.enabled")
+                .map(|v| v.replace("true", "on").replace("false", "off")),
+        ),
         sseconnector: dash(fact(device, "pmtool.sseconnector.state")),
         eventhandler: dash(fact(device, "pmtool.eventhandler.state")),
         socket: dash(fact(device, "sockets.eventhandler.state")),
         connector_tcp: tcp,
         bundle: device.bundle.clone(),
         collected_at: device.collected_at,
-        managed_by: device.managed_by.and_then(|m| devices.get(m)).map(|m| m.name.clone()),
+        managed_by: device
+            .managed_by
+            .and_then(|m| devices.get(m))
+            .map(|m| m.name.clone()),
         artifacts: device.artifacts.clone(),
-        facts: device.facts.iter().map(|(k, f)| (k.clone(), f.value.clone())).collect(),
+        facts: device
+            .facts
+            .iter()
+            .map(|(k, f)| (k.clone(), f.value.clone()))
+            .collect(),
     }
 }
 
@@ -212,7 +239,12 @@ impl Report {
             inputs: analysis.case.inputs.clone(),
             verdict,
             findings,
-            devices: analysis.case.devices.iter().map(|d| device_row(d, &analysis.case.devices)).collect(),
+            devices: analysis
+                .case
+                .devices
+                .iter()
+                .map(|d| device_row(d, &analysis.case.devices))
+                .collect(),
             timeline,
             not_evaluated: analysis.not_evaluated.clone(),
             warnings: analysis.case.warnings.clone(),
@@ -225,17 +257,35 @@ impl Report {
         if format == Format::Json {
             return Ok(serde_json::to_string_pretty(self)? + "\n");
         }
-        let name = if format == Format::Html { "report.html" } else { "report.md" };
+        let name = if format == Format::Html {
+            "report.html"
+        } else {
+            "report.md"
+        };
         let env = environment(templates.map(Path::to_path_buf));
-        let template = env.get_template(name).map_err(|source| ReportError::Template { name: name.into(), source })?;
-        template.render(minijinja::context! { report => Serde(self) }).map_err(|source| ReportError::Template { name: name.into(), source })
+        let template = env
+            .get_template(name)
+            .map_err(|source| ReportError::Template {
+                name: name.into(),
+                source,
+            })?;
+        template
+            .render(minijinja::context! { report => Serde(self) })
+            .map_err(|source| ReportError::Template {
+                name: name.into(),
+                source,
+            })
     }
 }
 
 /// The template environment: a user folder first, then the embedded defaults.
 fn environment(folder: Option<PathBuf>) -> Environment<'static> {
     let mut env = Environment::new();
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
         env.set_syntax(syntax);
     }
     let dir_loader = folder.map(minijinja::path_loader);
@@ -245,12 +295,19 @@ fn environment(folder: Option<PathBuf>) -> Environment<'static> {
         {
             return Ok(Some(source));
         }
-        Ok(BUILTIN_TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, s)| minijinja::TemplateSource::new(*s)))
+        Ok(BUILTIN_TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| minijinja::TemplateSource::new(*s)))
     });
     env.add_filter("ts", |t: Option<String>| -> String {
         // RFC 3339 in UTC, to the second: readable, and comparable across devices.
-        t.and_then(|s| s.parse::<Timestamp>().ok()).map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
+        t.and_then(|s| s.parse::<Timestamp>().ok())
+            .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_else(|| "—".into())
     });
-    env.add_filter("mdcell", |s: String| -> String { s.replace('|', "\\|").replace(['\n', '\r'], " ") });
+    env.add_filter("mdcell", |s: String| -> String {
+        s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    });
     env
 }

@@ -159,7 +159,10 @@ impl Scope<'_> {
     fn eval(&self, cond: &Cond) -> Outcome {
         match cond {
             Cond::All(items) => {
-                let mut hit = Hit { current: true, ..Hit::default() };
+                let mut hit = Hit {
+                    current: true,
+                    ..Hit::default()
+                };
                 let mut missing = BTreeSet::new();
                 for item in items {
                     match self.eval(item) {
@@ -171,7 +174,11 @@ impl Scope<'_> {
                         }
                     }
                 }
-                if missing.is_empty() { Outcome::Fired(hit) } else { Outcome::Missing(missing) }
+                if missing.is_empty() {
+                    Outcome::Fired(hit)
+                } else {
+                    Outcome::Missing(missing)
+                }
             }
             Cond::Any(items) => {
                 let mut fired: Option<Hit> = None;
@@ -203,13 +210,24 @@ impl Scope<'_> {
             }
             Cond::Not(inner) => match self.eval(inner) {
                 Outcome::Fired(_) => Outcome::No,
-                Outcome::No => Outcome::Fired(Hit { current: true, own: true, ..Hit::default() }),
+                Outcome::No => Outcome::Fired(Hit {
+                    current: true,
+                    own: true,
+                    ..Hit::default()
+                }),
                 Outcome::Missing(m) => Outcome::Missing(m),
             },
             Cond::Fact { name, op } => self.eval_fact(name, op),
-            Cond::Lines { pattern, artifact, sse_only, min_count, within, recovery } => {
-                self.eval_lines(*pattern, *artifact, *sse_only, *min_count, *within, *recovery)
-            }
+            Cond::Lines {
+                pattern,
+                artifact,
+                sse_only,
+                min_count,
+                within,
+                recovery,
+            } => self.eval_lines(
+                *pattern, *artifact, *sse_only, *min_count, *within, *recovery,
+            ),
             Cond::Mixed { success, failure } => self.eval_mixed(*success, *failure),
         }
     }
@@ -218,7 +236,11 @@ impl Scope<'_> {
         let found = self.fact(name);
         let fired = match (found, op) {
             (None, FactOp::Exists(false)) => {
-                return Outcome::Fired(Hit { current: true, own: true, ..Hit::default() });
+                return Outcome::Fired(Hit {
+                    current: true,
+                    own: true,
+                    ..Hit::default()
+                });
             }
             (None, _) => return Outcome::Missing(BTreeSet::from([name.to_string()])),
             (Some(_), FactOp::Exists(want)) => *want,
@@ -228,7 +250,12 @@ impl Scope<'_> {
             return Outcome::No;
         }
         let (fact, inherited) = found.expect("checked above");
-        let mut hit = Hit { current: true, own: !inherited, inherited, ..Hit::default() };
+        let mut hit = Hit {
+            current: true,
+            own: !inherited,
+            inherited,
+            ..Hit::default()
+        };
         if let Some(e) = &fact.evidence {
             hit.evidence.push(EvidenceItem::from_fact(e));
         }
@@ -239,14 +266,24 @@ impl Scope<'_> {
     /// when `sse_only` (the seed's `connectWebSocket` lines name only an address).
     fn keyed(&self, pattern: usize, sse_only: bool) -> BTreeMap<String, HitAgg> {
         let mut out: BTreeMap<String, HitAgg> = BTreeMap::new();
-        let Some(keys) = self.device.hits.get(pattern) else { return out };
-        let eventing = self.device.fact("sse.region").and_then(|f| regions::eventing_host(&f.value.to_string())).unwrap_or("eventing-ingest.sse.itd.cisco.com");
+        let Some(keys) = self.device.hits.get(pattern) else {
+            return out;
+        };
+        let eventing = self
+            .device
+            .fact("sse.region")
+            .and_then(|f| regions::eventing_host(&f.value.to_string()))
+            .unwrap_or("eventing-ingest.sse.itd.cisco.com");
         for (key, agg) in keys {
             let key = if let Some(addr) = key.strip_prefix("addr:") {
                 if sse_only && !is_public_ip(addr) {
                     continue;
                 }
-                if sse_only { eventing.to_string() } else { key.clone() }
+                if sse_only {
+                    eventing.to_string()
+                } else {
+                    key.clone()
+                }
             } else {
                 if sse_only && !regions::is_sse_host(key) {
                     continue;
@@ -263,12 +300,24 @@ impl Scope<'_> {
         out
     }
 
-    fn eval_lines(&self, pattern: usize, artifact: ArtifactKind, sse_only: bool, min_count: u64, within: Option<i64>, recovery: Option<usize>) -> Outcome {
+    fn eval_lines(
+        &self,
+        pattern: usize,
+        artifact: ArtifactKind,
+        sse_only: bool,
+        min_count: u64,
+        within: Option<i64>,
+        recovery: Option<usize>,
+    ) -> Outcome {
         if !self.device.has_artifact(artifact) {
             return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
         }
         let problems = self.keyed(pattern, sse_only);
-        let since = within.and_then(|w| self.device.collected_at.and_then(|now| now.checked_sub(jiff::SignedDuration::from_secs(w)).ok()));
+        let since = within.and_then(|w| {
+            self.device
+                .collected_at
+                .and_then(|now| now.checked_sub(jiff::SignedDuration::from_secs(w)).ok())
+        });
         let counted = |agg: &HitAgg| match since {
             Some(s) => agg.count_since(s),
             None if within.is_some() => 0,
@@ -278,15 +327,29 @@ impl Scope<'_> {
         if total < min_count || total == 0 {
             return Outcome::No;
         }
-        let recoveries = recovery.map(|r| self.keyed(r, sse_only)).unwrap_or_default();
-        let mut current = Hit { current: true, own: true, ..Hit::default() };
-        let mut recovered = Hit { current: false, own: true, ..Hit::default() };
+        let recoveries = recovery
+            .map(|r| self.keyed(r, sse_only))
+            .unwrap_or_default();
+        let mut current = Hit {
+            current: true,
+            own: true,
+            ..Hit::default()
+        };
+        let mut recovered = Hit {
+            current: false,
+            own: true,
+            ..Hit::default()
+        };
         for (key, agg) in &problems {
             if counted(agg) == 0 {
                 continue;
             }
             let rec = recoveries.get(key).filter(|r| later(&r.last, &agg.last));
-            let target = if rec.is_some() { &mut recovered } else { &mut current };
+            let target = if rec.is_some() {
+                &mut recovered
+            } else {
+                &mut current
+            };
             target.count += agg.count;
             target.first = min_opt(target.first, agg.first.time);
             target.last = max_opt(target.last, agg.last.time);
@@ -337,10 +400,18 @@ impl Scope<'_> {
         }
         let ok = self.keyed(success, true);
         let bad = self.keyed(failure, true);
-        let mut hit = Hit { current: true, own: true, ..Hit::default() };
+        let mut hit = Hit {
+            current: true,
+            own: true,
+            ..Hit::default()
+        };
         for (host, fails) in &bad {
             let Some(good) = ok.get(host) else { continue };
-            let failing: Vec<&String> = fails.addrs.iter().filter(|a| !good.addrs.contains(*a)).collect();
+            let failing: Vec<&String> = fails
+                .addrs
+                .iter()
+                .filter(|a| !good.addrs.contains(*a))
+                .collect();
             if good.addrs.is_empty() || failing.is_empty() {
                 continue;
             }
@@ -348,8 +419,18 @@ impl Scope<'_> {
             hit.count += fails.count;
             hit.first = min_opt(hit.first, fails.first.time);
             hit.last = max_opt(hit.last, fails.last.time);
-            hit.captures.insert("failing_addresses".into(), failing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
-            hit.captures.insert("working_addresses".into(), good.addrs.iter().cloned().collect::<Vec<_>>().join(", "));
+            hit.captures.insert(
+                "failing_addresses".into(),
+                failing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            hit.captures.insert(
+                "working_addresses".into(),
+                good.addrs.iter().cloned().collect::<Vec<_>>().join(", "),
+            );
             for (agg, _) in [(fails, "failure"), (good, "success")] {
                 hit.evidence.push(EvidenceItem {
                     path: agg.last.evidence.path.clone(),
@@ -362,7 +443,11 @@ impl Scope<'_> {
                 });
             }
         }
-        if hit.hosts.is_empty() { Outcome::No } else { Outcome::Fired(hit) }
+        if hit.hosts.is_empty() {
+            Outcome::No
+        } else {
+            Outcome::Fired(hit)
+        }
     }
 }
 
@@ -375,7 +460,9 @@ fn later(a: &crate::facts::HitSample, b: &crate::facts::HitSample) -> bool {
 
 fn is_public_ip(addr: &str) -> bool {
     match addr.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(v4)) => !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified()),
+        Ok(std::net::IpAddr::V4(v4)) => {
+            !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
+        }
         Ok(std::net::IpAddr::V6(v6)) => !(v6.is_loopback() || v6.is_unspecified()),
         Err(_) => false,
     }
@@ -384,7 +471,9 @@ fn is_public_ip(addr: &str) -> bool {
 fn text_eq(value: &FactValue, want: &serde_json::Value) -> bool {
     match (value, want) {
         (FactValue::Text(t), serde_json::Value::String(s)) => t.eq_ignore_ascii_case(s),
-        (FactValue::Version(v), serde_json::Value::String(s)) => crate::version::Version::parse(s).is_some_and(|w| *v == w),
+        (FactValue::Version(v), serde_json::Value::String(s)) => {
+            crate::version::Version::parse(s).is_some_and(|w| *v == w)
+        }
         (FactValue::Int(i), serde_json::Value::Number(n)) => n.as_f64() == Some(*i as f64),
         (FactValue::Bool(b), serde_json::Value::Bool(w)) => b == w,
         _ => false,
@@ -413,14 +502,21 @@ fn apply(value: &FactValue, op: &FactOp) -> bool {
 }
 
 fn applies(rule: &Rule, device: &Device) -> bool {
-    if !rule.products.is_empty() && device.product != Product::Unknown && !rule.products.contains(&device.product) {
+    if !rule.products.is_empty()
+        && device.product != Product::Unknown
+        && !rule.products.contains(&device.product)
+    {
         return false;
     }
     let version = match device.fact("device.version").map(|f| &f.value) {
         Some(FactValue::Version(v)) => v,
         _ => return true,
     };
-    rule.min_version.as_ref().is_none_or(|min| version >= min) && rule.below_version.as_ref().is_none_or(|below| version < below)
+    rule.min_version.as_ref().is_none_or(|min| version >= min)
+        && rule
+            .below_version
+            .as_ref()
+            .is_none_or(|below| version < below)
 }
 
 /// Evaluates every rule on every device, then ranks the findings.
@@ -476,37 +572,68 @@ fn ask_for(needs: &BTreeSet<String>) -> String {
             None => registry::lookup(n).map(|d| d.source).unwrap_or(n.as_str()),
         })
         .collect();
-    format!("a troubleshoot bundle that includes: {}", sources.into_iter().collect::<Vec<_>>().join("; "))
+    format!(
+        "a troubleshoot bundle that includes: {}",
+        sources.into_iter().collect::<Vec<_>>().join("; ")
+    )
 }
 
 fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
-    let severity = if hit.current { rule.severity } else { Severity::Info };
+    let severity = if hit.current {
+        rule.severity
+    } else {
+        Severity::Info
+    };
     let mut context = BTreeMap::new();
-    let facts: BTreeMap<&str, String> = device.facts.iter().map(|(k, f)| (k.as_str(), f.value.to_string())).collect();
+    let facts: BTreeMap<&str, String> = device
+        .facts
+        .iter()
+        .map(|(k, f)| (k.as_str(), f.value.to_string()))
+        .collect();
     context.insert("facts", serde_json::to_value(&facts).unwrap_or_default());
     context.insert(
         "device",
         serde_json::json!({"id": device.id, "name": device.name, "product": device.product.as_str(), "version": device.version}),
     );
     context.insert("count", serde_json::json!(hit.count));
-    context.insert("first_seen", serde_json::json!(hit.first.map(|t| t.to_string())));
-    context.insert("last_seen", serde_json::json!(hit.last.map(|t| t.to_string())));
-    context.insert("recovered_at", serde_json::json!(hit.recovered_at.map(|t| t.to_string())));
-    context.insert("hosts", serde_json::json!(hit.hosts.iter().collect::<Vec<_>>()));
+    context.insert(
+        "first_seen",
+        serde_json::json!(hit.first.map(|t| t.to_string())),
+    );
+    context.insert(
+        "last_seen",
+        serde_json::json!(hit.last.map(|t| t.to_string())),
+    );
+    context.insert(
+        "recovered_at",
+        serde_json::json!(hit.recovered_at.map(|t| t.to_string())),
+    );
+    context.insert(
+        "hosts",
+        serde_json::json!(hit.hosts.iter().collect::<Vec<_>>()),
+    );
     context.insert("captures", serde_json::json!(hit.captures));
     let mut value = serde_json::to_value(&context).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         for (k, v) in &hit.captures {
-            map.entry(k.clone()).or_insert(serde_json::Value::String(v.clone()));
+            map.entry(k.clone())
+                .or_insert(serde_json::Value::String(v.clone()));
         }
     }
     let render = |template: &str| {
         let env = minijinja::Environment::new();
-        env.render_str(template, minijinja::value::Value::from(minijinja::value::Serde(&value))).unwrap_or_else(|e| format!("{template} (template error: {e})"))
+        env.render_str(
+            template,
+            minijinja::value::Value::from(minijinja::value::Serde(&value)),
+        )
+        .unwrap_or_else(|e| format!("{template} (template error: {e})"))
     };
     let mut message = render(&rule.message).trim().to_string();
     if !hit.current {
-        let at = hit.recovered_at.map(|t| t.to_string()).unwrap_or_else(|| "an unknown time".into());
+        let at = hit
+            .recovered_at
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "an unknown time".into());
         message = format!("Recovered at {at}: {message}");
     }
     Finding {
@@ -538,18 +665,31 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
 /// Marks symptoms and root causes, and orders findings: root causes by severity, then symptoms,
 /// then information.
 fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
-    let direct: HashMap<&str, &Vec<String>> = rules.rules.iter().map(|r| (r.id.as_str(), &r.explains)).collect();
+    let direct: HashMap<&str, &Vec<String>> = rules
+        .rules
+        .iter()
+        .map(|r| (r.id.as_str(), &r.explains))
+        .collect();
     let closure = |start: &str| -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
         let mut stack: Vec<String> = direct.get(start).map(|v| v.to_vec()).unwrap_or_default();
         while let Some(next) = stack.pop() {
             if seen.insert(next.clone()) {
-                stack.extend(direct.get(next.as_str()).map(|v| v.to_vec()).unwrap_or_default());
+                stack.extend(
+                    direct
+                        .get(next.as_str())
+                        .map(|v| v.to_vec())
+                        .unwrap_or_default(),
+                );
             }
         }
         seen
     };
-    let closures: HashMap<String, BTreeSet<String>> = rules.rules.iter().map(|r| (r.id.clone(), closure(&r.id))).collect();
+    let closures: HashMap<String, BTreeSet<String>> = rules
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), closure(&r.id)))
+        .collect();
     let n = findings.len();
     for b in 0..n {
         let mut by = Vec::new();
@@ -559,7 +699,8 @@ fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
             }
             let (fa, fb) = (&findings[a], &findings[b]);
             let explains_rule = closures.get(&fa.rule).is_some_and(|c| c.contains(&fb.rule));
-            let same_scope = fa.device_index == fb.device_index || devices.get(fb.device_index).and_then(|d| d.managed_by) == Some(fa.device_index);
+            let same_scope = fa.device_index == fb.device_index
+                || devices.get(fb.device_index).and_then(|d| d.managed_by) == Some(fa.device_index);
             if fa.severity >= Severity::Warning && explains_rule && same_scope {
                 by.push(fa.id.clone());
             }
@@ -567,12 +708,29 @@ fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
         findings[b].explained_by = by;
     }
     for a in 0..n {
-        let explains: Vec<String> = findings.iter().filter(|f| f.explained_by.contains(&findings[a].id)).map(|f| f.id.clone()).collect();
+        let explains: Vec<String> = findings
+            .iter()
+            .filter(|f| f.explained_by.contains(&findings[a].id))
+            .map(|f| f.id.clone())
+            .collect();
         findings[a].explains = explains;
-        findings[a].root_cause = findings[a].severity >= Severity::Warning && findings[a].explained_by.is_empty();
+        findings[a].root_cause =
+            findings[a].severity >= Severity::Warning && findings[a].explained_by.is_empty();
     }
     findings.sort_by(|x, y| {
-        let class = |f: &Finding| if f.root_cause { 0 } else if f.severity >= Severity::Warning { 1 } else { 2 };
-        class(x).cmp(&class(y)).then(y.severity.cmp(&x.severity)).then(x.rule.cmp(&y.rule)).then(x.device.cmp(&y.device))
+        let class = |f: &Finding| {
+            if f.root_cause {
+                0
+            } else if f.severity >= Severity::Warning {
+                1
+            } else {
+                2
+            }
+        };
+        class(x)
+            .cmp(&class(y))
+            .then(y.severity.cmp(&x.severity))
+            .then(x.rule.cmp(&y.rule))
+            .then(x.device.cmp(&y.device))
     });
 }

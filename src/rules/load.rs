@@ -56,7 +56,9 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 pub fn builtin_sources() -> Vec<RuleSource> {
     BUILTIN_RULES
         .iter()
-        .filter(|(path, _)| !path.ends_with(".test.yaml") && *path != "artifacts.yaml" && !path.ends_with(".md"))
+        .filter(|(path, _)| {
+            !path.ends_with(".test.yaml") && *path != "artifacts.yaml" && !path.ends_with(".md")
+        })
         .map(|(path, text)| RuleSource {
             relative: path.to_string(),
             origin: format!("built-in:{path}"),
@@ -68,13 +70,25 @@ pub fn builtin_sources() -> Vec<RuleSource> {
 /// Reads the rule files under a folder (or one file), ids relative to `root`.
 pub fn folder_sources(path: &Path) -> Result<Vec<RuleSource>, std::io::Error> {
     let (root, files): (&Path, Vec<std::path::PathBuf>) = if path.is_file() {
-        (path.parent().and_then(|p| p.parent()).unwrap_or(Path::new("")), vec![path.to_path_buf()])
+        (
+            path.parent()
+                .and_then(|p| p.parent())
+                .unwrap_or(Path::new("")),
+            vec![path.to_path_buf()],
+        )
     } else {
         let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(std::io::Error::other)?;
             let name = entry.file_name().to_string_lossy();
-            if entry.file_type().is_file() && name.ends_with(".yaml") && !name.ends_with(".test.yaml") && name != "artifacts.yaml" {
+            if entry.file_type().is_file()
+                && name.ends_with(".yaml")
+                && !name.ends_with(".test.yaml")
+                && name != "artifacts.yaml"
+            {
                 files.push(entry.path().to_path_buf());
             }
         }
@@ -84,7 +98,11 @@ pub fn folder_sources(path: &Path) -> Result<Vec<RuleSource>, std::io::Error> {
         .into_iter()
         .map(|file| {
             let text = std::fs::read_to_string(&file)?;
-            let relative = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+            let relative = file
+                .strip_prefix(root)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .replace('\\', "/");
             Ok(RuleSource {
                 relative,
                 origin: file.display().to_string(),
@@ -95,7 +113,17 @@ pub fn folder_sources(path: &Path) -> Result<Vec<RuleSource>, std::io::Error> {
 }
 
 /// Names a template may use besides the captures of the rule's regexes.
-pub const TEMPLATE_NAMES: &[&str] = &["facts", "device", "count", "first_seen", "last_seen", "hosts", "recovered_at", "captures", "evidence"];
+pub const TEMPLATE_NAMES: &[&str] = &[
+    "facts",
+    "device",
+    "count",
+    "first_seen",
+    "last_seen",
+    "hosts",
+    "recovered_at",
+    "captures",
+    "evidence",
+];
 
 /// Loads rules; a later source with an existing id replaces the earlier rule.
 pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
@@ -120,7 +148,10 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
     }
     let mut rules: Vec<Rule> = by_id.into_values().map(|(_, r)| r).collect();
     check_explains(&mut rules, &mut diagnostics);
-    let patterns = rules.iter().flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default()).collect();
+    let patterns = rules
+        .iter()
+        .flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default())
+        .collect();
     (RuleSet { rules, patterns }, diagnostics)
 }
 
@@ -145,7 +176,15 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
         rule.explains = kept;
     }
     // A cycle would make every rule in it a symptom of another: nothing would be a root cause.
-    let graph: HashMap<&str, Vec<&str>> = rules.iter().map(|r| (r.id.as_str(), r.explains.iter().map(String::as_str).collect())).collect();
+    let graph: HashMap<&str, Vec<&str>> = rules
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.explains.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
     for rule in rules.iter() {
         let mut stack: Vec<&str> = graph[rule.id.as_str()].clone();
         let mut seen = BTreeSet::new();
@@ -157,7 +196,10 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
                     line: rule.explains_at.first().map(|p| p.0).unwrap_or(1),
                     column: rule.explains_at.first().map(|p| p.1).unwrap_or(1),
                     message: format!("`explains` of `{}` leads back to itself", rule.id),
-                    hint: Some("a cause cannot be its own symptom; remove one relation of the cycle".into()),
+                    hint: Some(
+                        "a cause cannot be its own symptom; remove one relation of the cycle"
+                            .into(),
+                    ),
                 });
                 break;
             }
@@ -216,7 +258,13 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, message: impl Into<String>, hint: Option<String>) {
+    fn error<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         self.diagnostics.push(Diagnostic {
             code,
             file: self.file.clone(),
@@ -231,7 +279,10 @@ impl Validator<'_> {
         let parsed: RuleFile = match serde_saphyr::from_str(&source.text) {
             Ok(parsed) => parsed,
             Err(e) => {
-                let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+                let (line, column) = e
+                    .location()
+                    .map(|l| (l.line(), l.column()))
+                    .unwrap_or((1, 1));
                 let message = e.without_snippet().to_string();
                 let code = if message.contains("unknown field") {
                     "unknown-key"
@@ -253,13 +304,23 @@ impl Validator<'_> {
             }
         };
         let before = self.diagnostics.len();
-        let expected = source.relative.trim_end_matches(".yaml").trim_end_matches(".yml").to_string();
+        let expected = source
+            .relative
+            .trim_end_matches(".yaml")
+            .trim_end_matches(".yml")
+            .to_string();
         if parsed.id.value != expected {
             self.error(
                 &parsed.id,
                 "id-path-mismatch",
-                format!("rule id `{}` does not match its path `{}`", parsed.id.value, source.relative),
-                Some(format!("use `id: {expected}` or move the file to `{}.yaml`", parsed.id.value)),
+                format!(
+                    "rule id `{}` does not match its path `{}`",
+                    parsed.id.value, source.relative
+                ),
+                Some(format!(
+                    "use `id: {expected}` or move the file to `{}.yaml`",
+                    parsed.id.value
+                )),
             );
         }
         let mut products = Vec::new();
@@ -269,56 +330,81 @@ impl Validator<'_> {
                 match p.value.to_ascii_uppercase().as_str() {
                     "FMC" => products.push(Product::Fmc),
                     "FTD" => products.push(Product::Ftd),
-                    _ => self.error(p, "unknown-product", format!("unknown product `{}`", p.value), Some("use FMC or FTD".into())),
+                    _ => self.error(
+                        p,
+                        "unknown-product",
+                        format!("unknown product `{}`", p.value),
+                        Some("use FMC or FTD".into()),
+                    ),
                 }
             }
             if let Some(range) = &applies.version {
                 min_version = range.min.as_ref().and_then(|v| self.version(v));
                 below_version = range.below.as_ref().and_then(|v| self.version(v));
-                if let (Some(min), Some(below), Some(at)) = (&min_version, &below_version, &range.below)
+                if let (Some(min), Some(below), Some(at)) =
+                    (&min_version, &below_version, &range.below)
                     && min >= below
                 {
-                    self.error(at, "empty-version-range", format!("version range min {min} below {below} cannot match any version"), None);
+                    self.error(
+                        at,
+                        "empty-version-range",
+                        format!("version range min {min} below {below} cannot match any version"),
+                        None,
+                    );
                 }
             }
         }
         let when = self.condition(&parsed.when);
         let recovered_if = parsed.recovered_if.as_ref().and_then(|c| self.condition(c));
-        for (field, template) in [("message", &parsed.message), ("remediation", &parsed.remediation)] {
+        for (field, template) in [
+            ("message", &parsed.message),
+            ("remediation", &parsed.remediation),
+        ] {
             self.template(field, template);
         }
         if self.diagnostics.len() > before {
             return None;
         }
-        Some(Rule {
-            id: parsed.id.value.clone(),
-            title: parsed.title,
-            severity: parsed.severity,
-            status: parsed.status.unwrap_or_else(|| "stable".into()),
-            description: parsed.description,
-            references: parsed.references,
-            tags: parsed.tags,
-            false_positives: parsed.false_positives,
-            products,
-            min_version,
-            below_version,
-            when: when?,
-            recovered_if,
-            explains: parsed.explains.iter().map(|e| e.value.clone()).collect(),
-            explains_at: parsed.explains.iter().map(|e| (e.referenced.line(), e.referenced.column())).collect(),
-            message: parsed.message.value,
-            remediation: parsed.remediation.value,
-            needs: parsed.needs,
-            origin: source.origin.clone(),
-            facts_used: Vec::new(),
-        }
-        .with_facts_used())
+        Some(
+            Rule {
+                id: parsed.id.value.clone(),
+                title: parsed.title,
+                severity: parsed.severity,
+                status: parsed.status.unwrap_or_else(|| "stable".into()),
+                description: parsed.description,
+                references: parsed.references,
+                tags: parsed.tags,
+                false_positives: parsed.false_positives,
+                products,
+                min_version,
+                below_version,
+                when: when?,
+                recovered_if,
+                explains: parsed.explains.iter().map(|e| e.value.clone()).collect(),
+                explains_at: parsed
+                    .explains
+                    .iter()
+                    .map(|e| (e.referenced.line(), e.referenced.column()))
+                    .collect(),
+                message: parsed.message.value,
+                remediation: parsed.remediation.value,
+                needs: parsed.needs,
+                origin: source.origin.clone(),
+                facts_used: Vec::new(),
+            }
+            .with_facts_used(),
+        )
     }
 
     fn version(&mut self, at: &Spanned<String>) -> Option<Version> {
         let v = Version::parse(&at.value);
         if v.is_none() {
-            self.error(at, "invalid-version", format!("`{}` is not a version", at.value), Some("write it as 6.4.0".into()));
+            self.error(
+                at,
+                "invalid-version",
+                format!("`{}` is not a version", at.value),
+                Some("write it as 6.4.0".into()),
+            );
         }
         v
     }
@@ -330,25 +416,45 @@ impl Validator<'_> {
             Ok(t) => {
                 for name in t.undeclared_variables(false) {
                     if !TEMPLATE_NAMES.contains(&name.as_str()) && !self.captures.contains(&name) {
-                        let known = TEMPLATE_NAMES.iter().copied().chain(self.captures.iter().map(String::as_str)).collect::<Vec<_>>();
+                        let known = TEMPLATE_NAMES
+                            .iter()
+                            .copied()
+                            .chain(self.captures.iter().map(String::as_str))
+                            .collect::<Vec<_>>();
                         let hint = did_you_mean(&name, known.into_iter());
                         self.error(template, "undefined-capture", format!("{field} uses `{name}`, which no regex of this rule captures and no template variable is"), hint);
                     }
                 }
             }
-            Err(e) => self.error(template, "invalid-template", format!("{field} template does not parse: {e}"), None),
+            Err(e) => self.error(
+                template,
+                "invalid-template",
+                format!("{field} template does not parse: {e}"),
+                None,
+            ),
         }
     }
 
     fn condition(&mut self, at: &Spanned<Condition>) -> Option<Cond> {
         let c = &at.value;
-        let kinds = [c.all.is_some(), c.any.is_some(), c.not.is_some(), c.fact.is_some(), c.lines.is_some(), c.mixed_outcomes.is_some()];
+        let kinds = [
+            c.all.is_some(),
+            c.any.is_some(),
+            c.not.is_some(),
+            c.fact.is_some(),
+            c.lines.is_some(),
+            c.mixed_outcomes.is_some(),
+        ];
         let count = kinds.iter().filter(|k| **k).count();
         if count != 1 {
             self.error(
                 at,
                 "condition-shape",
-                if count == 0 { "empty condition" } else { "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes" },
+                if count == 0 {
+                    "empty condition"
+                } else {
+                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes"
+                },
                 Some("split it into `all: [...]` items".into()),
             );
             return None;
@@ -356,7 +462,13 @@ impl Validator<'_> {
         if let Some(items) = c.all.as_ref().or(c.any.as_ref()) {
             let compiled: Vec<Option<Cond>> = items.iter().map(|i| self.condition(i)).collect();
             let compiled: Option<Vec<Cond>> = compiled.into_iter().collect();
-            return compiled.map(|v| if c.all.is_some() { Cond::All(v) } else { Cond::Any(v) });
+            return compiled.map(|v| {
+                if c.all.is_some() {
+                    Cond::All(v)
+                } else {
+                    Cond::Any(v)
+                }
+            });
         }
         if let Some(inner) = &c.not {
             return self.condition(inner).map(|i| Cond::Not(Box::new(i)));
@@ -368,7 +480,10 @@ impl Validator<'_> {
             let artifact = self.artifact(&mixed.value.artifact)?;
             let success = self.pattern(&mixed.value.success, artifact, Vec::new())?;
             let failure = self.pattern(&mixed.value.failure, artifact, Vec::new())?;
-            self.captures.extend(["failing_addresses".to_string(), "working_addresses".to_string()]);
+            self.captures.extend([
+                "failing_addresses".to_string(),
+                "working_addresses".to_string(),
+            ]);
             return Some(Cond::Mixed { success, failure });
         }
         let fact = c.fact.as_ref()?;
@@ -384,35 +499,74 @@ impl Validator<'_> {
             }
             Err(()) => {
                 let hint = did_you_mean(&at.value, ArtifactKind::ALL.iter().map(|k| k.as_str()));
-                self.error(at, "unknown-artifact-kind", format!("unknown artifact kind `{}`", at.value), hint);
+                self.error(
+                    at,
+                    "unknown-artifact-kind",
+                    format!("unknown artifact kind `{}`", at.value),
+                    hint,
+                );
                 None
             }
         }
     }
 
-    fn pattern(&mut self, spec: &Spanned<PatternSpec>, artifact: ArtifactKind, levels: Vec<String>) -> Option<usize> {
+    fn pattern(
+        &mut self,
+        spec: &Spanned<PatternSpec>,
+        artifact: ArtifactKind,
+        levels: Vec<String>,
+    ) -> Option<usize> {
         let s = &spec.value;
         let text = match (&s.contains, &s.regex) {
-            (Some(t), None) => PatternText::Substring { text: t.value.clone(), ignore_case: s.ignore_case },
-            (None, Some(r)) => PatternText::Regex { text: r.value.clone(), ignore_case: s.ignore_case },
+            (Some(t), None) => PatternText::Substring {
+                text: t.value.clone(),
+                ignore_case: s.ignore_case,
+            },
+            (None, Some(r)) => PatternText::Regex {
+                text: r.value.clone(),
+                ignore_case: s.ignore_case,
+            },
             _ => {
-                self.error(spec, "pattern-shape", "a pattern has exactly one of `contains` and `regex`", None);
+                self.error(
+                    spec,
+                    "pattern-shape",
+                    "a pattern has exactly one of `contains` and `regex`",
+                    None,
+                );
                 return None;
             }
         };
         match matcher::compile(&text) {
             Ok(re) => {
-                self.captures.extend(re.capture_names().flatten().map(str::to_string));
+                self.captures
+                    .extend(re.capture_names().flatten().map(str::to_string));
             }
             Err(e) => {
-                let at = s.regex.as_ref().or(s.contains.as_ref()).unwrap_or(&spec.value.contains.clone().unwrap_or_else(|| Spanned::new(String::new(), spec.referenced, spec.defined))).clone();
-                self.error(&at, "invalid-regex", format!("regex does not compile: {}", first_line(&e.to_string())), None);
+                let at = s
+                    .regex
+                    .as_ref()
+                    .or(s.contains.as_ref())
+                    .unwrap_or(&spec.value.contains.clone().unwrap_or_else(|| {
+                        Spanned::new(String::new(), spec.referenced, spec.defined)
+                    }))
+                    .clone();
+                self.error(
+                    &at,
+                    "invalid-regex",
+                    format!("regex does not compile: {}", first_line(&e.to_string())),
+                    None,
+                );
                 return None;
             }
         }
         let id = *self.next_pattern;
         *self.next_pattern += 1;
-        self.patterns.push(LinePattern { id, artifact, text, levels });
+        self.patterns.push(LinePattern {
+            id,
+            artifact,
+            text,
+            levels,
+        });
         Some(id)
     }
 
@@ -422,10 +576,19 @@ impl Validator<'_> {
         let mut levels = Vec::new();
         for level in &l.levels {
             let v = level.value.to_ascii_lowercase();
-            if ["trace", "debug", "info", "warning", "error", "fatal", "panic"].contains(&v.as_str()) {
+            if [
+                "trace", "debug", "info", "warning", "error", "fatal", "panic",
+            ]
+            .contains(&v.as_str())
+            {
                 levels.push(v);
             } else {
-                self.error(level, "unknown-level", format!("unknown log level `{}`", level.value), Some("use trace, debug, info, warning, error, fatal or panic".into()));
+                self.error(
+                    level,
+                    "unknown-level",
+                    format!("unknown log level `{}`", level.value),
+                    Some("use trace, debug, info, warning, error, fatal or panic".into()),
+                );
             }
         }
         let spec = Spanned::new(
@@ -443,7 +606,12 @@ impl Validator<'_> {
             Some(h) if h.value == "sse" => true,
             Some(h) if h.value == "any" => false,
             Some(h) => {
-                self.error(h, "unknown-host-filter", format!("`host: {}` is not `sse` or `any`", h.value), None);
+                self.error(
+                    h,
+                    "unknown-host-filter",
+                    format!("`host: {}` is not `sse` or `any`", h.value),
+                    None,
+                );
                 return None;
             }
         };
@@ -452,7 +620,12 @@ impl Validator<'_> {
             Some(w) => match parse_duration(&w.value) {
                 Some(secs) => Some(secs),
                 None => {
-                    self.error(w, "invalid-duration", format!("`{}` is not a duration", w.value), Some("write 90s, 30m, 24h or 7d".into()));
+                    self.error(
+                        w,
+                        "invalid-duration",
+                        format!("`{}` is not a duration", w.value),
+                        Some("write 90s, 30m, 24h or 7d".into()),
+                    );
                     return None;
                 }
             },
@@ -475,7 +648,12 @@ impl Validator<'_> {
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
         let Some(def) = registry::lookup(&name.value) else {
             let hint = did_you_mean(&name.value, registry::FACTS.iter().map(|f| f.name));
-            self.error(name, "unknown-fact", format!("unknown fact `{}`", name.value), hint.or(Some("`fptriage facts --list` prints every fact".into())));
+            self.error(
+                name,
+                "unknown-fact",
+                format!("unknown fact `{}`", name.value),
+                hint.or(Some("`fptriage facts --list` prints every fact".into())),
+            );
             return None;
         };
         let c = &at.value;
@@ -504,7 +682,12 @@ impl Validator<'_> {
         }
         let ty = def.ty;
         let wrong = |v: &mut Self, op: &str, wants: &str| {
-            v.error(name, "operator-type", format!("`{op}` needs a {wants} fact; `{}` is {:?}", name.value, ty).to_lowercase(), None);
+            v.error(
+                name,
+                "operator-type",
+                format!("`{op}` needs a {wants} fact; `{}` is {:?}", name.value, ty).to_lowercase(),
+                None,
+            );
             None
         };
         let op = if let Some(v) = &c.equals {
@@ -522,7 +705,12 @@ impl Validator<'_> {
             match regex::Regex::new(&v.value) {
                 Ok(re) => FactOp::Matches(re),
                 Err(e) => {
-                    self.error(v, "invalid-regex", format!("regex does not compile: {}", first_line(&e.to_string())), None);
+                    self.error(
+                        v,
+                        "invalid-regex",
+                        format!("regex does not compile: {}", first_line(&e.to_string())),
+                        None,
+                    );
                     return None;
                 }
             }
@@ -531,12 +719,20 @@ impl Validator<'_> {
                 return wrong(self, "version_below/version_at_least", "version");
             }
             let parsed = self.version(v)?;
-            if c.version_below.is_some() { FactOp::VersionBelow(parsed) } else { FactOp::VersionAtLeast(parsed) }
+            if c.version_below.is_some() {
+                FactOp::VersionBelow(parsed)
+            } else {
+                FactOp::VersionAtLeast(parsed)
+            }
         } else if let Some(v) = c.less_than.as_ref().or(c.at_least.as_ref()) {
             if ty != FactType::Int {
                 return wrong(self, "less_than/at_least", "number");
             }
-            if c.less_than.is_some() { FactOp::LessThan(v.value) } else { FactOp::AtLeast(v.value) }
+            if c.less_than.is_some() {
+                FactOp::LessThan(v.value)
+            } else {
+                FactOp::AtLeast(v.value)
+            }
         } else if let Some(v) = &c.exists {
             FactOp::Exists(v.value)
         } else if let Some(v) = &c.empty {
@@ -557,14 +753,22 @@ impl Validator<'_> {
         {
             return wrong(self, "equals", &format!("{} value for a", json_kind(v)));
         }
-        Some(Cond::Fact { name: def.name.to_string(), op })
+        Some(Cond::Fact {
+            name: def.name.to_string(),
+            op,
+        })
     }
 }
 
 fn value_fits(ty: FactType, v: &serde_json::Value) -> bool {
     matches!(
         (ty, v),
-        (FactType::Bool, serde_json::Value::Bool(_)) | (FactType::Int, serde_json::Value::Number(_)) | (FactType::Text | FactType::Version, serde_json::Value::String(_))
+        (FactType::Bool, serde_json::Value::Bool(_))
+            | (FactType::Int, serde_json::Value::Number(_))
+            | (
+                FactType::Text | FactType::Version,
+                serde_json::Value::String(_)
+            )
     )
 }
 
@@ -578,7 +782,11 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
 }
 
 fn unknown_key_hint(message: &str) -> Option<String> {
@@ -603,7 +811,11 @@ mod tests {
     use super::*;
 
     fn source(relative: &str, text: &str) -> RuleSource {
-        RuleSource { relative: relative.into(), origin: relative.into(), text: text.into() }
+        RuleSource {
+            relative: relative.into(),
+            origin: relative.into(),
+            text: text.into(),
+        }
     }
 
     const GOOD: &str = "id: t/a\ntitle: A\nseverity: warning\ndescription: d\nwhen:\n  fact: connector.port\n  at_least: 1\nmessage: m\nremediation: r\n";
@@ -617,27 +829,57 @@ mod tests {
     }
 
     fn codes(text: &str) -> Vec<(&'static str, u64, u64)> {
-        load(&[source("t/a.yaml", text)]).1.into_iter().map(|d| (d.code, d.line, d.column)).collect()
+        load(&[source("t/a.yaml", text)])
+            .1
+            .into_iter()
+            .map(|d| (d.code, d.line, d.column))
+            .collect()
     }
 
     #[test]
     fn each_problem_has_its_code_and_place() {
-        assert_eq!(codes(&GOOD.replace("fact: connector.port", "fact: connector.prot")), vec![("unknown-fact", 6, 9)]);
-        assert_eq!(codes(&GOOD.replace("id: t/a", "id: t/b")), vec![("id-path-mismatch", 1, 5)]);
-        assert_eq!(codes(&GOOD.replace("at_least: 1", "matches: x")), vec![("operator-type", 6, 9)]);
-        assert_eq!(codes(&GOOD.replace("message: m", "message: '{{ hostt }}'")), vec![("undefined-capture", 8, 10)]);
-        assert_eq!(codes(&GOOD.replace("message: m", "message: '{{ x '")), vec![("invalid-template", 8, 10)]);
-        assert_eq!(codes(&GOOD.replace("title: A", "titel: A"))[0].0, "unknown-key");
-        let lines = GOOD.replace("  fact: connector.port\n  at_least: 1\n", "  lines:\n    artifact: connector-log\n    regex: '(unclosed'\n");
+        assert_eq!(
+            codes(&GOOD.replace("fact: connector.port", "fact: connector.prot")),
+            vec![("unknown-fact", 6, 9)]
+        );
+        assert_eq!(
+            codes(&GOOD.replace("id: t/a", "id: t/b")),
+            vec![("id-path-mismatch", 1, 5)]
+        );
+        assert_eq!(
+            codes(&GOOD.replace("at_least: 1", "matches: x")),
+            vec![("operator-type", 6, 9)]
+        );
+        assert_eq!(
+            codes(&GOOD.replace("message: m", "message: '{{ hostt }}'")),
+            vec![("undefined-capture", 8, 10)]
+        );
+        assert_eq!(
+            codes(&GOOD.replace("message: m", "message: '{{ x '")),
+            vec![("invalid-template", 8, 10)]
+        );
+        assert_eq!(
+            codes(&GOOD.replace("title: A", "titel: A"))[0].0,
+            "unknown-key"
+        );
+        let lines = GOOD.replace(
+            "  fact: connector.port\n  at_least: 1\n",
+            "  lines:\n    artifact: connector-log\n    regex: '(unclosed'\n",
+        );
         assert_eq!(codes(&lines), vec![("invalid-regex", 8, 12)]);
-        let range = GOOD.replace("when:", "applies_to:\n  version: {min: '7.0', below: '6.5'}\nwhen:");
+        let range = GOOD.replace(
+            "when:",
+            "applies_to:\n  version: {min: '7.0', below: '6.5'}\nwhen:",
+        );
         assert_eq!(codes(&range)[0].0, "empty-version-range");
     }
 
     #[test]
     fn explains_must_exist_and_not_cycle() {
         let a = GOOD.replace("remediation: r", "remediation: r\nexplains: [t/b, t/zz]");
-        let b = GOOD.replace("id: t/a", "id: t/b").replace("remediation: r", "remediation: r\nexplains: [t/a]");
+        let b = GOOD
+            .replace("id: t/a", "id: t/b")
+            .replace("remediation: r", "remediation: r\nexplains: [t/a]");
         let (_, diags) = load(&[source("t/a.yaml", &a), source("t/b.yaml", &b)]);
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
         assert!(codes.contains(&"unknown-explains"), "{codes:?}");
