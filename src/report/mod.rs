@@ -225,7 +225,17 @@ impl Report {
             }
         }
         timeline.sort_by(|a, b| a.time.cmp(&b.time).then(a.finding.cmp(&b.finding)));
-        let mut origins: Vec<String> = rules.rules.iter().map(|r| r.origin.clone()).collect();
+        let mut origins: Vec<String> = rules
+            .rules
+            .iter()
+            .map(|r| {
+                if r.origin.starts_with("built-in:") {
+                    "built-in".to_string()
+                } else {
+                    r.origin.clone()
+                }
+            })
+            .collect();
         origins.sort();
         origins.dedup();
         Report {

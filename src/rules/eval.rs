@@ -183,9 +183,10 @@ impl Scope<'_> {
             Cond::Any(items) => {
                 let mut fired: Option<Hit> = None;
                 let mut missing = BTreeSet::new();
+                let mut checked = false;
                 for item in items {
                     match self.eval(item) {
-                        Outcome::No => {}
+                        Outcome::No => checked = true,
                         Outcome::Missing(m) => missing.extend(m),
                         Outcome::Fired(h) => match &mut fired {
                             None => fired = Some(h),
@@ -202,9 +203,11 @@ impl Scope<'_> {
                         },
                     }
                 }
+                // Alternatives are evidence for the same problem: one that could be checked
+                // and was clean is an evaluation; only when none had data is the rule unevaluated.
                 match fired {
                     Some(h) => Outcome::Fired(h),
-                    None if missing.is_empty() => Outcome::No,
+                    None if missing.is_empty() || checked => Outcome::No,
                     None => Outcome::Missing(missing),
                 }
             }

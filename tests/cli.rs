@@ -1,0 +1,318 @@
+//! The binary on every input form: the facts it extracts, the reports it renders, the exit
+//! codes it returns.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn bundle(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/bundles")
+        .join(name)
+}
+
+fn fptriage() -> Command {
+    Command::cargo_bin("fptriage").unwrap()
+}
+
+fn facts(input: &Path) -> Value {
+    let out = fptriage()
+        .arg("facts")
+        .arg(input)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fact<'a>(device: &'a Value, name: &str) -> &'a Value {
+    &device["facts"][name]["value"]
+}
+
+#[test]
+fn facts_from_every_input_form_agree() {
+    // The same healthy FTD as tar.gz, plain tar and an extracted folder.
+    for input in [
+        "healthy-ftd.tar.gz",
+        "healthy-ftd.tar",
+        "extracted/healthy-ftd",
+    ] {
+        let case = facts(&bundle(input));
+        let devices = case["devices"].as_array().unwrap();
+        assert_eq!(devices.len(), 1, "{input}");
+        let d = &devices[0];
+        assert_eq!(d["product"], "FTD", "{input}");
+        assert_eq!(fact(d, "connector.fqdn"), "api-sse.cisco.com", "{input}");
+        assert_eq!(fact(d, "connector.port"), 8989, "{input}");
+        assert_eq!(
+            fact(d, "sockets.eventhandler.state"),
+            "connected",
+            "{input}"
+        );
+        assert_eq!(fact(d, "pmtool.sseconnector.state"), "Running", "{input}");
+        assert!(
+            fact(d, "connector.tcp.established").as_i64().unwrap() >= 1,
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn a_wrapper_holds_an_fmc_and_an_ftd_each_with_its_facts() {
+    let case = facts(&bundle("case-fmc-ftd.tar"));
+    let devices = case["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2);
+    let fmc = devices
+        .iter()
+        .find(|d| d["product"] == "FMC")
+        .expect("an FMC");
+    let ftd = devices
+        .iter()
+        .find(|d| d["product"] == "FTD")
+        .expect("an FTD");
+    assert_eq!(fact(fmc, "license.registration"), "EVALUATION");
+    assert_eq!(fact(ftd, "pmtool.sseconnector.state"), "User Disabled");
+    assert!(
+        fact(fmc, "device.version")
+            .as_str()
+            .unwrap()
+            .starts_with('7')
+            || fact(fmc, "device.version")
+                .as_str()
+                .unwrap()
+                .starts_with('6')
+    );
+    // Paths name the enclosing archives, joined with `!/`.
+    let path = ftd["artifacts"][0]["path"].as_str().unwrap();
+    assert!(
+        path.contains("case-fmc-ftd.tar!/") && path.contains(".tar.gz!/"),
+        "{path}"
+    );
+    assert_eq!(
+        ftd["managed_by"],
+        0.max(devices.iter().position(|d| d["product"] == "FMC").unwrap())
+    );
+}
+
+#[test]
+fn a_zip_wrapper_with_a_tar_gz_and_a_zip_bundle() {
+    let case = facts(&bundle("case-mixed.zip"));
+    assert_eq!(case["devices"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn the_fmc_licence_explains_the_ftd_disabled_connector_across_devices() {
+    let out = fptriage()
+        .arg("analyze")
+        .arg(bundle("case-fmc-ftd.tar"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    let findings = report["findings"].as_array().unwrap();
+    let licence = findings
+        .iter()
+        .find(|f| f["rule"] == "sse/license-evaluation")
+        .unwrap();
+    let disabled = findings
+        .iter()
+        .find(|f| f["rule"] == "sse/connector-disabled")
+        .unwrap();
+    assert_ne!(licence["device"], disabled["device"]);
+    assert_eq!(licence["root_cause"], true);
+    assert_eq!(disabled["root_cause"], false);
+    assert!(
+        disabled["explained_by"]
+            .as_array()
+            .unwrap()
+            .contains(&licence["id"])
+    );
+    assert_eq!(
+        disabled["id"],
+        format!(
+            "sse/connector-disabled@{}",
+            disabled["device"].as_str().unwrap()
+        )
+    );
+    let evidence = &disabled["evidence"][0];
+    assert!(
+        evidence["path"]
+            .as_str()
+            .unwrap()
+            .contains("pmtool status.output")
+    );
+    assert!(evidence["line"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn fail_on_decides_the_exit_code() {
+    fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .args(["--format", "json"])
+        .assert()
+        .code(0);
+    fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .args(["--format", "json", "--fail-on", "critical"])
+        .assert()
+        .code(1);
+    fptriage()
+        .arg("analyze")
+        .arg(bundle("healthy-ftd.tar.gz"))
+        .args(["--format", "json", "--fail-on", "warning"])
+        .assert()
+        .code(0);
+    // A recovered problem does not count.
+    fptriage()
+        .arg("analyze")
+        .arg(bundle("recovered-cloud-unreachable.tar.gz"))
+        .args(["--fail-on", "warning"])
+        .assert()
+        .code(0);
+    fptriage()
+        .arg("analyze")
+        .arg("/nonexistent/bundle.tar.gz")
+        .assert()
+        .code(2);
+    fptriage()
+        .args(["analyze", "--format", "pdf"])
+        .arg(bundle("healthy-ftd.tar.gz"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn markdown_and_html_lead_with_the_verdict() {
+    let out = fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    let verdict = md.find("## Verdict").unwrap();
+    assert!(md[verdict..].find("dns").unwrap() < md.find("## Devices").unwrap());
+    assert!(md.contains("**Fix:** Fix DNS on the management interface"));
+    assert!(md.contains("symptom: **CRITICAL `sse/cloud-unreachable`**"));
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .arg("--output")
+        .arg(&html)
+        .assert()
+        .code(0);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("id=\"verdict\"") && page.contains("<details class=\"evidence\">"));
+    // Self-contained: no fetch of any outside resource.
+    assert!(
+        !page.contains("src=\"http") && !page.contains("href=\"http") && !page.contains("<script")
+    );
+}
+
+#[test]
+fn report_snapshots() {
+    for (format, ext) in [("md", "md"), ("json", "json")] {
+        let out = fptriage()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "analyze",
+                "testdata/bundles/multi-cause.tar.gz",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        insta::assert_snapshot!(format!("multi_cause_{ext}"), text);
+    }
+}
+
+#[test]
+fn rules_lint_list_and_explain() {
+    fptriage().args(["rules", "lint"]).assert().code(0);
+    let list = fptriage().args(["rules", "list"]).output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert_eq!(list.lines().count(), 16);
+    let explain = fptriage()
+        .args(["rules", "explain", "sse/dns-failure"])
+        .output()
+        .unwrap();
+    let explain = String::from_utf8(explain.stdout).unwrap();
+    assert!(explain.contains("explains: sse/cloud-unreachable, sse/not-enrolled"));
+    fptriage()
+        .args(["rules", "explain", "sse/dns-failur"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `sse/dns-failure`"));
+}
+
+#[test]
+fn lint_reports_a_bad_rule_with_line_column_and_caret() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/bad.yaml"),
+        "id: site/bad\ntitle: t\nseverity: warning\ndescription: d\nwhen:\n  fact: conector.fqdn\n  equals: x\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "lint"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("error[unknown-fact]"), "{text}");
+    assert!(text.contains(":6:9"), "{text}");
+    assert!(text.contains("did you mean `connector.fqdn`?"), "{text}");
+    assert!(text.contains('^'), "{text}");
+    let json = fptriage()
+        .args(["rules", "lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let diags: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(diags[0]["code"], "unknown-fact");
+    assert_eq!(
+        (diags[0]["line"].as_u64(), diags[0]["column"].as_u64()),
+        (Some(6), Some(9))
+    );
+}
+
+#[test]
+fn a_rule_folder_overrides_a_builtin_rule_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sse")).unwrap();
+    std::fs::write(
+        dir.path().join("sse/dns-failure.yaml"),
+        "id: sse/dns-failure\ntitle: Site DNS check\nseverity: warning\ndescription: d\nwhen:\n  lines:\n    artifact: connector-log\n    contains: no such host\nmessage: 'site: {{ count }}'\nremediation: r\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .args(["--format", "json", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "sse/dns-failure")
+        .unwrap();
+    assert_eq!(f["title"], "Site DNS check");
+    assert_eq!(f["severity"], "warning");
+}
