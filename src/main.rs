@@ -62,6 +62,12 @@ enum Command {
         /// Exit 1 when a current finding is at or above this severity.
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
+        /// Replace IP addresses, host names, serials, UUIDs, tokens and user names with placeholders.
+        #[arg(long)]
+        redact: bool,
+        /// With --redact: write the placeholder → original mapping to this file.
+        #[arg(long, requires = "redact", value_name = "FILE")]
+        redact_map: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -91,6 +97,15 @@ enum RulesCommand {
         id: String,
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
+    },
+    /// Run rule tests (`<name>.test.yaml` beside each rule): cases of small bundles and the
+    /// findings they must and must not produce.
+    Test {
+        /// Rule folders (as for --rules) or single test files; default: the built-in pack's tests.
+        paths: Vec<PathBuf>,
+        /// Artifact map replacing the built-in one (default: `artifacts.yaml` of the folder, if any).
+        #[arg(long)]
+        artifacts: Option<PathBuf>,
     },
 }
 
@@ -229,6 +244,8 @@ fn run(cli: Cli) -> Result<u8> {
             output,
             templates,
             fail_on,
+            redact,
+            redact_map,
             common,
         } => analyze(
             &inputs,
@@ -236,12 +253,14 @@ fn run(cli: Cli) -> Result<u8> {
             output.as_deref(),
             templates.as_deref(),
             fail_on,
+            redact.then_some(redact_map.as_deref()),
             &common,
         ),
         Command::Rules { command } => match command {
             RulesCommand::Lint { paths, format } => lint(&paths, format),
             RulesCommand::List { rules } => list_rules(&rules),
             RulesCommand::Explain { id, rules } => explain(&id, &rules),
+            RulesCommand::Test { paths, artifacts } => rule_tests(&paths, artifacts.as_deref()),
         },
     }
 }
@@ -352,6 +371,7 @@ fn analyze(
     output: Option<&Path>,
     templates: Option<&Path>,
     fail_on: Option<FailOn>,
+    redact: Option<Option<&Path>>,
     common: &Common,
 ) -> Result<u8> {
     check_inputs(inputs)?;
@@ -379,7 +399,20 @@ fn analyze(
         );
     }
     let report = Report::new(&analysis, &rules);
-    let text = report.render(format, templates)?;
+    let text = match redact {
+        None => report.render(format, templates)?,
+        Some(map_file) => {
+            let mut redactor = report::redact::Redactor::new();
+            let model = report.redacted(&mut redactor)?;
+            if let Some(path) = map_file {
+                std::fs::write(path, serde_json::to_string_pretty(&redactor.mapping())?)
+                    .with_context(|| {
+                        format!("{}: cannot write the redaction map", path.display())
+                    })?;
+            }
+            report::render(&model, format, templates)?
+        }
+    };
     match output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("{}: cannot write the report", path.display()))?,
@@ -523,4 +556,92 @@ fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {
         writeln!(out, "see: {reference}")?;
     }
     Ok(0)
+}
+
+/// `rules test`: runs each folder's tests with the built-in pack plus that folder's rules.
+fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
+    use rules::ruletest::{self, Outcome};
+    let limits = Limits::default();
+    let read_map = |file: &Path| -> Result<ArtifactMap> {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("{}: cannot read the artifact map", file.display()))?;
+        ArtifactMap::parse(&text, &file.display().to_string()).map_err(|errors| {
+            anyhow::anyhow!(
+                errors
+                    .iter()
+                    .map(|e| format!("{e} [{}]", e.code))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    };
+    let mut runs = Vec::new();
+    if paths.is_empty() {
+        runs.push((ruletest::builtin_tests(), Vec::new(), None));
+    }
+    for path in paths {
+        if !path.exists() {
+            bail!("{}: no such file or folder", path.display());
+        }
+        let (tests, sources) = ruletest::folder_tests(path)
+            .with_context(|| format!("{}: cannot read rules or tests", path.display()))?;
+        if tests.is_empty() {
+            bail!(
+                "{}: no tests found (a test is `<pack>/<name>.test.yaml` beside its rule)",
+                path.display()
+            );
+        }
+        let own_map = path.join("artifacts.yaml");
+        runs.push((tests, sources, own_map.is_file().then_some(own_map)));
+    }
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
+    for (tests, sources, own_map) in runs {
+        let map = match artifacts.map(Path::to_path_buf).or(own_map) {
+            Some(file) => read_map(&file)?,
+            None => ArtifactMap::builtin(),
+        };
+        let own: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
+        let mut all = load::builtin_sources();
+        all.extend(sources);
+        let (set, diagnostics) = load::load(&all);
+        for d in diagnostics
+            .iter()
+            .filter(|d| own.contains(&d.file) || own.is_empty())
+        {
+            writeln!(out, "{}", rules::lint::render(d, false))?;
+            failed += 1;
+        }
+        for r in ruletest::run(&tests, &set, &map, &limits) {
+            let name = if r.case.is_empty() {
+                r.file.clone()
+            } else {
+                format!("{} :: {}", r.file, r.case)
+            };
+            match r.outcome {
+                Outcome::Passed => {
+                    passed += 1;
+                    writeln!(out, "ok    {name}")?;
+                }
+                Outcome::Skipped(why) => {
+                    skipped += 1;
+                    writeln!(out, "skip  {name} ({why})")?;
+                }
+                Outcome::Failed(problems) => {
+                    failed += 1;
+                    writeln!(out, "FAIL  {name}")?;
+                    for p in problems {
+                        writeln!(out, "        {p}")?;
+                    }
+                }
+            }
+        }
+    }
+    let skipped = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
+    writeln!(out, "{passed} passed, {failed} failed{skipped}")?;
+    Ok(if failed > 0 { 1 } else { 0 })
 }

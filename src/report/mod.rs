@@ -15,6 +15,8 @@ use minijinja::{Environment, value::Serde};
 use serde::Serialize;
 use thiserror::Error;
 
+pub mod redact;
+
 use crate::facts::{Device, FactValue};
 use crate::ingest::Warning;
 use crate::pipeline::Analysis;
@@ -264,28 +266,50 @@ impl Report {
 
     /// Renders the report; `templates` overrides any embedded template by file name.
     pub fn render(&self, format: Format, templates: Option<&Path>) -> Result<String, ReportError> {
-        if format == Format::Json {
-            return Ok(serde_json::to_string_pretty(self)? + "\n");
-        }
-        let name = if format == Format::Html {
-            "report.html"
-        } else {
-            "report.md"
-        };
-        let env = environment(templates.map(Path::to_path_buf));
-        let template = env
-            .get_template(name)
-            .map_err(|source| ReportError::Template {
-                name: name.into(),
-                source,
-            })?;
-        template
-            .render(minijinja::context! { report => Serde(self) })
-            .map_err(|source| ReportError::Template {
-                name: name.into(),
-                source,
-            })
+        render(&serde_json::to_value(self)?, format, templates)
     }
+
+    /// The model as JSON with private data replaced (see [`redact`]); render it with [`render`].
+    pub fn redacted(
+        &self,
+        redactor: &mut redact::Redactor,
+    ) -> Result<serde_json::Value, ReportError> {
+        for device in &self.devices {
+            redactor.add_name(&device.name);
+        }
+        let mut model = serde_json::to_value(self)?;
+        redactor.value(&mut model);
+        Ok(model)
+    }
+}
+
+/// Renders a report model (possibly redacted) in `format`.
+pub fn render(
+    model: &serde_json::Value,
+    format: Format,
+    templates: Option<&Path>,
+) -> Result<String, ReportError> {
+    if format == Format::Json {
+        return Ok(serde_json::to_string_pretty(model)? + "\n");
+    }
+    let name = if format == Format::Html {
+        "report.html"
+    } else {
+        "report.md"
+    };
+    let env = environment(templates.map(Path::to_path_buf));
+    let template = env
+        .get_template(name)
+        .map_err(|source| ReportError::Template {
+            name: name.into(),
+            source,
+        })?;
+    template
+        .render(minijinja::context! { report => Serde(model) })
+        .map_err(|source| ReportError::Template {
+            name: name.into(),
+            source,
+        })
 }
 
 /// The template environment: a user folder first, then the embedded defaults.
