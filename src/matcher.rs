@@ -2,13 +2,17 @@
 //!
 //! The rules module compiles every line condition of the loaded packs into one `MatcherSet`;
 //! the collector runs it on each line of each log member while the member streams, so adding
-//! rules never adds a pass over the data. Per artifact kind, all patterns live in one
-//! `RegexSet` (which picks literal prefilters itself); the individual regex is run only on the
-//! lines the set flagged, to extract named captures. Substring patterns are compiled as escaped
-//! regexes so they share the same single scan. The set knows patterns, never rules.
+//! rules never adds a pass over the data. Most lines of a log match nothing, so the cost that
+//! matters is rejecting them: per artifact kind, the literal prefixes every match must start with
+//! (extracted from each pattern by `regex-syntax`) go into one ASCII-case-insensitive
+//! Aho-Corasick automaton, and a line is only shown to the patterns whose literals it contains.
+//! Patterns without usable literals (`.`, `\d+ errors`) share one `RegexSet` run on every line.
+//! Substring patterns are escaped regexes, so both kinds follow the same path. The set knows
+//! patterns, never rules.
 
 use std::collections::HashMap;
 
+use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Serialize;
 
@@ -54,8 +58,38 @@ pub struct MatcherSet {
 
 #[derive(Debug)]
 struct KindSet {
-    set: RegexSet,
-    ids: Vec<usize>,
+    /// Literal prefixes of the prefiltered patterns; `literal_owner[i]` is the pattern of literal i.
+    literals: Option<AhoCorasick>,
+    literal_owner: Vec<usize>,
+    /// Patterns with no usable literal: run on every line.
+    always: Option<RegexSet>,
+    always_ids: Vec<usize>,
+}
+
+/// The literal prefixes every match of `source` starts with, lowercased, if there are few
+/// enough and long enough to be worth a prefilter.
+fn required_prefixes(source: &str, ignore_case: bool) -> Option<Vec<String>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(ignore_case)
+        .build()
+        .parse(source)
+        .ok()?;
+    let mut extractor = regex_syntax::hir::literal::Extractor::new();
+    extractor
+        .kind(regex_syntax::hir::literal::ExtractKind::Prefix)
+        .limit_total(64);
+    let seq = extractor.extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 3) {
+        return None;
+    }
+    let mut out: Vec<String> = literals
+        .iter()
+        .map(|l| String::from_utf8_lossy(l.as_bytes()).to_lowercase())
+        .collect();
+    out.sort();
+    out.dedup();
+    Some(out)
 }
 
 /// Size limits for regexes from rule files (a rule must not be able to exhaust memory).
@@ -80,32 +114,61 @@ impl MatcherSet {
         let mut singles = HashMap::new();
         let mut levels = HashMap::new();
         for (kind, group) in grouped {
-            let sources: Vec<String> = group
-                .iter()
-                .map(|p| {
-                    let (source, ignore_case) = p.text.as_regex();
-                    if ignore_case {
-                        format!("(?i:{source})")
-                    } else {
-                        source
-                    }
-                })
-                .collect();
-            let set = RegexSetBuilder::new(&sources)
-                .size_limit(REGEX_SIZE_LIMIT * 4)
-                .dfa_size_limit(REGEX_SIZE_LIMIT * 4)
-                .build()?;
+            let mut literals = Vec::new();
+            let mut literal_owner = Vec::new();
+            let mut always_sources = Vec::new();
+            let mut always_ids = Vec::new();
             for pattern in &group {
                 singles.insert(pattern.id, compile(&pattern.text)?);
                 if !pattern.levels.is_empty() {
                     levels.insert(pattern.id, pattern.levels.clone());
                 }
+                let (source, ignore_case) = pattern.text.as_regex();
+                match required_prefixes(&source, ignore_case) {
+                    Some(prefixes) => {
+                        for prefix in prefixes {
+                            literals.push(prefix);
+                            literal_owner.push(pattern.id);
+                        }
+                    }
+                    None => {
+                        always_sources.push(if ignore_case {
+                            format!("(?i:{source})")
+                        } else {
+                            source
+                        });
+                        always_ids.push(pattern.id);
+                    }
+                }
             }
+            let literals = if literals.is_empty() {
+                None
+            } else {
+                Some(
+                    AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .match_kind(aho_corasick::MatchKind::Standard)
+                        .build(&literals)
+                        .map_err(|e| regex::Error::Syntax(e.to_string()))?,
+                )
+            };
+            let always = if always_sources.is_empty() {
+                None
+            } else {
+                Some(
+                    RegexSetBuilder::new(&always_sources)
+                        .size_limit(REGEX_SIZE_LIMIT * 4)
+                        .dfa_size_limit(REGEX_SIZE_LIMIT * 4)
+                        .build()?,
+                )
+            };
             kinds.insert(
                 kind,
                 KindSet {
-                    set,
-                    ids: group.iter().map(|p| p.id).collect(),
+                    literals,
+                    literal_owner,
+                    always,
+                    always_ids,
                 },
             );
         }
@@ -121,11 +184,26 @@ impl MatcherSet {
         self.kinds.contains_key(&kind)
     }
 
-    /// Appends the ids of the patterns matching `line` to `out`.
+    /// Appends the ids of the patterns matching `line` to `out` (each at most once).
     pub fn matches(&self, kind: ArtifactKind, line: &str, out: &mut Vec<usize>) {
-        if let Some(k) = self.kinds.get(&kind) {
-            for i in k.set.matches(line).iter() {
-                out.push(k.ids[i]);
+        let Some(k) = self.kinds.get(&kind) else {
+            return;
+        };
+        if let Some(ac) = &k.literals {
+            let start = out.len();
+            for m in ac.find_overlapping_iter(line) {
+                let id = k.literal_owner[m.pattern().as_usize()];
+                if out[start..].contains(&id) {
+                    continue;
+                }
+                if self.singles.get(&id).is_some_and(|re| re.is_match(line)) {
+                    out.push(id);
+                }
+            }
+        }
+        if let Some(set) = &k.always {
+            for i in set.matches(line).iter() {
+                out.push(k.always_ids[i]);
             }
         }
     }
@@ -211,6 +289,56 @@ mod tests {
         set.matches(ArtifactKind::Syslog, line, &mut out);
         assert_eq!(out, vec![11]);
         assert!(!set.wants(ArtifactKind::Lsof));
+    }
+
+    #[test]
+    fn the_prefilter_never_hides_a_match() {
+        let sources = [
+            ("no such host|Temporary failure in name resolution", false),
+            ("(?i)connection timed out|i/o timeout", false),
+            (
+                "Could not connect to ZeroMQ PUSH endpoint.*no such file",
+                false,
+            ),
+            (".", false),
+            (r"\d+ errors", false),
+            ("TIMEOUT", true),
+        ];
+        let patterns: Vec<LinePattern> = sources
+            .iter()
+            .enumerate()
+            .map(|(id, (text, ignore_case))| {
+                pattern(
+                    id,
+                    ArtifactKind::ConnectorLog,
+                    PatternText::Regex {
+                        text: text.to_string(),
+                        ignore_case: *ignore_case,
+                    },
+                )
+            })
+            .collect();
+        let set = MatcherSet::new(&patterns).unwrap();
+        let lines = [
+            "x: lookup a on b: no such host",
+            "I/O TIMEOUT here",
+            "dial: Connection Timed Out",
+            "Could not connect to ZeroMQ PUSH endpoint: no such file",
+            "",
+            "12 errors",
+            "nothing",
+        ];
+        for line in lines {
+            let mut got = Vec::new();
+            set.matches(ArtifactKind::ConnectorLog, line, &mut got);
+            got.sort();
+            let want: Vec<usize> = patterns
+                .iter()
+                .filter(|p| compile(&p.text).unwrap().is_match(line))
+                .map(|p| p.id)
+                .collect();
+            assert_eq!(got, want, "{line:?}");
+        }
     }
 
     #[test]

@@ -11,23 +11,24 @@ use std::io::{self, Cursor, Read, Seek, Write};
 
 use super::{Format, IngestError, LimitedReader, Walk, normalise_path};
 
-/// A zip given on the command line.
-pub(crate) fn read_zip_file(
+/// A zip given as input (a file, or bytes in memory).
+pub(crate) fn read_zip_file<R: Read + Seek>(
     walk: &mut Walk<'_>,
-    file: File,
+    mut file: R,
     label: &str,
 ) -> Result<(), IngestError> {
-    match zip::ZipArchive::new(file) {
+    match zip::ZipArchive::new(&mut file) {
         Ok(mut archive) => {
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
             read_entries(walk, &mut archive, index, label, 0);
             Ok(())
         }
         Err(e) => {
-            let reopened = File::open(label).map_err(|source| IngestError::Open {
+            file.rewind().map_err(|source| IngestError::Open {
                 path: label.to_string(),
                 source,
             })?;
+            let reopened = file;
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
             walk.warn(
                 "bad-zip",
@@ -182,9 +183,21 @@ fn read_local_headers<R: Read>(
                 }
                 read += 1;
                 if read > walk.limits.members {
+                    walk.warn(
+                        "limit-members",
+                        label,
+                        format!(
+                            "more than {} entries; the rest was not read (--max-members)",
+                            walk.limits.members
+                        ),
+                    );
                     break;
                 }
-                let path = normalise_path(&String::from_utf8_lossy(entry.name_raw()));
+                let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
+                if raw.starts_with('/') || raw.split(['/', '\\']).any(|s| s == "..") {
+                    walk.warn("unsafe-path", format!("{label}!/{raw}"), "entry name is absolute or climbs with `..`: read as data only, never resolved");
+                }
+                let path = normalise_path(&raw);
                 let size = entry.size();
                 walk.route(bundle, label, depth, &path, size, &mut entry);
                 // The stream reader needs the entry drained before the next header.

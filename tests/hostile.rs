@@ -1,0 +1,583 @@
+//! Hostile inputs: every archive here is built inside the test, in a temporary folder, and the
+//! binary must read what it can, warn about the rest, keep its memory bounded and never crash.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const BUNDLE: &str = "results-04-19-2020--143549";
+const LOG_LINE: &str = "time=\"2020-04-19T14:10:46.336152406-05:00\" level=error msg=\"[ftd][events.go:90 events:connectWebSocket] wss://eventing-ingest.sse.itd.cisco.com/v1/events: dial tcp: lookup eventing-ingest.sse.itd.cisco.com on 10.0.0.2:53: no such host\"\n";
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("fptriage")
+}
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/bundles")
+        .join(name)
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// Peak resident set size in KiB, when `/usr/bin/time` is there to measure it.
+    max_rss_kb: Option<u64>,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs the binary in `cwd`, measuring its peak memory when `/usr/bin/time` exists.
+/// The figure is printed (seen with `--nocapture`).
+#[allow(clippy::print_stderr)]
+fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let time = Path::new("/usr/bin/time");
+    let measure = time.exists();
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let mut cmd = if measure {
+        let mut c = Command::new(time);
+        c.arg("-v").arg("-o").arg(stats.path()).arg(bin());
+        c
+    } else {
+        Command::new(bin())
+    };
+    let out = cmd.args(args).current_dir(cwd).output().unwrap();
+    let max_rss_kb = if measure {
+        std::fs::read_to_string(stats.path()).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+    } else {
+        None
+    };
+    let run = Run {
+        code: out.status.code().expect("killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        max_rss_kb,
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the binary panicked: {}",
+        run.stderr
+    );
+    if let Some(kb) = run.max_rss_kb {
+        eprintln!("fptriage {args:?}: max RSS {kb} KiB");
+    }
+    run
+}
+
+fn run(args: &[&str]) -> Run {
+    run_in(&std::env::temp_dir(), args)
+}
+
+fn analyze_json(input: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["analyze", input.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn warnings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["warnings"]
+        .as_array()
+        .expect("warnings array")
+        .iter()
+        .filter(|w| w["code"] == code)
+        .collect()
+}
+
+fn assert_rss_below(run: &Run, mb: u64) {
+    if let Some(kb) = run.max_rss_kb {
+        assert!(kb < mb * 1024, "peak RSS {kb} KiB, over {mb} MB");
+    }
+}
+
+/// Yields `left` copies of `byte`, never holding more than the caller's buffer.
+struct Repeat {
+    byte: u8,
+    left: u64,
+}
+
+impl Read for Repeat {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        buf[..n].fill(self.byte);
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn zeros(left: u64) -> Repeat {
+    Repeat { byte: 0, left }
+}
+
+/// A GNU header whose name (and link name) bytes are written as given, unchecked.
+fn raw_header(name: &[u8], kind: tar::EntryType, size: u64, link: Option<&[u8]>) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(kind);
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_mtime(1_587_300_000);
+    {
+        let old = h.as_old_mut();
+        old.name = [0; 100];
+        old.name[..name.len()].copy_from_slice(name);
+        if let Some(link) = link {
+            old.linkname = [0; 100];
+            old.linkname[..link.len()].copy_from_slice(link);
+        }
+    }
+    h.set_cksum();
+    h
+}
+
+fn append<W: Write>(b: &mut tar::Builder<W>, name: &str, data: &[u8]) {
+    let h = raw_header(
+        name.as_bytes(),
+        tar::EntryType::Regular,
+        data.len() as u64,
+        None,
+    );
+    b.append(&h, data).unwrap();
+}
+
+fn gz_tar(path: &Path) -> tar::Builder<GzEncoder<BufWriter<File>>> {
+    let file = BufWriter::new(File::create(path).unwrap());
+    tar::Builder::new(GzEncoder::new(file, Compression::fast()))
+}
+
+fn finish_gz(b: tar::Builder<GzEncoder<BufWriter<File>>>) {
+    b.into_inner().unwrap().finish().unwrap().flush().unwrap();
+}
+
+fn connector_log_path() -> String {
+    format!("{BUNDLE}/dir-archives/var-log/connector/connector.log")
+}
+
+#[test]
+fn unsafe_member_names_are_read_as_data_and_nothing_is_written() {
+    let tmp = TempDir::new().unwrap();
+    let cwd = tmp.path().join("a/b");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let input = tmp.path().join("traversal.tar.gz");
+    let mut b = gz_tar(&input);
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    append(
+        &mut b,
+        "../../etc/connector.properties",
+        b"connector_fqdn=evil.example.com\n",
+    );
+    append(&mut b, "/etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n");
+    append(&mut b, "..\\..\\windows\\evil.txt", b"hello\n");
+    finish_gz(b);
+    let passwd_before = std::fs::metadata("/etc/passwd")
+        .and_then(|m| m.modified())
+        .ok();
+
+    let r = run_in(
+        &cwd,
+        &["analyze", input.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let unsafe_paths: Vec<String> = warnings(&report, "unsafe-path")
+        .iter()
+        .map(|w| w["path"].as_str().unwrap().to_string())
+        .collect();
+    for name in [
+        "../../etc/connector.properties",
+        "/etc/passwd",
+        "..\\..\\windows\\evil.txt",
+    ] {
+        assert!(
+            unsafe_paths.iter().any(|p| p.ends_with(name)),
+            "no unsafe-path warning for {name}: {unsafe_paths:?}"
+        );
+    }
+    // Nothing escaped the working folder, nor appeared anywhere in the temporary folder.
+    assert!(!tmp.path().join("etc").exists());
+    assert!(!tmp.path().join("windows").exists());
+    assert!(!cwd.join("etc").exists());
+    assert!(
+        !tmp.path()
+            .join("..")
+            .join("etc/connector.properties")
+            .exists()
+    );
+    let mut created: Vec<String> = walk(tmp.path());
+    created.sort();
+    assert_eq!(created, ["a", "a/b", "traversal.tar.gz"]);
+    assert_eq!(
+        passwd_before,
+        std::fs::metadata("/etc/passwd")
+            .and_then(|m| m.modified())
+            .ok()
+    );
+}
+
+fn walk(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn links_are_recorded_never_followed() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("links.tar.gz");
+    let mut b = gz_tar(&input);
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    let sym = raw_header(
+        b"x/dir-archives/etc/sf/connector.properties",
+        tar::EntryType::Symlink,
+        0,
+        Some(b"/etc/passwd"),
+    );
+    b.append(&sym, io::empty()).unwrap();
+    let hard = raw_header(
+        b"x/dir-archives/etc/sf/sftunnel.conf",
+        tar::EntryType::Link,
+        0,
+        Some(b"../../../../etc/shadow"),
+    );
+    b.append(&hard, io::empty()).unwrap();
+    finish_gz(b);
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let links = warnings(&report, "link-not-followed");
+    assert_eq!(links.len(), 1, "{report:#}");
+    let message = links[0]["message"].as_str().unwrap();
+    assert!(message.starts_with("2 "), "{message}");
+    assert!(message.contains("/etc/passwd"), "{message}");
+
+    let facts = run(&["facts", input.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(facts.code, 0, "{}", facts.stderr);
+    let case = facts.json();
+    for device in case["devices"].as_array().unwrap() {
+        assert!(
+            device["facts"].get("connector.fqdn").is_none(),
+            "connector.fqdn read through a link: {device:#}"
+        );
+    }
+    assert!(!facts.stdout.contains("root:x:0:0"));
+}
+
+#[test]
+fn gzip_bomb_member_is_cut_at_the_member_limit() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("bomb.tar.gz");
+    let mut b = gz_tar(&input);
+    let size: u64 = 2 << 30;
+    let h = raw_header(
+        connector_log_path().as_bytes(),
+        tar::EntryType::Regular,
+        size,
+        None,
+    );
+    b.append(&h, zeros(size)).unwrap();
+    append(
+        &mut b,
+        &format!("{BUNDLE}/dir-archives/etc/sf/connector.properties"),
+        b"connector_fqdn=api-sse.cisco.com\n",
+    );
+    finish_gz(b);
+    assert!(std::fs::metadata(&input).unwrap().len() < 64 << 20);
+
+    let r = analyze_json(&input, &["--max-member-bytes", "10000000"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let cut = warnings(&report, "limit-member-bytes");
+    assert!(
+        cut.iter()
+            .any(|w| w["path"].as_str().unwrap().ends_with("connector.log")),
+        "{report:#}"
+    );
+    assert_rss_below(&r, 200);
+}
+
+#[test]
+fn zip_bomb_entry_is_cut_at_the_member_limit() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("bomb.zip");
+    let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(&input).unwrap()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .large_file(false);
+    zip.start_file(connector_log_path(), options).unwrap();
+    io::copy(&mut zeros(200 << 20), &mut zip).unwrap();
+    zip.finish().unwrap().flush().unwrap();
+
+    let r = analyze_json(&input, &["--max-member-bytes", "1000000"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let cut = warnings(&report, "limit-member-bytes");
+    assert!(
+        cut.iter()
+            .any(|w| w["path"].as_str().unwrap().ends_with("connector.log")),
+        "{report:#}"
+    );
+    assert_rss_below(&r, 200);
+}
+
+#[test]
+fn truncated_gzip_reports_what_was_read() {
+    let tmp = TempDir::new().unwrap();
+    let whole = std::fs::read(testdata("dns-failure.tar.gz")).unwrap();
+    let input = tmp.path().join("cut.tar.gz");
+    std::fs::write(&input, &whole[..whole.len() * 6 / 10]).unwrap();
+    let name = input.to_str().unwrap();
+
+    let r = analyze_json(&input, &[]);
+    match r.code {
+        0 => {
+            let report = r.json();
+            let damaged: Vec<&Value> = report["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|w| w["code"] == "truncated-archive")
+                .collect();
+            assert!(!damaged.is_empty(), "{report:#}");
+            assert!(
+                damaged
+                    .iter()
+                    .any(|w| w["message"].as_str().unwrap().contains("damaged")),
+                "{damaged:?}"
+            );
+            assert!(
+                damaged.iter().any(|w| w["path"] == name),
+                "warning does not name {name}: {damaged:?}"
+            );
+            let devices = report["devices"].as_array().unwrap();
+            assert!(!devices.is_empty(), "{report:#}");
+        }
+        2 => {
+            assert!(r.stderr.contains(name), "{}", r.stderr);
+            let lower = r.stderr.to_lowercase();
+            assert!(
+                lower.contains("truncat") || lower.contains("damage") || lower.contains("ends"),
+                "{}",
+                r.stderr
+            );
+        }
+        other => panic!("exit {other}: {}", r.stderr),
+    }
+}
+
+#[test]
+fn corrupt_tar_header_is_skipped_and_later_members_read() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("corrupt.tar");
+    let mut b = tar::Builder::new(Vec::new());
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    let second_at = 512 + 512; // header + one data block of the first member
+    append(
+        &mut b,
+        &format!("{BUNDLE}/dir-archives/var-log/messages"),
+        &b"Apr 19 14:00:00 ftd kernel: some text that is not a header\n".repeat(30),
+    );
+    append(
+        &mut b,
+        &format!("{BUNDLE}/dir-archives/etc/sf/connector.properties"),
+        b"connector_port=8989\nconnector_fqdn=api-sse.cisco.com\n",
+    );
+    let mut bytes = b.into_inner().unwrap();
+    assert_eq!(&bytes[second_at + 257..second_at + 262], b"ustar");
+    // Scribble over the name, the size and the checksum of the second header.
+    for byte in &mut bytes[second_at + 20..second_at + 160] {
+        *byte = b'\xff';
+    }
+    std::fs::write(&input, &bytes).unwrap();
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert!(
+        !warnings(&report, "corrupt-tar-header").is_empty(),
+        "{report:#}"
+    );
+
+    let facts = run(&["facts", input.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(facts.code, 0, "{}", facts.stderr);
+    let case = facts.json();
+    let fqdn = &case["devices"][0]["facts"]["connector.fqdn"]["value"];
+    assert_eq!(fqdn, "api-sse.cisco.com", "{case:#}");
+}
+
+#[test]
+fn not_an_archive_and_empty_file_exit_2_naming_the_file() {
+    let tmp = TempDir::new().unwrap();
+    let text = tmp.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "this is a customer's note, not a troubleshoot bundle\n".repeat(50),
+    )
+    .unwrap();
+    let empty = tmp.path().join("empty.tar.gz");
+    std::fs::write(&empty, b"").unwrap();
+    for input in [&text, &empty] {
+        for cmd in ["analyze", "facts"] {
+            let r = run(&[cmd, input.to_str().unwrap(), "--format", "json"]);
+            assert_eq!(r.code, 2, "{cmd} {}: {}", input.display(), r.stderr);
+            assert!(
+                r.stderr.contains(input.to_str().unwrap()),
+                "{cmd}: stderr does not name the file: {}",
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn huge_line_is_cut_with_bounded_memory() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("longline.tar.gz");
+    let mut b = gz_tar(&input);
+    let long: u64 = 50 << 20;
+    let content = io::Cursor::new(LOG_LINE.as_bytes().to_vec()).chain(Repeat {
+        byte: b'a',
+        left: long,
+    });
+    let h = raw_header(
+        connector_log_path().as_bytes(),
+        tar::EntryType::Regular,
+        LOG_LINE.len() as u64 + long,
+        None,
+    );
+    b.append(&h, content).unwrap();
+    finish_gz(b);
+
+    let r = analyze_json(&input, &["--max-line-bytes", "65536"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert!(
+        !warnings(&report, "limit-line-bytes").is_empty(),
+        "{report:#}"
+    );
+    assert_rss_below(&r, 200);
+}
+
+#[test]
+fn two_hundred_thousand_members() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("many.tar.gz");
+    let mut b = gz_tar(&input);
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    for i in 0..200_000u32 {
+        append(
+            &mut b,
+            &format!("{BUNDLE}/junk/{:03}/f{i}.txt", i % 1000),
+            b"x\n",
+        );
+    }
+    finish_gz(b);
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(warnings(&r.json(), "limit-members").is_empty());
+    assert_rss_below(&r, 200);
+
+    let r = analyze_json(&input, &["--max-members", "1000"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert_eq!(warnings(&report, "limit-members").len(), 1, "{report:#}");
+}
+
+#[test]
+fn script_in_a_log_line_is_escaped_in_html() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("script.tar.gz");
+    let payload = "time=\"2020-04-19T14:33:00.000000000-05:00\" level=error msg=\"[<script>alert(1)</script>][events.go:90 events:connectWebSocket] wss://eventing-ingest.sse.itd.cisco.com/v1/events: dial tcp: lookup eventing-ingest.sse.itd.cisco.com on 10.0.0.2:53: no such host <img src=x onerror=alert(2)>\"\n";
+    // The payload sits where the line still names an SSE host, so that the rule quotes it.
+    let mut source = tar::Archive::new(flate2::read::GzDecoder::new(
+        File::open(testdata("dns-failure.tar.gz")).unwrap(),
+    ));
+    let mut b = gz_tar(&input);
+    for entry in source.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let mut header = entry.header().clone();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        if path.ends_with("var-log/connector/connector.log") {
+            data.extend_from_slice(payload.as_bytes());
+            header.set_size(data.len() as u64);
+            header.set_cksum();
+        }
+        b.append(&header, &data[..]).unwrap();
+    }
+    finish_gz(b);
+
+    let out = tmp.path().join("report.html");
+    let r = run(&[
+        "analyze",
+        input.to_str().unwrap(),
+        "--format",
+        "html",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("&lt;script&gt;"), "payload not shown escaped");
+    assert!(
+        html.contains("&lt;img src=x onerror"),
+        "payload not shown escaped"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(!html.contains("<img src=x onerror"));
+}
+
+#[test]
+fn huge_gnu_long_name_is_skipped_with_bounded_memory() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("longname.tar.gz");
+    let mut b = gz_tar(&input);
+    let size: u64 = 100_000_000;
+    let h = raw_header(b"././@LongLink", tar::EntryType::GNULongName, size, None);
+    b.append(&h, zeros(size)).unwrap();
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    finish_gz(b);
+
+    let r = analyze_json(&input, &[]);
+    assert!(r.code == 0 || r.code == 2, "exit {}: {}", r.code, r.stderr);
+    if r.code == 0 {
+        let report = r.json();
+        assert!(
+            !warnings(&report, "limit-header-bytes").is_empty(),
+            "{report:#}"
+        );
+        assert!(!report["devices"].as_array().unwrap().is_empty());
+    }
+    assert_rss_below(&r, 200);
+}
