@@ -498,7 +498,12 @@ fn device(state: BundleState, limits: &Limits) -> Device {
         name,
         version: version_text,
         bundle: state.label,
-        collected_at: state.stamped.or(state.newest_log),
+        // The bundle's name carries the device's local time with no offset: when its logs run
+        // later than that read as UTC, the newest log line is the better "now".
+        collected_at: match (state.stamped, state.newest_log) {
+            (Some(stamp), Some(newest)) => Some(stamp.max(newest)),
+            (stamp, newest) => stamp.or(newest),
+        },
         artifacts: state.artifacts,
         facts: b.facts,
         hits,

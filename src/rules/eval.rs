@@ -581,6 +581,11 @@ fn ask_for(needs: &BTreeSet<String>) -> String {
     )
 }
 
+/// A time as engineers read it in case notes: UTC, to the second.
+fn human_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
 fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
     let severity = if hit.current {
         rule.severity
@@ -599,17 +604,11 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
         serde_json::json!({"id": device.id, "name": device.name, "product": device.product.as_str(), "version": device.version}),
     );
     context.insert("count", serde_json::json!(hit.count));
-    context.insert(
-        "first_seen",
-        serde_json::json!(hit.first.map(|t| t.to_string())),
-    );
-    context.insert(
-        "last_seen",
-        serde_json::json!(hit.last.map(|t| t.to_string())),
-    );
+    context.insert("first_seen", serde_json::json!(hit.first.map(human_time)));
+    context.insert("last_seen", serde_json::json!(hit.last.map(human_time)));
     context.insert(
         "recovered_at",
-        serde_json::json!(hit.recovered_at.map(|t| t.to_string())),
+        serde_json::json!(hit.recovered_at.map(human_time)),
     );
     context.insert(
         "hosts",
@@ -635,7 +634,7 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
     if !hit.current {
         let at = hit
             .recovered_at
-            .map(|t| t.to_string())
+            .map(human_time)
             .unwrap_or_else(|| "an unknown time".into());
         message = format!("Recovered at {at}: {message}");
     }
