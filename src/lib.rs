@@ -8,6 +8,7 @@
 //! never prints: it returns values, warnings and diagnostics, and the CLI decides what to show.
 
 pub mod artifacts;
+pub mod batch;
 pub mod facts;
 pub mod ingest;
 pub mod limits;

@@ -74,22 +74,29 @@ fn required_prefixes(source: &str, ignore_case: bool) -> Option<Vec<String>> {
         .build()
         .parse(source)
         .ok()?;
-    let mut extractor = regex_syntax::hir::literal::Extractor::new();
-    extractor
-        .kind(regex_syntax::hir::literal::ExtractKind::Prefix)
-        .limit_total(64);
-    let seq = extractor.extract(&hir);
-    let literals = seq.literals()?;
-    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 3) {
-        return None;
-    }
-    let mut out: Vec<String> = literals
-        .iter()
-        .map(|l| String::from_utf8_lossy(l.as_bytes()).to_lowercase())
-        .collect();
-    out.sort();
-    out.dedup();
-    Some(out)
+    // Long literals first; case-insensitive words explode into case variants, so then retry
+    // with short prefixes (their variants fold to one lowercase literal each).
+    [(64, 256), (4, 1024)]
+        .into_iter()
+        .find_map(|(length, total)| {
+            let mut extractor = regex_syntax::hir::literal::Extractor::new();
+            extractor
+                .kind(regex_syntax::hir::literal::ExtractKind::Prefix)
+                .limit_literal_len(length)
+                .limit_total(total);
+            let seq = extractor.extract(&hir);
+            let literals = seq.literals()?;
+            if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 3) {
+                return None;
+            }
+            let mut out: Vec<String> = literals
+                .iter()
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).to_lowercase())
+                .collect();
+            out.sort();
+            out.dedup();
+            Some(out)
+        })
 }
 
 /// Size limits for regexes from rule files (a rule must not be able to exhaust memory).

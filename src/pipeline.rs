@@ -52,6 +52,25 @@ pub fn collect(
     Ok(collector.finish())
 }
 
+/// Like [`collect`] for one input held in memory (an archive's bytes, named `label`).
+pub fn collect_bytes(
+    label: &str,
+    data: &[u8],
+    map: &ArtifactMap,
+    rules: &RuleSet,
+    limits: &Limits,
+) -> Result<Case, PipelineError> {
+    let matcher = MatcherSet::new(&rules.patterns)?;
+    let mut collector = Collector::new(map, &matcher, limits.clone());
+    let read = crate::ingest::read_bytes(label, data, limits, &mut collector);
+    let mut case = collector.finish();
+    case.inputs.push(label.to_string());
+    if let Err(e) = read {
+        case.errors.push(e.to_string());
+    }
+    Ok(case)
+}
+
 /// Collects the case and evaluates the rules on it.
 pub fn analyze(
     inputs: &[PathBuf],

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// A dotted numeric version compared part by part ("6.4.0" < "6.4.0.16" < "6.10"), missing parts are 0.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Version {
     pub parts: Vec<u32>,
     pub build: Option<u32>,
@@ -68,6 +68,27 @@ impl Ord for Version {
             }
         }
         Ordering::Equal
+    }
+}
+
+// Equality agrees with the ordering: `6.4` == `6.4.0` == `6.4.0 (build 102)`. A rule that
+// needs a build compares the version text instead.
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Version {}
+
+impl std::hash::Hash for Version {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let significant = self
+            .parts
+            .iter()
+            .rposition(|&p| p != 0)
+            .map_or(0, |i| i + 1);
+        self.parts[..significant].hash(state);
     }
 }
 

@@ -94,10 +94,8 @@ fn a_wrapper_holds_an_fmc_and_an_ftd_each_with_its_facts() {
         path.contains("case-fmc-ftd.tar!/") && path.contains(".tar.gz!/"),
         "{path}"
     );
-    assert_eq!(
-        ftd["managed_by"],
-        0.max(devices.iter().position(|d| d["product"] == "FMC").unwrap())
-    );
+    let fmc_index = devices.iter().position(|d| d["product"] == "FMC").unwrap();
+    assert_eq!(ftd["managed_by"], fmc_index);
 }
 
 #[test]

@@ -36,8 +36,8 @@ pub(crate) struct BundleState {
     /// SSE hosts named by connector log lines.
     pub peer_hosts: BTreeSet<String>,
     pub newest_log: Option<Timestamp>,
-    /// Whether any member lives in `etc/sf/` (then a missing connector.properties means something).
-    pub saw_etc_sf: bool,
+    /// A member that lives in `etc/sf/`, if any (then a missing connector.properties means something).
+    pub etc_sf_member: Option<String>,
     /// The bundle's own time stamp (`results-MM-DD-YYYY--HHMMSS`), from its name or its top folder.
     pub stamped: Option<Timestamp>,
 }
@@ -339,7 +339,7 @@ impl Visitor for Collector<'_> {
             host_of_addr: BTreeMap::new(),
             peer_hosts: BTreeSet::new(),
             newest_log: None,
-            saw_etc_sf: false,
+            etc_sf_member: None,
             stamped: stamp_in_name(&bundle.label),
         });
     }
@@ -352,8 +352,8 @@ impl Visitor for Collector<'_> {
             if state.stamped.is_none() {
                 state.stamped = stamp_in_name(member.path);
             }
-            if member.path.contains("etc/sf/") {
-                state.saw_etc_sf = true;
+            if member.path.contains("etc/sf/") && state.etc_sf_member.is_none() {
+                state.etc_sf_member = Some(format!("{}!/{}", state.label, member.path));
             }
         }
         let Some(kind) = self.map.classify(member.path, member.head) else {

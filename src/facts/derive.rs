@@ -438,11 +438,11 @@ fn device(state: BundleState, limits: &Limits) -> Device {
             None,
         );
     }
-    if !properties_seen && state.saw_etc_sf {
+    if !properties_seen && let Some(member) = &state.etc_sf_member {
         b.set(
             "connector.properties.present",
             FactValue::Bool(false),
-            &format!("{}!/etc/sf/", state.label),
+            member,
             None,
             None,
         );
@@ -464,6 +464,13 @@ fn device(state: BundleState, limits: &Limits) -> Device {
         .iter()
         .filter_map(|h| regions::region_of_host(h))
         .collect();
+    b.set(
+        "connector.log.present",
+        FactValue::Bool(has_connector_log),
+        &state.label,
+        None,
+        None,
+    );
     if has_connector_log {
         let path = state
             .artifacts

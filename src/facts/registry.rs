@@ -46,6 +46,7 @@ facts! {
     "connector.port": Int, "etc/sf/connector.properties", "connector_port";
     "connector.registration_interval": Int, "etc/sf/connector.properties", "registration_interval";
     "connector.properties.problems": List, "etc/sf/connector.properties", "required keys missing or invalid";
+    "connector.log.present": Bool, "connector.log", "whether the bundle holds a connector.log";
     "connector.peer_regions": List, "connector.log", "regions of the SSE hosts the connector log names";
     "pmtool.sseconnector.state": Text, "pmtool status", "SSEConnector state (`Running`, `User Disabled`, ...) or `absent`";
     "pmtool.eventhandler.state": Text, "pmtool status", "EventHandler state or `absent`";

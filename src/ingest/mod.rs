@@ -306,14 +306,7 @@ pub fn read_input(
     visitor: &mut dyn Visitor,
 ) -> Result<usize, IngestError> {
     let label = input.display().to_string();
-    let mut walk = Walk {
-        limits: limits.clone(),
-        visitor,
-        bundles: 0,
-        total_bytes: 0,
-        total_limit_warned: false,
-        small_members: Default::default(),
-    };
+    let mut walk = Walk::new(limits, visitor);
     let meta = std::fs::metadata(input).map_err(|source| IngestError::Open {
         path: label.clone(),
         source,
@@ -322,50 +315,91 @@ pub fn read_input(
         directory::read_directory(&mut walk, input, &label);
         return Ok(walk.bundles);
     }
-    let mut file = File::open(input).map_err(|source| IngestError::Open {
-        path: label.clone(),
-        source,
-    })?;
-    let mut head = [0u8; 512];
-    let n = read_up_to(&mut file, &mut head).map_err(|source| IngestError::Open {
-        path: label.clone(),
-        source,
-    })?;
-    let format = sniff::sniff(&head[..n]);
     let file = File::open(input).map_err(|source| IngestError::Open {
         path: label.clone(),
         source,
     })?;
+    read_archive(&mut walk, &label, file, readahead::ReadAhead::gunzip)?;
+    Ok(walk.bundles)
+}
+
+/// Reads one input held in memory (an archive's bytes; `label` names it in bundles and
+/// warnings) exactly as [`read_input`] reads a file. Returns the number of bundles opened.
+pub fn read_bytes(
+    label: &str,
+    data: &[u8],
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<usize, IngestError> {
+    let mut walk = Walk::new(limits, visitor);
+    read_archive(
+        &mut walk,
+        label,
+        io::Cursor::new(data),
+        flate2::read::MultiGzDecoder::new,
+    )?;
+    Ok(walk.bundles)
+}
+
+impl<'v> Walk<'v> {
+    fn new(limits: &Limits, visitor: &'v mut dyn Visitor) -> Self {
+        Walk {
+            limits: limits.clone(),
+            visitor,
+            bundles: 0,
+            total_bytes: 0,
+            total_limit_warned: false,
+            small_members: Default::default(),
+        }
+    }
+}
+
+/// An archive given as input: sniffed from its first bytes, then read as gzip'd tar, tar or
+/// zip. `gunzip` turns the source into its inflated stream.
+fn read_archive<R: Read + io::Seek, G: Read>(
+    walk: &mut Walk<'_>,
+    label: &str,
+    mut source: R,
+    gunzip: impl FnOnce(R) -> G,
+) -> Result<(), IngestError> {
+    let open_error = |source| IngestError::Open {
+        path: label.to_string(),
+        source,
+    };
+    let mut head = [0u8; 512];
+    let n = read_up_to(&mut source, &mut head).map_err(open_error)?;
+    source.rewind().map_err(open_error)?;
+    let format = sniff::sniff(&head[..n]);
     match format {
         Format::Gzip => {
-            let mut inflated = readahead::ReadAhead::gunzip(file);
+            let mut inflated = gunzip(source);
             let mut ihead = Vec::with_capacity(HEAD_BYTES);
             (&mut inflated)
                 .take(HEAD_BYTES as u64)
                 .read_to_end(&mut ihead)
                 .map_err(|e| IngestError::NotAnArchive {
-                    path: label.clone(),
+                    path: label.to_string(),
                     reason: format!("gzip data cannot be decompressed: {e}"),
                 })?;
             if sniff::sniff(&ihead) != Format::Tar {
                 return Err(IngestError::NotAnArchive {
-                    path: label,
+                    path: label.to_string(),
                     reason: "a gzip file that does not hold a tar archive".into(),
                 });
             }
-            let index = walk.open_bundle(label.clone(), None, Format::Gzip, 0);
+            let index = walk.open_bundle(label.to_string(), None, Format::Gzip, 0);
             let mut body = io::Cursor::new(ihead).chain(inflated);
-            tar_stream::read_tar(&mut walk, index, &label, 0, &mut body);
+            tar_stream::read_tar(walk, index, label, 0, &mut body);
         }
         Format::Tar => {
-            let index = walk.open_bundle(label.clone(), None, Format::Tar, 0);
-            let mut body = BufReader::with_capacity(256 << 10, file);
-            tar_stream::read_tar(&mut walk, index, &label, 0, &mut body);
+            let index = walk.open_bundle(label.to_string(), None, Format::Tar, 0);
+            let mut body = BufReader::with_capacity(256 << 10, source);
+            tar_stream::read_tar(walk, index, label, 0, &mut body);
         }
-        Format::Zip => zip_archive::read_zip_file(&mut walk, file, &label)?,
+        Format::Zip => zip_archive::read_zip_file(walk, source, label)?,
         Format::Other | Format::Directory => {
             return Err(IngestError::NotAnArchive {
-                path: label,
+                path: label.to_string(),
                 reason: if n == 0 {
                     "the file is empty".into()
                 } else {
@@ -374,7 +408,7 @@ pub fn read_input(
             });
         }
     }
-    Ok(walk.bundles)
+    Ok(())
 }
 
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {

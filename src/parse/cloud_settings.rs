@@ -133,13 +133,13 @@ mod tests {
                 line: 1
             })
         );
-        // serde_json maps are sorted by key, so the list is too.
+        // In document order (serde_json keeps it: the `preserve_order` feature).
         assert_eq!(
             c.event_types,
             vec![
-                "sendAllConnectionEvents",
+                "sendIntrusionEvents",
                 "sendFileEvents",
-                "sendIntrusionEvents"
+                "sendAllConnectionEvents"
             ]
         );
         assert_eq!((c.region, c.telemetry_enabled), (None, None));

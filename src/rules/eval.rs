@@ -231,7 +231,11 @@ impl Scope<'_> {
             } => self.eval_lines(
                 *pattern, *artifact, *sse_only, *min_count, *within, *recovery,
             ),
-            Cond::Mixed { success, failure } => self.eval_mixed(*success, *failure),
+            Cond::Mixed {
+                artifact,
+                success,
+                failure,
+            } => self.eval_mixed(*artifact, *success, *failure),
         }
     }
 
@@ -367,7 +371,7 @@ impl Scope<'_> {
                     path: agg.last.evidence.path.clone(),
                     line: agg.last.evidence.line,
                     text: agg.last.evidence.text.clone(),
-                    count: Some(agg.count),
+                    count: Some(counted(agg)),
                     first_seen: agg.first.time,
                     last_seen: agg.last.time,
                     host: (!key.is_empty()).then(|| key.clone()),
@@ -397,9 +401,9 @@ impl Scope<'_> {
         }
     }
 
-    fn eval_mixed(&self, success: usize, failure: usize) -> Outcome {
-        if !self.device.has_artifact(ArtifactKind::ConnectorLog) {
-            return Outcome::Missing(BTreeSet::from(["artifact connector-log".to_string()]));
+    fn eval_mixed(&self, artifact: ArtifactKind, success: usize, failure: usize) -> Outcome {
+        if !self.device.has_artifact(artifact) {
+            return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
         }
         let ok = self.keyed(success, true);
         let bad = self.keyed(failure, true);
@@ -615,6 +619,10 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
         serde_json::json!(hit.hosts.iter().collect::<Vec<_>>()),
     );
     context.insert("captures", serde_json::json!(hit.captures));
+    context.insert(
+        "evidence",
+        serde_json::to_value(&hit.evidence).unwrap_or_default(),
+    );
     let mut value = serde_json::to_value(&context).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         for (k, v) in &hit.captures {

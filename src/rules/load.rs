@@ -484,7 +484,11 @@ impl Validator<'_> {
                 "failing_addresses".to_string(),
                 "working_addresses".to_string(),
             ]);
-            return Some(Cond::Mixed { success, failure });
+            return Some(Cond::Mixed {
+                artifact,
+                success,
+                failure,
+            });
         }
         let fact = c.fact.as_ref()?;
         self.fact(at, fact)
@@ -790,11 +794,13 @@ fn first_line(s: &str) -> String {
 }
 
 fn unknown_key_hint(message: &str) -> Option<String> {
-    // serde: "unknown field `patern`, expected one of `a`, `b`"
+    // serde-saphyr: "unknown field `titel`, expected one of id, title, ... at line 2, column 1"
     let start = message.find("unknown field `")? + "unknown field `".len();
     let name = &message[start..start + message[start..].find('`')?];
-    let expected: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
-    did_you_mean(name, expected.into_iter())
+    let list = message.split("expected one of ").nth(1)?;
+    let list = list.split(" at line ").next().unwrap_or(list);
+    let expected = list.split(',').map(|k| k.trim().trim_matches('`'));
+    did_you_mean(name, expected)
 }
 
 impl Rule {

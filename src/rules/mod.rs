@@ -11,6 +11,7 @@
 pub mod eval;
 pub mod lint;
 pub mod load;
+pub mod ruletest;
 pub mod schema;
 
 use std::collections::BTreeSet;
@@ -69,6 +70,7 @@ pub enum Cond {
         recovery: Option<usize>,
     },
     Mixed {
+        artifact: ArtifactKind,
         success: usize,
         failure: usize,
     },

@@ -1,0 +1,864 @@
+//! Batch triage: many cases in parallel, resumable, and splittable across machines.
+//!
+//! A **case** is one top-level entry of an input folder (a file, or a folder holding a
+//! customer's bundles or an extracted bundle), or a file given directly. Its name is its path
+//! relative to that input folder. A file case is analysed as `analyze <file>`; a folder case
+//! holding archive files (found by their first bytes: gzip `1f 8b`, zip `PK\x03\x04`, tar
+//! `ustar` at offset 257; a gzip'd file counts unless it inflates to plain text, as rotated logs
+//! inside an extracted bundle do) is analysed as `analyze <those files>`; any other folder as
+//! `analyze <folder>` (an extracted bundle). So `batch` and `analyze` give the same verdict on
+//! the same files.
+//!
+//! Cases run on a rayon pool of `jobs` threads, one case per job at a time; the pipeline streams
+//! each case, so memory is bounded per job, not per case. Each finished case is appended to
+//! `OUT/results.jsonl` at once (one line: case, input, key, status, duration, error, report
+//! paths and the JSON report), with its reports in `OUT/cases/`. At the end `summary.csv` and
+//! `index.html` are written from `results.jsonl`.
+//!
+//! **Resume key**: FNV-1a 64 ([`fnv`]) over the case's name, every file's path inside the case
+//! with its size and modification time (nanoseconds), the tool version, the rule pack's
+//! fingerprint ([`rules_fingerprint`]) and the artifact map and limits. A case whose key is on a
+//! finished line (`ok` or `error`) of `results.jsonl` is skipped.
+//!
+//! **Shards**: `--shard K/N` keeps the cases whose FNV-1a 64 of the name, modulo N, is K.
+//!
+//! The library never prints: progress is reported through a callback of [`Event`]s.
+//!
+//! # Worked example
+//!
+//! ```text
+//! # One machine: every case of two team folders, 2 at a time; rerun to resume.
+//! fptriage batch /cases/emea /cases/amer --out /reports/run1 --jobs 2
+//!
+//! # Kubernetes Indexed Job (completions: 8): each pod runs one shard into its own folder.
+//! fptriage batch /cases --out /reports/shard-$JOB_COMPLETION_INDEX --shard $JOB_COMPLETION_INDEX/8
+//! # Slurm array (#SBATCH --array=0-7):
+//! fptriage batch /cases --out /reports/shard-$SLURM_ARRAY_TASK_ID --shard $SLURM_ARRAY_TASK_ID/8
+//! # GNU parallel over ssh (shared /cases and /reports):
+//! seq 0 7 | parallel -S host1,host2 fptriage batch /cases --out /reports/shard-{} --shard {}/8
+//!
+//! # Then, anywhere that sees the shard folders:
+//! fptriage merge /reports/shard-* --out /reports/all    # results.jsonl, summary.csv, index.html, cases/
+//! ```
+//!
+//! Give each concurrent run its own `--out`: two runs appending to one `results.jsonl` is not
+//! supported. Two inputs holding an entry of the same name are refused (the case name would be
+//! ambiguous). Exit codes: 0 the batch ran (error rows included), 130 interrupted (Ctrl-C: no
+//! new case starts, running ones finish and are recorded, the summary is written; a second
+//! Ctrl-C exits at once, every finished line being kept), 2 bad arguments or an unwritable
+//! output folder.
+
+pub mod fnv;
+mod output;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use thiserror::Error;
+use walkdir::WalkDir;
+
+use crate::artifacts::ArtifactMap;
+use crate::limits::Limits;
+use crate::pipeline;
+use crate::report::{Format, Report};
+use crate::rules::RuleSet;
+use fnv::{Fnv64, fnv64};
+use output::{CASES, LineOut, RESULTS};
+pub use output::{CSV_HEADER, ReportPaths, csv_field};
+
+/// `K/N`: this run takes the cases whose name hashes to K modulo N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}`: expected K/N, e.g. 0/4"))?;
+        let index: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: K is not a number"))?;
+        let count: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: N is not a number"))?;
+        if count == 0 {
+            return Err(format!("`{s}`: N must be at least 1"));
+        }
+        if index >= count {
+            return Err(format!("`{s}`: K must be from 0 to N-1"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// Whether the case named `case` (its path relative to its input folder) is in this shard.
+    pub fn selects(&self, case: &str) -> bool {
+        fnv64(case.as_bytes()) % self.count == self.index
+    }
+}
+
+/// What a batch run needs besides its cases.
+pub struct BatchOptions<'a> {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub jobs: usize,
+    pub shard: Option<Shard>,
+    pub map: &'a ArtifactMap,
+    pub rules: &'a RuleSet,
+    pub limits: &'a Limits,
+    /// Report templates overriding the built-in ones.
+    pub templates: Option<PathBuf>,
+    /// Text that identifies a non-default artifact map (its file's content); part of the key.
+    pub map_fingerprint: String,
+}
+
+/// Final state of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// Progress, for a front end to show.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Cases found, how many are in this shard, already done, and left to run (with their bytes).
+    Planned {
+        found: usize,
+        in_shard: usize,
+        skipped: usize,
+        to_run: usize,
+        bytes: u64,
+    },
+    /// A case already analysed with the same key.
+    Skipped { case: &'a str },
+    /// A case starts on a job.
+    Started { case: &'a str },
+    /// A case is done and its line written.
+    Finished {
+        case: &'a str,
+        status: Status,
+        error: Option<&'a str>,
+        bytes: u64,
+        duration: Duration,
+    },
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub found: usize,
+    pub in_shard: usize,
+    pub skipped: usize,
+    pub ok: usize,
+    pub errors: usize,
+    /// Cases not started because the run was interrupted.
+    pub not_started: usize,
+    pub interrupted: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum BatchError {
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+    #[error("{path}: cannot write the output folder: {source}")]
+    Output { path: String, source: io::Error },
+    #[error(
+        "two cases are both named `{case}` ({first} and {second}); give inputs whose entries differ"
+    )]
+    Duplicate {
+        case: String,
+        first: String,
+        second: String,
+    },
+}
+
+fn out_err(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
+    move |source| BatchError::Output {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A case found in the inputs.
+#[derive(Debug, Clone)]
+pub struct CaseEntry {
+    /// Path relative to its input folder (for a file given directly: its file name).
+    pub name: String,
+    /// The entry on disk.
+    pub path: PathBuf,
+}
+
+/// Lists the cases of `inputs`: a file is a case; a folder's top-level entries each are one
+/// (sorted by name; hidden entries and `exclude`, the output folder, left out).
+pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<CaseEntry>, BatchError> {
+    let exclude = exclude.and_then(|p| p.canonicalize().ok());
+    let mut cases = Vec::new();
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(|e| BatchError::Input {
+            path: input.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let mut found = Vec::new();
+        if meta.is_dir() {
+            let listing = std::fs::read_dir(input).map_err(|e| BatchError::Input {
+                path: input.display().to_string(),
+                message: format!("cannot list: {e}"),
+            })?;
+            for entry in listing {
+                let entry = entry.map_err(|e| BatchError::Input {
+                    path: input.display().to_string(),
+                    message: format!("cannot list: {e}"),
+                })?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
+                let path = entry.path();
+                if exclude.is_some() && path.canonicalize().ok() == exclude {
+                    continue;
+                }
+                found.push(CaseEntry { name, path });
+            }
+            found.sort_by(|a, b| a.name.cmp(&b.name));
+        } else {
+            let name = input
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| input.display().to_string());
+            found.push(CaseEntry {
+                name,
+                path: input.clone(),
+            });
+        }
+        for case in found {
+            if let Some(first) = seen.get(&case.name) {
+                return Err(BatchError::Duplicate {
+                    case: case.name,
+                    first: first.display().to_string(),
+                    second: case.path.display().to_string(),
+                });
+            }
+            seen.insert(case.name.clone(), case.path.clone());
+            cases.push(case);
+        }
+    }
+    Ok(cases)
+}
+
+/// The rule pack's fingerprint: FNV-1a 64 over every loaded rule's full definition (id,
+/// origin, conditions, templates, severity, explains… as its `Debug` form, which is fixed for
+/// a given tool version, itself part of the key).
+pub fn rules_fingerprint(rules: &RuleSet) -> u64 {
+    let mut h = Fnv64::new();
+    for rule in &rules.rules {
+        h.field(format!("{rule:?}").as_bytes());
+    }
+    h.finish()
+}
+
+/// Files of a case (relative path, size, mtime in ns since the epoch), sorted; links and
+/// unreadable entries are listed without a size. Returns the total size too.
+fn case_files(path: &Path) -> (Vec<(String, u64, i128)>, u64) {
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    let stamp = |m: &std::fs::Metadata| -> i128 {
+        m.modified()
+            .ok()
+            .map(|t| match t.duration_since(UNIX_EPOCH) {
+                Ok(d) => d.as_nanos() as i128,
+                Err(e) => -(e.duration().as_nanos() as i128),
+            })
+            .unwrap_or(0)
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {
+            total = m.len();
+            files.push((String::new(), m.len(), stamp(&m)));
+        }
+        Ok(m) if m.is_dir() => {
+            for entry in WalkDir::new(path).follow_links(false).sort_by_file_name() {
+                let Ok(entry) = entry else { continue };
+                if entry.file_type().is_dir() {
+                    continue;
+                }
+                let rel = entry
+                    .path()
+                    .strip_prefix(path)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .into_owned();
+                match entry.metadata() {
+                    Ok(m) => {
+                        if m.is_file() {
+                            total += m.len();
+                        }
+                        files.push((rel, m.len(), stamp(&m)));
+                    }
+                    Err(_) => files.push((rel, 0, 0)),
+                }
+            }
+        }
+        _ => {}
+    }
+    (files, total)
+}
+
+/// The resume key of a case (hex FNV-1a 64; see the module documentation).
+fn case_key(name: &str, files: &[(String, u64, i128)], settings: u64) -> String {
+    let mut h = Fnv64::new();
+    h.field(name.as_bytes());
+    for (rel, size, mtime) in files {
+        h.field(rel.as_bytes());
+        h.write(&size.to_le_bytes());
+        h.write(&mtime.to_le_bytes());
+    }
+    h.write(&settings.to_le_bytes());
+    format!("{:016x}", h.finish())
+}
+
+/// A file stem for a case's reports: the name with anything but `[A-Za-z0-9._-]` replaced by
+/// `_`; when that changed the name (or it would be hidden or too long), a hash of the name is
+/// appended, so two names never share a stem, in any shard.
+pub fn sanitise(name: &str) -> String {
+    let mut stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let changed = stem != name || stem.starts_with('.') || stem.len() > 120 || stem.is_empty();
+    if changed {
+        stem.truncate(120);
+        let stem = stem.trim_start_matches('.');
+        return format!("{stem}-{:08x}", fnv64(name.as_bytes()) as u32);
+    }
+    stem
+}
+
+/// Whether a file's first bytes make it a bundle (archive) rather than a member of an
+/// extracted bundle.
+fn is_archive(path: &Path) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut head = [0u8; 512];
+    let n = read_full(&mut file, &mut head);
+    let head = &head[..n];
+    if head.starts_with(b"PK\x03\x04") || (n >= 262 && &head[257..262] == b"ustar") {
+        return true;
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        // A bundle inflates to a tar (or a zip); a rotated log (`connector.log.2.gz`) to text.
+        // A gzip that does not inflate at all is a damaged bundle: read it as one.
+        if file.seek(SeekFrom::Start(0)).is_err() {
+            return true;
+        }
+        let mut inner = [0u8; 512];
+        let mut gz = flate2::read::MultiGzDecoder::new(file);
+        let m = read_full(&mut gz, &mut inner);
+        if m == 0 {
+            return true;
+        }
+        let inner = &inner[..m];
+        return inner.starts_with(b"PK\x03\x04")
+            || inner.starts_with(&[0x1f, 0x8b])
+            || (m >= 262 && &inner[257..262] == b"ustar")
+            || (m == 512 && old_tar_header(inner));
+    }
+    false
+}
+
+/// An old-style (v7) tar header has no magic: a valid checksum over a non-empty name decides.
+fn old_tar_header(block: &[u8]) -> bool {
+    if block.len() < 512 || block[0] == 0 {
+        return false;
+    }
+    let text: String = block[148..156]
+        .iter()
+        .take_while(|&&b| b != 0)
+        .map(|&b| b as char)
+        .collect();
+    u32::from_str_radix(text.trim(), 8).is_ok_and(|stored| {
+        let sum: u32 = block
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u32::from(b)
+                }
+            })
+            .sum();
+        sum == stored
+    })
+}
+
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    n
+}
+
+/// What `analyze` is given for a case: the file itself; a folder's archive files (found by
+/// their bytes, sorted by path); or the folder itself when it holds none.
+pub fn case_inputs(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let archives: Vec<PathBuf> = WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && is_archive(e.path()))
+        .map(|e| e.into_path())
+        .collect();
+    if archives.is_empty() {
+        vec![path.to_path_buf()]
+    } else {
+        archives
+    }
+}
+
+/// A planned case.
+struct Planned {
+    entry: CaseEntry,
+    key: String,
+    bytes: u64,
+}
+
+struct Finished {
+    status: Status,
+    error: Option<String>,
+    inputs: Vec<String>,
+    reports: Option<ReportPaths>,
+    report: Option<Report>,
+}
+
+/// Creates `out` and `out/cases` and checks that `results.jsonl` can be appended to.
+fn prepare_out(out: &Path) -> Result<(), BatchError> {
+    std::fs::create_dir_all(out.join(CASES)).map_err(out_err(out))?;
+    let results = out.join(RESULTS);
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(&results)
+        .map_err(out_err(&results))?;
+    // A run killed mid-line leaves a partial last line: end it so the next line stands alone.
+    let len = file.metadata().map_err(out_err(&results))?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))
+            .map_err(out_err(&results))?;
+        file.read_exact(&mut last).map_err(out_err(&results))?;
+        if last[0] != b'\n' {
+            file.write_all(b"\n").map_err(out_err(&results))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs a batch. `cancel` stops it cleanly: no case starts once it is set, running cases
+/// finish and are recorded, and the summary and index are written for what is done.
+pub fn run(
+    opts: &BatchOptions<'_>,
+    cancel: &AtomicBool,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Outcome, BatchError> {
+    prepare_out(&opts.out)?;
+    let entries = discover(&opts.inputs, Some(&opts.out))?;
+    let found = entries.len();
+    let selected: Vec<CaseEntry> = entries
+        .into_iter()
+        .filter(|c| opts.shard.is_none_or(|s| s.selects(&c.name)))
+        .collect();
+    let in_shard = selected.len();
+
+    let mut settings = Fnv64::new();
+    settings.field(env!("CARGO_PKG_VERSION").as_bytes());
+    settings.write(&rules_fingerprint(opts.rules).to_le_bytes());
+    settings.field(opts.map_fingerprint.as_bytes());
+    settings.field(format!("{:?}", opts.limits).as_bytes());
+    let settings = settings.finish();
+
+    let results_path = opts.out.join(RESULTS);
+    let done: HashSet<String> = output::read_results(&results_path, 0)
+        .map_err(out_err(&results_path))?
+        .into_iter()
+        .filter(|l| l.view.status == "ok" || l.view.status == "error")
+        .map(|l| l.view.key)
+        .collect();
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .thread_name(|i| format!("fptriage-batch-{i}"))
+        .build()
+        .map_err(|e| BatchError::Output {
+            path: opts.out.display().to_string(),
+            source: io::Error::other(e),
+        })?;
+
+    // Keys need a walk of each folder case: done on the pool too.
+    let planned: Vec<Planned> = pool.install(|| {
+        selected
+            .into_par_iter()
+            .map(|entry| {
+                let (files, bytes) = case_files(&entry.path);
+                let key = case_key(&entry.name, &files, settings);
+                Planned { entry, key, bytes }
+            })
+            .collect()
+    });
+    let mut to_run = Vec::new();
+    let mut skipped = 0;
+    for p in planned {
+        if done.contains(&p.key) {
+            skipped += 1;
+            on_event(Event::Skipped {
+                case: &p.entry.name,
+            });
+        } else {
+            to_run.push(p);
+        }
+    }
+    to_run.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.entry.name.cmp(&b.entry.name)));
+    on_event(Event::Planned {
+        found,
+        in_shard,
+        skipped,
+        to_run: to_run.len(),
+        bytes: to_run.iter().map(|p| p.bytes).sum(),
+    });
+
+    let results = Mutex::new(
+        OpenOptions::new()
+            .append(true)
+            .open(&results_path)
+            .map_err(out_err(&results_path))?,
+    );
+    let write_error: Mutex<Option<BatchError>> = Mutex::new(None);
+    let counts = Mutex::new(Outcome {
+        found,
+        in_shard,
+        skipped,
+        ..Outcome::default()
+    });
+
+    let run_one = |p: &Planned| {
+        if cancel.load(Ordering::SeqCst) {
+            lock(&counts).not_started += 1;
+            return;
+        }
+        on_event(Event::Started {
+            case: &p.entry.name,
+        });
+        let start = Instant::now();
+        let finished = match catch_unwind(AssertUnwindSafe(|| analyse_case(opts, p))) {
+            Ok(f) => f,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                Finished {
+                    status: Status::Error,
+                    error: Some(format!("internal error while analysing: {what}")),
+                    inputs: Vec::new(),
+                    reports: None,
+                    report: None,
+                }
+            }
+        };
+        let duration = start.elapsed();
+        let line = LineOut {
+            case: &p.entry.name,
+            input: p.entry.path.display().to_string(),
+            inputs: finished.inputs.clone(),
+            key: &p.key,
+            status: finished.status.as_str(),
+            duration_ms: duration.as_millis() as u64,
+            bytes: p.bytes,
+            finished_at: jiff::Timestamp::now(),
+            tool_version: env!("CARGO_PKG_VERSION"),
+            error: finished.error.as_deref(),
+            reports: finished.reports.clone(),
+            report: finished.report.as_ref(),
+        };
+        let written = serde_json::to_string(&line)
+            .map_err(io::Error::other)
+            .and_then(|mut text| {
+                text.push('\n');
+                let mut file = lock(&results);
+                file.write_all(text.as_bytes())?;
+                file.flush()
+            });
+        drop(finished.report);
+        if let Err(e) = written {
+            // The output folder broke under us: stop starting cases, report it at the end.
+            cancel.store(true, Ordering::SeqCst);
+            lock(&write_error).get_or_insert(BatchError::Output {
+                path: results_path.display().to_string(),
+                source: e,
+            });
+            return;
+        }
+        {
+            let mut c = lock(&counts);
+            match finished.status {
+                Status::Ok => c.ok += 1,
+                Status::Error => c.errors += 1,
+            }
+        }
+        on_event(Event::Finished {
+            case: &p.entry.name,
+            status: finished.status,
+            error: finished.error.as_deref(),
+            bytes: p.bytes,
+            duration,
+        });
+    };
+    // One shared queue in size order (largest first): each job takes the next case when it is
+    // done with its own, so the long cases start early and the short ones fill in around them.
+    let next = AtomicUsize::new(0);
+    pool.broadcast(|_| {
+        while let Some(p) = to_run.get(next.fetch_add(1, Ordering::SeqCst)) {
+            run_one(p);
+        }
+    });
+
+    if let Some(e) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    let mut outcome = counts.into_inner().unwrap_or_else(|e| e.into_inner());
+    outcome.interrupted = cancel.load(Ordering::SeqCst);
+    let lines = output::latest_per_case(
+        output::read_results(&results_path, 0).map_err(out_err(&results_path))?,
+    );
+    output::write_summaries(&opts.out, &lines).map_err(out_err(&opts.out))?;
+    Ok(outcome)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Analyses one case and writes its reports.
+fn analyse_case(opts: &BatchOptions<'_>, p: &Planned) -> Finished {
+    let inputs = case_inputs(&p.entry.path);
+    let shown: Vec<String> = inputs.iter().map(|i| i.display().to_string()).collect();
+    let fail = |error: String| Finished {
+        status: Status::Error,
+        error: Some(error),
+        inputs: shown.clone(),
+        reports: None,
+        report: None,
+    };
+    let analysis = match pipeline::analyze(&inputs, opts.map, opts.rules, opts.limits) {
+        Ok(a) => a,
+        Err(e) => return fail(e.to_string()),
+    };
+    if analysis.nothing_read() {
+        let reason = if analysis.case.errors.is_empty() {
+            format!("nothing usable could be read from {}", shown.join(", "))
+        } else {
+            analysis.case.errors.join("; ")
+        };
+        return fail(reason);
+    }
+    let report = Report::new(&analysis, opts.rules);
+    drop(analysis);
+    let json = match report.render(Format::Json, None) {
+        Ok(t) => t,
+        Err(e) => return fail(e.to_string()),
+    };
+    let html = match report.render(Format::Html, opts.templates.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(e.to_string()),
+    };
+    let stem = sanitise(&p.entry.name);
+    let paths = ReportPaths {
+        json: format!("{CASES}/{stem}.json"),
+        html: format!("{CASES}/{stem}.html"),
+    };
+    let [json_path, html_path] = output::report_files(&opts.out, &paths);
+    if let Err(e) = output::write_atomic(&json_path, json.as_bytes())
+        .and_then(|()| output::write_atomic(&html_path, html.as_bytes()))
+    {
+        return fail(format!("cannot write the reports: {e}"));
+    }
+    Finished {
+        status: Status::Ok,
+        error: None,
+        inputs: shown,
+        reports: Some(paths),
+        report: Some(report),
+    }
+}
+
+/// What a merge did.
+#[derive(Debug, Default, Clone)]
+pub struct MergeOutcome {
+    pub lines_read: usize,
+    pub cases: usize,
+    pub ok: usize,
+    pub errors: usize,
+}
+
+/// Joins the outputs of several runs (shards) into `out`: one `results.jsonl` with the latest
+/// line of each case (by `finished_at`, then by argument and line order), its reports copied
+/// into `out/cases`, and `summary.csv` and `index.html` over all of them.
+pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError> {
+    let mut all = Vec::new();
+    for (i, dir) in sources.iter().enumerate() {
+        let path = dir.join(RESULTS);
+        if !path.is_file() {
+            return Err(BatchError::Input {
+                path: path.display().to_string(),
+                message: "no results.jsonl here (not a batch output folder?)".into(),
+            });
+        }
+        let lines = output::read_results(&path, i).map_err(|e| BatchError::Input {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        all.extend(lines);
+    }
+    let lines_read = all.len();
+    let kept = output::latest_per_case(all);
+    std::fs::create_dir_all(out.join(CASES)).map_err(out_err(out))?;
+
+    // The winning lines, verbatim, in case order.
+    let mut wanted: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for (pos, l) in kept.iter().enumerate() {
+        wanted.insert((l.source, l.line), pos);
+    }
+    let mut texts: Vec<Option<Vec<u8>>> = vec![None; kept.len()];
+    for (i, dir) in sources.iter().enumerate() {
+        let path = dir.join(RESULTS);
+        let bytes = std::fs::read(&path).map_err(|e| BatchError::Input {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if let Some(&pos) = wanted.get(&(i, n)) {
+                texts[pos] = Some(line.to_vec());
+            }
+        }
+    }
+    let out_canon = out.canonicalize().ok();
+    for l in &kept {
+        let Some(paths) = &l.view.reports else {
+            continue;
+        };
+        let src_dir = &sources[l.source];
+        if src_dir.canonicalize().ok() == out_canon {
+            continue;
+        }
+        for (src, dst) in output::report_files(src_dir, paths)
+            .into_iter()
+            .zip(output::report_files(out, paths))
+        {
+            // A report named outside `cases/` (a hand-edited line) is not copied.
+            if !Path::new(&paths.json).starts_with(CASES)
+                || !Path::new(&paths.html).starts_with(CASES)
+            {
+                continue;
+            }
+            if let Err(e) = std::fs::copy(&src, &dst) {
+                if e.kind() == io::ErrorKind::NotFound {
+                    continue;
+                }
+                return Err(BatchError::Output {
+                    path: dst.display().to_string(),
+                    source: e,
+                });
+            }
+        }
+    }
+    let mut merged = Vec::new();
+    for text in texts.into_iter().flatten() {
+        merged.extend_from_slice(&text);
+        merged.push(b'\n');
+    }
+    output::write_atomic(&out.join(RESULTS), &merged).map_err(out_err(out))?;
+    output::write_summaries(out, &kept).map_err(out_err(out))?;
+    let ok = kept.iter().filter(|l| l.view.status == "ok").count();
+    Ok(MergeOutcome {
+        lines_read,
+        cases: kept.len(),
+        ok,
+        errors: kept.len() - ok,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parses_and_partitions() {
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        assert!("4/4".parse::<Shard>().is_err());
+        assert!("0/0".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+        let shards: Vec<Shard> = (0..3).map(|k| Shard { index: k, count: 3 }).collect();
+        for name in ["a", "b.tar.gz", "case 17", "ü"] {
+            assert_eq!(shards.iter().filter(|s| s.selects(name)).count(), 1);
+        }
+    }
+
+    #[test]
+    fn sanitised_stems_are_safe_and_distinct() {
+        assert_eq!(sanitise("dns-failure.tar.gz"), "dns-failure.tar.gz");
+        let a = sanitise("a b");
+        let b = sanitise("a_b");
+        assert_ne!(a, b);
+        assert!(a.starts_with("a_b-"));
+        assert!(!sanitise("..").starts_with('.'));
+        assert!(
+            sanitise("../../etc/passwd")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        );
+        assert!(sanitise(&"x".repeat(500)).len() < 140);
+    }
+}

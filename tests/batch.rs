@@ -1,0 +1,412 @@
+//! `fptriage batch` and `fptriage merge` on a folder of generated bundles with broken ones:
+//! every good case reported as `analyze` reports it, broken ones as error rows, reruns skip
+//! finished cases, shards partition the set and merge back to the same summary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn bundle(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/bundles")
+        .join(name)
+}
+
+fn fptriage() -> Command {
+    Command::cargo_bin("fptriage").unwrap()
+}
+
+/// Cases: three bundle files, a customer folder with two bundles, an extracted bundle (with
+/// gzip'd rotated logs inside), a file of random bytes and an empty file.
+fn cases_folder(root: &Path) -> PathBuf {
+    let dir = root.join("cases");
+    fs::create_dir_all(dir.join("customer 42")).unwrap();
+    for name in [
+        "healthy-ftd.tar.gz",
+        "dns-failure.tar.gz",
+        "case-fmc-ftd.tar",
+    ] {
+        fs::copy(bundle(name), dir.join(name)).unwrap();
+    }
+    for name in ["license-evaluation.tar.gz", "connector-disabled.tar.gz"] {
+        fs::copy(bundle(name), dir.join("customer 42").join(name)).unwrap();
+    }
+    copy_tree(&bundle("extracted/healthy-ftd"), &dir.join("extracted"));
+    // Deterministic noise that is no archive (xorshift; the first byte is not 0x1f).
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let noise: Vec<u8> = (0..4096)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if i == 0 { b'#' } else { x as u8 }
+        })
+        .collect();
+    fs::write(dir.join("broken.tar.gz"), noise).unwrap();
+    fs::write(dir.join("empty.tar.gz"), b"").unwrap();
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+const GOOD: [&str; 5] = [
+    "case-fmc-ftd.tar",
+    "customer 42",
+    "dns-failure.tar.gz",
+    "extracted",
+    "healthy-ftd.tar.gz",
+];
+const BROKEN: [&str; 2] = ["broken.tar.gz", "empty.tar.gz"];
+
+fn batch(args: &[&str], inputs: &Path, out: &Path) -> (i32, String) {
+    let output = fptriage()
+        .arg("batch")
+        .arg(inputs)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn results(out: &Path) -> Vec<Value> {
+    fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn root_causes(report: &Value) -> BTreeSet<String> {
+    report["verdict"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let id = v["finding"].as_str().unwrap();
+            id.split('@').next().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// Root causes `analyze` gives on the same files.
+fn analyze_root_causes(inputs: &[PathBuf]) -> BTreeSet<String> {
+    let out = fptriage()
+        .arg("analyze")
+        .args(inputs)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    root_causes(&serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// RFC 4180 rows (quoted fields with doubled quotes, CRLF line ends).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    rows
+}
+
+/// summary.csv rows without the duration column (it differs between runs), sorted.
+fn summary_without_durations(out: &Path) -> Vec<Vec<String>> {
+    let rows = csv_rows(&fs::read_to_string(out.join("summary.csv")).unwrap());
+    let header = &rows[0];
+    assert_eq!(
+        header.join(","),
+        "case,status,devices,versions,root_causes,severities,duration_ms,error"
+    );
+    let duration = header.iter().position(|h| h == "duration_ms").unwrap();
+    let mut body: Vec<Vec<String>> = rows[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r.len(), header.len(), "{r:?}");
+            let mut r = r.clone();
+            r.remove(duration);
+            r
+        })
+        .collect();
+    body.sort();
+    body
+}
+
+#[test]
+fn batch_reports_every_case_then_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = cases_folder(tmp.path());
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&["--jobs", "2"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+
+    let lines = results(&out);
+    assert_eq!(lines.len(), GOOD.len() + BROKEN.len(), "{stderr}");
+    let by_case: BTreeMap<&str, &Value> = lines
+        .iter()
+        .map(|l| (l["case"].as_str().unwrap(), l))
+        .collect();
+    for case in GOOD {
+        let line = by_case[case];
+        assert_eq!(line["status"], "ok", "{case}: {line}");
+        assert!(line["error"].is_null());
+        assert!(line["duration_ms"].is_u64());
+        assert_eq!(line["key"].as_str().unwrap().len(), 16);
+        // The same verdict as `analyze` on the same files.
+        let files: Vec<PathBuf> = line["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| PathBuf::from(p.as_str().unwrap()))
+            .collect();
+        let batch_causes = root_causes(&line["report"]);
+        assert_eq!(batch_causes, analyze_root_causes(&files), "{case}");
+        // Its reports are written.
+        for kind in ["json", "html"] {
+            let path = out.join(line["reports"][kind].as_str().unwrap());
+            assert!(path.is_file(), "{}", path.display());
+        }
+        let json: Value = serde_json::from_str(
+            &fs::read_to_string(out.join(line["reports"]["json"].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(root_causes(&json), batch_causes, "{case}");
+    }
+    // The customer folder is its two bundles analysed together; the extracted bundle is
+    // read as a folder (its rotated .gz logs are not taken for bundles).
+    assert_eq!(
+        by_case["customer 42"]["inputs"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        root_causes(&by_case["customer 42"]["report"]),
+        BTreeSet::from(["sse/license-evaluation".to_string()])
+    );
+    assert_eq!(by_case["extracted"]["inputs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        root_causes(&by_case["dns-failure.tar.gz"]["report"]),
+        BTreeSet::from(["sse/dns-failure".to_string()])
+    );
+    assert!(root_causes(&by_case["healthy-ftd.tar.gz"]["report"]).is_empty());
+    for case in BROKEN {
+        let line = by_case[case];
+        assert_eq!(line["status"], "error", "{case}");
+        assert!(!line["error"].as_str().unwrap().is_empty());
+        assert!(line["report"].is_null());
+    }
+
+    // summary.csv: a row per case; index.html: grouped, with links to the reports.
+    let summary = summary_without_durations(&out);
+    assert_eq!(summary.len(), GOOD.len() + BROKEN.len());
+    let dns = summary
+        .iter()
+        .find(|r| r[0] == "dns-failure.tar.gz")
+        .unwrap();
+    assert_eq!(dns[1], "ok");
+    assert_eq!(dns[4], "sse/dns-failure");
+    assert_eq!(dns[5], "critical");
+    let broken = summary.iter().find(|r| r[0] == "broken.tar.gz").unwrap();
+    assert_eq!(broken[1], "error");
+    assert!(!broken[6].is_empty());
+    let index = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        index.contains("sse&#x2f;license-evaluation") || index.contains("sse/license-evaluation")
+    );
+    assert!(index.contains("customer 42"));
+    assert!(index.contains("broken.tar.gz"));
+    assert!(!index.contains("<script"));
+
+    // A rerun skips every finished case and does not duplicate results.jsonl.
+    let before = fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let (code, stderr) = batch(&["--jobs", "2"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    for case in GOOD.iter().chain(&BROKEN) {
+        assert!(
+            stderr.contains(&format!("skipped {case}: already analysed")),
+            "{case}: {stderr}"
+        );
+    }
+    assert!(stderr.contains("7 skipped"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(out.join("results.jsonl")).unwrap(),
+        before
+    );
+    assert_eq!(summary_without_durations(&out), summary);
+
+    // A case whose file changed (here: its mtime) is analysed again, the others are not.
+    let file = fs::File::options()
+        .write(true)
+        .open(inputs.join("dns-failure.tar.gz"))
+        .unwrap();
+    file.set_modified(
+        std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000),
+    )
+    .unwrap();
+    drop(file);
+    let (code, stderr) = batch(&[], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("6 skipped"), "{stderr}");
+    let lines = results(&out);
+    assert_eq!(lines.len(), GOOD.len() + BROKEN.len() + 1);
+    assert_eq!(lines.last().unwrap()["case"], "dns-failure.tar.gz");
+    // The summary keeps one row per case (the latest).
+    assert_eq!(summary_without_durations(&out), summary);
+}
+
+#[test]
+fn shards_partition_the_cases_and_merge_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = cases_folder(tmp.path());
+    let all = tmp.path().join("all");
+    let (code, stderr) = batch(&["--jobs", "2"], &inputs, &all);
+    assert_eq!(code, 0, "{stderr}");
+
+    let mut shard_outs = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut total = 0;
+    for k in 0..2 {
+        let out = tmp.path().join(format!("shard-{k}"));
+        let (code, stderr) = batch(
+            &["--shard", &format!("{k}/2"), "--jobs", "1"],
+            &inputs,
+            &out,
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let cases: Vec<String> = results(&out)
+            .iter()
+            .map(|l| l["case"].as_str().unwrap().to_string())
+            .collect();
+        total += cases.len();
+        seen.extend(cases);
+        shard_outs.push(out);
+    }
+    // Disjoint, and together every case.
+    assert_eq!(total, GOOD.len() + BROKEN.len());
+    let expected: BTreeSet<String> = GOOD.iter().chain(&BROKEN).map(|s| s.to_string()).collect();
+    assert_eq!(seen, expected);
+
+    let merged = tmp.path().join("merged");
+    let output = fptriage()
+        .arg("merge")
+        .args(&shard_outs)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        summary_without_durations(&merged),
+        summary_without_durations(&all)
+    );
+    let lines = results(&merged);
+    assert_eq!(lines.len(), GOOD.len() + BROKEN.len());
+    for line in lines.iter().filter(|l| l["status"] == "ok") {
+        for kind in ["json", "html"] {
+            assert!(
+                merged
+                    .join(line["reports"][kind].as_str().unwrap())
+                    .is_file()
+            );
+        }
+    }
+    assert!(merged.join("index.html").is_file());
+
+    // Merging the same outputs again (a rerun) keeps one line per case.
+    let output = fptriage()
+        .arg("merge")
+        .args(&shard_outs)
+        .arg(&shard_outs[0])
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(results(&merged).len(), GOOD.len() + BROKEN.len());
+}
+
+#[test]
+fn bad_arguments_and_unwritable_output_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join("a.tar.gz")).unwrap();
+    let file = tmp.path().join("a-file");
+    fs::write(&file, b"x").unwrap();
+
+    // An output folder under a regular file cannot be created.
+    let (code, stderr) = batch(&[], &inputs, &file.join("out"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot write the output folder"),
+        "{stderr}"
+    );
+
+    let out = tmp.path().join("out");
+    for args in [
+        &["--shard", "2/2"][..],
+        &["--shard", "1"][..],
+        &["--shard", "0/0"][..],
+        &["--jobs", "0"][..],
+    ] {
+        let (code, stderr) = batch(args, &inputs, &out);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    let (code, stderr) = batch(&[], &tmp.path().join("missing"), &out);
+    assert_eq!(code, 2, "{stderr}");
+
+    // merge of a folder that is no batch output.
+    let output = fptriage()
+        .arg("merge")
+        .arg(&inputs)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
