@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
+/// Bytes of a member's head that content signatures look at.
+pub const CONTENT_BYTES: usize = 4096;
+
 /// The built-in artifact map.
 pub const DEFAULT_MAP: &str = include_str!("../rules/artifacts.yaml");
 
@@ -263,6 +266,13 @@ impl ArtifactMap {
 
     /// The kind of a member no path claims, by its first bytes.
     pub fn by_content(&self, head: &[u8]) -> Option<ArtifactKind> {
+        // Signatures describe text documents: binary members (NUL bytes early) are not looked
+        // at, and only the first few KB count. Most members match nothing: the set's fast
+        // non-overlapping scan rejects them before asking which signature matched.
+        let head = &head[..head.len().min(CONTENT_BYTES)];
+        if head[..head.len().min(1024)].contains(&0) || !self.content.is_match(head) {
+            return None;
+        }
         self.content
             .matches(head)
             .into_iter()

@@ -734,7 +734,6 @@ fn batch(
         ) {
             bar.set_style(style);
         }
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
         bar
     } else {
         ProgressBar::hidden()
@@ -782,6 +781,9 @@ fn batch(
         } => {
             total.store(to_run, Ordering::SeqCst);
             bar.set_length(bytes);
+            if tty {
+                bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            }
             bar.set_message(format!("0/{to_run} cases"));
             let shard = match shard {
                 Some(s) => format!(", {in_shard} in shard {}/{}", s.index, s.count),

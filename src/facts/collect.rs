@@ -158,6 +158,18 @@ impl<'a> Collector<'a> {
 
     /// Remembers which SSE hosts the connector talks to, and which address stands for which host.
     fn note_peer(&mut self, bundle: usize, text: &str) {
+        // Most connector lines repeat hosts already known: a cheap look at the URL's host and
+        // the dialled address decides whether the full parse can tell anything new.
+        let state = &self.bundles[bundle];
+        let url_host = text.split_once("://").map(|(_, rest)| {
+            let end = rest.find(['/', ':', '"', ' ', '\\']).unwrap_or(rest.len());
+            &rest[..end]
+        });
+        let known_host =
+            url_host.is_some_and(|h| state.peer_hosts.contains(&h.to_ascii_lowercase()));
+        if known_host && !text.contains("dial tcp ") {
+            return;
+        }
         if let Some(parsed) = connector_log::parse_line(text)
             && let Some(host) = parsed.remote_host
             && super::regions::is_sse_host(&host)
@@ -305,7 +317,7 @@ pub(crate) fn stamp_in_name(name: &str) -> Option<Timestamp> {
     let at = name.find("results-")?;
     let s = name.get(at + 8..at + 8 + 18)?;
     let b = s.as_bytes();
-    if b.len() < 18 || b[2] != b'-' || b[5] != b'-' || &s[10..12] != "--" {
+    if b.len() < 18 || b[2] != b'-' || b[5] != b'-' || &b[10..12] != b"--" {
         return None;
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i16>().ok();
