@@ -24,6 +24,7 @@ const SHOW_VERSION_BYTES: usize = 256 << 10;
 /// What was read of one bundle.
 pub(crate) struct BundleState {
     pub label: String,
+    pub format: crate::ingest::Format,
     /// The bundle this one was found in (kept for messages about nesting).
     #[allow(dead_code)]
     pub parent: Option<usize>,
@@ -344,6 +345,7 @@ impl Visitor for Collector<'_> {
         debug_assert_eq!(global, self.bundles.len());
         self.bundles.push(BundleState {
             label: bundle.label.clone(),
+            format: bundle.format,
             parent: bundle.parent.map(|p| self.base + p),
             artifacts: Vec::new(),
             documents: Vec::new(),
@@ -358,14 +360,18 @@ impl Visitor for Collector<'_> {
 
     fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()> {
         let bundle = self.base + member.bundle;
-        let display = format!("{}!/{}", self.bundles[bundle].label, member.path);
+        let display = crate::ingest::member_display(
+            &self.bundles[bundle].label,
+            Some(self.bundles[bundle].format),
+            member.path,
+        );
         {
             let state = &mut self.bundles[bundle];
             if state.stamped.is_none() {
                 state.stamped = stamp_in_name(member.path);
             }
             if member.path.contains("etc/sf/") && state.etc_sf_member.is_none() {
-                state.etc_sf_member = Some(format!("{}!/{}", state.label, member.path));
+                state.etc_sf_member = Some(display.clone());
             }
         }
         let Some(kind) = self.map.classify(member.path, member.head) else {

@@ -33,7 +33,8 @@ pub const HEAD_BYTES: usize = 8 << 10;
 pub struct Bundle {
     /// Position in the order bundles were opened.
     pub index: usize,
-    /// Where it is: the input's file name, then each enclosing member joined with `!/`.
+    /// Where it is: the input's file name, then each enclosing member joined with `!/` (a
+    /// folder's files are joined with a plain `/`: see [`member_display`]).
     pub label: String,
     /// The bundle this one was found in.
     pub parent: Option<usize>,
@@ -96,6 +97,8 @@ pub(crate) struct Walk<'v> {
     /// The whole content of recent small members, so that a later hard link to one of them
     /// (which carries no data of its own in a tar) can be read without a second pass.
     pub small_members: std::collections::VecDeque<(usize, String, Vec<u8>)>,
+    /// The format of each bundle opened so far, by index.
+    pub formats: Vec<Format>,
 }
 
 /// Small members remembered for hard links.
@@ -122,6 +125,7 @@ impl Walk<'_> {
         format: Format,
         depth: u32,
     ) -> usize {
+        self.formats.push(format);
         let bundle = Bundle {
             index: self.bundles,
             label,
@@ -145,7 +149,7 @@ impl Walk<'_> {
         size: u64,
         body: &mut dyn Read,
     ) {
-        let display = format!("{label}!/{path}");
+        let display = member_display(label, self.formats.get(bundle).copied(), path);
         let budget = self.limits.member_bytes;
         let mut limited = LimitedReader::new(body, budget);
         let mut head = Vec::with_capacity(HEAD_BYTES.min(size as usize + 1));
@@ -350,6 +354,7 @@ impl<'v> Walk<'v> {
             total_bytes: 0,
             total_limit_warned: false,
             small_members: Default::default(),
+            formats: Vec::new(),
         }
     }
 }
@@ -422,6 +427,16 @@ fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+/// How a member is named in reports: its bundle's label, then `!/` and its path inside an
+/// archive, or `/` and its path inside a folder.
+pub fn member_display(label: &str, bundle_format: Option<Format>, path: &str) -> String {
+    if bundle_format == Some(Format::Directory) {
+        format!("{}/{path}", label.trim_end_matches('/'))
+    } else {
+        format!("{label}!/{path}")
+    }
 }
 
 /// Normalises a member name: `\` to `/`, no leading `./` or `/`, no empty or `.` segments.
