@@ -86,11 +86,12 @@ impl<'a> Collector<'a> {
 
     /// Turns what was read into devices with facts.
     pub fn finish(self) -> Case {
-        let devices = derive::devices(self.bundles, &self.limits, &mut Vec::new());
+        let mut warnings = self.warnings;
+        let devices = derive::devices(self.bundles, &self.limits, &mut warnings);
         Case {
             inputs: self.inputs,
             devices,
-            warnings: self.warnings,
+            warnings,
             errors: self.errors,
         }
     }

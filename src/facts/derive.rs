@@ -71,7 +71,7 @@ fn line_text(doc: &str, line: u32) -> Option<&str> {
 pub(crate) fn devices(
     bundles: Vec<BundleState>,
     limits: &Limits,
-    _notes: &mut Vec<String>,
+    warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Vec<Device> {
     let mut devices: Vec<Device> = bundles
         .into_iter()
@@ -95,6 +95,17 @@ pub(crate) fn devices(
                 device.managed_by = Some(fmcs[0]);
             }
         }
+    } else if fmcs.len() > 1 && devices.iter().any(|d| d.product == Product::Ftd) {
+        // No managed-devices list is parsed yet, so which FMC manages which FTD is unknown:
+        // each device is evaluated on its own settings, and the report says so.
+        warnings.push(crate::ingest::Warning {
+            code: "several-fmcs",
+            path: String::new(),
+            message: format!(
+                "the case holds {} FMCs; licence and cloud settings are not carried to the FTDs, each device is evaluated on its own",
+                fmcs.len()
+            ),
+        });
     }
     for i in 0..devices.len() {
         let inherited = devices[i]
