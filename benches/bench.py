@@ -129,6 +129,9 @@ def main():
         "fptriage + 20 rules": lambda: run_timed([BIN, "analyze", bundle, "--format", "json", "-o", out, "--rules", rules20]),
         "fptriage + 500 rules": lambda: run_timed([BIN, "analyze", bundle, "--format", "json", "-o", out, "--rules", rules500]),
     }
+    if subprocess.run([sys.executable, "-c", "import insights"], capture_output=True).returncode == 0:
+        rule = os.path.join(ROOT, "benches", "insights_rule.py")
+        commands["insights-core (extract + rule)"] = lambda: run_timed([sys.executable, rule, bundle])
     results = {name: [] for name in commands}
     names = list(commands)
     for r in range(args.rounds):
@@ -148,6 +151,8 @@ def main():
         print(f"| {n} | {med[n]:.2f} | {rss[n]:.0f} | {med[n] / floor:.2f} |")
     print(f"\nfptriage vs gzip -dc: {med['gzip -dc'] / med['fptriage analyze']:.1f}× faster")
     print(f"fptriage vs tar xzf + greps: {med['tar xzf + greps'] / med['fptriage analyze']:.1f}× faster")
+    if "insights-core (extract + rule)" in med:
+        print(f"fptriage vs insights-core: {med['insights-core (extract + rule)'] / med['fptriage analyze']:.1f}× faster")
     print(f"500 rules / 20 rules: {med['fptriage + 500 rules'] / med['fptriage + 20 rules']:.2f}×")
 
 
