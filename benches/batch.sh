@@ -3,7 +3,9 @@
 # testdata bundles plus a few large generated ones), with wall time and peak RSS from
 # /usr/bin/time -v. Usage: bash benches/batch.sh [WORK_DIR] (default: target/bench-batch).
 # Env: BIG (number of large bundles, default 4), BIG_MB (their uncompressed size, default 60),
-# SMALL (testdata bundles copied, default 20), REPEAT (runs of each setting, default 3).
+# SMALL (testdata bundles copied, default 20), REPEAT (runs of each setting, default 3),
+# NICE (e.g. -15, as root: run the timed commands at that priority so that other work on a
+# shared machine disturbs the figures less; default: unchanged).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-target/bench-batch}
@@ -42,7 +44,7 @@ cat "$CASES"/* > /dev/null
 run() {
   local jobs=$1 out="$WORK/out-$1"
   rm -rf "$out"
-  /usr/bin/time -v "$BIN" batch "$CASES" --out "$out" --jobs "$jobs" 2> "$WORK/time-$jobs.txt" >/dev/null
+  ${NICE:+nice -n "$NICE"} /usr/bin/time -v "$BIN" batch "$CASES" --out "$out" --jobs "$jobs" 2> "$WORK/time-$jobs.txt" >/dev/null
   local wall rss
   wall=$(grep 'Elapsed (wall clock)' "$WORK/time-$jobs.txt" | awk '{print $NF}')
   rss=$(grep 'Maximum resident set size' "$WORK/time-$jobs.txt" | awk '{print $NF}')

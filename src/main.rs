@@ -89,6 +89,13 @@ enum Command {
         /// Folder of report templates overriding the built-in ones (report.html).
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// Replace IP addresses, host names, serials, UUIDs, tokens and user names with
+        /// placeholders in every output (reports, results.jsonl, summary.csv, index.html).
+        #[arg(long)]
+        redact: bool,
+        /// With --redact: write the placeholder → original mapping of the run to this file.
+        #[arg(long, requires = "redact", value_name = "FILE")]
+        redact_map: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -292,8 +299,18 @@ fn run(cli: Cli) -> Result<u8> {
             jobs,
             shard,
             templates,
+            redact,
+            redact_map,
             common,
-        } => batch(&inputs, &out, jobs, shard, templates, &common),
+        } => batch(
+            &inputs,
+            &out,
+            jobs,
+            shard,
+            templates,
+            redact.then_some(redact_map.as_deref()),
+            &common,
+        ),
         Command::Merge { sources, out } => merge(&sources, &out),
         Command::Rules { command } => match command {
             RulesCommand::Lint { paths, format } => lint(&paths, format),
@@ -695,6 +712,7 @@ fn batch(
     jobs: Option<u32>,
     shard: Option<fptriage::batch::Shard>,
     templates: Option<PathBuf>,
+    redact: Option<Option<&Path>>,
     common: &Common,
 ) -> Result<u8> {
     use fptriage::batch::{self, Event, Status};
@@ -710,6 +728,7 @@ fn batch(
         None => String::new(),
     };
     let limits = common.limits();
+    let redactor = redact.map(|_| std::sync::Mutex::new(report::redact::Redactor::new()));
     let jobs = jobs.map(|j| j as usize).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -723,6 +742,7 @@ fn batch(
         limits: &limits,
         templates,
         map_fingerprint,
+        redactor: redactor.as_ref(),
     };
 
     let tty = std::io::stderr().is_terminal();
@@ -831,6 +851,11 @@ fn batch(
     let outcome = batch::run(&opts, &cancel, &on_event);
     bar.finish_and_clear();
     let outcome = outcome?;
+    if let (Some(Some(path)), Some(redactor)) = (redact, &redactor) {
+        let mapping = redactor.lock().map(|r| r.mapping()).unwrap_or_default();
+        std::fs::write(path, serde_json::to_string_pretty(&mapping)?)
+            .with_context(|| format!("{}: cannot write the redaction map", path.display()))?;
+    }
     eprintln!(
         "fptriage: {} ok, {} error(s), {} skipped; results.jsonl, summary.csv, index.html in {}",
         outcome.ok,

@@ -105,3 +105,74 @@ fn aws_regions_of_peers_stay_readable() {
         "the AWS region part must stay"
     );
 }
+
+#[test]
+fn batch_outputs_hide_the_private_values_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bundles");
+    // A case file named after a device's UUID, as FDM downloads are.
+    let uuid_name = "8efc6625-e7d1-5bb8-0e57-715b0f68156a-troubleshoot.tar";
+    std::fs::copy(root.join("case-fmc-ftd.tar"), cases.join(uuid_name)).unwrap();
+    std::fs::copy(
+        root.join("dns-failure.tar.gz"),
+        cases.join("dns-failure.tar.gz"),
+    )
+    .unwrap();
+    let mut originals = BTreeSet::from([uuid_name[..36].to_string()]);
+    for bundle in ["case-fmc-ftd.tar", "dns-failure.tar.gz"] {
+        let plain = run(&[
+            "analyze",
+            root.join(bundle).to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let report: Value = serde_json::from_str(&plain).unwrap();
+        for d in report["devices"].as_array().unwrap() {
+            originals.insert(d["name"].as_str().unwrap().to_string());
+            originals.insert(d["id"].as_str().unwrap().to_string());
+        }
+    }
+    let out = dir.path().join("out");
+    let map = dir.path().join("map.json");
+    Command::cargo_bin("fptriage")
+        .unwrap()
+        .args(["batch", "--redact", "--jobs", "1"])
+        .arg(&cases)
+        .arg("--out")
+        .arg(&out)
+        .arg("--redact-map")
+        .arg(&map)
+        .assert()
+        .code(0);
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&out) {
+        let entry = entry.unwrap();
+        let name = entry
+            .path()
+            .strip_prefix(&out)
+            .unwrap()
+            .display()
+            .to_string();
+        for original in &originals {
+            assert!(
+                !name.contains(original.as_str()),
+                "file name {name} shows {original}"
+            );
+        }
+        if entry.file_type().is_file() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            for original in &originals {
+                assert!(!text.contains(original.as_str()), "{name} shows {original}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 7,
+        "results.jsonl, summary.csv, index.html and 4 reports: {checked}"
+    );
+    let mapping = std::fs::read_to_string(&map).unwrap();
+    assert!(mapping.contains(&uuid_name[..36]));
+}

@@ -68,7 +68,8 @@ use walkdir::WalkDir;
 use crate::artifacts::ArtifactMap;
 use crate::limits::Limits;
 use crate::pipeline;
-use crate::report::{Format, Report};
+use crate::report::redact::Redactor;
+use crate::report::{self, Format, Report, ReportError};
 use crate::rules::RuleSet;
 use fnv::{Fnv64, fnv64};
 use output::{CASES, LineOut, RESULTS};
@@ -126,6 +127,20 @@ pub struct BatchOptions<'a> {
     pub templates: Option<PathBuf>,
     /// Text that identifies a non-default artifact map (its file's content); part of the key.
     pub map_fingerprint: String,
+    /// With `--redact`: one redactor for the whole run, so a value gets the same placeholder in
+    /// every case (and distinct case names stay distinct), applied to reports, lines, summary
+    /// and index alike.
+    pub redactor: Option<&'a Mutex<Redactor>>,
+}
+
+impl BatchOptions<'_> {
+    /// A name or path as it may be shown: redacted when the batch redacts.
+    fn shown(&self, text: &str) -> String {
+        match self.redactor {
+            Some(r) => lock(r).text(text),
+            None => text.to_string(),
+        }
+    }
 }
 
 /// Final state of a case.
@@ -469,7 +484,7 @@ struct Finished {
     error: Option<String>,
     inputs: Vec<String>,
     reports: Option<ReportPaths>,
-    report: Option<Report>,
+    report: Option<serde_json::Value>,
 }
 
 /// Creates `out` and `out/cases` and checks that `results.jsonl` can be appended to.
@@ -609,9 +624,10 @@ pub fn run(
             }
         };
         let duration = start.elapsed();
+        let case_name = opts.shown(&p.entry.name);
         let line = LineOut {
-            case: &p.entry.name,
-            input: p.entry.path.display().to_string(),
+            case: &case_name,
+            input: opts.shown(&p.entry.path.display().to_string()),
             inputs: finished.inputs.clone(),
             key: &p.key,
             status: finished.status.as_str(),
@@ -684,7 +700,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Analyses one case and writes its reports.
 fn analyse_case(opts: &BatchOptions<'_>, p: &Planned) -> Finished {
     let inputs = case_inputs(&p.entry.path);
-    let shown: Vec<String> = inputs.iter().map(|i| i.display().to_string()).collect();
+    let shown: Vec<String> = inputs
+        .iter()
+        .map(|i| opts.shown(&i.display().to_string()))
+        .collect();
     let fail = |error: String| Finished {
         status: Status::Error,
         error: Some(error),
@@ -706,15 +725,23 @@ fn analyse_case(opts: &BatchOptions<'_>, p: &Planned) -> Finished {
     }
     let report = Report::new(&analysis, opts.rules);
     drop(analysis);
-    let json = match report.render(Format::Json, None) {
+    let model = match opts.redactor {
+        Some(r) => report.redacted(&mut lock(r)),
+        None => serde_json::to_value(&report).map_err(ReportError::from),
+    };
+    let model = match model {
+        Ok(m) => m,
+        Err(e) => return fail(e.to_string()),
+    };
+    let json = match report::render(&model, Format::Json, None) {
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
     };
-    let html = match report.render(Format::Html, opts.templates.as_deref()) {
+    let html = match report::render(&model, Format::Html, opts.templates.as_deref()) {
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
     };
-    let stem = sanitise(&p.entry.name);
+    let stem = sanitise(&opts.shown(&p.entry.name));
     let paths = ReportPaths {
         json: format!("{CASES}/{stem}.json"),
         html: format!("{CASES}/{stem}.html"),
@@ -730,7 +757,7 @@ fn analyse_case(opts: &BatchOptions<'_>, p: &Planned) -> Finished {
         error: None,
         inputs: shown,
         reports: Some(paths),
-        report: Some(report),
+        report: Some(model),
     }
 }
 

@@ -10,8 +10,6 @@ use jiff::Timestamp;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use crate::report::Report;
-
 /// `results.jsonl` in an output folder.
 pub const RESULTS: &str = "results.jsonl";
 /// `summary.csv` in an output folder.
@@ -42,7 +40,8 @@ pub struct LineOut<'a> {
     pub tool_version: &'static str,
     pub error: Option<&'a str>,
     pub reports: Option<ReportPaths>,
-    pub report: Option<&'a Report>,
+    /// The report model, redacted when the batch redacts.
+    pub report: Option<&'a serde_json::Value>,
 }
 
 /// What the summary and the index need of a line; the rest of the report is skipped while
