@@ -213,21 +213,19 @@ impl Common {
     fn artifact_map(&self) -> Result<ArtifactMap> {
         match &self.artifacts {
             None => Ok(ArtifactMap::builtin()),
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
-                ArtifactMap::parse(&text, &path.display().to_string()).map_err(|errors| {
-                    anyhow::anyhow!(
-                        errors
-                            .iter()
-                            .map(|e| format!("{e} [{}]", e.code))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    )
-                })
-            }
+            Some(path) => read_artifact_map(path),
         }
     }
+}
+
+/// Reads and compiles an artifact map file; every problem is in the error, with its place.
+fn read_artifact_map(path: &Path) -> Result<ArtifactMap> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
+    ArtifactMap::parse(&text, &path.display().to_string()).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("{e} [{}]", e.code)).collect();
+        anyhow::anyhow!(lines.join("\n"))
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -618,19 +616,6 @@ fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {
 fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
     use rules::ruletest::{self, Outcome};
     let limits = Limits::default();
-    let read_map = |file: &Path| -> Result<ArtifactMap> {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("{}: cannot read the artifact map", file.display()))?;
-        ArtifactMap::parse(&text, &file.display().to_string()).map_err(|errors| {
-            anyhow::anyhow!(
-                errors
-                    .iter()
-                    .map(|e| format!("{e} [{}]", e.code))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        })
-    };
     let mut runs = Vec::new();
     if paths.is_empty() {
         runs.push((ruletest::builtin_tests(), Vec::new(), None));
@@ -654,7 +639,7 @@ fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
     for (tests, sources, own_map) in runs {
         let map = match artifacts.map(Path::to_path_buf).or(own_map) {
-            Some(file) => read_map(&file)?,
+            Some(file) => read_artifact_map(&file)?,
             None => ArtifactMap::builtin(),
         };
         let own: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
