@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 
 const CHUNK: usize = 256 << 10;
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 16;
 
 /// A reader fed by a thread that inflates a gzip file.
 pub struct ReadAhead {
