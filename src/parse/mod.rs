@@ -82,6 +82,37 @@ pub(crate) fn ser_ts<S: serde::Serializer>(t: &jiff::Timestamp, s: S) -> Result<
     s.collect_str(t)
 }
 
+/// Runs `text` through every parser, discarding the results: the one entry point for the
+/// fuzzer, the property tests and the no-panic tests, so a new parser is added to all at once.
+#[doc(hidden)]
+pub fn parse_everything(text: &str) {
+    let _ = connector_properties::parse(text);
+    let _ = pmtool::parse(text);
+    let _ = netstat::parse(text);
+    let _ = lsof::parse(text);
+    let _ = lsof::split_host_port(text);
+    let _ = version::parse_sf_version(text);
+    let _ = version::parse_show_version(text);
+    let _ = ident::parse_hostname(text);
+    let _ = ident::parse_ims_conf(text);
+    let _ = json_find::objects_with_key(text, "status");
+    let _ = json_find::values_of_key(text, "regionCode");
+    let _ = licensing::parse(text);
+    let _ = cloud_settings::parse(text);
+    let _ = connector_context::parse(text);
+    let _ = curl_test::parse(text);
+    let _ = crate::version::Version::parse(text);
+    for (_, line) in numbered_lines(text) {
+        let _ = connector_log::parse_line(line);
+        if let Some(time) = syslog::parse_line(line).and_then(|s| s.time) {
+            let _ = time.resolve(2020);
+            let _ = time.resolve(i16::MAX);
+            let _ = time.resolve(i16::MIN);
+        }
+        let _ = crate::version::Version::parse(line);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,26 +153,7 @@ Apr 13 14:34:02 fp prog[1]: m\nAPPLIANCE_UUID=\"é\"\nk=v\n";
             .collect();
         inputs.extend(hostile.iter().map(|h| h.repeat(50)));
         for t in &inputs {
-            let t = t.as_str();
-            let _ = connector_properties::parse(t);
-            let _ = pmtool::parse(t);
-            let _ = netstat::parse(t);
-            let _ = lsof::parse(t);
-            let _ = lsof::split_host_port(t);
-            let _ = version::parse_sf_version(t);
-            let _ = version::parse_show_version(t);
-            let _ = ident::parse_hostname(t);
-            let _ = ident::parse_ims_conf(t);
-            let _ = json_find::objects_with_key(t, "status");
-            let _ = licensing::parse(t);
-            let _ = cloud_settings::parse(t);
-            let _ = connector_context::parse(t);
-            let _ = curl_test::parse(t);
-            let _ = crate::version::Version::parse(t);
-            for (_, l) in numbered_lines(t) {
-                let _ = connector_log::parse_line(l);
-                let _ = syslog::parse_line(l);
-            }
+            parse_everything(t);
         }
     }
 }
