@@ -1,0 +1,141 @@
+//! `facts` and `analyze`: one case, read and reported.
+
+use super::*;
+
+pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
+    if list {
+        for f in FACTS {
+            writeln!(
+                out,
+                "{:<34} {:<8} {} (from {})",
+                f.name,
+                format!("{:?}", f.ty).to_lowercase(),
+                f.description,
+                f.source
+            )?;
+        }
+        return Ok(0);
+    }
+    check_inputs(inputs)?;
+    let rules = load_rules(&common.rules)?;
+    let case = pipeline::collect(inputs, &common.artifact_map()?, &rules, &common.limits())?;
+    for e in &case.errors {
+        eprintln!("fptriage: {e}");
+    }
+    match format {
+        FactsFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&case)?)?,
+        FactsFormat::Text => {
+            for d in &case.devices {
+                writeln!(
+                    out,
+                    "device {} ({}, {}, version {})",
+                    d.name,
+                    d.product.as_str(),
+                    d.id,
+                    d.version.as_deref().unwrap_or("unknown")
+                )?;
+                writeln!(out, "  bundle: {}", d.bundle)?;
+                if let Some(t) = d.collected_at {
+                    writeln!(out, "  collected at: {t}")?;
+                }
+                writeln!(out, "  artifacts:")?;
+                for a in &d.artifacts {
+                    writeln!(
+                        out,
+                        "    {:<22} {:>10}  {}",
+                        a.kind.as_str(),
+                        a.size,
+                        a.path
+                    )?;
+                }
+                writeln!(out, "  facts:")?;
+                for (name, fact) in &d.facts {
+                    let at = fact.evidence.as_ref().map(|e| match e.line {
+                        Some(l) => format!("{}:{l}", e.path),
+                        None => e.path.clone(),
+                    });
+                    writeln!(
+                        out,
+                        "    {name:<34} = {:<28} {}",
+                        fact.value.to_string(),
+                        at.unwrap_or_default()
+                    )?;
+                }
+            }
+            if !case.warnings.is_empty() {
+                writeln!(out, "warnings:")?;
+                for w in &case.warnings {
+                    writeln!(out, "  [{}] {}: {}", w.code, w.path, w.message)?;
+                }
+            }
+        }
+    }
+    Ok(if case.devices.is_empty() { 2 } else { 0 })
+}
+
+pub fn analyze(
+    inputs: &[PathBuf],
+    format: Option<ReportFormat>,
+    output: Option<&Path>,
+    templates: Option<&Path>,
+    fail_on: Option<FailOn>,
+    redact: Option<Option<&Path>>,
+    common: &Common,
+) -> Result<u8> {
+    check_inputs(inputs)?;
+    let format = match format {
+        Some(ReportFormat::Html) => report::Format::Html,
+        Some(ReportFormat::Md) => report::Format::Markdown,
+        Some(ReportFormat::Json) => report::Format::Json,
+        None => output
+            .and_then(report::Format::from_path)
+            .unwrap_or(report::Format::Markdown),
+    };
+    let rules = load_rules(&common.rules)?;
+    let analysis = pipeline::analyze(inputs, &common.artifact_map()?, &rules, &common.limits())?;
+    for e in &analysis.case.errors {
+        eprintln!("fptriage: {e}");
+    }
+    if analysis.nothing_read() {
+        bail!(
+            "nothing usable could be read from {}",
+            inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let report = Report::new(&analysis, &rules);
+    let text = match redact {
+        None => report.render(format, templates)?,
+        Some(map_file) => {
+            let mut redactor = report::redact::Redactor::new();
+            let model = report.redacted(&mut redactor)?;
+            if let Some(path) = map_file {
+                std::fs::write(path, serde_json::to_string_pretty(&redactor.mapping())?)
+                    .with_context(|| {
+                        format!("{}: cannot write the redaction map", path.display())
+                    })?;
+            }
+            report::render(&model, format, templates)?
+        }
+    };
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("{}: cannot write the report", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    let threshold = fail_on.map(|f| match f {
+        FailOn::Warning => Severity::Warning,
+        FailOn::Critical => Severity::Critical,
+    });
+    let failing = threshold.is_some_and(|t| {
+        analysis
+            .findings
+            .iter()
+            .any(|f| f.status == "current" && f.severity >= t)
+    });
+    Ok(if failing { 1 } else { 0 })
+}
