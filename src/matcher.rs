@@ -66,17 +66,20 @@ struct KindSet {
     always_ids: Vec<usize>,
 }
 
-/// The literal prefixes every match of `source` starts with, lowercased, if there are few
-/// enough and long enough to be worth a prefilter.
-fn required_prefixes(source: &str, ignore_case: bool) -> Option<Vec<String>> {
+/// The literal prefixes every match of `source` starts with, as bytes with ASCII letters
+/// lowercased (the automaton ignores ASCII case), if there are few enough and long enough to be
+/// worth a prefilter. Bytes, not strings: a prefix may end inside a multi-byte character (the
+/// case variants of `s` include `ſ`), and must still match those bytes.
+fn required_prefixes(source: &str, ignore_case: bool) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(ignore_case)
         .build()
         .parse(source)
         .ok()?;
     // Long literals first; case-insensitive words explode into case variants, so then retry
-    // with short prefixes (their variants fold to one lowercase literal each).
-    [(64, 256), (4, 1024)]
+    // with 8-byte prefixes (long enough to tell `connected` from `connector`; their variants
+    // fold to one lowercase literal each), and last with 4-byte ones.
+    [(64, 256), (8, 4096), (4, 1024)]
         .into_iter()
         .find_map(|(length, total)| {
             let mut extractor = regex_syntax::hir::literal::Extractor::new();
@@ -89,9 +92,9 @@ fn required_prefixes(source: &str, ignore_case: bool) -> Option<Vec<String>> {
             if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 3) {
                 return None;
             }
-            let mut out: Vec<String> = literals
+            let mut out: Vec<Vec<u8>> = literals
                 .iter()
-                .map(|l| String::from_utf8_lossy(l.as_bytes()).to_lowercase())
+                .map(|l| l.as_bytes().to_ascii_lowercase())
                 .collect();
             out.sort();
             out.dedup();
@@ -198,9 +201,13 @@ impl MatcherSet {
         };
         // Most lines contain no literal at all: the non-overlapping scan (SIMD Teddy) says so
         // fastest; only then are the overlapping matches enumerated.
-        if let Some(ac) = k.literals.as_ref().filter(|ac| ac.is_match(line)) {
+        if let Some(ac) = k
+            .literals
+            .as_ref()
+            .filter(|ac| ac.is_match(line.as_bytes()))
+        {
             let start = out.len();
-            for m in ac.find_overlapping_iter(line) {
+            for m in ac.find_overlapping_iter(line.as_bytes()) {
                 let id = k.literal_owner[m.pattern().as_usize()];
                 if out[start..].contains(&id) {
                     continue;
@@ -352,6 +359,32 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{line:?}");
         }
+    }
+
+    #[test]
+    fn unicode_case_variants_pass_the_prefilter() {
+        // `(?i)s` also matches `ſ` (U+017F); its prefix literal ends inside that character.
+        let set = MatcherSet::new(&[pattern(
+            1,
+            ArtifactKind::ConnectorLog,
+            PatternText::Regex {
+                text: "(?i)no such host".into(),
+                ignore_case: false,
+            },
+        )])
+        .unwrap();
+        let mut out = Vec::new();
+        set.matches(
+            ArtifactKind::ConnectorLog,
+            "lookup x: no ſuch host",
+            &mut out,
+        );
+        set.matches(
+            ArtifactKind::ConnectorLog,
+            "lookup x: NO SUCH HOST",
+            &mut out,
+        );
+        assert_eq!(out, vec![1, 1]);
     }
 
     #[test]
