@@ -314,3 +314,45 @@ fn a_rule_folder_overrides_a_builtin_rule_by_id() {
     assert_eq!(f["title"], "Site DNS check");
     assert_eq!(f["severity"], "warning");
 }
+
+#[test]
+fn a_broken_rule_is_reported_and_the_others_still_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/broken.yaml"),
+        "id: site/broken\ntitle: t\nseverity: warning\ndescription: d\nwhen:\n  lines:\n    artifact: connector-log\n    regex: '(unclosed'\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("site/lookups.yaml"),
+        "id: site/lookups\ntitle: Lookups fail\nseverity: warning\ndescription: d\nwhen:\n  lines:\n    artifact: connector-log\n    contains: no such host\nmessage: '{{ count }} lookups failed'\nremediation: r\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .args(["--format", "json", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rule skipped")
+            && stderr.contains("broken.yaml:8:12")
+            && stderr.contains("invalid-regex"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"site/lookups") && rules.contains(&"sse/dns-failure"),
+        "{rules:?}"
+    );
+}
