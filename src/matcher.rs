@@ -61,25 +61,28 @@ struct KindSet {
     /// Literal prefixes of the prefiltered patterns; `literal_owner[i]` is the pattern of literal i.
     literals: Option<AhoCorasick>,
     literal_owner: Vec<usize>,
+    /// The patterns behind `literals`, each once.
+    prefiltered: Vec<usize>,
     /// Patterns with no usable literal: run on every line.
     always: Option<RegexSet>,
     always_ids: Vec<usize>,
 }
 
 /// The literal prefixes every match of `source` starts with, as bytes with ASCII letters
-/// lowercased (the automaton ignores ASCII case), if there are few enough and long enough to be
-/// worth a prefilter. Bytes, not strings: a prefix may end inside a multi-byte character (the
-/// case variants of `s` include `ſ`), and must still match those bytes.
-fn required_prefixes(source: &str, ignore_case: bool) -> Option<Vec<Vec<u8>>> {
+/// lowercased, if there are few enough and long enough to be worth a prefilter.
+///
+/// Case-insensitivity is left out of the extraction (a leading `(?i)` is dropped, `ignore_case`
+/// is not applied): otherwise every letter doubles the literals and only 4-byte prefixes
+/// survive, which `connector` lines hit all the time. That is exact for ASCII lines, because the
+/// automaton ignores ASCII case and the other case variants of ASCII letters (`ſ`, the Kelvin
+/// sign) are not ASCII; non-ASCII lines skip the prefilter (see [`MatcherSet::matches`]).
+fn required_prefixes(source: &str) -> Option<Vec<Vec<u8>>> {
+    let source = source.strip_prefix("(?i)").unwrap_or(source);
     let hir = regex_syntax::ParserBuilder::new()
-        .case_insensitive(ignore_case)
         .build()
         .parse(source)
         .ok()?;
-    // Long literals first; case-insensitive words explode into case variants, so then retry
-    // with 8-byte prefixes (long enough to tell `connected` from `connector`; their variants
-    // fold to one lowercase literal each), and last with 4-byte ones.
-    [(64, 256), (8, 4096), (4, 1024)]
+    [(64, 256), (8, 1024)]
         .into_iter()
         .find_map(|(length, total)| {
             let mut extractor = regex_syntax::hir::literal::Extractor::new();
@@ -126,6 +129,7 @@ impl MatcherSet {
         for (kind, group) in grouped {
             let mut literals = Vec::new();
             let mut literal_owner = Vec::new();
+            let mut prefiltered = Vec::new();
             let mut always_sources = Vec::new();
             let mut always_ids = Vec::new();
             for pattern in &group {
@@ -134,8 +138,9 @@ impl MatcherSet {
                     levels.insert(pattern.id, pattern.levels.clone());
                 }
                 let (source, ignore_case) = pattern.text.as_regex();
-                match required_prefixes(&source, ignore_case) {
+                match required_prefixes(&source) {
                     Some(prefixes) => {
+                        prefiltered.push(pattern.id);
                         for prefix in prefixes {
                             literals.push(prefix);
                             literal_owner.push(pattern.id);
@@ -177,6 +182,7 @@ impl MatcherSet {
                 KindSet {
                     literals,
                     literal_owner,
+                    prefiltered,
                     always,
                     always_ids,
                 },
@@ -199,21 +205,26 @@ impl MatcherSet {
         let Some(k) = self.kinds.get(&kind) else {
             return;
         };
-        // Most lines contain no literal at all: the non-overlapping scan (SIMD Teddy) says so
-        // fastest; only then are the overlapping matches enumerated.
-        if let Some(ac) = k
-            .literals
-            .as_ref()
-            .filter(|ac| ac.is_match(line.as_bytes()))
-        {
+        if let Some(ac) = &k.literals {
             let start = out.len();
-            for m in ac.find_overlapping_iter(line.as_bytes()) {
-                let id = k.literal_owner[m.pattern().as_usize()];
-                if out[start..].contains(&id) {
-                    continue;
+            if !line.is_ascii() {
+                // The prefilter is exact for ASCII only: verify every prefiltered pattern.
+                for &id in &k.prefiltered {
+                    if self.singles.get(&id).is_some_and(|re| re.is_match(line)) {
+                        out.push(id);
+                    }
                 }
-                if self.singles.get(&id).is_some_and(|re| re.is_match(line)) {
-                    out.push(id);
+            } else if ac.is_match(line.as_bytes()) {
+                // Most lines contain no literal at all: the non-overlapping scan (SIMD Teddy)
+                // says so fastest; only then are the overlapping matches enumerated.
+                for m in ac.find_overlapping_iter(line.as_bytes()) {
+                    let id = k.literal_owner[m.pattern().as_usize()];
+                    if out[start..].contains(&id) {
+                        continue;
+                    }
+                    if self.singles.get(&id).is_some_and(|re| re.is_match(line)) {
+                        out.push(id);
+                    }
                 }
             }
         }

@@ -14,6 +14,8 @@ use std::thread;
 
 const CHUNK: usize = 2 << 20;
 const IN_FLIGHT: usize = 6;
+/// Compressed bytes read from the file at a time (larger reads only thrash the cache).
+const INPUT_BUFFER: usize = 256 << 10;
 
 /// A reader fed by a thread that inflates a gzip file.
 pub struct ReadAhead {
@@ -29,7 +31,8 @@ impl ReadAhead {
         let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
         let (recycle, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
         thread::spawn(move || {
-            let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(CHUNK, file));
+            let mut gz =
+                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(INPUT_BUFFER, file));
             loop {
                 let mut buf = spare
                     .try_recv()
