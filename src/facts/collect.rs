@@ -25,9 +25,6 @@ const SHOW_VERSION_BYTES: usize = 256 << 10;
 pub(crate) struct BundleState {
     pub label: String,
     pub format: crate::ingest::Format,
-    /// The bundle this one was found in (kept for messages about nesting).
-    #[allow(dead_code)]
-    pub parent: Option<usize>,
     pub artifacts: Vec<ArtifactRef>,
     /// Whole-document artifacts: kind, display path, text.
     pub documents: Vec<(ArtifactKind, String, String)>,
@@ -347,7 +344,6 @@ impl Visitor for Collector<'_> {
         self.bundles.push(BundleState {
             label: bundle.label.clone(),
             format: bundle.format,
-            parent: bundle.parent.map(|p| self.base + p),
             artifacts: Vec::new(),
             documents: Vec::new(),
             hits: LineHits::default(),

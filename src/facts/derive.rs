@@ -526,7 +526,6 @@ fn device(state: BundleState, limits: &Limits) -> Device {
         facts: b.facts,
         hits,
         managed_by: None,
-        host_of_addr,
     }
 }
 

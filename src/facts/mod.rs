@@ -121,9 +121,6 @@ pub struct Device {
     pub hits: LineHits,
     /// Index of the FMC in the case whose licence and cloud settings apply to this FTD.
     pub managed_by: Option<usize>,
-    /// Lines that named both an SSE host and the address dialled for it.
-    #[serde(skip)]
-    pub host_of_addr: BTreeMap<String, String>,
 }
 
 impl Device {
