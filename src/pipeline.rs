@@ -44,12 +44,27 @@ pub fn collect(
     rules: &RuleSet,
     limits: &Limits,
 ) -> Result<Case, PipelineError> {
-    let matcher = MatcherSet::new(&rules.patterns)?;
-    let mut collector = Collector::new(map, &matcher, limits.clone());
+    Ok(collect_with(
+        inputs,
+        map,
+        &MatcherSet::new(&rules.patterns)?,
+        limits,
+    ))
+}
+
+/// [`collect`] with the rules' matcher compiled once by the caller (batch runs, rule tests and
+/// fuzzing analyse many cases with the same rules).
+pub fn collect_with(
+    inputs: &[PathBuf],
+    map: &ArtifactMap,
+    matcher: &MatcherSet,
+    limits: &Limits,
+) -> Case {
+    let mut collector = Collector::new(map, matcher, limits.clone());
     for input in inputs {
         collector.read_input(input);
     }
-    Ok(collector.finish())
+    collector.finish()
 }
 
 /// Like [`collect`] for one input held in memory (an archive's bytes, named `label`).
@@ -61,14 +76,25 @@ pub fn collect_bytes(
     limits: &Limits,
 ) -> Result<Case, PipelineError> {
     let matcher = MatcherSet::new(&rules.patterns)?;
-    let mut collector = Collector::new(map, &matcher, limits.clone());
+    Ok(collect_bytes_with(label, data, map, &matcher, limits))
+}
+
+/// [`collect_bytes`] with a matcher compiled once by the caller.
+pub fn collect_bytes_with(
+    label: &str,
+    data: &[u8],
+    map: &ArtifactMap,
+    matcher: &MatcherSet,
+    limits: &Limits,
+) -> Case {
+    let mut collector = Collector::new(map, matcher, limits.clone());
     let read = crate::ingest::read_bytes(label, data, limits, &mut collector);
     let mut case = collector.finish();
     case.inputs.push(label.to_string());
     if let Err(e) = read {
         case.errors.push(e.to_string());
     }
-    Ok(case)
+    case
 }
 
 /// Collects the case and evaluates the rules on it.
@@ -78,11 +104,28 @@ pub fn analyze(
     rules: &RuleSet,
     limits: &Limits,
 ) -> Result<Analysis, PipelineError> {
-    let case = collect(inputs, map, rules, limits)?;
+    Ok(analyze_with(
+        inputs,
+        map,
+        rules,
+        &MatcherSet::new(&rules.patterns)?,
+        limits,
+    ))
+}
+
+/// [`analyze`] with the rules' matcher compiled once by the caller.
+pub fn analyze_with(
+    inputs: &[PathBuf],
+    map: &ArtifactMap,
+    rules: &RuleSet,
+    matcher: &MatcherSet,
+    limits: &Limits,
+) -> Analysis {
+    let case = collect_with(inputs, map, matcher, limits);
     let (findings, not_evaluated) = evaluate(rules, &case.devices);
-    Ok(Analysis {
+    Analysis {
         case,
         findings,
         not_evaluated,
-    })
+    }
 }

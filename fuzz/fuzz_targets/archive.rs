@@ -1,12 +1,11 @@
 //! Any bytes as an uploaded archive: ingest (tar, gzip, zip, nesting) and the whole
 //! collect → derive → evaluate pipeline with the built-in rules. Small limits keep each run fast.
-//! This is `pipeline::collect_bytes` with the line matcher compiled once rather than per input.
+//! The line matcher is compiled once per process (`pipeline::collect_bytes_with`).
 #![no_main]
 
 use std::sync::OnceLock;
 
 use fptriage::artifacts::ArtifactMap;
-use fptriage::facts::collect::Collector;
 use fptriage::limits::Limits;
 use fptriage::matcher::MatcherSet;
 use fptriage::rules::{self, RuleSet};
@@ -43,8 +42,7 @@ fn setup() -> &'static Setup {
 
 fuzz_target!(|data: &[u8]| {
     let s = setup();
-    let mut collector = Collector::new(&s.map, &s.matcher, s.limits.clone());
-    let _ = fptriage::ingest::read_bytes("fuzz.bin", data, &s.limits, &mut collector);
-    let case = collector.finish();
+    let case =
+        fptriage::pipeline::collect_bytes_with("fuzz.bin", data, &s.map, &s.matcher, &s.limits);
     let _ = rules::evaluate(&s.rules, &case.devices);
 });

@@ -67,6 +67,7 @@ use walkdir::WalkDir;
 
 use crate::artifacts::ArtifactMap;
 use crate::limits::Limits;
+use crate::matcher::MatcherSet;
 use crate::pipeline;
 use crate::report::redact::Redactor;
 use crate::report::{self, Format, Report, ReportError};
@@ -199,6 +200,8 @@ pub struct Outcome {
 
 #[derive(Debug, Error)]
 pub enum BatchError {
+    #[error("the rules' line patterns do not compile together: {0}")]
+    Patterns(#[from] regex::Error),
     #[error("{path}: {message}")]
     Input { path: String, message: String },
     #[error("{path}: cannot write the output folder: {source}")]
@@ -519,6 +522,8 @@ pub fn run(
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Outcome, BatchError> {
     prepare_out(&opts.out)?;
+    // Compiled once for the whole run: every case shares the rules' line matcher.
+    let matcher = MatcherSet::new(&opts.rules.patterns)?;
     let entries = discover(&opts.inputs, Some(&opts.out))?;
     let found = entries.len();
     let selected: Vec<CaseEntry> = entries
@@ -606,7 +611,7 @@ pub fn run(
             case: &p.entry.name,
         });
         let start = Instant::now();
-        let finished = match catch_unwind(AssertUnwindSafe(|| analyse_case(opts, p))) {
+        let finished = match catch_unwind(AssertUnwindSafe(|| analyse_case(opts, &matcher, p))) {
             Ok(f) => f,
             Err(panic) => {
                 let what = panic
@@ -698,7 +703,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Analyses one case and writes its reports.
-fn analyse_case(opts: &BatchOptions<'_>, p: &Planned) -> Finished {
+fn analyse_case(opts: &BatchOptions<'_>, matcher: &MatcherSet, p: &Planned) -> Finished {
     let inputs = case_inputs(&p.entry.path);
     let shown: Vec<String> = inputs
         .iter()
@@ -711,10 +716,7 @@ fn analyse_case(opts: &BatchOptions<'_>, p: &Planned) -> Finished {
         reports: None,
         report: None,
     };
-    let analysis = match pipeline::analyze(&inputs, opts.map, opts.rules, opts.limits) {
-        Ok(a) => a,
-        Err(e) => return fail(e.to_string()),
-    };
+    let analysis = pipeline::analyze_with(&inputs, opts.map, opts.rules, matcher, opts.limits);
     if analysis.nothing_read() {
         let reason = if analysis.case.errors.is_empty() {
             format!("nothing usable could be read from {}", shown.join(", "))

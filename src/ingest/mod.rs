@@ -176,12 +176,11 @@ impl Walk<'_> {
                     return;
                 }
                 let inner_format = sniff::sniff(&ihead);
-                let head_copy = ihead.clone();
-                let mut rest = io::Cursor::new(ihead).chain(&mut inner);
+                let mut rest = io::Cursor::new(&ihead[..]).chain(&mut inner);
                 if inner_format == Format::Tar {
                     self.nested(bundle, &display, depth, Format::Gzip, &mut rest);
                 } else {
-                    self.deliver(bundle, &display, path, size, &head_copy, true, &mut rest);
+                    self.deliver(bundle, &display, path, size, &ihead, true, &mut rest);
                 }
                 if inner.hit_limit {
                     self.warn(
@@ -203,9 +202,8 @@ impl Walk<'_> {
                     self.small_members
                         .push_back((bundle, path.to_string(), head.clone()));
                 }
-                let head_copy = head.clone();
-                let mut rest = io::Cursor::new(head).chain(&mut limited);
-                self.deliver(bundle, &display, path, size, &head_copy, false, &mut rest);
+                let mut rest = io::Cursor::new(&head[..]).chain(&mut limited);
+                self.deliver(bundle, &display, path, size, &head, false, &mut rest);
             }
         }
         if limited.hit_limit {
