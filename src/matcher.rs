@@ -4,8 +4,9 @@
 //! the collector runs it on each line of each log member while the member streams, so adding
 //! rules never adds a pass over the data. Most lines of a log match nothing, so the cost that
 //! matters is rejecting them: per artifact kind, the literal prefixes every match must start with
-//! (extracted from each pattern by `regex-syntax`) go into one ASCII-case-insensitive
-//! Aho-Corasick automaton, and a line is only shown to the patterns whose literals it contains.
+//! (extracted from each pattern by `regex-syntax`, ASCII-lowercased) are searched at once in a
+//! lowercased copy of the line (SIMD Teddy, or an Aho-Corasick automaton for large packs), and
+//! a line is only shown to the patterns whose literals it contains.
 //! Patterns without usable literals (`.`, `\d+ errors`) share one `RegexSet` run on every line.
 //! Substring patterns are escaped regexes, so both kinds follow the same path. The set knows
 //! patterns, never rules.
@@ -52,20 +53,83 @@ pub struct LinePattern {
 #[derive(Debug, Default)]
 pub struct MatcherSet {
     kinds: HashMap<ArtifactKind, KindSet>,
-    singles: HashMap<usize, Regex>,
-    levels: HashMap<usize, Vec<String>>,
+    /// Indexed by pattern id (the loader numbers patterns from 0).
+    singles: Vec<Option<Single>>,
+}
+
+#[derive(Debug)]
+struct Single {
+    regex: Regex,
+    /// Whether the pattern names a capture group (most do not; capturing is slower).
+    named: bool,
+    levels: Vec<String>,
 }
 
 #[derive(Debug)]
 struct KindSet {
-    /// Literal prefixes of the prefiltered patterns; `literal_owner[i]` is the pattern of literal i.
-    literals: Option<AhoCorasick>,
-    literal_owner: Vec<usize>,
+    /// Distinct literal prefixes (ASCII-lowercased) of the prefiltered patterns, searched in a
+    /// lowercased copy of the line; `owners[i]` are the patterns behind literal i.
+    literals: Vec<Vec<u8>>,
+    owners: Vec<Vec<usize>>,
+    /// The literals that start with each byte, to list every literal at a found position.
+    by_first_byte: Vec<Vec<u32>>,
+    search: Option<LiteralSearch>,
     /// The patterns behind `literals`, each once.
     prefiltered: Vec<usize>,
     /// Patterns with no usable literal: run on every line.
     always: Option<RegexSet>,
     always_ids: Vec<usize>,
+}
+
+/// How the literals are found. Teddy (SIMD, up to a few dozen literals) runs about three
+/// times faster than an Aho-Corasick automaton on log lines, where letters that start some
+/// literal are everywhere; large packs fall back to the automaton.
+#[derive(Debug)]
+enum LiteralSearch {
+    Teddy(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl KindSet {
+    /// Appends to `out` (after `start`) each pattern with a literal in `lowered`, once.
+    fn candidates(
+        &self,
+        search: &LiteralSearch,
+        lowered: &[u8],
+        out: &mut Vec<usize>,
+        start: usize,
+    ) {
+        let add = |literal: usize, out: &mut Vec<usize>| {
+            for &id in &self.owners[literal] {
+                if !out[start..].contains(&id) {
+                    out.push(id);
+                }
+            }
+        };
+        match search {
+            LiteralSearch::Teddy(teddy) => {
+                // Teddy reports the leftmost literal only: at each position it finds, every
+                // literal starting there is checked, then the search goes on one byte later.
+                let mut at = 0;
+                while let Some(found) =
+                    teddy.find_in(lowered, aho_corasick::Span::from(at..lowered.len()))
+                {
+                    let p = found.start();
+                    for &i in &self.by_first_byte[usize::from(lowered[p])] {
+                        if lowered[p..].starts_with(&self.literals[i as usize]) {
+                            add(i as usize, out);
+                        }
+                    }
+                    at = p + 1;
+                }
+            }
+            LiteralSearch::Automaton(ac) => {
+                for m in ac.find_overlapping_iter(lowered) {
+                    add(m.pattern().as_usize(), out);
+                }
+            }
+        }
+    }
 }
 
 /// The literal prefixes every match of `source` starts with, as bytes with ASCII letters
@@ -74,7 +138,7 @@ struct KindSet {
 /// Case-insensitivity is left out of the extraction (a leading `(?i)` is dropped, `ignore_case`
 /// is not applied): otherwise every letter doubles the literals and only 4-byte prefixes
 /// survive, which `connector` lines hit all the time. That is exact for ASCII lines, because the
-/// automaton ignores ASCII case and the other case variants of ASCII letters (`ſ`, the Kelvin
+/// search runs on the line lowercased, and the other case variants of ASCII letters (`ſ`, the Kelvin
 /// sign) are not ASCII; non-ASCII lines skip the prefilter (see [`MatcherSet::matches`]).
 fn required_prefixes(source: &str) -> Option<Vec<Vec<u8>>> {
     let source = source.strip_prefix("(?i)").unwrap_or(source);
@@ -124,26 +188,35 @@ impl MatcherSet {
             grouped.entry(pattern.artifact).or_default().push(pattern);
         }
         let mut kinds = HashMap::new();
-        let mut singles = HashMap::new();
-        let mut levels = HashMap::new();
+        let mut singles: Vec<Option<Single>> = Vec::new();
         for (kind, group) in grouped {
-            let mut literals = Vec::new();
-            let mut literal_owner = Vec::new();
+            let mut literals: Vec<Vec<u8>> = Vec::new();
+            let mut owners: Vec<Vec<usize>> = Vec::new();
             let mut prefiltered = Vec::new();
             let mut always_sources = Vec::new();
             let mut always_ids = Vec::new();
             for pattern in &group {
-                singles.insert(pattern.id, compile(&pattern.text)?);
-                if !pattern.levels.is_empty() {
-                    levels.insert(pattern.id, pattern.levels.clone());
+                let regex = compile(&pattern.text)?;
+                if singles.len() <= pattern.id {
+                    singles.resize_with(pattern.id + 1, || None);
                 }
+                singles[pattern.id] = Some(Single {
+                    named: regex.capture_names().flatten().next().is_some(),
+                    regex,
+                    levels: pattern.levels.clone(),
+                });
                 let (source, ignore_case) = pattern.text.as_regex();
                 match required_prefixes(&source) {
                     Some(prefixes) => {
                         prefiltered.push(pattern.id);
                         for prefix in prefixes {
-                            literals.push(prefix);
-                            literal_owner.push(pattern.id);
+                            match literals.iter().position(|l| *l == prefix) {
+                                Some(i) => owners[i].push(pattern.id),
+                                None => {
+                                    literals.push(prefix);
+                                    owners.push(vec![pattern.id]);
+                                }
+                            }
                         }
                     }
                     None => {
@@ -156,16 +229,24 @@ impl MatcherSet {
                     }
                 }
             }
-            let literals = if literals.is_empty() {
+            let mut by_first_byte = vec![Vec::new(); 256];
+            for (i, literal) in literals.iter().enumerate() {
+                by_first_byte[usize::from(literal[0])].push(i as u32);
+            }
+            let search = if literals.is_empty() {
                 None
             } else {
-                Some(
-                    AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .match_kind(aho_corasick::MatchKind::Standard)
-                        .build(&literals)
-                        .map_err(|e| regex::Error::Syntax(e.to_string()))?,
-                )
+                let mut teddy = aho_corasick::packed::Config::new();
+                teddy.only_teddy(true);
+                match teddy.builder().extend(&literals).build() {
+                    Some(searcher) => Some(LiteralSearch::Teddy(searcher)),
+                    None => Some(LiteralSearch::Automaton(
+                        AhoCorasick::builder()
+                            .match_kind(aho_corasick::MatchKind::Standard)
+                            .build(&literals)
+                            .map_err(|e| regex::Error::Syntax(e.to_string()))?,
+                    )),
+                }
             };
             let always = if always_sources.is_empty() {
                 None
@@ -181,18 +262,16 @@ impl MatcherSet {
                 kind,
                 KindSet {
                     literals,
-                    literal_owner,
+                    owners,
+                    by_first_byte,
+                    search,
                     prefiltered,
                     always,
                     always_ids,
                 },
             );
         }
-        Ok(MatcherSet {
-            kinds,
-            singles,
-            levels,
-        })
+        Ok(MatcherSet { kinds, singles })
     }
 
     /// Whether any pattern looks at this kind of artifact.
@@ -200,31 +279,36 @@ impl MatcherSet {
         self.kinds.contains_key(&kind)
     }
 
-    /// Appends the ids of the patterns matching `line` to `out` (each at most once).
-    pub fn matches(&self, kind: ArtifactKind, line: &str, out: &mut Vec<usize>) {
+    /// Appends the ids of the patterns matching `line` to `out` (each at most once). `lowered`
+    /// is the caller's scratch buffer, reused from line to line.
+    pub fn matches(
+        &self,
+        kind: ArtifactKind,
+        line: &str,
+        out: &mut Vec<usize>,
+        lowered: &mut Vec<u8>,
+    ) {
         let Some(k) = self.kinds.get(&kind) else {
             return;
         };
-        if let Some(ac) = &k.literals {
+        if let Some(search) = &k.search {
             let start = out.len();
             if !line.is_ascii() {
                 // The prefilter is exact for ASCII only: verify every prefiltered pattern.
-                for &id in &k.prefiltered {
-                    if self.singles.get(&id).is_some_and(|re| re.is_match(line)) {
-                        out.push(id);
-                    }
-                }
-            } else if ac.is_match(line.as_bytes()) {
-                // Most lines contain no literal at all: the non-overlapping scan (SIMD Teddy)
-                // says so fastest; only then are the overlapping matches enumerated.
-                for m in ac.find_overlapping_iter(line.as_bytes()) {
-                    let id = k.literal_owner[m.pattern().as_usize()];
-                    if out[start..].contains(&id) {
-                        continue;
-                    }
-                    if self.singles.get(&id).is_some_and(|re| re.is_match(line)) {
-                        out.push(id);
-                    }
+                out.extend_from_slice(&k.prefiltered);
+            } else {
+                lowered.clear();
+                lowered.extend_from_slice(line.as_bytes());
+                lowered.make_ascii_lowercase();
+                k.candidates(search, lowered, out, start);
+            }
+            // Only the patterns whose literal the line contains are run, each once.
+            let mut i = start;
+            while i < out.len() {
+                if self.single(out[i]).is_some_and(|p| p.regex.is_match(line)) {
+                    i += 1;
+                } else {
+                    out.swap_remove(i);
                 }
             }
         }
@@ -235,27 +319,30 @@ impl MatcherSet {
         }
     }
 
+    fn single(&self, id: usize) -> Option<&Single> {
+        self.singles.get(id).and_then(Option::as_ref)
+    }
+
     /// Whether a line of level `level` may count for pattern `id`.
     pub fn level_ok(&self, id: usize, level: Option<&str>) -> bool {
-        match self.levels.get(&id) {
-            None => true,
-            Some(wanted) => level.is_some_and(|l| wanted.iter().any(|w| w == l)),
+        match self.single(id) {
+            Some(p) if !p.levels.is_empty() => {
+                level.is_some_and(|l| p.levels.iter().any(|w| w == l))
+            }
+            _ => true,
         }
     }
 
     /// The named captures of pattern `id` on `line`.
     pub fn captures(&self, id: usize, line: &str) -> Vec<(String, String)> {
-        let Some(re) = self.singles.get(&id) else {
+        let Some(p) = self.single(id).filter(|p| p.named) else {
             return Vec::new();
         };
-        // Most patterns name no group: skip the (slower) capturing search for them.
-        if re.capture_names().flatten().next().is_none() {
-            return Vec::new();
-        }
-        let Some(caps) = re.captures(line) else {
+        let Some(caps) = p.regex.captures(line) else {
             return Vec::new();
         };
-        re.capture_names()
+        p.regex
+            .capture_names()
             .flatten()
             .filter_map(|name| {
                 caps.name(name)
@@ -309,7 +396,7 @@ mod tests {
         .unwrap();
         let line = "dial tcp: lookup api-sse.cisco.com on 10.0.0.2:53: no such host";
         let mut out = Vec::new();
-        set.matches(ArtifactKind::ConnectorLog, line, &mut out);
+        set.matches(ArtifactKind::ConnectorLog, line, &mut out, &mut Vec::new());
         out.sort();
         assert_eq!(out, vec![7, 9]);
         assert_eq!(
@@ -317,7 +404,7 @@ mod tests {
             vec![("host".to_string(), "api-sse.cisco.com".to_string())]
         );
         out.clear();
-        set.matches(ArtifactKind::Syslog, line, &mut out);
+        set.matches(ArtifactKind::Syslog, line, &mut out, &mut Vec::new());
         assert_eq!(out, vec![11]);
         assert!(!set.wants(ArtifactKind::Lsof));
     }
@@ -361,7 +448,7 @@ mod tests {
         ];
         for line in lines {
             let mut got = Vec::new();
-            set.matches(ArtifactKind::ConnectorLog, line, &mut got);
+            set.matches(ArtifactKind::ConnectorLog, line, &mut got, &mut Vec::new());
             got.sort();
             let want: Vec<usize> = patterns
                 .iter()
@@ -370,6 +457,74 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{line:?}");
         }
+    }
+
+    #[test]
+    fn small_and_large_packs_find_the_same_patterns() {
+        // Literals that overlap and share a start ("connected", "connected to zeromq"), so every
+        // literal at a position must be listed, not only the one the search reports.
+        let base = [
+            r"(?i)\b(connected|enrolled)\b",
+            "(?i)connected to ZeroMQ",
+            "nected",
+            "no such host",
+        ];
+        let filler: Vec<String> = (0..100).map(|i| format!("word-{i:03} failed")).collect();
+        let lines = [
+            "Connected to zeromq at ipc:///x",
+            "not connected",
+            "disconnected: no such host",
+            "word-042 failed twice",
+            "NOTHING HERE",
+        ];
+        let mut results = Vec::new();
+        for with_filler in [false, true] {
+            let sources: Vec<&str> = base
+                .iter()
+                .copied()
+                .chain(filler.iter().map(String::as_str).filter(|_| with_filler))
+                .collect();
+            let patterns: Vec<LinePattern> = sources
+                .iter()
+                .enumerate()
+                .map(|(id, text)| {
+                    pattern(
+                        id,
+                        ArtifactKind::ConnectorLog,
+                        PatternText::Regex {
+                            text: text.to_string(),
+                            ignore_case: false,
+                        },
+                    )
+                })
+                .collect();
+            let set = MatcherSet::new(&patterns).unwrap();
+            let teddy = matches!(
+                set.kinds[&ArtifactKind::ConnectorLog].search,
+                Some(LiteralSearch::Teddy(_))
+            );
+            assert_eq!(teddy, !with_filler, "the large pack uses the automaton");
+            let mut per_line = Vec::new();
+            for line in lines {
+                let mut got = Vec::new();
+                set.matches(ArtifactKind::ConnectorLog, line, &mut got, &mut Vec::new());
+                got.sort();
+                let want: Vec<usize> = patterns
+                    .iter()
+                    .filter(|p| compile(&p.text).unwrap().is_match(line))
+                    .map(|p| p.id)
+                    .collect();
+                assert_eq!(got, want, "{line:?}");
+                per_line.push(
+                    got.into_iter()
+                        .filter(|&id| id < base.len())
+                        .collect::<Vec<_>>(),
+                );
+            }
+            results.push(per_line);
+        }
+        assert_eq!(results[0], results[1]);
+        assert_eq!(results[0][0], vec![0, 1, 2]);
     }
 
     #[test]
@@ -389,11 +544,13 @@ mod tests {
             ArtifactKind::ConnectorLog,
             "lookup x: no ſuch host",
             &mut out,
+            &mut Vec::new(),
         );
         set.matches(
             ArtifactKind::ConnectorLog,
             "lookup x: NO SUCH HOST",
             &mut out,
+            &mut Vec::new(),
         );
         assert_eq!(out, vec![1, 1]);
     }
@@ -410,8 +567,8 @@ mod tests {
         )])
         .unwrap();
         let mut out = Vec::new();
-        set.matches(ArtifactKind::Syslog, "xa.b(y", &mut out);
-        set.matches(ArtifactKind::Syslog, "xaxb(y", &mut out);
+        set.matches(ArtifactKind::Syslog, "xa.b(y", &mut out, &mut Vec::new());
+        set.matches(ArtifactKind::Syslog, "xaxb(y", &mut out, &mut Vec::new());
         assert_eq!(out, vec![1]);
     }
 }

@@ -5,18 +5,25 @@
 //! set once; everything else of interest is small and is kept as text (bounded) to be parsed as
 //! a document when the bundle is complete. Members nobody wants are not read past their head.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::LazyLock;
 
 use jiff::Timestamp;
+use memchr::memmem::Finder;
 
-use super::hits::{HitSample, LineHits};
-use super::{ArtifactRef, Case, Evidence, derive};
+use super::hits::{HitLine, LineHits, push_capped};
+use super::{ArtifactRef, Case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::ingest::{Bundle, Member, Visitor, Warning};
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
 use crate::parse::{connector_log, syslog};
+
+/// Substring searchers built once: `str::contains` builds one per call, on every log line.
+static URL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("://"));
+static DIAL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("dial tcp "));
 
 /// Bytes of `show_tech_output.txt`-like members kept: the version block is at its head.
 const SHOW_VERSION_BYTES: usize = 256 << 10;
@@ -53,6 +60,7 @@ pub struct Collector<'a> {
     inputs: Vec<String>,
     seq: u64,
     matched: Vec<usize>,
+    lowered: Vec<u8>,
 }
 
 impl<'a> Collector<'a> {
@@ -68,6 +76,7 @@ impl<'a> Collector<'a> {
             inputs: Vec::new(),
             seq: 0,
             matched: Vec::new(),
+            lowered: Vec::new(),
         }
     }
 
@@ -117,14 +126,19 @@ impl<'a> Collector<'a> {
             if cut {
                 cut_lines += 1;
             }
-            let text = String::from_utf8_lossy(&line);
+            // Valid UTF-8 (nearly every line) is borrowed; only a broken line is copied.
+            let text = match std::str::from_utf8(&line) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(&line),
+            };
             let text = text.trim_end_matches(['\n', '\r']);
-            if kind == ArtifactKind::ConnectorLog && text.contains("://") {
+            if kind == ArtifactKind::ConnectorLog && URL.find(text.as_bytes()).is_some() {
                 self.note_peer(bundle, text);
             }
             if wants {
                 self.matched.clear();
-                self.matcher.matches(kind, text, &mut self.matched);
+                self.matcher
+                    .matches(kind, text, &mut self.matched, &mut self.lowered);
                 if !self.matched.is_empty() {
                     let matched = std::mem::take(&mut self.matched);
                     self.record(bundle, kind, display, number, text, &matched);
@@ -164,9 +178,14 @@ impl<'a> Collector<'a> {
             let end = rest.find(['/', ':', '"', ' ', '\\']).unwrap_or(rest.len());
             &rest[..end]
         });
-        let known_host =
-            url_host.is_some_and(|h| state.peer_hosts.contains(&h.to_ascii_lowercase()));
-        if known_host && !text.contains("dial tcp ") {
+        let known_host = url_host.is_some_and(|h| {
+            if h.bytes().any(|b| b.is_ascii_uppercase()) {
+                state.peer_hosts.contains(&h.to_ascii_lowercase())
+            } else {
+                state.peer_hosts.contains(h)
+            }
+        });
+        if known_host && DIAL.find(text.as_bytes()).is_none() {
             return;
         }
         if let Some(parsed) = connector_log::parse_line(text)
@@ -224,25 +243,24 @@ impl<'a> Collector<'a> {
                 None,
             ),
         };
-        let evidence = Evidence {
-            path: display.to_string(),
-            line: Some(number),
-            text: Some(cap_chars(text, self.limits.evidence_chars)),
-        };
         for &pattern in matched {
             if !self.matcher.level_ok(pattern, level) {
                 continue;
             }
             self.seq += 1;
-            let sample = HitSample {
+            let captures = self.matcher.captures(pattern, text);
+            let line = HitLine {
                 time,
-                evidence: evidence.clone(),
-                captures: self.matcher.captures(pattern, text),
+                path: display,
+                line: number,
+                text,
+                max_chars: self.limits.evidence_chars,
+                captures: &captures,
                 seq: self.seq,
             };
             self.bundles[bundle]
                 .hits
-                .record(pattern, &key, addr.as_deref(), sample);
+                .record(pattern, &key, addr.as_deref(), &line);
         }
     }
 }
@@ -269,10 +287,9 @@ fn line_time(kind: ArtifactKind, text: &str, stamped: Option<Timestamp>) -> Opti
 
 /// Cuts text to at most `max` characters, marking the cut.
 pub fn cap_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
+    let mut out = String::new();
+    push_capped(&mut out, text, max);
+    out
 }
 
 /// Reads one line into `out`, keeping at most `max` bytes of it; the rest of a longer line is

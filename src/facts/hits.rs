@@ -33,10 +33,80 @@ pub struct HitSample {
 impl HitSample {
     /// Time first (with offsets, as instants), reading order for ties or missing stamps.
     fn later_than(&self, other: &HitSample) -> bool {
-        match (self.time, other.time) {
-            (Some(a), Some(b)) if a != b => a > b,
-            _ => self.seq > other.seq,
+        later((self.time, self.seq), (other.time, other.seq))
+    }
+
+    fn from_line(line: &HitLine<'_>) -> HitSample {
+        let mut sample = HitSample {
+            time: None,
+            evidence: Evidence {
+                path: String::new(),
+                line: None,
+                text: None,
+            },
+            captures: Vec::new(),
+            seq: 0,
+        };
+        sample.assign(line);
+        sample
+    }
+
+    /// Becomes `line`, reusing this sample's buffers: for a log read in time order every hit
+    /// replaces the last one, so this runs on most matching lines and must not allocate.
+    fn assign(&mut self, line: &HitLine<'_>) {
+        self.time = line.time;
+        self.seq = line.seq;
+        if self.evidence.path != line.path {
+            self.evidence.path.clear();
+            self.evidence.path.push_str(line.path);
         }
+        self.evidence.line = Some(line.line);
+        let text = self.evidence.text.get_or_insert_with(String::new);
+        text.clear();
+        push_capped(text, line.text, line.max_chars);
+        self.captures.clear();
+        self.captures.extend_from_slice(line.captures);
+    }
+}
+
+/// One matching line as the reader holds it, borrowed: an aggregate copies it only into the
+/// first or last sample it replaces.
+#[derive(Debug, Clone, Copy)]
+pub struct HitLine<'a> {
+    pub time: Option<Timestamp>,
+    /// The member's display path.
+    pub path: &'a str,
+    /// 1-based line number.
+    pub line: u32,
+    /// The line, uncapped.
+    pub text: &'a str,
+    /// Characters of `text` kept as evidence.
+    pub max_chars: usize,
+    pub captures: &'a [(String, String)],
+    pub seq: u64,
+}
+
+fn later(a: (Option<Timestamp>, u64), b: (Option<Timestamp>, u64)) -> bool {
+    match (a.0, b.0) {
+        (Some(x), Some(y)) if x != y => x > y,
+        _ => a.1 > b.1,
+    }
+}
+
+/// Appends `text` to `out`, cut to `max` characters with an ellipsis.
+pub fn push_capped(out: &mut String, text: &str, max: usize) {
+    // A string of at most `max` bytes has at most `max` characters: no need to count them.
+    let cut = if text.len() <= max {
+        None
+    } else {
+        text.char_indices().nth(max).map(|(at, _)| at)
+    };
+    match cut {
+        Some(at) => {
+            out.push_str(&text[..at]);
+            out.push('…');
+        }
+        None => out.push_str(text),
     }
 }
 
@@ -52,21 +122,22 @@ pub struct HitAgg {
 }
 
 impl HitAgg {
-    fn new(sample: HitSample) -> HitAgg {
+    fn new(line: &HitLine<'_>) -> HitAgg {
+        let sample = HitSample::from_line(line);
         let mut agg = HitAgg {
             count: 0,
             first: sample.clone(),
-            last: sample.clone(),
+            last: sample,
             addrs: BTreeSet::new(),
             newest: BinaryHeap::new(),
         };
-        agg.add(sample, None);
+        agg.add(line, None);
         agg
     }
 
-    fn add(&mut self, sample: HitSample, addr: Option<&str>) {
+    fn add(&mut self, line: &HitLine<'_>, addr: Option<&str>) {
         self.count += 1;
-        if let Some(t) = sample.time {
+        if let Some(t) = line.time {
             self.newest.push(Reverse(t.as_second()));
             if self.newest.len() > WINDOW_STAMPS {
                 self.newest.pop();
@@ -74,13 +145,15 @@ impl HitAgg {
         }
         if let Some(a) = addr
             && self.addrs.len() < ADDRS
+            && !self.addrs.contains(a)
         {
             self.addrs.insert(a.to_string());
         }
-        if self.first.later_than(&sample) {
-            self.first = sample;
-        } else if sample.later_than(&self.last) {
-            self.last = sample;
+        let this = (line.time, line.seq);
+        if later((self.first.time, self.first.seq), this) {
+            self.first.assign(line);
+        } else if later(this, (self.last.time, self.last.seq)) {
+            self.last.assign(line);
         }
     }
 
@@ -116,12 +189,12 @@ pub struct LineHits {
 }
 
 impl LineHits {
-    pub fn record(&mut self, pattern: usize, key: &str, addr: Option<&str>, sample: HitSample) {
+    pub fn record(&mut self, pattern: usize, key: &str, addr: Option<&str>, line: &HitLine<'_>) {
         let keys = self.by_pattern.entry(pattern).or_default();
         match keys.get_mut(key) {
-            Some(agg) => agg.add(sample, addr),
+            Some(agg) => agg.add(line, addr),
             None => {
-                let mut agg = HitAgg::new(sample);
+                let mut agg = HitAgg::new(line);
                 if let Some(a) = addr {
                     agg.addrs.insert(a.to_string());
                 }
@@ -162,15 +235,14 @@ impl LineHits {
 mod tests {
     use super::*;
 
-    fn sample(seq: u64, time: Option<&str>) -> HitSample {
-        HitSample {
+    fn sample(seq: u64, time: Option<&str>) -> HitLine<'static> {
+        HitLine {
             time: time.map(|t| t.parse().unwrap()),
-            evidence: Evidence {
-                path: "p".into(),
-                line: Some(seq as u32),
-                text: None,
-            },
-            captures: vec![],
+            path: "p",
+            line: seq as u32,
+            text: "a line",
+            max_chars: 3,
+            captures: &[],
             seq,
         }
     }
@@ -179,13 +251,15 @@ mod tests {
     fn first_and_last_follow_instants_not_reading_order() {
         let mut hits = LineHits::default();
         // Rotated files arrive newest first; a DST change makes the text order lie.
-        hits.record(1, "h", None, sample(1, Some("2020-11-01T01:30:00-06:00")));
-        hits.record(1, "h", None, sample(2, Some("2020-11-01T01:10:00-05:00")));
-        hits.record(1, "h", None, sample(3, Some("2020-10-31T10:00:00-05:00")));
+        hits.record(1, "h", None, &sample(1, Some("2020-11-01T01:30:00-06:00")));
+        hits.record(1, "h", None, &sample(2, Some("2020-11-01T01:10:00-05:00")));
+        hits.record(1, "h", None, &sample(3, Some("2020-10-31T10:00:00-05:00")));
         let agg = &hits.get(1).unwrap()["h"];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.first.seq, 3);
         assert_eq!(agg.last.seq, 1);
+        assert_eq!(agg.last.evidence.text.as_deref(), Some("a l…"));
+        assert_eq!(agg.last.evidence.line, Some(1));
         assert_eq!(agg.count_since("2020-11-01T06:00:00Z".parse().unwrap()), 2);
     }
 
@@ -196,9 +270,9 @@ mod tests {
             1,
             "addr:18.205.49.246",
             Some("18.205.49.246"),
-            sample(1, None),
+            &sample(1, None),
         );
-        hits.record(1, "api-sse.cisco.com", None, sample(2, None));
+        hits.record(1, "api-sse.cisco.com", None, &sample(2, None));
         hits.resolve_keys(|a| (a == "18.205.49.246").then(|| "api-sse.cisco.com".to_string()));
         let keys = hits.get(1).unwrap();
         assert_eq!(keys.len(), 1);
