@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex_automata::{Anchored, Input, meta, util::syntax};
 use serde::Serialize;
 
 use crate::artifacts::ArtifactKind;
@@ -59,7 +60,9 @@ pub struct MatcherSet {
 
 #[derive(Debug)]
 struct Single {
-    regex: Regex,
+    /// The pattern as a `regex-automata` regex, which can search anchored at the position where
+    /// the prefilter found a literal instead of scanning the line again from its start.
+    regex: meta::Regex,
     /// Whether the pattern names a capture group (most do not; capturing is slower).
     named: bool,
     levels: Vec<String>,
@@ -90,18 +93,29 @@ enum LiteralSearch {
     Automaton(AhoCorasick),
 }
 
-impl KindSet {
-    /// Appends to `out` (after `start`) each pattern with a literal in `lowered`, once.
-    fn candidates(
+impl MatcherSet {
+    /// Appends to `out` each pattern that matches `line` at a position where `lowered` (the line
+    /// lowercased) has one of its literals. Every match starts with one of its pattern's literal
+    /// prefixes, so an anchored search at each occurrence finds every match there is.
+    fn verify_candidates(
         &self,
+        k: &KindSet,
         search: &LiteralSearch,
+        line: &str,
         lowered: &[u8],
         out: &mut Vec<usize>,
-        start: usize,
     ) {
-        let add = |literal: usize, out: &mut Vec<usize>| {
-            for &id in &self.owners[literal] {
-                if !out[start..].contains(&id) {
+        let start = out.len();
+        let try_at = |literal: usize, at: usize, out: &mut Vec<usize>| {
+            for &id in &k.owners[literal] {
+                if out[start..].contains(&id) {
+                    continue;
+                }
+                let input = Input::new(line)
+                    .range(at..)
+                    .anchored(Anchored::Yes)
+                    .earliest(true);
+                if self.single(id).is_some_and(|p| p.regex.is_match(input)) {
                     out.push(id);
                 }
             }
@@ -109,23 +123,23 @@ impl KindSet {
         match search {
             LiteralSearch::Teddy(teddy) => {
                 // Teddy reports the leftmost literal only: at each position it finds, every
-                // literal starting there is checked, then the search goes on one byte later.
-                let mut at = 0;
+                // literal starting there is tried, then the search goes on one byte later.
+                let mut from = 0;
                 while let Some(found) =
-                    teddy.find_in(lowered, aho_corasick::Span::from(at..lowered.len()))
+                    teddy.find_in(lowered, aho_corasick::Span::from(from..lowered.len()))
                 {
-                    let p = found.start();
-                    for &i in &self.by_first_byte[usize::from(lowered[p])] {
-                        if lowered[p..].starts_with(&self.literals[i as usize]) {
-                            add(i as usize, out);
+                    let at = found.start();
+                    for &i in &k.by_first_byte[usize::from(lowered[at])] {
+                        if lowered[at..].starts_with(&k.literals[i as usize]) {
+                            try_at(i as usize, at, out);
                         }
                     }
-                    at = p + 1;
+                    from = at + 1;
                 }
             }
             LiteralSearch::Automaton(ac) => {
                 for m in ac.find_overlapping_iter(lowered) {
-                    add(m.pattern().as_usize(), out);
+                    try_at(m.pattern().as_usize(), m.start(), out);
                 }
             }
         }
@@ -181,6 +195,22 @@ pub fn compile(text: &PatternText) -> Result<Regex, regex::Error> {
         .build()
 }
 
+/// Compiles one pattern for the set, with the same syntax and limits as [`compile`].
+fn compile_single(text: &PatternText) -> Result<meta::Regex, regex::Error> {
+    // Checked with the `regex` crate first, for its error messages and identical semantics.
+    compile(text)?;
+    let (source, ignore_case) = text.as_regex();
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().case_insensitive(ignore_case))
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(2 << 20),
+        )
+        .build(&source)
+        .map_err(|e| regex::Error::Syntax(e.to_string()))
+}
+
 impl MatcherSet {
     pub fn new(patterns: &[LinePattern]) -> Result<MatcherSet, regex::Error> {
         let mut grouped: HashMap<ArtifactKind, Vec<&LinePattern>> = HashMap::new();
@@ -196,12 +226,17 @@ impl MatcherSet {
             let mut always_sources = Vec::new();
             let mut always_ids = Vec::new();
             for pattern in &group {
-                let regex = compile(&pattern.text)?;
+                let regex = compile_single(&pattern.text)?;
                 if singles.len() <= pattern.id {
                     singles.resize_with(pattern.id + 1, || None);
                 }
                 singles[pattern.id] = Some(Single {
-                    named: regex.capture_names().flatten().next().is_some(),
+                    named: regex
+                        .group_info()
+                        .pattern_names(regex_automata::PatternID::ZERO)
+                        .flatten()
+                        .next()
+                        .is_some(),
                     regex,
                     levels: pattern.levels.clone(),
                 });
@@ -292,23 +327,17 @@ impl MatcherSet {
             return;
         };
         if let Some(search) = &k.search {
-            let start = out.len();
-            if !line.is_ascii() {
-                // The prefilter is exact for ASCII only: verify every prefiltered pattern.
-                out.extend_from_slice(&k.prefiltered);
-            } else {
+            if line.is_ascii() {
                 lowered.clear();
                 lowered.extend_from_slice(line.as_bytes());
                 lowered.make_ascii_lowercase();
-                k.candidates(search, lowered, out, start);
-            }
-            // Only the patterns whose literal the line contains are run, each once.
-            let mut i = start;
-            while i < out.len() {
-                if self.single(out[i]).is_some_and(|p| p.regex.is_match(line)) {
-                    i += 1;
-                } else {
-                    out.swap_remove(i);
+                self.verify_candidates(k, search, line, lowered, out);
+            } else {
+                // The prefilter is exact for ASCII only: run every prefiltered pattern.
+                for &id in &k.prefiltered {
+                    if self.single(id).is_some_and(|p| p.regex.is_match(line)) {
+                        out.push(id);
+                    }
                 }
             }
         }
@@ -338,15 +367,19 @@ impl MatcherSet {
         let Some(p) = self.single(id).filter(|p| p.named) else {
             return Vec::new();
         };
-        let Some(caps) = p.regex.captures(line) else {
+        let mut caps = p.regex.create_captures();
+        p.regex.captures(line, &mut caps);
+        if !caps.is_match() {
             return Vec::new();
-        };
+        }
         p.regex
-            .capture_names()
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
             .flatten()
             .filter_map(|name| {
-                caps.name(name)
-                    .map(|m| (name.to_string(), m.as_str().to_string()))
+                caps.get_group_by_name(name)
+                    .and_then(|span| line.get(span.range()))
+                    .map(|text| (name.to_string(), text.to_string()))
             })
             .collect()
     }

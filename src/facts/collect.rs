@@ -132,8 +132,10 @@ impl<'a> Collector<'a> {
                 Err(_) => String::from_utf8_lossy(&line),
             };
             let text = text.trim_end_matches(['\n', '\r']);
-            if kind == ArtifactKind::ConnectorLog && URL.find(text.as_bytes()).is_some() {
-                self.note_peer(bundle, text);
+            if kind == ArtifactKind::ConnectorLog
+                && let Some(url_at) = URL.find(text.as_bytes())
+            {
+                self.note_peer(bundle, text, url_at);
             }
             if wants {
                 self.matched.clear();
@@ -170,12 +172,16 @@ impl<'a> Collector<'a> {
     }
 
     /// Remembers which SSE hosts the connector talks to, and which address stands for which host.
-    fn note_peer(&mut self, bundle: usize, text: &str) {
+    /// `url_at` is where the line's first `://` is.
+    fn note_peer(&mut self, bundle: usize, text: &str, url_at: usize) {
         // Most connector lines repeat hosts already known: a cheap look at the URL's host and
         // the dialled address decides whether the full parse can tell anything new.
         let state = &self.bundles[bundle];
-        let url_host = text.split_once("://").map(|(_, rest)| {
-            let end = rest.find(['/', ':', '"', ' ', '\\']).unwrap_or(rest.len());
+        let url_host = text.get(url_at + 3..).map(|rest| {
+            let end = rest
+                .bytes()
+                .position(|b| matches!(b, b'/' | b':' | b'"' | b' ' | b'\\'))
+                .unwrap_or(rest.len());
             &rest[..end]
         });
         let known_host = url_host.is_some_and(|h| {

@@ -6,8 +6,7 @@
 //! time stamps (bounded) for "at least N in the last T" windows. Aggregates merge, so hits keyed by
 //! an address can be folded into the host that address turns out to belong to.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -118,7 +117,9 @@ pub struct HitAgg {
     pub last: HitSample,
     pub addrs: BTreeSet<String>,
     #[serde(skip)]
-    newest: BinaryHeap<Reverse<i64>>,
+    /// The newest stamps (seconds), ascending: logs mostly arrive in time order, so a stamp is
+    /// usually appended at the back and the oldest dropped from the front.
+    newest: VecDeque<i64>,
 }
 
 impl HitAgg {
@@ -129,7 +130,7 @@ impl HitAgg {
             first: sample.clone(),
             last: sample,
             addrs: BTreeSet::new(),
-            newest: BinaryHeap::new(),
+            newest: VecDeque::new(),
         };
         agg.add(line, None);
         agg
@@ -138,10 +139,7 @@ impl HitAgg {
     fn add(&mut self, line: &HitLine<'_>, addr: Option<&str>) {
         self.count += 1;
         if let Some(t) = line.time {
-            self.newest.push(Reverse(t.as_second()));
-            if self.newest.len() > WINDOW_STAMPS {
-                self.newest.pop();
-            }
+            keep_newest(&mut self.newest, t.as_second());
         }
         if let Some(a) = addr
             && self.addrs.len() < ADDRS
@@ -162,10 +160,7 @@ impl HitAgg {
         self.count += other.count;
         self.addrs.extend(other.addrs);
         for stamp in other.newest {
-            self.newest.push(stamp);
-            if self.newest.len() > WINDOW_STAMPS {
-                self.newest.pop();
-            }
+            keep_newest(&mut self.newest, stamp);
         }
         if self.first.later_than(&other.first) {
             self.first = other.first;
@@ -178,7 +173,22 @@ impl HitAgg {
     /// Hits at or after `since` (a lower bound when more than [`WINDOW_STAMPS`] hits were kept).
     pub fn count_since(&self, since: Timestamp) -> u64 {
         let s = since.as_second();
-        self.newest.iter().filter(|Reverse(t)| *t >= s).count() as u64
+        (self.newest.len() - self.newest.partition_point(|&t| t < s)) as u64
+    }
+}
+
+/// Adds `stamp` to the ascending `newest`, keeping at most [`WINDOW_STAMPS`] of the newest.
+fn keep_newest(newest: &mut VecDeque<i64>, stamp: i64) {
+    if newest.back().is_none_or(|&last| stamp >= last) {
+        newest.push_back(stamp);
+    } else if newest.len() >= WINDOW_STAMPS && newest.front().is_some_and(|&first| stamp <= first) {
+        return; // older than everything kept
+    } else {
+        let at = newest.partition_point(|&t| t <= stamp);
+        newest.insert(at, stamp);
+    }
+    if newest.len() > WINDOW_STAMPS {
+        newest.pop_front();
     }
 }
 
@@ -261,6 +271,23 @@ mod tests {
         assert_eq!(agg.last.evidence.text.as_deref(), Some("a l…"));
         assert_eq!(agg.last.evidence.line, Some(1));
         assert_eq!(agg.count_since("2020-11-01T06:00:00Z".parse().unwrap()), 2);
+    }
+
+    #[test]
+    fn windows_keep_the_newest_stamps_in_any_arrival_order() {
+        let mut newest = VecDeque::new();
+        // A rotated (older) file read after the current one, then the current one's tail.
+        let stamps: Vec<i64> = (5000..5000 + WINDOW_STAMPS as i64)
+            .chain(0..3000)
+            .chain([4999, 7000, 6000])
+            .collect();
+        for &t in &stamps {
+            keep_newest(&mut newest, t);
+        }
+        let mut want = stamps.clone();
+        want.sort();
+        let want: Vec<i64> = want[want.len() - WINDOW_STAMPS..].to_vec();
+        assert_eq!(newest.iter().copied().collect::<Vec<_>>(), want);
     }
 
     #[test]

@@ -213,12 +213,18 @@ fn next_pair(line: &str, pos: usize) -> Option<(&str, Value<'_>, usize)> {
     if bytes.get(i) == Some(&b'"') {
         let start = i + 1;
         let mut j = start;
-        while let Some(&b) = bytes.get(j) {
-            match b {
-                b'\\' => j += 2,
-                b'"' => break,
-                _ => j += 1,
+        while let Some(at) = bytes
+            .get(j..)
+            .and_then(|rest| memchr::memchr2(b'\\', b'"', rest))
+        {
+            j += at;
+            if bytes[j] == b'"' {
+                break;
             }
+            j += 2;
+        }
+        if j > bytes.len() || bytes.get(j) != Some(&b'"') {
+            j = bytes.len();
         }
         // An unterminated quote (a truncated line) keeps the rest of the line.
         let end = j.min(bytes.len());
@@ -234,18 +240,20 @@ fn next_pair(line: &str, pos: usize) -> Option<(&str, Value<'_>, usize)> {
 /// and the rest, so that host searches never see the device's own name in the first tag.
 fn split_prefix(msg: &str) -> (Option<String>, &str) {
     let mut rest = msg.trim_start();
-    let mut tags: Vec<&str> = Vec::new();
-    while tags.len() < 2 {
+    let mut tags: [&str; 2] = [""; 2];
+    let mut count = 0;
+    while count < 2 {
         let Some(inner) = rest.strip_prefix('[') else {
             break;
         };
         let Some(close) = memchr::memchr(b']', inner.as_bytes()) else {
             break;
         };
-        tags.push(inner.get(..close).unwrap_or(""));
+        tags[count] = inner.get(..close).unwrap_or("");
+        count += 1;
         rest = inner.get(close + 1..).unwrap_or("");
     }
-    let source = match tags.as_slice() {
+    let source = match &tags[..count] {
         [_, src] => Some(src.trim().to_string()),
         [one] if one.contains(".go:") => Some(one.trim().to_string()),
         _ => None,
