@@ -14,7 +14,8 @@ so that noise falls evenly on every command:
   - rules-20 / rules-500: `fptriage analyze` with 20 and 500 generated rules of the built-in
                pack's shape on the same bundle (`--rules`), to show that rules share one pass
 
-It prints a table of medians, peak RSS and ratios. insights-core is measured when it can be
+It prints a table of medians, peak RSS and ratios, then the peak RSS of the same analysis on
+smaller and larger bundles (`--memory-sizes`, default 100 and 2048 MB inside). insights-core is measured when it can be
 imported (`pip install insights-core`), with an equivalent four-check rule.
 """
 
@@ -99,6 +100,8 @@ def main():
     ap.add_argument("--members", type=int, default=20000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "bench"))
+    ap.add_argument("--memory-sizes", default="100,2048",
+                    help="other bundle sizes (MB inside) whose peak RSS is compared; '' skips")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--bin", "fptriage", "--example", "gen_big_bundle",
@@ -154,6 +157,24 @@ def main():
     if "insights-core (extract + rule)" in med:
         print(f"fptriage vs insights-core: {med['insights-core (extract + rule)'] / med['fptriage analyze']:.1f}× faster")
     print(f"500 rules / 20 rules: {med['fptriage + 500 rules'] / med['fptriage + 20 rules']:.2f}×")
+
+    # Memory must not grow with the bundle: the same analysis on smaller and larger bundles of
+    # the same shape (members scale with the size), once each.
+    sizes = [int(x) for x in args.memory_sizes.split(",") if x.strip()]
+    if sizes:
+        print("\n| bundle (inside) | gz MB | members | wall s | peak RSS MiB |")
+        print("|---|---|---|---|---|")
+        rows = {args.size_mb: (bundle, args.members, med["fptriage analyze"], rss["fptriage analyze"])}
+        for mb in sizes:
+            members = max(30, args.members * mb // args.size_mb)
+            other = os.path.join(args.work, f"bundle-{mb}.tar.gz")
+            if not os.path.exists(other):
+                subprocess.run([GEN, other, "--size-mb", str(mb), "--members", str(members)], check=True)
+            wall, peak = run_timed([BIN, "analyze", other, "--format", "json", "-o", out])
+            rows[mb] = (other, members, wall, peak)
+        for mb in sorted(rows):
+            path, members, wall, peak = rows[mb]
+            print(f"| {mb} MB | {os.path.getsize(path) / 1e6:.0f} | {members} | {wall:.2f} | {peak:.0f} |")
 
 
 if __name__ == "__main__":

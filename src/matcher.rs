@@ -195,10 +195,9 @@ pub fn compile(text: &PatternText) -> Result<Regex, regex::Error> {
         .build()
 }
 
-/// Compiles one pattern for the set, with the same syntax and limits as [`compile`].
+/// Compiles one pattern for the set, with the same syntax and limits as [`compile`] (which the
+/// rule loader has already run on it, for its error messages).
 fn compile_single(text: &PatternText) -> Result<meta::Regex, regex::Error> {
-    // Checked with the `regex` crate first, for its error messages and identical semantics.
-    compile(text)?;
     let (source, ignore_case) = text.as_regex();
     meta::Regex::builder()
         .syntax(syntax::Config::new().case_insensitive(ignore_case))
