@@ -5,6 +5,7 @@
 //! (remote host, dialled address) are pulled from the message with plain substring searches
 //! because the wording of real messages varies and only Go's standard phrases are stable.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
@@ -83,19 +84,27 @@ impl Level {
     }
 }
 
+/// One parsed line. The message is borrowed from the line unless it had escapes to undo: the
+/// parser runs on every matching line of multi-GB logs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LogLine {
+pub struct LogLine<'a> {
     #[serde(serialize_with = "super::ser_opt_ts")]
     pub time: Option<jiff::Timestamp>,
     pub level: Option<Level>,
-    pub msg: String,
-    pub source: Option<String>,
+    pub msg: Cow<'a, str>,
     pub remote_host: Option<String>,
     pub dial_addr: Option<String>,
 }
 
+impl LogLine<'_> {
+    /// The `file.go:90 pkg:func` tag of the message, if it has one.
+    pub fn source(&self) -> Option<&str> {
+        split_prefix(&self.msg).0
+    }
+}
+
 /// Parses one logrus text line; `None` if the line is not logrus key=value text.
-pub fn parse_line(line: &str) -> Option<LogLine> {
+pub fn parse_line(line: &str) -> Option<LogLine<'_>> {
     let line = line.trim();
     // Cheap rejection first: every logrus line carries `level=` or `msg=`, and starts with a key.
     let bytes = line.as_bytes();
@@ -108,7 +117,7 @@ pub fn parse_line(line: &str) -> Option<LogLine> {
     }
     let mut time = None;
     let mut level = None;
-    let mut msg: Option<String> = None;
+    let mut msg: Option<Cow<'_, str>> = None;
     let mut seen_level = false;
     let mut pos = 0;
     let mut first = true;
@@ -137,13 +146,12 @@ pub fn parse_line(line: &str) -> Option<LogLine> {
         return None;
     }
     let msg = msg.unwrap_or_default();
-    let (source, body) = split_prefix(&msg);
+    let (_, body) = split_prefix(&msg);
     let remote_host = find_remote_host(body);
     let dial_addr = find_dial_addr(body);
     Some(LogLine {
         time,
         level,
-        source,
         remote_host,
         dial_addr,
         msg,
@@ -155,10 +163,10 @@ struct Value<'a> {
     quoted: bool,
 }
 
-impl Value<'_> {
-    fn text(&self) -> String {
-        if !self.quoted || !self.raw.contains('\\') {
-            return self.raw.to_string();
+impl<'a> Value<'a> {
+    fn text(&self) -> Cow<'a, str> {
+        if !self.quoted || memchr::memchr(b'\\', self.raw.as_bytes()).is_none() {
+            return Cow::Borrowed(self.raw);
         }
         let mut out = String::with_capacity(self.raw.len());
         let mut chars = self.raw.chars();
@@ -176,7 +184,7 @@ impl Value<'_> {
                 out.push(c);
             }
         }
-        out
+        Cow::Owned(out)
     }
 }
 
@@ -238,7 +246,7 @@ fn next_pair(line: &str, pos: usize) -> Option<(&str, Value<'_>, usize)> {
 
 /// Splits the leading `[host][file.go:90 pkg:func] ` tags off a message; returns the source tag
 /// and the rest, so that host searches never see the device's own name in the first tag.
-fn split_prefix(msg: &str) -> (Option<String>, &str) {
+fn split_prefix(msg: &str) -> (Option<&str>, &str) {
     let mut rest = msg.trim_start();
     let mut tags: [&str; 2] = [""; 2];
     let mut count = 0;
@@ -254,8 +262,8 @@ fn split_prefix(msg: &str) -> (Option<String>, &str) {
         rest = inner.get(close + 1..).unwrap_or("");
     }
     let source = match &tags[..count] {
-        [_, src] => Some(src.trim().to_string()),
-        [one] if one.contains(".go:") => Some(one.trim().to_string()),
+        [_, src] => Some(src.trim()),
+        [one] if one.contains(".go:") => Some(one.trim()),
         _ => None,
     };
     (source.filter(|s| !s.is_empty()), rest.trim_start())
@@ -356,10 +364,7 @@ mod tests {
         let l = parse_line(SEED).unwrap();
         assert_eq!(l.level, Some(Level::Error));
         assert_eq!(l.time.unwrap().to_string(), "2020-04-13T19:34:02.88472046Z");
-        assert_eq!(
-            l.source.as_deref(),
-            Some("events.go:90 events:connectWebSocket")
-        );
+        assert_eq!(l.source(), Some("events.go:90 events:connectWebSocket"));
         assert_eq!(l.dial_addr.as_deref(), Some("18.205.49.246"));
         assert_eq!(l.remote_host, None);
         assert!(l.msg.starts_with("[firepower.cisco.com][events.go:90"));
@@ -422,9 +427,9 @@ mod tests {
     fn tolerant_variants() {
         // CRLF, unknown level, truncated quote, garbage word between fields.
         let l = parse_line("time=\"bad\" level=loud junk msg=\"cut off\r").unwrap();
-        assert_eq!((l.time, l.level, l.msg.as_str()), (None, None, "cut off"));
+        assert_eq!((l.time, l.level, l.msg.as_ref()), (None, None, "cut off"));
         let l = parse_line("level=DEBUG").unwrap();
-        assert_eq!((l.level, l.msg.as_str()), (Some(Level::Debug), ""));
+        assert_eq!((l.level, l.msg.as_ref()), (Some(Level::Debug), ""));
         assert_eq!(Level::Warning.as_str(), "warning");
         assert_eq!(
             serde_json::to_string(&Level::Warning).unwrap(),
