@@ -5,8 +5,8 @@
 //! `--artifacts`), so a support engineer who meets a new layout adds a line of YAML, not code.
 //! Paths are matched with one compiled `GlobSet`; content signatures, for the kinds whose location
 //! is unknown, with one regex per signature over a member's first bytes, tried in order: each
-//! keeps its own literal prefilter, which a `RegexSet` of them all loses (it measured five times
-//! slower on 20 000 heads).
+//! keeps its own literal prefilter, which a `RegexSet` of them all loses (15 ms against 130 ms
+//! over the 19 000 text heads of the benchmark bundle).
 
 use std::fmt;
 use std::str::FromStr;

@@ -294,8 +294,10 @@ fn read_entries_prefetched<R: Read + Seek + Clone + Send>(
                     continue;
                 }
             };
+            // A head shorter than asked for is the whole entry: it is never reopened.
+            let whole = head.as_ref().is_some_and(|h| h.len() < HEAD_BYTES);
             let mut body = LazyEntry {
-                archive: Some(&mut *archive),
+                archive: if whole { None } else { Some(&mut *archive) },
                 index: i,
                 head: head.unwrap_or_default(),
                 pos: 0,
@@ -315,6 +317,7 @@ fn read_entries_prefetched<R: Read + Seek + Clone + Send>(
 /// An entry's data: the prefetched head first, then, only if read past it, the entry opened
 /// on the reader's own handle and skipped to the same point.
 struct LazyEntry<'a, R: Read + Seek> {
+    /// None when the head is the whole entry (or the entry was opened already).
     archive: Option<&'a mut zip::ZipArchive<R>>,
     index: usize,
     head: Vec<u8>,
