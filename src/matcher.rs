@@ -397,6 +397,42 @@ mod tests {
         }
     }
 
+    /// Connector-log regex patterns numbered from 0: (source, ignore_case).
+    fn regexes(sources: &[(&str, bool)]) -> Vec<LinePattern> {
+        sources
+            .iter()
+            .enumerate()
+            .map(|(id, (text, ignore_case))| {
+                pattern(
+                    id,
+                    ArtifactKind::ConnectorLog,
+                    PatternText::Regex {
+                        text: text.to_string(),
+                        ignore_case: *ignore_case,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The set's matches on `line`, checked against each pattern compiled on its own.
+    fn matches_like_plain_regexes(
+        set: &MatcherSet,
+        patterns: &[LinePattern],
+        line: &str,
+    ) -> Vec<usize> {
+        let mut got = Vec::new();
+        set.matches(ArtifactKind::ConnectorLog, line, &mut got, &mut Vec::new());
+        got.sort();
+        let want: Vec<usize> = patterns
+            .iter()
+            .filter(|p| compile(&p.text).unwrap().is_match(line))
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(got, want, "{line:?}");
+        got
+    }
+
     #[test]
     fn one_scan_reports_every_matching_pattern_of_the_kind() {
         let set = MatcherSet::new(&[
@@ -454,20 +490,7 @@ mod tests {
             (r"\d+ errors", false),
             ("TIMEOUT", true),
         ];
-        let patterns: Vec<LinePattern> = sources
-            .iter()
-            .enumerate()
-            .map(|(id, (text, ignore_case))| {
-                pattern(
-                    id,
-                    ArtifactKind::ConnectorLog,
-                    PatternText::Regex {
-                        text: text.to_string(),
-                        ignore_case: *ignore_case,
-                    },
-                )
-            })
-            .collect();
+        let patterns = regexes(&sources);
         let set = MatcherSet::new(&patterns).unwrap();
         let lines = [
             "x: lookup a on b: no such host",
@@ -479,15 +502,7 @@ mod tests {
             "nothing",
         ];
         for line in lines {
-            let mut got = Vec::new();
-            set.matches(ArtifactKind::ConnectorLog, line, &mut got, &mut Vec::new());
-            got.sort();
-            let want: Vec<usize> = patterns
-                .iter()
-                .filter(|p| compile(&p.text).unwrap().is_match(line))
-                .map(|p| p.id)
-                .collect();
-            assert_eq!(got, want, "{line:?}");
+            matches_like_plain_regexes(&set, &patterns, line);
         }
     }
 
@@ -511,25 +526,13 @@ mod tests {
         ];
         let mut results = Vec::new();
         for with_filler in [false, true] {
-            let sources: Vec<&str> = base
+            let sources: Vec<(&str, bool)> = base
                 .iter()
                 .copied()
                 .chain(filler.iter().map(String::as_str).filter(|_| with_filler))
+                .map(|text| (text, false))
                 .collect();
-            let patterns: Vec<LinePattern> = sources
-                .iter()
-                .enumerate()
-                .map(|(id, text)| {
-                    pattern(
-                        id,
-                        ArtifactKind::ConnectorLog,
-                        PatternText::Regex {
-                            text: text.to_string(),
-                            ignore_case: false,
-                        },
-                    )
-                })
-                .collect();
+            let patterns = regexes(&sources);
             let set = MatcherSet::new(&patterns).unwrap();
             let teddy = matches!(
                 set.kinds[&ArtifactKind::ConnectorLog].search,
@@ -538,15 +541,7 @@ mod tests {
             assert_eq!(teddy, !with_filler, "the large pack uses the automaton");
             let mut per_line = Vec::new();
             for line in lines {
-                let mut got = Vec::new();
-                set.matches(ArtifactKind::ConnectorLog, line, &mut got, &mut Vec::new());
-                got.sort();
-                let want: Vec<usize> = patterns
-                    .iter()
-                    .filter(|p| compile(&p.text).unwrap().is_match(line))
-                    .map(|p| p.id)
-                    .collect();
-                assert_eq!(got, want, "{line:?}");
+                let got = matches_like_plain_regexes(&set, &patterns, line);
                 per_line.push(
                     got.into_iter()
                         .filter(|&id| id < base.len())

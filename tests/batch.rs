@@ -6,18 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn bundle(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/bundles")
-        .join(name)
-}
-
-fn fptriage() -> Command {
-    Command::cargo_bin("fptriage").unwrap()
-}
+mod common;
+use common::{bundle, fptriage};
 
 /// Cases: three bundle files, a customer folder with two bundles, an extracted bundle (with
 /// gzip'd rotated logs inside), a file of random bytes and an empty file.

@@ -5,12 +5,13 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+use common::fptriage;
+
 fn analyze(input: &Path) -> Value {
-    let out = Command::cargo_bin("fptriage")
-        .unwrap()
+    let out = fptriage()
         .arg("analyze")
         .arg(input)
         .args(["--format", "json"])

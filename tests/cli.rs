@@ -1,20 +1,12 @@
 //! The binary on every input form: the facts it extracts, the reports it renders, the exit
 //! codes it returns.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn bundle(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/bundles")
-        .join(name)
-}
-
-fn fptriage() -> Command {
-    Command::cargo_bin("fptriage").unwrap()
-}
+mod common;
+use common::{bundle, fptriage};
 
 fn facts(input: &Path) -> Value {
     let out = fptriage()

@@ -6,12 +6,14 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
 use fptriage::artifacts::ArtifactKind;
 use fptriage::facts::registry::FACTS;
 use fptriage::rules::load::{self, RuleSource, TEMPLATE_NAMES};
 use fptriage::rules::ruletest::TestFile;
 use serde_json::Value;
+
+mod common;
+use common::fptriage;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -329,8 +331,7 @@ fn the_guide_s_examples_lint_clean_and_their_tests_pass() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let lint = Command::cargo_bin("fptriage")
-        .unwrap()
+    let lint = fptriage()
         .args(["rules", "lint"])
         .arg(dir.path())
         .output()
@@ -338,8 +339,7 @@ fn the_guide_s_examples_lint_clean_and_their_tests_pass() {
     let stdout = String::from_utf8_lossy(&lint.stdout);
     assert_eq!(lint.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("0 problem(s)"), "{stdout}");
-    let test = Command::cargo_bin("fptriage")
-        .unwrap()
+    let test = fptriage()
         .args(["rules", "test"])
         .arg(dir.path())
         .output()

@@ -11,7 +11,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
+mod common;
+use common::fptriage;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -96,8 +97,7 @@ fn html_report_in_headless_chromium() {
     drop(f);
 
     let report = work.join("report.html");
-    let out = Command::cargo_bin("fptriage")
-        .unwrap()
+    let out = fptriage()
         .arg("analyze")
         .arg(&bundle)
         .arg("--output")

@@ -4,13 +4,14 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
 use regex::Regex;
 use serde_json::Value;
 
+mod common;
+use common::fptriage;
+
 fn run(args: &[&str]) -> String {
-    let out = Command::cargo_bin("fptriage")
-        .unwrap()
+    let out = fptriage()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .output()
@@ -136,8 +137,7 @@ fn batch_outputs_hide_the_private_values_too() {
     }
     let out = dir.path().join("out");
     let map = dir.path().join("map.json");
-    Command::cargo_bin("fptriage")
-        .unwrap()
+    fptriage()
         .args(["batch", "--redact", "--jobs", "1"])
         .arg(&cases)
         .arg("--out")

@@ -3,11 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use assert_cmd::Command;
-
-fn fptriage() -> Command {
-    Command::cargo_bin("fptriage").expect("the binary builds")
-}
+mod common;
+use common::fptriage;
 
 #[test]
 fn the_builtin_pack_passes_its_tests_with_two_cases_per_rule() {

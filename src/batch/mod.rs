@@ -66,6 +66,7 @@ use thiserror::Error;
 use walkdir::WalkDir;
 
 use crate::artifacts::ArtifactMap;
+use crate::ingest::{Format as ArchiveFormat, sniff};
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
 use crate::pipeline;
@@ -385,62 +386,31 @@ pub fn sanitise(name: &str) -> String {
 }
 
 /// Whether a file's first bytes make it a bundle (archive) rather than a member of an
-/// extracted bundle.
+/// extracted bundle, as ingest's sniffing tells it.
 fn is_archive(path: &Path) -> bool {
     let Ok(mut file) = File::open(path) else {
         return false;
     };
     let mut head = [0u8; 512];
     let n = read_full(&mut file, &mut head);
-    let head = &head[..n];
-    if head.starts_with(b"PK\x03\x04") || (n >= 262 && &head[257..262] == b"ustar") {
-        return true;
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        // A bundle inflates to a tar (or a zip); a rotated log (`connector.log.2.gz`) to text.
-        // A gzip that does not inflate at all is a damaged bundle: read it as one.
-        if file.seek(SeekFrom::Start(0)).is_err() {
-            return true;
+    match sniff(&head[..n]) {
+        ArchiveFormat::Tar | ArchiveFormat::Zip => true,
+        ArchiveFormat::Gzip => {
+            // A bundle inflates to a tar (or a zip); a rotated log (`connector.log.2.gz`) to
+            // text. A gzip that does not inflate at all is a damaged bundle: read it as one.
+            if file.seek(SeekFrom::Start(0)).is_err() {
+                return true;
+            }
+            let mut inner = [0u8; 512];
+            let m = read_full(&mut flate2::read::MultiGzDecoder::new(file), &mut inner);
+            m == 0
+                || matches!(
+                    sniff(&inner[..m]),
+                    ArchiveFormat::Tar | ArchiveFormat::Zip | ArchiveFormat::Gzip
+                )
         }
-        let mut inner = [0u8; 512];
-        let mut gz = flate2::read::MultiGzDecoder::new(file);
-        let m = read_full(&mut gz, &mut inner);
-        if m == 0 {
-            return true;
-        }
-        let inner = &inner[..m];
-        return inner.starts_with(b"PK\x03\x04")
-            || inner.starts_with(&[0x1f, 0x8b])
-            || (m >= 262 && &inner[257..262] == b"ustar")
-            || (m == 512 && old_tar_header(inner));
+        ArchiveFormat::Directory | ArchiveFormat::Other => false,
     }
-    false
-}
-
-/// An old-style (v7) tar header has no magic: a valid checksum over a non-empty name decides.
-fn old_tar_header(block: &[u8]) -> bool {
-    if block.len() < 512 || block[0] == 0 {
-        return false;
-    }
-    let text: String = block[148..156]
-        .iter()
-        .take_while(|&&b| b != 0)
-        .map(|&b| b as char)
-        .collect();
-    u32::from_str_radix(text.trim(), 8).is_ok_and(|stored| {
-        let sum: u32 = block
-            .iter()
-            .enumerate()
-            .map(|(i, &b)| {
-                if (148..156).contains(&i) {
-                    32
-                } else {
-                    u32::from(b)
-                }
-            })
-            .sum();
-        sum == stored
-    })
 }
 
 fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> usize {

@@ -144,11 +144,9 @@ fn device(state: BundleState, limits: &Limits) -> Device {
         if version_text.is_some() && *kind == ArtifactKind::ShowVersion {
             continue; // sf-version is the more precise source
         }
-        product = match info.product {
-            version::Product::Fmc => Product::Fmc,
-            version::Product::Ftd => Product::Ftd,
-            version::Product::Unknown => product,
-        };
+        if info.product != Product::Unknown {
+            product = info.product;
+        }
         b.text(
             "device.product",
             product.as_str(),

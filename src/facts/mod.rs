@@ -74,26 +74,8 @@ pub struct Fact {
     pub evidence: Option<Evidence>,
 }
 
-/// Device kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Product {
-    #[serde(rename = "FMC")]
-    Fmc,
-    #[serde(rename = "FTD")]
-    Ftd,
-    #[serde(rename = "unknown")]
-    Unknown,
-}
-
-impl Product {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Product::Fmc => "FMC",
-            Product::Ftd => "FTD",
-            Product::Unknown => "unknown",
-        }
-    }
-}
+/// Device kind, as the version parsers tell it.
+pub use crate::parse::version::Product;
 
 /// An artifact found in a device bundle.
 #[derive(Debug, Clone, Serialize)]

@@ -23,7 +23,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::limits::Limits;
-pub use sniff::Format;
+pub use sniff::{Format, sniff};
 
 /// Bytes of a member's head that are peeked before it is routed (format sniffing, content
 /// signatures of artifacts).

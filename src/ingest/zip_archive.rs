@@ -371,14 +371,7 @@ fn read_local_headers<R: Read>(
                 }
                 read += 1;
                 if read > walk.limits.members {
-                    walk.warn(
-                        "limit-members",
-                        label,
-                        format!(
-                            "more than {} entries; the rest was not read (--max-members)",
-                            walk.limits.members
-                        ),
-                    );
+                    members_limit(walk, label);
                     break;
                 }
                 let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();

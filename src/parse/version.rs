@@ -21,6 +21,16 @@ pub enum Product {
     Unknown,
 }
 
+impl Product {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Fmc => "FMC",
+            Product::Ftd => "FTD",
+            Product::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VersionInfo {
     pub product: Product,
