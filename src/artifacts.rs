@@ -42,10 +42,12 @@ pub enum ArtifactKind {
     Licensing,
     CloudSettings,
     CurlTest,
+    /// `etc/localtime`: a link to the zone's file (its name) or a copy of it (TZif).
+    Timezone,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 15] = [
+    pub const ALL: [ArtifactKind; 16] = [
         ArtifactKind::ConnectorProperties,
         ArtifactKind::ConnectorLog,
         ArtifactKind::PmtoolStatus,
@@ -61,6 +63,7 @@ impl ArtifactKind {
         ArtifactKind::Licensing,
         ArtifactKind::CloudSettings,
         ArtifactKind::CurlTest,
+        ArtifactKind::Timezone,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +83,7 @@ impl ArtifactKind {
             ArtifactKind::Licensing => "licensing",
             ArtifactKind::CloudSettings => "cloud-settings",
             ArtifactKind::CurlTest => "curl-test",
+            ArtifactKind::Timezone => "timezone",
         }
     }
 

@@ -27,6 +27,9 @@ pub struct Limits {
     pub header_bytes: u64,
     /// Bytes of a zip nested in a tar kept in memory; a larger one is spooled to an anonymous file.
     pub nested_zip_memory: u64,
+    /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
+    /// input); 0: never spool.
+    pub spool_bytes: u64,
 }
 
 impl Default for Limits {
@@ -41,6 +44,7 @@ impl Default for Limits {
             document_bytes: 32 << 20,
             header_bytes: 64 << 10,
             nested_zip_memory: 64 << 20,
+            spool_bytes: 1 << 30,
         }
     }
 }

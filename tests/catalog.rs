@@ -90,11 +90,11 @@ fn every_catalog_scenario_gives_its_expected_root_causes_and_symptoms() {
         }
         // A wrapper: one expectation per inner bundle, matched by the device's bundle path.
         for (inner, want) in want.as_object().unwrap() {
-            let device = report["devices"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|d| d["bundle"].as_str().unwrap().ends_with(inner.as_str()));
+            let device = report["devices"].as_array().unwrap().iter().find(|d| {
+                // The device is the bundle root inside the inner archive.
+                let bundle = d["bundle"].as_str().unwrap();
+                bundle.ends_with(inner.as_str()) || bundle.contains(&format!("{inner}!/"))
+            });
             let Some(device) = device else {
                 problems.push(format!("{input}: no device for {inner}"));
                 continue;

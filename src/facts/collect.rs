@@ -16,7 +16,7 @@ use memchr::memmem::Finder;
 use super::hits::{HitLine, LineHits, push_capped};
 use super::{ArtifactRef, Case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
-use crate::ingest::{Bundle, Member, Visitor, Warning};
+use crate::ingest::{Bundle, Damage, Member, Visitor, Warning};
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
 use crate::parse::{connector_log, syslog};
@@ -28,10 +28,17 @@ static DIAL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("dial tcp 
 /// Bytes of `show_tech_output.txt`-like members kept: the version block is at its head.
 const SHOW_VERSION_BYTES: usize = 256 << 10;
 
-/// What was read of one bundle.
+/// What was read of one device root, or of one loose file until it is attached to a device.
 pub(crate) struct BundleState {
+    /// The archive (ingest bundle) it was read from.
+    pub archive: usize,
+    /// The device root's folder inside the archive (`""`: the archive itself is the root); for a
+    /// loose file, the file's path.
+    pub root: String,
+    /// True for a device root (a folder holding `command-outputs/` or `dir-archives/`).
+    pub is_root: bool,
+    /// Where it is, as reports name it: the archive's label, then the root folder.
     pub label: String,
-    pub format: crate::ingest::Format,
     pub artifacts: Vec<ArtifactRef>,
     /// Whole-document artifacts: kind, display path, text.
     pub documents: Vec<(ArtifactKind, String, String)>,
@@ -40,22 +47,132 @@ pub(crate) struct BundleState {
     pub host_of_addr: BTreeMap<String, String>,
     /// SSE hosts named by connector log lines.
     pub peer_hosts: BTreeSet<String>,
+    /// The newest exact (zoned) log time.
     pub newest_log: Option<Timestamp>,
+    /// The newest provisional wall-clock syslog time (see [`super::HitSample::local`]).
+    pub newest_local: Option<Timestamp>,
     /// A member that lives in `etc/sf/`, if any (then a missing connector.properties means something).
     pub etc_sf_member: Option<String>,
-    /// The bundle's own time stamp (`results-MM-DD-YYYY--HHMMSS`), from its name or its top folder.
+    /// The bundle's own time stamp (`results-MM-DD-YYYY--HHMMSS`), wall-clock fields as UTC.
     pub stamped: Option<Timestamp>,
+    /// The device's time zone, from `etc/localtime`.
+    pub zone: Option<DeviceZone>,
+    /// A loose file's first bytes, to find the device it names.
+    pub head: String,
 }
+
+/// A device's time zone and where it was read.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceZone {
+    pub zone: jiff::tz::TimeZone,
+    /// The IANA name, when the bundle names it (a link's target).
+    pub name: Option<String>,
+    pub path: String,
+}
+
+impl BundleState {
+    fn new(archive: usize, root: String, is_root: bool, label: String) -> Self {
+        let stamped = stamp_in_name(&root);
+        BundleState {
+            archive,
+            root,
+            is_root,
+            label,
+            artifacts: Vec::new(),
+            documents: Vec::new(),
+            hits: LineHits::default(),
+            host_of_addr: BTreeMap::new(),
+            peer_hosts: BTreeSet::new(),
+            newest_log: None,
+            newest_local: None,
+            etc_sf_member: None,
+            stamped,
+            zone: None,
+            head: String::new(),
+        }
+    }
+
+    /// Takes in what was read of a loose file that belongs to this device.
+    pub(crate) fn absorb(&mut self, other: BundleState) {
+        self.artifacts.extend(other.artifacts);
+        self.documents.extend(other.documents);
+        self.hits.merge(other.hits);
+        for (addr, host) in other.host_of_addr {
+            self.host_of_addr.entry(addr).or_insert(host);
+        }
+        for host in other.peer_hosts {
+            if self.peer_hosts.len() < 256 {
+                self.peer_hosts.insert(host);
+            }
+        }
+        self.newest_log = later_of(self.newest_log, other.newest_log);
+        self.newest_local = later_of(self.newest_local, other.newest_local);
+        if self.etc_sf_member.is_none() {
+            self.etc_sf_member = other.etc_sf_member;
+        }
+        if self.zone.is_none() {
+            self.zone = other.zone;
+        }
+    }
+}
+
+fn later_of(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// One archive (or folder) of the input tree, as ingest opened it.
+pub(crate) struct ArchiveState {
+    pub label: String,
+    pub format: crate::ingest::Format,
+    pub parent: Option<usize>,
+    /// The archive's path inside its parent archive.
+    pub inner_path: Option<String>,
+    /// The archive's own time stamp, from its name.
+    pub stamped: Option<Timestamp>,
+    /// Device roots found in it: root folder → unit.
+    pub roots: BTreeMap<String, usize>,
+    /// The input (command-line argument) it belongs to.
+    pub input: usize,
+}
+
+/// Where a device's root is: the folder of a member holding `command-outputs/` or
+/// `dir-archives/` (the troubleshoot collector's two top folders), `""` for the archive itself.
+fn root_of(path: &str) -> Option<&str> {
+    let mut at = 0;
+    for segment in path.split('/') {
+        if segment == "command-outputs" || segment == "dir-archives" {
+            return Some(path[..at].trim_end_matches('/'));
+        }
+        at += segment.len() + 1;
+        if at > path.len() {
+            break;
+        }
+    }
+    None
+}
+
+/// Bytes of a loose file's head kept to find the device it names.
+const LOOSE_HEAD_BYTES: usize = 4096;
+/// Bytes of `etc/localtime` read (a TZif file is a few KiB).
+const TZIF_BYTES: u64 = 256 << 10;
 
 /// Collects one case: every input given to one analysis.
 pub struct Collector<'a> {
     map: &'a ArtifactMap,
     matcher: &'a MatcherSet,
     limits: Limits,
+    pub(crate) archives: Vec<ArchiveState>,
+    /// Device roots and loose files, in reading order.
     pub(crate) bundles: Vec<BundleState>,
-    /// Global index of the first bundle of the current input (ingest numbers bundles per input).
+    /// Loose files by (archive, path).
+    loose: BTreeMap<(usize, String), usize>,
+    /// Global index of the first archive of the current input (ingest numbers bundles per input).
     base: usize,
     warnings: Vec<Warning>,
+    damage: Vec<Damage>,
     errors: Vec<String>,
     inputs: Vec<String>,
     seq: u64,
@@ -69,9 +186,12 @@ impl<'a> Collector<'a> {
             map,
             matcher,
             limits,
+            archives: Vec::new(),
             bundles: Vec::new(),
+            loose: BTreeMap::new(),
             base: 0,
             warnings: Vec::new(),
+            damage: Vec::new(),
             errors: Vec::new(),
             inputs: Vec::new(),
             seq: 0,
@@ -82,7 +202,7 @@ impl<'a> Collector<'a> {
 
     /// Reads one input of the case.
     pub fn read_input(&mut self, input: &std::path::Path) {
-        self.base = self.bundles.len();
+        self.base = self.archives.len();
         self.inputs.push(input.display().to_string());
         let limits = self.limits.clone();
         if let Err(e) = crate::ingest::read_input(input, &limits, self) {
@@ -90,16 +210,86 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// Reads one input from `reader` (standard input), named `label`.
+    pub fn read_stream(&mut self, label: &str, reader: &mut dyn Read) {
+        self.base = self.archives.len();
+        self.inputs.push(label.to_string());
+        let limits = self.limits.clone();
+        if let Err(e) = crate::ingest::read_stream(label, reader, &limits, self) {
+            self.errors.push(e.to_string());
+        }
+    }
+
+    /// Reads one input held in memory, named `label`.
+    pub fn read_bytes(&mut self, label: &str, data: &[u8]) {
+        self.base = self.archives.len();
+        self.inputs.push(label.to_string());
+        let limits = self.limits.clone();
+        if let Err(e) = crate::ingest::read_bytes(label, data, &limits, self) {
+            self.errors.push(e.to_string());
+        }
+    }
+
     /// Turns what was read into devices with facts.
     pub fn finish(self) -> Case {
         let mut warnings = self.warnings;
-        let devices = derive::devices(self.bundles, &self.limits, &mut warnings);
+        let (devices, loose_files) = derive::devices(
+            self.archives,
+            self.bundles,
+            &self.damage,
+            &self.limits,
+            &mut warnings,
+        );
         Case {
             inputs: self.inputs,
             devices,
+            loose_files,
+            damage: self.damage,
             warnings,
             errors: self.errors,
         }
+    }
+
+    /// The unit (device root or loose file) a member of `archive` belongs to while streaming.
+    fn unit_for(&mut self, archive: usize, path: &str) -> usize {
+        if let Some(root) = root_of(path) {
+            if let Some(&unit) = self.archives[archive].roots.get(root) {
+                return unit;
+            }
+            let state = &self.archives[archive];
+            let label = if root.is_empty() {
+                state.label.clone()
+            } else {
+                crate::ingest::member_display(&state.label, Some(state.format), root)
+            };
+            let mut unit = BundleState::new(archive, root.to_string(), true, label);
+            unit.stamped = unit.stamped.or(state.stamped);
+            self.bundles.push(unit);
+            let index = self.bundles.len() - 1;
+            self.archives[archive].roots.insert(root.to_string(), index);
+            return index;
+        }
+        // A member beside `command-outputs/` (say `results-x/notes.txt`) belongs to that root.
+        if let Some(unit) = self.archives[archive]
+            .roots
+            .iter()
+            .filter(|(root, _)| root.is_empty() || within(path, root))
+            .max_by_key(|(root, _)| root.len())
+            .map(|(_, &u)| u)
+        {
+            return unit;
+        }
+        if let Some(&unit) = self.loose.get(&(archive, path.to_string())) {
+            return unit;
+        }
+        let state = &self.archives[archive];
+        let label = crate::ingest::member_display(&state.label, Some(state.format), path);
+        let mut unit = BundleState::new(archive, path.to_string(), false, label);
+        unit.stamped = unit.stamped.or(state.stamped);
+        self.bundles.push(unit);
+        let index = self.bundles.len() - 1;
+        self.loose.insert((archive, path.to_string()), index);
+        index
     }
 
     fn read_log(
@@ -113,7 +303,7 @@ impl<'a> Collector<'a> {
         let mut line = Vec::with_capacity(512);
         let mut number: u32 = 0;
         let mut cut_lines = 0u64;
-        let mut last_time: Option<Timestamp> = None;
+        let mut last_time: Option<(Timestamp, bool)> = None;
         let mut last_line = String::new();
         let wants = self.matcher.wants(kind);
         loop {
@@ -153,12 +343,17 @@ impl<'a> Collector<'a> {
             }
         }
         if !last_line.is_empty() {
-            last_time = line_time(kind, &last_line, self.bundles[bundle].stamped);
+            last_time = line_time(kind, &last_line);
         }
-        if let Some(t) = last_time {
+        if let Some((t, local)) = last_time {
             let state = &mut self.bundles[bundle];
-            if state.newest_log.is_none_or(|n| t > n) {
-                state.newest_log = Some(t);
+            let newest = if local {
+                &mut state.newest_local
+            } else {
+                &mut state.newest_log
+            };
+            if newest.is_none_or(|n| t > n) {
+                *newest = Some(t);
             }
         }
         if cut_lines > 0 {
@@ -221,6 +416,7 @@ impl<'a> Collector<'a> {
         matched: &[usize],
     ) {
         let mut level: Option<&'static str> = None;
+        let mut local = false;
         let (time, key, addr) = match kind {
             ArtifactKind::ConnectorLog => match connector_log::parse_line(text) {
                 Some(parsed) => {
@@ -243,11 +439,11 @@ impl<'a> Collector<'a> {
                 }
                 None => (None, first_sse_host(text), None),
             },
-            _ => (
-                line_time(kind, text, self.bundles[bundle].stamped),
-                first_sse_host(text),
-                None,
-            ),
+            _ => {
+                let time = line_time(kind, text);
+                local = time.is_some_and(|(_, l)| l);
+                (time.map(|(t, _)| t), first_sse_host(text), None)
+            }
         };
         for &pattern in matched {
             if !self.matcher.level_ok(pattern, level) {
@@ -257,6 +453,7 @@ impl<'a> Collector<'a> {
             let captures = self.matcher.captures(pattern, text);
             let line = HitLine {
                 time,
+                local,
                 path: display,
                 line: number,
                 text,
@@ -277,18 +474,33 @@ fn first_sse_host(text: &str) -> String {
         .unwrap_or_default()
 }
 
-fn line_time(kind: ArtifactKind, text: &str, stamped: Option<Timestamp>) -> Option<Timestamp> {
+/// A log line's time, and whether it is provisional wall-clock time (a syslog stamp without zone
+/// or year, placed once the device's zone and collection time are known: no clock is read).
+fn line_time(kind: ArtifactKind, text: &str) -> Option<(Timestamp, bool)> {
     match kind {
-        ArtifactKind::Syslog => {
-            let year = stamped
-                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).year())
-                .unwrap_or_else(|| Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year());
-            syslog::parse_line(text)
-                .and_then(|l| l.time)
-                .and_then(|t| t.resolve(year))
-        }
-        _ => connector_log::parse_line(text).and_then(|l| l.time),
+        ArtifactKind::Syslog => syslog::parse_line(text)
+            .and_then(|l| l.time)
+            .and_then(|t| t.provisional()),
+        _ => connector_log::parse_line(text)
+            .and_then(|l| l.time)
+            .map(|t| (t, false)),
     }
+}
+
+/// Whether `path` lies inside the folder `dir`.
+fn within(path: &str, dir: &str) -> bool {
+    path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
+}
+
+/// The zone `etc/localtime` names: a link to `…/zoneinfo/<Zone>` is looked up in the IANA
+/// database built into the tool (never the machine's), a copy of the zone file is read as TZif.
+fn zone_from_link(target: &str) -> Option<(jiff::tz::TimeZone, String)> {
+    let name = target.rsplit_once("zoneinfo/").map(|(_, n)| n)?;
+    let name = name
+        .trim_start_matches("posix/")
+        .trim_start_matches("right/");
+    let zone = jiff::tz::TimeZoneDatabase::bundled().get(name).ok()?;
+    Some((zone, name.to_string()))
 }
 
 /// Cuts text to at most `max` characters, marking the cut.
@@ -363,47 +575,73 @@ pub(crate) fn stamp_in_name(name: &str) -> Option<Timestamp> {
 impl Visitor for Collector<'_> {
     fn bundle(&mut self, bundle: &Bundle) {
         let global = self.base + bundle.index;
-        debug_assert_eq!(global, self.bundles.len());
-        self.bundles.push(BundleState {
+        debug_assert_eq!(global, self.archives.len());
+        let parent = bundle.parent.map(|p| self.base + p);
+        let inner_path = parent.and_then(|p| {
+            let parent = &self.archives[p];
+            let prefix = crate::ingest::member_display(&parent.label, Some(parent.format), "");
+            bundle.label.strip_prefix(&prefix).map(str::to_string)
+        });
+        let input = self.inputs.len().saturating_sub(1);
+        self.archives.push(ArchiveState {
             label: bundle.label.clone(),
             format: bundle.format,
-            artifacts: Vec::new(),
-            documents: Vec::new(),
-            hits: LineHits::default(),
-            host_of_addr: BTreeMap::new(),
-            peer_hosts: BTreeSet::new(),
-            newest_log: None,
-            etc_sf_member: None,
-            stamped: stamp_in_name(&bundle.label),
+            parent,
+            inner_path,
+            stamped: stamp_in_name(bundle.label.rsplit("!/").next().unwrap_or(&bundle.label)),
+            roots: BTreeMap::new(),
+            input,
         });
     }
 
     fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()> {
-        let bundle = self.base + member.bundle;
-        let display = crate::ingest::member_display(
-            &self.bundles[bundle].label,
-            Some(self.bundles[bundle].format),
-            member.path,
-        );
-        {
-            let state = &mut self.bundles[bundle];
-            if state.stamped.is_none() {
-                state.stamped = stamp_in_name(member.path);
-            }
-            if member.path.contains("etc/sf/") && state.etc_sf_member.is_none() {
-                state.etc_sf_member = Some(display.clone());
-            }
-        }
+        let archive = self.base + member.bundle;
         let Some(kind) = self.map.classify(member.path, member.head) else {
+            // Unclaimed members still show where device roots are.
+            if root_of(member.path).is_some() {
+                let unit = self.unit_for(archive, member.path);
+                self.note_member(unit, member.path);
+            }
             return Ok(());
         };
-        self.bundles[bundle].artifacts.push(ArtifactRef {
+        let unit = self.unit_for(archive, member.path);
+        self.note_member(unit, member.path);
+        let display = {
+            let state = &self.archives[archive];
+            crate::ingest::member_display(&state.label, Some(state.format), member.path)
+        };
+        if !self.bundles[unit].is_root && self.bundles[unit].head.len() < LOOSE_HEAD_BYTES {
+            let head = &member.head[..member.head.len().min(LOOSE_HEAD_BYTES)];
+            self.bundles[unit]
+                .head
+                .push_str(&String::from_utf8_lossy(head));
+        }
+        self.bundles[unit].artifacts.push(ArtifactRef {
             path: display.clone(),
             kind,
             size: member.size,
         });
         if kind.is_log() {
-            return self.read_log(bundle, kind, &display, body);
+            return self.read_log(unit, kind, &display, body);
+        }
+        if kind == ArtifactKind::Timezone {
+            let mut data = Vec::new();
+            body.take(TZIF_BYTES).read_to_end(&mut data)?;
+            match jiff::tz::TimeZone::tzif("localtime", &data) {
+                Ok(zone) => {
+                    self.bundles[unit].zone = Some(DeviceZone {
+                        zone,
+                        name: None,
+                        path: display,
+                    })
+                }
+                Err(e) => self.warnings.push(Warning {
+                    code: "bad-time-zone",
+                    path: display,
+                    message: format!("not a time zone file ({e}); syslog times are read as UTC"),
+                }),
+            }
+            return Ok(());
         }
         let cap = if kind == ArtifactKind::ShowVersion {
             SHOW_VERSION_BYTES
@@ -425,12 +663,69 @@ impl Visitor for Collector<'_> {
             }
         }
         let text = String::from_utf8_lossy(&data).into_owned();
-        self.bundles[bundle].documents.push((kind, display, text));
+        self.bundles[unit].documents.push((kind, display, text));
         Ok(())
+    }
+
+    fn link(&mut self, bundle: usize, path: &str, target: &str) {
+        let archive = self.base + bundle;
+        if self.map.classify(path, &[]) != Some(ArtifactKind::Timezone) {
+            return;
+        }
+        let unit = self.unit_for(archive, path);
+        let display = {
+            let state = &self.archives[archive];
+            crate::ingest::member_display(&state.label, Some(state.format), path)
+        };
+        match zone_from_link(target) {
+            Some((zone, name)) => {
+                self.bundles[unit].artifacts.push(ArtifactRef {
+                    path: display.clone(),
+                    kind: ArtifactKind::Timezone,
+                    size: 0,
+                });
+                self.bundles[unit].zone = Some(DeviceZone {
+                    zone,
+                    name: Some(name),
+                    path: display,
+                });
+            }
+            None => self.warnings.push(Warning {
+                code: "bad-time-zone",
+                path: display,
+                message: format!(
+                    "links to `{target}`, which names no zone of the IANA database; syslog times are read as UTC"
+                ),
+            }),
+        }
+    }
+
+    fn damage(&mut self, damage: Damage) {
+        let mut damage = damage;
+        damage.bundle += self.base;
+        self.damage.push(damage);
     }
 
     fn warning(&mut self, warning: Warning) {
         self.warnings.push(warning);
+    }
+}
+
+impl Collector<'_> {
+    /// Keeps what a member's path says about its unit: the bundle stamp, and `etc/sf/`.
+    fn note_member(&mut self, unit: usize, path: &str) {
+        let state = &mut self.bundles[unit];
+        if state.stamped.is_none() {
+            state.stamped = stamp_in_name(path);
+        }
+        if state.etc_sf_member.is_none() && path.contains("etc/sf/") {
+            let archive = &self.archives[state.archive];
+            state.etc_sf_member = Some(crate::ingest::member_display(
+                &archive.label,
+                Some(archive.format),
+                path,
+            ));
+        }
     }
 }
 

@@ -8,14 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::collect::{BundleState, cap_chars};
+use super::collect::{ArchiveState, BundleState, cap_chars};
 use super::regions;
-use super::{Device, Evidence, Fact, FactValue, Product};
+use super::{Device, Evidence, Fact, FactValue, LooseFile, LooseReason, Product};
 use crate::artifacts::ArtifactKind;
+use crate::ingest::Damage;
 use crate::limits::Limits;
 use crate::parse::{
     cloud_settings, connector_context, connector_properties, curl_test, ident, licensing, lsof,
-    netstat, pmtool, version,
+    netstat, pmtool, syslog, version,
 };
 
 struct Builder<'a> {
@@ -67,18 +68,339 @@ fn line_text(doc: &str, line: u32) -> Option<&str> {
     doc.lines().nth(line.checked_sub(1)? as usize)
 }
 
-/// Turns bundle states into devices; bundles without artifacts (pure wrappers) are dropped.
+/// Host names a device ships with: a loose file naming one names no device in particular.
+const DEFAULT_HOST_NAMES: [&str; 4] = ["firepower", "localhost", "localhost.localdomain", "ftd"];
+
+/// Who a device root is, from its version and identity documents alone (before its facts are
+/// derived), so that loose files can be matched to it.
+struct Identity {
+    uuid: Option<String>,
+    hostname: Option<String>,
+    product: Product,
+}
+
+fn identity(state: &BundleState) -> Identity {
+    let mut id = Identity {
+        uuid: None,
+        hostname: None,
+        product: Product::Unknown,
+    };
+    for (kind, _, doc) in &state.documents {
+        match kind {
+            ArtifactKind::SfVersion | ArtifactKind::ShowVersion => {
+                let info = if *kind == ArtifactKind::SfVersion {
+                    version::parse_sf_version(doc)
+                } else {
+                    version::parse_show_version(doc)
+                };
+                if let Some(info) = info {
+                    if id.product == Product::Unknown {
+                        id.product = info.product;
+                    }
+                    id.uuid = id.uuid.or(info.uuid);
+                    id.hostname = id.hostname.or(info.hostname);
+                }
+            }
+            ArtifactKind::Hostname => {
+                if let Some(h) = ident::parse_hostname(doc) {
+                    id.hostname = Some(h.value);
+                }
+            }
+            ArtifactKind::ImsConf => {
+                if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
+                    id.uuid = Some(u.value);
+                }
+            }
+            _ => {}
+        }
+    }
+    if id.product == Product::Unknown
+        && state
+            .artifacts
+            .iter()
+            .any(|a| a.path.contains("show_tech_output"))
+    {
+        id.product = Product::Ftd;
+    }
+    id
+}
+
+/// Whether `text` names `name` as a whole word (case-insensitive): `fmc-dc1` is named by
+/// `fmc-dc1.json` and `host fmc-dc1:`, not by `fmc-dc10`.
+fn names(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    let hay = text.to_ascii_lowercase();
+    let needle = name.to_ascii_lowercase();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-');
+    hay.match_indices(&needle).any(|(at, _)| {
+        !word(hay[..at].chars().next_back()) && !word(hay[at + needle.len()..].chars().next())
+    })
+}
+
+/// The device root a loose file lies in: a root of its own archive whose folder holds it, else
+/// (for an archive inside a device's folder, say rotated logs) the root of the enclosing archive.
+fn enclosing_root(archives: &[ArchiveState], archive: usize, path: &str) -> Option<usize> {
+    let a = archives.get(archive)?;
+    let own = a
+        .roots
+        .iter()
+        .filter(|(root, _)| {
+            root.is_empty()
+                || (path.len() > root.len()
+                    && path.starts_with(root.as_str())
+                    && path.as_bytes()[root.len()] == b'/')
+        })
+        .max_by_key(|(root, _)| root.len())
+        .map(|(_, &u)| u);
+    own.or_else(|| enclosing_root(archives, a.parent?, a.inner_path.as_deref()?))
+}
+
+/// Turns device roots into devices, attaches loose files (bundle-format §6), and analyses an
+/// appliance given twice once. Returns the devices and the case's loose files.
 pub(crate) fn devices(
-    bundles: Vec<BundleState>,
+    archives: Vec<ArchiveState>,
+    units: Vec<BundleState>,
+    damage: &[Damage],
     limits: &Limits,
     warnings: &mut Vec<crate::ingest::Warning>,
-) -> Vec<Device> {
-    let mut devices: Vec<Device> = bundles
+) -> (Vec<Device>, Vec<LooseFile>) {
+    let mut slots: Vec<Option<BundleState>> = units.into_iter().map(Some).collect();
+    // Loose files inside a device's folder (or in an archive inside it) are that device's.
+    let mut loose: Vec<usize> = Vec::new();
+    for i in 0..slots.len() {
+        let Some(unit) = &slots[i] else { continue };
+        if unit.is_root {
+            continue;
+        }
+        match enclosing_root(&archives, unit.archive, &unit.root) {
+            Some(owner) if owner != i => {
+                let unit = slots[i].take().expect("present");
+                if let Some(Some(target)) = slots.get_mut(owner) {
+                    target.absorb(unit);
+                }
+            }
+            _ => loose.push(i),
+        }
+    }
+    let has_artifacts = |s: &Option<BundleState>| {
+        s.as_ref()
+            .is_some_and(|s| s.is_root && !s.artifacts.is_empty())
+    };
+    let mut loose_files = Vec::new();
+    let mut attached: Vec<(usize, usize)> = Vec::new(); // (loose unit, root unit)
+    if !slots.iter().any(has_artifacts) {
+        // No device root anywhere (a customer zipped a few files): each archive's loose files
+        // are read as one device rather than not at all.
+        let mut by_archive: BTreeMap<usize, usize> = BTreeMap::new();
+        for &i in &loose {
+            let unit = slots[i].take().expect("present");
+            match by_archive.get(&unit.archive) {
+                Some(&owner) => {
+                    if let Some(Some(target)) = slots.get_mut(owner) {
+                        target.absorb(unit);
+                    }
+                }
+                None => {
+                    let archive = &archives[unit.archive];
+                    warnings.push(crate::ingest::Warning {
+                        code: "no-bundle-root",
+                        path: archive.label.clone(),
+                        message: "no folder holding command-outputs/ or dir-archives/: its files are read as one device".into(),
+                    });
+                    let mut owner = unit;
+                    owner.is_root = true;
+                    owner.label = archive.label.clone();
+                    owner.root = String::new();
+                    owner.stamped = owner.stamped.or(archive.stamped);
+                    by_archive.insert(owner.archive, i);
+                    slots[i] = Some(owner);
+                }
+            }
+        }
+    } else {
+        let roots: Vec<(usize, Identity)> = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| has_artifacts(s))
+            .map(|(i, s)| (i, identity(s.as_ref().expect("present"))))
+            .collect();
+        let fmcs: Vec<usize> = roots
+            .iter()
+            .filter(|(_, id)| id.product == Product::Fmc)
+            .map(|(i, _)| *i)
+            .collect();
+        for &i in &loose {
+            let unit = slots[i].as_ref().expect("present");
+            let text = format!("{}\n{}", unit.root, unit.head);
+            let named: Vec<usize> = roots
+                .iter()
+                .filter(|(_, id)| {
+                    id.uuid.as_deref().is_some_and(|u| names(&text, u))
+                        || id.hostname.as_deref().is_some_and(|h| {
+                            !DEFAULT_HOST_NAMES.contains(&h.to_ascii_lowercase().as_str())
+                                && names(&text, h)
+                        })
+                })
+                .map(|(i, _)| *i)
+                .collect();
+            let manager_setting = unit.artifacts.iter().all(|a| {
+                matches!(
+                    a.kind,
+                    ArtifactKind::Licensing | ArtifactKind::CloudSettings
+                )
+            });
+            let (owner, why) = if named.len() == 1 {
+                (Some(named[0]), LooseReason::NamesDevice)
+            } else if manager_setting && fmcs.len() == 1 {
+                (Some(fmcs[0]), LooseReason::ManagerSetting)
+            } else if roots.len() == 1 {
+                (Some(roots[0].0), LooseReason::OnlyDevice)
+            } else {
+                (None, LooseReason::NotAttached)
+            };
+            for artifact in &unit.artifacts {
+                loose_files.push((
+                    owner,
+                    LooseFile {
+                        path: artifact.path.clone(),
+                        kind: artifact.kind,
+                        attached_to: None,
+                        reason: why,
+                    },
+                ));
+            }
+            if let Some(owner) = owner {
+                attached.push((i, owner));
+            }
+        }
+        for (i, owner) in attached {
+            let unit = slots[i].take().expect("present");
+            if let Some(Some(target)) = slots.get_mut(owner) {
+                target.absorb(unit);
+            }
+        }
+    }
+    let mut device_of_unit: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut devices: Vec<Device> = Vec::new();
+    for (i, slot) in slots.into_iter().enumerate() {
+        let Some(state) = slot else { continue };
+        if !state.is_root || state.artifacts.is_empty() {
+            continue;
+        }
+        let damaged = damage.iter().any(|d| d.bundle == state.archive);
+        let input = archives.get(state.archive).map(|a| a.input).unwrap_or(0);
+        let mut device = device(state, limits, warnings);
+        device.damaged = damaged;
+        device.input = input;
+        device_of_unit.insert(i, devices.len());
+        devices.push(device);
+    }
+    let mut loose_files: Vec<LooseFile> = loose_files
         .into_iter()
-        .filter(|b| !b.artifacts.is_empty())
-        .map(|b| device(b, limits))
+        .map(|(owner, mut file)| {
+            file.attached_to = owner
+                .and_then(|u| device_of_unit.get(&u))
+                .map(|&d| devices[d].id.clone());
+            file
+        })
         .collect();
-    // Licence and cloud settings of an FMC-managed FTD live on the FMC.
+    let devices = without_duplicates(devices, warnings);
+    // A file attached to a copy that was dropped stays with the copy kept (same id).
+    loose_files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut devices = devices;
+    link_managers(&mut devices, warnings);
+    (devices, loose_files)
+}
+
+/// An appliance given twice (an upload and its re-upload) is analysed once, from its newest
+/// collection; the copies left out are named on the device and in a warning.
+fn without_duplicates(
+    devices: Vec<Device>,
+    warnings: &mut Vec<crate::ingest::Warning>,
+) -> Vec<Device> {
+    let key = |d: &Device| -> Option<String> {
+        if let Some(u) = d.fact("device.appliance_id") {
+            return Some(format!("uuid {}", u.value.to_string().to_ascii_lowercase()));
+        }
+        let name = d
+            .fact("device.name")?
+            .value
+            .to_string()
+            .to_ascii_lowercase();
+        if DEFAULT_HOST_NAMES.contains(&name.as_str()) {
+            return None;
+        }
+        Some(format!("name {name} version {}", d.version.as_deref()?))
+    };
+    let mut kept: Vec<Device> = Vec::new();
+    let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
+    for device in devices {
+        let Some(k) = key(&device) else {
+            kept.push(device);
+            continue;
+        };
+        match index_of.get(&k) {
+            None => {
+                index_of.insert(k, kept.len());
+                kept.push(device);
+            }
+            Some(&at) => {
+                let (newer, older) = if device.collected_at >= kept[at].collected_at {
+                    (device, std::mem::replace(&mut kept[at], placeholder()))
+                } else {
+                    let d = device;
+                    (std::mem::replace(&mut kept[at], placeholder()), d)
+                };
+                let mut newer = newer;
+                warnings.push(crate::ingest::Warning {
+                    code: "duplicate-device",
+                    path: older.bundle.clone(),
+                    message: format!(
+                        "{} was given twice: analysed once, from {} (collected {}); {} (collected {}) left out",
+                        newer.name,
+                        newer.bundle,
+                        time_or_unknown(newer.collected_at),
+                        older.bundle,
+                        time_or_unknown(older.collected_at),
+                    ),
+                });
+                newer.duplicates.extend(older.duplicates);
+                newer.duplicates.push(older.bundle);
+                kept[at] = newer;
+            }
+        }
+    }
+    kept
+}
+
+fn time_or_unknown(t: Option<jiff::Timestamp>) -> String {
+    t.map(|t| t.to_string())
+        .unwrap_or_else(|| "at an unknown time".into())
+}
+
+fn placeholder() -> Device {
+    Device {
+        id: String::new(),
+        product: Product::Unknown,
+        name: String::new(),
+        version: None,
+        bundle: String::new(),
+        collected_at: None,
+        time_zone: None,
+        damaged: false,
+        duplicates: Vec::new(),
+        input: 0,
+        artifacts: Vec::new(),
+        facts: BTreeMap::new(),
+        hits: Default::default(),
+        managed_by: None,
+    }
+}
+
+/// Licence and cloud settings of an FMC-managed FTD live on the FMC.
+fn link_managers(devices: &mut [Device], warnings: &mut Vec<crate::ingest::Warning>) {
     let fmcs: Vec<usize> = devices
         .iter()
         .enumerate()
@@ -115,10 +437,13 @@ pub(crate) fn devices(
             devices[i].facts.insert(name, fact);
         }
     }
-    devices
 }
 
-fn device(state: BundleState, limits: &Limits) -> Device {
+fn device(
+    state: BundleState,
+    limits: &Limits,
+    warnings: &mut Vec<crate::ingest::Warning>,
+) -> Device {
     let mut b = Builder {
         facts: BTreeMap::new(),
         limits,
@@ -497,29 +822,76 @@ fn device(state: BundleState, limits: &Limits) -> Device {
     }
 
     let id = uuid.unwrap_or_else(|| state.label.clone());
+    // With no host name in the bundle: the host folder the customer put it in (`FMC1/results-…`),
+    // else the archive's file name.
     let name = name.unwrap_or_else(|| {
         state
-            .label
-            .rsplit(['/', '!'])
-            .find(|s| !s.is_empty())
+            .root
+            .rsplit('/')
+            .find(|s| !s.is_empty() && !s.starts_with("results-"))
+            .or_else(|| state.label.rsplit(['/', '!']).find(|s| !s.is_empty()))
             .unwrap_or(&state.label)
             .to_string()
     });
     let mut hits = state.hits;
     let host_of_addr = state.host_of_addr;
     hits.resolve_keys(|addr| host_of_addr.get(addr).cloned());
+    // Time (bundle-format §6): the stamp and the syslog are the device's wall clock, read in its
+    // zone (UTC when the bundle names none, and the report says so); the syslog's year is the
+    // collection's. No clock of this machine is read.
+    let zone = state
+        .zone
+        .as_ref()
+        .map(|z| z.zone.clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let wall = |t: jiff::Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    let reference = state.stamped.map(wall).or_else(|| {
+        state
+            .newest_log
+            .map(|t| t.to_zoned(zone.clone()).datetime())
+    });
+    let place = |t: jiff::Timestamp| reference.and_then(|r| syslog::place(t, r, &zone));
+    hits.retime(place);
+    let stamp = state.stamped.and_then(|t| {
+        zone.to_ambiguous_zoned(wall(t))
+            .compatible()
+            .ok()
+            .map(|z| z.timestamp())
+    });
+    let newest_syslog = state.newest_local.and_then(place);
+    let collected_at = [stamp, state.newest_log, newest_syslog]
+        .into_iter()
+        .flatten()
+        .max();
+    let time_zone = state.zone.as_ref().map(|z| {
+        z.name
+            .clone()
+            .unwrap_or_else(|| format!("from {}", z.path.rsplit("!/").next().unwrap_or(&z.path)))
+    });
+    if state.zone.is_none()
+        && state
+            .artifacts
+            .iter()
+            .any(|a| a.kind == ArtifactKind::Syslog)
+    {
+        warnings.push(crate::ingest::Warning {
+            code: "no-time-zone",
+            path: state.label.clone(),
+            message: "the bundle names no time zone (etc/localtime): syslog times are read as UTC"
+                .into(),
+        });
+    }
     Device {
         id,
         product,
         name,
         version: version_text,
         bundle: state.label,
-        // The bundle's name carries the device's local time with no offset: when its logs run
-        // later than that read as UTC, the newest log line is the better "now".
-        collected_at: match (state.stamped, state.newest_log) {
-            (Some(stamp), Some(newest)) => Some(stamp.max(newest)),
-            (stamp, newest) => stamp.or(newest),
-        },
+        collected_at,
+        time_zone,
+        damaged: false,
+        duplicates: Vec::new(),
+        input: 0,
         artifacts: state.artifacts,
         facts: b.facts,
         hits,

@@ -22,6 +22,11 @@ const ADDRS: usize = 64;
 #[derive(Debug, Clone, Serialize)]
 pub struct HitSample {
     pub time: Option<Timestamp>,
+    /// `time` is a wall-clock time read provisionally as UTC in a placeholder year (a syslog
+    /// stamp has neither zone nor year): [`LineHits::retime`] places it once the device's zone
+    /// and collection time are known.
+    #[serde(skip)]
+    pub local: bool,
     pub evidence: Evidence,
     pub captures: Vec<(String, String)>,
     /// Reading order, to order lines without a time stamp.
@@ -38,6 +43,7 @@ impl HitSample {
     fn from_line(line: &HitLine<'_>) -> HitSample {
         let mut sample = HitSample {
             time: None,
+            local: false,
             evidence: Evidence {
                 path: String::new(),
                 line: None,
@@ -54,6 +60,7 @@ impl HitSample {
     /// replaces the last one, so this runs on most matching lines and must not allocate.
     fn assign(&mut self, line: &HitLine<'_>) {
         self.time = line.time;
+        self.local = line.local;
         self.seq = line.seq;
         if self.evidence.path != line.path {
             self.evidence.path.clear();
@@ -73,6 +80,8 @@ impl HitSample {
 #[derive(Debug, Clone, Copy)]
 pub struct HitLine<'a> {
     pub time: Option<Timestamp>,
+    /// `time` is provisional wall-clock time (see [`HitSample::local`]).
+    pub local: bool,
     /// The member's display path.
     pub path: &'a str,
     /// 1-based line number.
@@ -120,6 +129,9 @@ pub struct HitAgg {
     /// The newest stamps (seconds), ascending: logs mostly arrive in time order, so a stamp is
     /// usually appended at the back and the oldest dropped from the front.
     newest: VecDeque<i64>,
+    /// Provisional wall-clock stamps (seconds, ascending), moved into `newest` by `retime`.
+    #[serde(skip)]
+    newest_local: VecDeque<i64>,
 }
 
 impl HitAgg {
@@ -131,6 +143,7 @@ impl HitAgg {
             last: sample,
             addrs: BTreeSet::new(),
             newest: VecDeque::new(),
+            newest_local: VecDeque::new(),
         };
         agg.add(line, None);
         agg
@@ -139,7 +152,12 @@ impl HitAgg {
     fn add(&mut self, line: &HitLine<'_>, addr: Option<&str>) {
         self.count += 1;
         if let Some(t) = line.time {
-            keep_newest(&mut self.newest, t.as_second());
+            let stamps = if line.local {
+                &mut self.newest_local
+            } else {
+                &mut self.newest
+            };
+            keep_newest(stamps, t.as_second());
         }
         if let Some(a) = addr
             && self.addrs.len() < ADDRS
@@ -161,6 +179,9 @@ impl HitAgg {
         self.addrs.extend(other.addrs);
         for stamp in other.newest {
             keep_newest(&mut self.newest, stamp);
+        }
+        for stamp in other.newest_local {
+            keep_newest(&mut self.newest_local, stamp);
         }
         if self.first.later_than(&other.first) {
             self.first = other.first;
@@ -239,6 +260,47 @@ impl LineHits {
     pub fn get(&self, pattern: usize) -> Option<&BTreeMap<String, HitAgg>> {
         self.by_pattern.get(&pattern)
     }
+
+    /// Folds the hits of another part of the same device (a loose file that belongs to it).
+    pub fn merge(&mut self, other: LineHits) {
+        for (pattern, keys) in other.by_pattern {
+            let mine = self.by_pattern.entry(pattern).or_default();
+            for (key, agg) in keys {
+                match mine.get_mut(&key) {
+                    Some(existing) => existing.merge(agg),
+                    None => {
+                        mine.insert(key, agg);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Places every provisional wall-clock time (see [`HitSample::local`]) with `place`; a time
+    /// it cannot place (no year known, a day that does not exist) is dropped.
+    pub fn retime(&mut self, place: impl Fn(Timestamp) -> Option<Timestamp>) {
+        for keys in self.by_pattern.values_mut() {
+            for agg in keys.values_mut() {
+                for sample in [&mut agg.first, &mut agg.last] {
+                    if sample.local {
+                        sample.time = sample.time.and_then(&place);
+                        sample.local = false;
+                    }
+                }
+                let local = std::mem::take(&mut agg.newest_local);
+                for stamp in local {
+                    if let Some(t) = Timestamp::from_second(stamp).ok().and_then(&place) {
+                        keep_newest(&mut agg.newest, t.as_second());
+                    }
+                }
+                // A placed time may now be earlier or later than the exact ones it was
+                // compared with while streaming.
+                if agg.first.later_than(&agg.last) {
+                    std::mem::swap(&mut agg.first, &mut agg.last);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -248,6 +310,7 @@ mod tests {
     fn sample(seq: u64, time: Option<&str>) -> HitLine<'static> {
         HitLine {
             time: time.map(|t| t.parse().unwrap()),
+            local: false,
             path: "p",
             line: seq as u32,
             text: "a line",

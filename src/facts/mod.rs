@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 
 use crate::artifacts::ArtifactKind;
-use crate::ingest::Warning;
+use crate::ingest::{Damage, Warning};
 use crate::version::Version;
 pub use hits::{HitAgg, HitSample, LineHits};
 
@@ -95,8 +95,19 @@ pub struct Device {
     pub version: Option<String>,
     /// Where the bundle is (input file, then enclosing archives joined with `!/`).
     pub bundle: String,
-    /// "Now" for this device: the bundle's own time stamp, else its newest log line.
+    /// "Now" for this device: the later of the bundle's own time stamp (its wall clock, in its
+    /// zone) and its newest timestamped log line; none when the bundle holds no time at all.
     pub collected_at: Option<Timestamp>,
+    /// The device's time zone (an IANA name, or where a copy of its zone file was read); none:
+    /// syslog times were read as UTC.
+    pub time_zone: Option<String>,
+    /// True when the archive holding this device is damaged (truncated or corrupt).
+    pub damaged: bool,
+    /// Other copies of this appliance in the case (older collections), not analysed.
+    pub duplicates: Vec<String>,
+    /// Index of the input (command-line argument) the device was read from.
+    #[serde(skip)]
+    pub input: usize,
     pub artifacts: Vec<ArtifactRef>,
     pub facts: BTreeMap<String, Fact>,
     #[serde(skip)]
@@ -115,11 +126,40 @@ impl Device {
     }
 }
 
+/// Why a loose file (one outside every device root) belongs where it does (bundle-format §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LooseReason {
+    /// Its name or first lines name the device (appliance UUID or a host name).
+    NamesDevice,
+    /// Licence or cloud settings, which live on the case's one FMC.
+    ManagerSetting,
+    /// The case holds one device.
+    OnlyDevice,
+    /// None of the above: listed, read by no rule.
+    NotAttached,
+}
+
+/// An artifact found outside every device root: a JSON or curl transcript the customer saved
+/// beside the bundles.
+#[derive(Debug, Clone, Serialize)]
+pub struct LooseFile {
+    pub path: String,
+    pub kind: ArtifactKind,
+    /// The device (id) it was attached to.
+    pub attached_to: Option<String>,
+    pub reason: LooseReason,
+}
+
 /// Everything read from one case.
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
     pub inputs: Vec<String>,
     pub devices: Vec<Device>,
+    /// Artifacts outside every device root, and where each went.
+    pub loose_files: Vec<LooseFile>,
+    /// Archives that are truncated or corrupt: the upload is partial.
+    pub damage: Vec<Damage>,
     pub warnings: Vec<Warning>,
     /// Inputs that could not be read at all.
     pub errors: Vec<String>,

@@ -29,6 +29,14 @@ pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
         };
         let kind = entry.file_type();
         if kind.is_symlink() {
+            if let (Ok(target), Ok(relative)) = (
+                std::fs::read_link(entry.path()),
+                entry.path().strip_prefix(root),
+            ) {
+                let relative = relative.to_string_lossy().replace('\\', "/");
+                walk.visitor
+                    .link(bundle, &relative, &target.to_string_lossy());
+            }
             links.push(entry.path().display().to_string());
             continue;
         }

@@ -68,6 +68,24 @@ pub struct Warning {
     pub message: String,
 }
 
+/// Where an archive of the upload is damaged (truncated or corrupt): what the report puts before
+/// its verdict, so that a partial upload is never read as a whole one.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Damage {
+    /// Index of the damaged bundle (as in [`Bundle::index`]).
+    #[serde(skip)]
+    pub bundle: usize,
+    /// The damaged archive (enclosing archives joined by `!/`).
+    pub path: String,
+    /// The warning code that says what is wrong (`truncated-archive`, `corrupt-tar-header`, …).
+    pub code: &'static str,
+    /// The last member read whole before the damage, if any.
+    pub last_whole_member: Option<String>,
+    /// Bytes of the archive's (decompressed) stream read before the damage, when known.
+    pub bytes_read: Option<u64>,
+    pub message: String,
+}
+
 /// An input that could not be read at all.
 #[derive(Debug, Error)]
 pub enum IngestError {
@@ -86,6 +104,10 @@ pub trait Visitor {
     fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()>;
     /// Damage or a limit hit.
     fn warning(&mut self, warning: Warning);
+    /// A symbolic link member: recorded, never followed. `target` is the link's text.
+    fn link(&mut self, _bundle: usize, _path: &str, _target: &str) {}
+    /// An archive is damaged; a `warning` with the same code follows.
+    fn damage(&mut self, _damage: Damage) {}
 }
 
 /// Counters shared by every archive of one input, so that limits hold across nesting.
@@ -100,6 +122,8 @@ pub(crate) struct Walk<'v> {
     pub small_members: std::collections::VecDeque<(usize, String, Vec<u8>)>,
     /// The format of each bundle opened so far, by index.
     pub formats: Vec<Format>,
+    /// The last member of each bundle read whole, by index (for damage reports).
+    pub last_whole: Vec<Option<String>>,
 }
 
 /// Small members remembered for hard links.
@@ -119,6 +143,41 @@ impl Walk<'_> {
         });
     }
 
+    /// Reports damage to bundle `bundle` (labelled `label`) after `bytes_read` bytes of its
+    /// stream: a [`Damage`] for the report's damage section, and the warning.
+    pub fn damage(
+        &mut self,
+        code: &'static str,
+        bundle: usize,
+        label: &str,
+        bytes_read: Option<u64>,
+        message: String,
+    ) {
+        let last_whole_member = self.last_whole.get(bundle).cloned().flatten();
+        self.visitor.damage(Damage {
+            bundle,
+            path: label.to_string(),
+            code,
+            last_whole_member,
+            bytes_read,
+            message: message.clone(),
+        });
+        self.warn(code, label, message);
+    }
+
+    /// Records that `path` of `bundle` was read to its end.
+    pub fn read_whole(&mut self, bundle: usize, path: &str) {
+        if let Some(slot) = self.last_whole.get_mut(bundle) {
+            match slot {
+                Some(s) => {
+                    s.clear();
+                    s.push_str(path);
+                }
+                None => *slot = Some(path.to_string()),
+            }
+        }
+    }
+
     pub fn open_bundle(
         &mut self,
         label: String,
@@ -127,6 +186,7 @@ impl Walk<'_> {
         depth: u32,
     ) -> usize {
         self.formats.push(format);
+        self.last_whole.push(None);
         let bundle = Bundle {
             index: self.bundles,
             label,
@@ -346,6 +406,91 @@ pub fn read_bytes(
     Ok(walk.bundles)
 }
 
+/// Reads one input from a stream (standard input: a download piped in), named `label`. Tar and
+/// gzip'd tar stream as usual; a zip cannot be read without seeking, so it is spooled to an
+/// anonymous temporary file within `Limits::spool_bytes`, or refused.
+pub fn read_stream(
+    label: &str,
+    reader: &mut dyn Read,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<usize, IngestError> {
+    let open_error = |source| IngestError::Open {
+        path: label.to_string(),
+        source,
+    };
+    let mut head = Vec::with_capacity(512);
+    (&mut *reader)
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(open_error)?;
+    let format = sniff::sniff(&head);
+    let mut walk = Walk::new(limits, visitor);
+    let mut body = io::Cursor::new(head).chain(reader);
+    match format {
+        Format::Gzip => {
+            let mut inflated = flate2::read::MultiGzDecoder::new(body);
+            let mut ihead = Vec::with_capacity(HEAD_BYTES);
+            (&mut inflated)
+                .take(HEAD_BYTES as u64)
+                .read_to_end(&mut ihead)
+                .map_err(|e| IngestError::NotAnArchive {
+                    path: label.to_string(),
+                    reason: format!("gzip data cannot be decompressed: {e}"),
+                })?;
+            if sniff::sniff(&ihead) != Format::Tar {
+                return Err(IngestError::NotAnArchive {
+                    path: label.to_string(),
+                    reason: "a gzip stream that does not hold a tar archive".into(),
+                });
+            }
+            let index = walk.open_bundle(label.to_string(), None, Format::Gzip, 0);
+            let mut rest =
+                BufReader::with_capacity(256 << 10, io::Cursor::new(ihead).chain(inflated));
+            tar_stream::read_tar(&mut walk, index, label, 0, &mut rest);
+        }
+        Format::Tar => {
+            let index = walk.open_bundle(label.to_string(), None, Format::Tar, 0);
+            let mut rest = BufReader::with_capacity(256 << 10, body);
+            tar_stream::read_tar(&mut walk, index, label, 0, &mut rest);
+        }
+        Format::Zip => {
+            let limit = limits.spool_bytes;
+            let refuse = |reason: String| IngestError::NotAnArchive {
+                path: label.to_string(),
+                reason,
+            };
+            if limit == 0 {
+                return Err(refuse(
+                    "a zip on standard input must be spooled to a temporary file, and spooling is off (--max-spool-bytes 0): give the file's path instead".into(),
+                ));
+            }
+            // Anonymous (unlinked at creation): no name from the upload touches the file system.
+            let mut spool = tempfile::tempfile().map_err(open_error)?;
+            let copied = io::copy(&mut (&mut body).take(limit.saturating_add(1)), &mut spool)
+                .map_err(open_error)?;
+            if copied > limit {
+                return Err(refuse(format!(
+                    "a zip on standard input larger than {limit} bytes cannot be spooled (--max-spool-bytes): give the file's path instead"
+                )));
+            }
+            let file = shared_file::SharedFile::new(spool).map_err(open_error)?;
+            zip_archive::read_zip_file(&mut walk, file, label)?;
+        }
+        Format::Other | Format::Directory => {
+            return Err(IngestError::NotAnArchive {
+                path: label.to_string(),
+                reason: if body.get_ref().0.get_ref().is_empty() {
+                    "standard input is empty".into()
+                } else {
+                    "not a tar, gzip'd tar or zip archive".into()
+                },
+            });
+        }
+    }
+    Ok(walk.bundles)
+}
+
 impl<'v> Walk<'v> {
     fn new(limits: &Limits, visitor: &'v mut dyn Visitor) -> Self {
         Walk {
@@ -356,6 +501,7 @@ impl<'v> Walk<'v> {
             total_limit_warned: false,
             small_members: Default::default(),
             formats: Vec::new(),
+            last_whole: Vec::new(),
         }
     }
 }

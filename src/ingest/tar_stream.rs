@@ -105,9 +105,11 @@ pub(crate) fn read_tar(
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                walk.warn(
+                walk.damage(
                     "truncated-archive",
+                    bundle,
                     label,
+                    Some(at),
                     format!(
                         "damaged at byte {at} of the tar stream: {e}; members before it were read"
                     ),
@@ -129,9 +131,11 @@ pub(crate) fn read_tar(
             continue;
         }
         if let Some(since) = resyncing_since.take() {
-            walk.warn(
+            walk.damage(
                 "corrupt-tar-header",
+                bundle,
                 label,
+                Some(since),
                 format!(
                     "invalid tar header at byte {since}; skipped {} bytes to the next valid header",
                     at - since
@@ -219,6 +223,9 @@ pub(crate) fn read_tar(
                         &mut io::Cursor::new(data),
                     ),
                     None => {
+                        if kind == EntryType::Symlink {
+                            walk.visitor.link(bundle, &normalise_path(&name), &target);
+                        }
                         link_count += 1;
                         if links.len() < 5 {
                             links.push(format!("{name} -> {target}"));
@@ -234,9 +241,11 @@ pub(crate) fn read_tar(
             }
         };
         if let Err(e) = result {
-            walk.warn(
+            walk.damage(
                 "truncated-archive",
+                bundle,
                 label,
+                Some(stream.offset),
                 format!(
                     "damaged at byte {} of the tar stream: {e}; members before it were read",
                     stream.offset
@@ -246,15 +255,19 @@ pub(crate) fn read_tar(
         }
     }
     if let Some(since) = resyncing_since {
-        walk.warn(
+        walk.damage(
             "corrupt-tar-header",
+            bundle,
             label,
+            Some(since),
             format!("invalid tar data from byte {since} to the end"),
         );
     } else if !saw_end && stream.offset > 0 {
-        walk.warn(
+        walk.damage(
             "truncated-archive",
+            bundle,
             label,
+            Some(stream.offset),
             format!(
                 "tar stream ends at byte {} without its end-of-archive blocks",
                 stream.offset
@@ -352,7 +365,9 @@ fn read_member(
         }
     }
     debug_assert!(stream.offset - start == size);
-    stream.skip(padding(size))
+    stream.skip(padding(size))?;
+    walk.read_whole(bundle, path);
+    Ok(())
 }
 
 struct Tracked<'a> {

@@ -34,12 +34,15 @@ pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
             })?;
             let reopened = file;
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
-            walk.warn(
-                "bad-zip",
-                label,
-                format!("zip central directory unreadable ({e}); reading local headers in order"),
-            );
             let read = read_local_headers(walk, io::BufReader::new(reopened), index, label, 0);
+            // A zip cut short (a download that stopped) loses its central directory first.
+            walk.damage(
+                "bad-zip",
+                index,
+                label,
+                None,
+                format!("zip central directory unreadable ({e}); {read} entries read from the local headers in order"),
+            );
             if read == 0 {
                 return Err(IngestError::NotAnArchive {
                     path: label.to_string(),
@@ -159,11 +162,17 @@ fn visit_entry(
     if info.is_dir {
         return Next::Continue;
     }
+    let raw = String::from_utf8_lossy(&info.raw_name).into_owned();
     if info.is_symlink {
+        // A zip symlink's data is its target's text.
+        let mut target = Vec::new();
+        if body.take(4096).read_to_end(&mut target).is_ok() {
+            let target = String::from_utf8_lossy(&target);
+            walk.visitor.link(bundle, &normalise_path(&raw), &target);
+        }
         *links += 1;
         return Next::Continue;
     }
-    let raw = String::from_utf8_lossy(&info.raw_name).into_owned();
     if !info.enclosed || raw.starts_with('/') {
         walk.warn(
             "unsafe-path",
@@ -177,6 +186,7 @@ fn visit_entry(
         return Next::Stop;
     }
     walk.route(bundle, label, depth, &path, info.size, body);
+    walk.read_whole(bundle, &path);
     Next::Continue
 }
 

@@ -55,6 +55,51 @@ impl SyslogTime {
     }
 }
 
+/// The year a year-less stamp is held in until its real year is known: a leap year, so that
+/// 29 February survives until it is placed.
+pub const PROVISIONAL_YEAR: i16 = 2000;
+
+impl SyslogTime {
+    /// An exact stamp's instant (`local` false), or a year-less stamp's wall-clock fields read
+    /// as UTC in [`PROVISIONAL_YEAR`] (`local` true), to be [`place`]d later.
+    pub fn provisional(&self) -> Option<(jiff::Timestamp, bool)> {
+        match self {
+            SyslogTime::Exact(t) => Some((*t, false)),
+            SyslogTime::NoYear { .. } => self.resolve(PROVISIONAL_YEAR).map(|t| (t, true)),
+        }
+    }
+}
+
+/// Places a provisional wall-clock time (see [`SyslogTime::provisional`]) in the device's `zone`,
+/// in the year of `reference` (the collection's wall-clock time), or the year before when its
+/// month comes after the reference's month (a December line in a January bundle).
+pub fn place(
+    provisional: jiff::Timestamp,
+    reference: DateTime,
+    zone: &TimeZone,
+) -> Option<jiff::Timestamp> {
+    let wall = provisional.to_zoned(TimeZone::UTC).datetime();
+    let year = if wall.month() > reference.month() {
+        reference.year().checked_sub(1)?
+    } else {
+        reference.year()
+    };
+    let dt = DateTime::new(
+        year,
+        wall.month(),
+        wall.day(),
+        wall.hour(),
+        wall.minute(),
+        wall.second(),
+        0,
+    )
+    .ok()?;
+    zone.to_ambiguous_zoned(dt)
+        .compatible()
+        .ok()
+        .map(|z| z.timestamp())
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
