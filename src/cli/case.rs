@@ -23,6 +23,7 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
     for e in &case.errors {
         eprintln!("fptriage: {e}");
     }
+    warn_damage(&case);
     match format {
         FactsFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&case)?)?,
         FactsFormat::Text => {
@@ -97,6 +98,7 @@ pub fn analyze(
     for e in &analysis.case.errors {
         eprintln!("fptriage: {e}");
     }
+    warn_damage(&analysis.case);
     if analysis.nothing_read() {
         bail!(
             "nothing usable could be read from {}",

@@ -50,6 +50,10 @@ pub struct Common {
     /// Bytes of a tar long-name or PAX header.
     #[arg(long, value_name = "BYTES")]
     pub max_header_bytes: Option<u64>,
+    /// Bytes spooled to an anonymous temporary file (a zip on standard input, a large nested
+    /// zip); 0: never spool.
+    #[arg(long, value_name = "BYTES")]
+    pub max_spool_bytes: Option<u64>,
 }
 
 impl Common {
@@ -78,6 +82,9 @@ impl Common {
         }
         if let Some(v) = self.max_header_bytes {
             l.header_bytes = v;
+        }
+        if let Some(v) = self.max_spool_bytes {
+            l.spool_bytes = v;
         }
         l
     }
@@ -138,9 +145,33 @@ pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
     Ok(set)
 }
 
+/// `-` names standard input.
+pub fn is_stdin(input: &Path) -> bool {
+    input.as_os_str() == "-"
+}
+
+/// One line on stderr per damaged archive: a partial upload must not pass unnoticed when the
+/// report goes to a file.
+pub fn warn_damage(case: &fptriage::facts::Case) {
+    for d in &case.damage {
+        eprintln!(
+            "fptriage: warning: partial upload: {} is damaged ({}) after {}; the report rests on what was read",
+            d.path,
+            d.code,
+            d.last_whole_member
+                .as_deref()
+                .map(|m| format!("its member {m}"))
+                .unwrap_or_else(|| "its start".into())
+        );
+    }
+}
+
 pub fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
+    if inputs.iter().filter(|i| is_stdin(i)).count() > 1 {
+        bail!("-: standard input can be given once");
+    }
     for input in inputs {
-        if !input.exists() {
+        if !is_stdin(input) && !input.exists() {
             bail!("{}: no such file or folder", input.display());
         }
     }

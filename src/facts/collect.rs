@@ -200,8 +200,13 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Reads one input of the case.
+    /// Reads one input of the case; `-` is standard input.
     pub fn read_input(&mut self, input: &std::path::Path) {
+        if input.as_os_str() == "-" {
+            let stdin = io::stdin();
+            let mut lock = stdin.lock();
+            return self.read_stream("-", &mut lock);
+        }
         self.base = self.archives.len();
         self.inputs.push(input.display().to_string());
         let limits = self.limits.clone();

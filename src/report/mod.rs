@@ -86,6 +86,12 @@ pub struct DeviceRow {
     pub connector_tcp: String,
     pub bundle: String,
     pub collected_at: Option<Timestamp>,
+    /// The zone its syslog was read in; none: UTC, for the bundle names none.
+    pub time_zone: Option<String>,
+    /// Its archive is truncated or corrupt.
+    pub damaged: bool,
+    /// Other copies of this appliance in the case, not analysed (older collections).
+    pub duplicates: Vec<String>,
     pub managed_by: Option<String>,
     pub artifacts: Vec<crate::facts::ArtifactRef>,
     pub facts: BTreeMap<String, FactValue>,
@@ -117,11 +123,16 @@ pub struct Report {
     pub schema_version: u32,
     pub provenance: Provenance,
     pub inputs: Vec<String>,
+    /// Truncated or corrupt archives: the upload is partial, and the verdict rests on what was
+    /// read. Reported before the verdict.
+    pub damage: Vec<crate::ingest::Damage>,
     pub verdict: Vec<VerdictItem>,
     pub findings: Vec<Finding>,
     pub devices: Vec<DeviceRow>,
     pub timeline: Vec<TimelineEntry>,
     pub not_evaluated: Vec<NotEvaluated>,
+    /// Artifacts outside every device root, and the device each was attached to (if any).
+    pub loose_files: Vec<crate::facts::LooseFile>,
     pub warnings: Vec<Warning>,
     pub errors: Vec<String>,
 }
@@ -174,6 +185,9 @@ fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
         connector_tcp: tcp,
         bundle: device.bundle.clone(),
         collected_at: device.collected_at,
+        time_zone: device.time_zone.clone(),
+        damaged: device.damaged,
+        duplicates: device.duplicates.clone(),
         managed_by: device
             .managed_by
             .and_then(|m| devices.get(m))
@@ -249,6 +263,7 @@ impl Report {
                 rule_origins: origins,
             },
             inputs: analysis.case.inputs.clone(),
+            damage: analysis.case.damage.clone(),
             verdict,
             findings,
             devices: analysis
@@ -259,6 +274,7 @@ impl Report {
                 .collect(),
             timeline,
             not_evaluated: analysis.not_evaluated.clone(),
+            loose_files: analysis.case.loose_files.clone(),
             warnings: analysis.case.warnings.clone(),
             errors: analysis.case.errors.clone(),
         }

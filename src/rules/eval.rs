@@ -77,6 +77,18 @@ pub struct Finding {
     pub captures: BTreeMap<String, String>,
 }
 
+/// Why a check was not evaluated (cli-contract.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotEvaluatedReason {
+    /// The upload holds no member of a kind the condition reads, or a fact it needs is absent.
+    MissingData,
+    /// As `missing-data`, on a device whose bundle is damaged: the data may be in the part cut off.
+    CutOff,
+    /// A time condition on a device with no known time.
+    NoTime,
+}
+
 /// A rule that could not run on a device for lack of data.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotEvaluated {
@@ -84,6 +96,7 @@ pub struct NotEvaluated {
     pub title: String,
     pub device: String,
     pub device_name: String,
+    pub reason: NotEvaluatedReason,
     /// Facts or artifacts that were missing.
     pub needs: Vec<String>,
     /// What to ask the customer for.
@@ -138,6 +151,8 @@ enum Outcome {
     Fired(Hit),
     No,
     Missing(BTreeSet<String>),
+    /// A time window on a device whose collection time is unknown.
+    NoTime,
 }
 
 struct Scope<'a> {
@@ -164,30 +179,36 @@ impl Scope<'_> {
                     ..Hit::default()
                 };
                 let mut missing = BTreeSet::new();
+                let mut no_time = false;
                 for item in items {
                     match self.eval(item) {
                         Outcome::No => return Outcome::No,
                         Outcome::Missing(m) => missing.extend(m),
+                        Outcome::NoTime => no_time = true,
                         Outcome::Fired(h) => {
                             hit.current &= h.current;
                             hit.merge(h);
                         }
                     }
                 }
-                if missing.is_empty() {
-                    Outcome::Fired(hit)
-                } else {
+                if !missing.is_empty() {
                     Outcome::Missing(missing)
+                } else if no_time {
+                    Outcome::NoTime
+                } else {
+                    Outcome::Fired(hit)
                 }
             }
             Cond::Any(items) => {
                 let mut fired: Option<Hit> = None;
                 let mut missing = BTreeSet::new();
                 let mut checked = false;
+                let mut no_time = false;
                 for item in items {
                     match self.eval(item) {
                         Outcome::No => checked = true,
                         Outcome::Missing(m) => missing.extend(m),
+                        Outcome::NoTime => no_time = true,
                         Outcome::Fired(h) => match &mut fired {
                             None => fired = Some(h),
                             Some(f) => {
@@ -207,8 +228,9 @@ impl Scope<'_> {
                 // and was clean is an evaluation; only when none had data is the rule unevaluated.
                 match fired {
                     Some(h) => Outcome::Fired(h),
-                    None if missing.is_empty() || checked => Outcome::No,
-                    None => Outcome::Missing(missing),
+                    None if checked || (missing.is_empty() && !no_time) => Outcome::No,
+                    None if !missing.is_empty() => Outcome::Missing(missing),
+                    None => Outcome::NoTime,
                 }
             }
             Cond::Not(inner) => match self.eval(inner) {
@@ -219,6 +241,7 @@ impl Scope<'_> {
                     ..Hit::default()
                 }),
                 Outcome::Missing(m) => Outcome::Missing(m),
+                Outcome::NoTime => Outcome::NoTime,
             },
             Cond::Fact { name, op } => self.eval_fact(name, op),
             Cond::Lines {
@@ -318,6 +341,9 @@ impl Scope<'_> {
     ) -> Outcome {
         if !self.device.has_artifact(artifact) {
             return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
+        }
+        if within.is_some() && self.device.collected_at.is_none() {
+            return Outcome::NoTime;
         }
         let problems = self.keyed(pattern, sse_only);
         let since = within.and_then(|w| {
@@ -541,13 +567,34 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
             }
             match scope.eval(&rule.when) {
                 Outcome::No => {}
+                // Data missing from a damaged bundle may be in the part that was cut off: ask
+                // for the whole upload, not for files the customer did send.
+                Outcome::Missing(needs) if device.damaged => not_evaluated.push(NotEvaluated {
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    device: device.id.clone(),
+                    device_name: device.name.clone(),
+                    reason: NotEvaluatedReason::CutOff,
+                    ask: "a complete upload: this bundle is cut off (see Damage)".into(),
+                    needs: needs.into_iter().collect(),
+                }),
                 Outcome::Missing(needs) => not_evaluated.push(NotEvaluated {
                     rule: rule.id.clone(),
                     title: rule.title.clone(),
                     device: device.id.clone(),
                     device_name: device.name.clone(),
+                    reason: NotEvaluatedReason::MissingData,
                     ask: rule.needs.clone().unwrap_or_else(|| ask_for(&needs)),
                     needs: needs.into_iter().collect(),
+                }),
+                Outcome::NoTime => not_evaluated.push(NotEvaluated {
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    device: device.id.clone(),
+                    device_name: device.name.clone(),
+                    reason: NotEvaluatedReason::NoTime,
+                    ask: "a bundle with its logs: this one holds no time stamp (bundle name or log line) to measure the rule's time window from".into(),
+                    needs: vec!["the collection time".into()],
                 }),
                 Outcome::Fired(mut hit) => {
                     // Settings that live on the FMC are reported once, on the FMC.

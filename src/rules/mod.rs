@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use crate::artifacts::ArtifactKind;
 use crate::facts::Product;
 use crate::version::Version;
-pub use eval::{Finding, NotEvaluated, evaluate};
+pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
 pub use load::{Diagnostic, RuleSet, RuleSource};
 pub use schema::Severity;
 
