@@ -12,8 +12,10 @@
 //!   critical finding), following the root-cause semantics of `spec/rule-catalog.md`.
 //! - `OUT_DIR/expected-bundles.json`: the same plus the alternate packings and the multi-device
 //!   wrappers that `testdata/generate.sh` builds (keyed by file name below `testdata/bundles/`).
-//! - `OUT_DIR/cases/<case>.list`: for each wrapper, one `<scenario> <inner file name>` line, read
-//!   by `generate.sh` to know what to pack.
+//! - `OUT_DIR/cases/<wrapper>.list`: for each wrapper, one `<scenario> <inner name>` line (a
+//!   `.tar.gz`, a `.zip`, or `NAME/` for the extracted tree in a host folder), read by
+//!   `generate.sh` to know what to pack; `OUT_DIR/cases/<wrapper>.extra/`: loose files to put
+//!   beside the bundles.
 //!
 //! Why trees and not archives: the archives are made by the real tools (GNU tar, gzip, zip) in
 //! `generate.sh`, so the parser is tested against what customers actually upload, not against
@@ -449,6 +451,7 @@ enum Context {
 }
 
 /// One logrus line of connector.log.
+#[derive(Clone)]
 struct LogLine {
     unix: i64,
     nanos: u32,
@@ -459,8 +462,11 @@ struct LogLine {
     text: String,
 }
 
+#[derive(Clone)]
 struct Scenario {
     name: &'static str,
+    /// The IANA zone `etc/localtime` links to; `off_min` must be its offset at `collected`.
+    zone: &'static str,
     product: Product,
     /// Version string as in `sf-version` / `show version` (`7.2.5`, `6.4.0.8`).
     version: &'static str,
@@ -516,6 +522,7 @@ impl Scenario {
         let region = Region::Us;
         let mut s = Scenario {
             name,
+            zone: "America/Chicago",
             product,
             version: "7.2.5",
             build: 208,
@@ -1187,7 +1194,71 @@ fn scenarios() -> Vec<Scenario> {
         .expect("ftd");
     v[ftd].managed_by = Some(v[fmc].hostname.clone());
     v[fmc].peer = Some(v[ftd].uuid.clone());
+    v.extend(case_scenarios(&v, &mut next_seed));
     v
+}
+
+/// Scenarios for the case rules of bundle-format §6 (devices, loose files, the same appliance
+/// twice, time zones). Names starting with `_` are parts of a wrapper only: generate.sh does not
+/// pack them on their own.
+fn case_scenarios(v: &[Scenario], next_seed: &mut impl FnMut() -> u64) -> Vec<Scenario> {
+    let by = |name: &str| v.iter().find(|s| s.name == name).expect("scenario").clone();
+    let mut out = Vec::new();
+
+    // The licence-evaluation FMC without its licence file: case-loose.zip carries that file loose
+    // beside the bundles, and it must be attached to the case's one FMC.
+    let mut s = by("license-evaluation");
+    s.name = "_loose-licence-fmc";
+    s.license = None;
+    out.push(s);
+
+    // dns-failure's FTD uploaded again two days later, after the fix: same appliance, healthy.
+    let old = by("dns-failure");
+    let mut s = Scenario::healthy("_dns-failure-reupload", Product::Ftd, next_seed());
+    s.uuid = old.uuid.clone();
+    s.hostname = old.hostname.clone();
+    s.version = old.version;
+    s.build = old.build;
+    s.region = old.region;
+    s.off_min = old.off_min;
+    s.collected = old.collected + 2 * 86_400;
+    s.curls = vec![Curl::Ok(old.region.api()), Curl::Ok(old.region.eventing())];
+    let mut rng = Rng(s.variant);
+    s.fill_healthy_logs(&mut rng);
+    out.push(s);
+
+    // A healthy FMC in Tokyo (UTC+9, no DST), with probe lines near a one-hour window's edge: a
+    // syslog line 50 minutes old and one 70 minutes old (wall clock, in the zone), and a
+    // connector.log line 30 minutes old. tests/cases.rs reads them with a rule pack of its own.
+    let mut s = Scenario::healthy("zone-east", Product::Fmc, next_seed());
+    s.zone = "Asia/Tokyo";
+    s.off_min = 540;
+    s.collected = instant(2020, 4, 20, 14, 35, 7, 540);
+    let mut rng = Rng(s.variant);
+    s.fill_healthy_logs(&mut rng);
+    s.syslog_extra.push((
+        s.collected - 50 * 60,
+        "SF-IMS[4127]: [4127] sfmgr:probe [WARN] zone probe near the window edge".into(),
+    ));
+    s.syslog_extra.push((
+        s.collected - 70 * 60,
+        "SF-IMS[4127]: [4127] sfmgr:probe [WARN] zone probe outside the window".into(),
+    ));
+    let probe_at = s.collected - 30 * 60;
+    let at = s.log.partition_point(|l| l.unix <= probe_at);
+    s.log.insert(
+        at,
+        LogLine {
+            unix: probe_at,
+            nanos: 0,
+            off_min: 540,
+            level: "warning",
+            source: "probe.go:1 probe:zone",
+            text: "zone probe in connector.log".into(),
+        },
+    );
+    out.push(s);
+    out
 }
 
 /// US Central, night of 2020-11-01: clocks go from 02:00 CDT (-05:00) back to 01:00 CST
@@ -2036,7 +2107,7 @@ fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
     // A dangling absolute symlink, as /etc/localtime is on the device.
     let lt = t.root.join(format!("{da}/etc/localtime"));
     if fs::symlink_metadata(&lt).is_err() {
-        std::os::unix::fs::symlink("/usr/share/zoneinfo/America/Chicago", lt)?;
+        std::os::unix::fs::symlink(format!("/usr/share/zoneinfo/{}", s.zone), lt)?;
     }
     if s.tricky_fs {
         // A non-UTF-8 (Latin-1) file name, which real bundles can hold.
@@ -2063,6 +2134,8 @@ fn device_expectation(s: &Scenario, foreign: &[&'static str]) -> Value {
         .collect();
     json!({
         "product": if s.product == Product::Fmc { "FMC" } else { "FTD" },
+        "name": s.hostname,
+        "version": format!("{} (build {})", s.version, s.build),
         "root_causes": roots,
         "symptoms": symptoms,
         "silent": silent,
@@ -2086,7 +2159,41 @@ fn cases(by_name: &BTreeMap<&str, &Scenario>) -> Vec<(&'static str, Vec<(&'stati
     let ftd = by_name["connector-disabled"];
     let dns = by_name["dns-failure"];
     let hfmc = by_name["healthy-fmc"];
+    let loose_fmc = by_name["_loose-licence-fmc"];
     vec![
+        // Two extracted bundles in host folders, as a customer tars them (bundle-format §6).
+        (
+            "case-host-folders.tgz",
+            vec![
+                ("license-evaluation", "FMC1/".to_string()),
+                ("connector-disabled", "ftd2/".to_string()),
+            ],
+        ),
+        // Bundles plus loose files the customer saved beside them (see case_extras).
+        (
+            "case-loose.zip",
+            vec![
+                (
+                    "_loose-licence-fmc",
+                    format!(
+                        "{}.tar.gz",
+                        results_name(loose_fmc.collected, loose_fmc.off_min)
+                    ),
+                ),
+                ("dns-failure", format!("{}-troubleshoot.tar.gz", dns.uuid)),
+            ],
+        ),
+        // The same FTD twice: the upload and its re-upload after the fix; only the newest counts.
+        (
+            "case-reupload.tar",
+            vec![
+                ("dns-failure", format!("{}-troubleshoot.tar.gz", dns.uuid)),
+                (
+                    "_dns-failure-reupload",
+                    format!("{}-troubleshoot-reupload.tar.gz", dns.uuid),
+                ),
+            ],
+        ),
         (
             "case-fmc-ftd.tar",
             vec![
@@ -2117,6 +2224,58 @@ fn cases(by_name: &BTreeMap<&str, &Scenario>) -> Vec<(&'static str, Vec<(&'stati
     ]
 }
 
+/// Loose files of the wrappers (file name → content), written to `cases/<wrapper>.extra/` for
+/// generate.sh to put beside the bundles.
+fn case_extras(by_name: &BTreeMap<&str, &Scenario>) -> Vec<(&'static str, Vec<(String, String)>)> {
+    let fmc = by_name["license-evaluation"];
+    let dns = by_name["dns-failure"];
+    let mut rng = Rng(0x10053);
+    let licence = fmc.license.as_ref().expect("licence");
+    let (curl_name, curl_body) = curl_text(
+        Curl::Ok(dns.region.api()),
+        dns.region,
+        dns.prefix(),
+        dns.collected - 600,
+    );
+    vec![(
+        "case-loose.zip",
+        vec![
+            // Names no device: licence settings go to the case's one FMC.
+            (
+                "license_status.json".to_string(),
+                license_text(licence, &mut rng),
+            ),
+            // Names the FTD by host name.
+            (
+                format!("{}-{}", dns.hostname, curl_name.replace(' ', "_")),
+                curl_body,
+            ),
+            (
+                "notes.txt".to_string(),
+                "customer: uploaded both boxes, FTD first\n".to_string(),
+            ),
+        ],
+    )]
+}
+
+/// Which devices a wrapper holds: those of its members, but for re-uploads (the same appliance
+/// twice), where only the newest collection is a device.
+fn devices_of<'a>(
+    members: &'a [(&'static str, String)],
+    by_name: &BTreeMap<&str, &Scenario>,
+) -> Vec<&'a (&'static str, String)> {
+    let mut kept: Vec<&(&'static str, String)> = Vec::new();
+    for m in members {
+        let s = by_name[m.0];
+        match kept.iter().position(|k| by_name[k.0].uuid == s.uuid) {
+            Some(at) if by_name[kept[at].0].collected <= s.collected => kept[at] = m,
+            Some(_) => {}
+            None => kept.push(m),
+        }
+    }
+    kept
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args_os()
         .nth(1)
@@ -2143,7 +2302,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Bundle-level expectations: `<scenario>.tar.gz` for every scenario, the alternates, and per
     // device of each wrapper (keyed by inner file name).
     let mut bundles = serde_json::Map::new();
-    for s in &all {
+    for s in all.iter().filter(|s| !s.name.starts_with('_')) {
         bundles.insert(format!("{}.tar.gz", s.name), expected[s.name].clone());
     }
     for (file, scen) in ALTERNATES {
@@ -2161,19 +2320,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         let mut devices = serde_json::Map::new();
         let mut list = String::new();
-        for (scen, inner) in &members {
+        for (scen, inner) in devices_of(&members, &by_name) {
             let s = by_name[scen];
             let foreign: &[&'static str] = if s.product == Product::Ftd {
                 &fmc_fired
             } else {
                 &[]
             };
-            devices.insert(inner.clone(), device_expectation(s, foreign));
+            // A host folder (`FMC1/`) is keyed by its name.
+            devices.insert(
+                inner.trim_end_matches('/').to_string(),
+                device_expectation(s, foreign),
+            );
+        }
+        for (scen, inner) in &members {
             list.push_str(&format!("{scen} {inner}\n"));
         }
         bundles.insert(wrapper.to_owned(), Value::Object(devices));
-        let stem = wrapper.split('.').next().expect("wrapper name");
-        fs::write(out.join("cases").join(format!("{stem}.list")), list)?;
+        fs::write(out.join("cases").join(format!("{wrapper}.list")), list)?;
+    }
+    for (wrapper, files) in case_extras(&by_name) {
+        let dir = out.join("cases").join(format!("{wrapper}.extra"));
+        fs::create_dir_all(&dir)?;
+        for (name, body) in files {
+            fs::write(dir.join(name), body)?;
+        }
     }
     fs::write(
         out.join("expected-bundles.json"),

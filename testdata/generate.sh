@@ -65,6 +65,7 @@ mkdir -p "$out"
 for dir in "$trees"/*/; do
   scen="$(basename "$dir")"
   case "$scen" in
+    _*) continue ;; # part of a wrapper only
     healthy-ftd | not-enrolled | cloud-events-disabled | eventhandler-socket-missing) shape=dot ;;
     license-satellite) shape=ustar ;;
     region-mismatch | healthy-fmc) shape=pax ;;
@@ -83,25 +84,38 @@ pack_targz ip-allowlist "$out/ip-allowlist.tgz" dot
 mkdir -p "$out/extracted"
 cp -a "$trees/healthy-ftd" "$out/extracted/healthy-ftd"
 
-# Wrappers holding several device bundles; cases/<name>.list says which scenario goes in under
-# which inner name (.tar.gz or .zip).
+# Wrappers holding several device bundles; cases/<wrapper>.list says which scenario goes in under
+# which inner name (.tar.gz, .zip, or `NAME/`: the extracted tree in a host folder), and
+# cases/<wrapper>.extra/ holds loose files to put beside them.
 for list in "$tmp"/cases/*.list; do
-  case_name="$(basename "$list" .list)"
-  stage="$tmp/stage/$case_name"
+  wrapper="$(basename "$list" .list)"
+  stage="$tmp/stage/$wrapper"
   mkdir -p "$stage"
   inner=()
   while read -r scen name; do
     case "$name" in
+      */) mkdir -p "$stage/$name" && cp -a "$trees/$scen/." "$stage/$name" ;;
       *.zip) pack_zip "$scen" "$stage/$name" ;;
       *) pack_targz "$scen" "$stage/$name" top ;;
     esac
-    inner+=("$name")
+    inner+=("${name%/}")
   done <"$list"
-  case "$case_name" in
-    case-mixed) (cd "$stage" && printf '%s\n' "${inner[@]}" | sort | zip -q -X "$out/$case_name.zip" -@) ;;
-    *) tar "${common[@]}" --format=gnu -cf "$out/$case_name.tar" -C "$stage" "${inner[@]}" ;;
+  if [ -d "$tmp/cases/$wrapper.extra" ]; then
+    cp -a "$tmp/cases/$wrapper.extra/." "$stage/"
+    while read -r f; do inner+=("$f"); done < <(cd "$tmp/cases/$wrapper.extra" && ls)
+  fi
+  find "$stage" -exec touch -h -d "@$epoch" {} +
+  case "$wrapper" in
+    *.zip) (cd "$stage" && printf '%s\n' "${inner[@]}" | sort | zip -q -X "$out/$wrapper" -@) ;;
+    *.tgz) tar "${common[@]}" -I 'gzip -n' -cf "$out/$wrapper" -C "$stage" "${inner[@]}" ;;
+    *) tar "${common[@]}" --format=gnu -cf "$out/$wrapper" -C "$stage" "${inner[@]}" ;;
   esac
+  touch -d "@$epoch" "$out/$wrapper"
 done
+
+# A partial upload: a download cut off inside the connector log (bundle-format §6).
+head -c 6000 "$out/dns-failure.tar.gz" >"$out/dns-failure-cut.tar.gz"
+touch -d "@$epoch" "$out/dns-failure-cut.tar.gz"
 
 cp "$tmp/expected-bundles.json" "$out/expected.json"
 

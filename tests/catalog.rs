@@ -34,6 +34,20 @@ fn set(v: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// The device is who the generator made: host name and version as written in its bundle.
+fn check_identity(name: &str, expected: &Value, device: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    for field in ["name", "version", "product"] {
+        if device[field] != expected[field] {
+            problems.push(format!(
+                "{name}: device {field} {}, expected {}",
+                device[field], expected[field]
+            ));
+        }
+    }
+    problems
+}
+
 fn check_device(name: &str, expected: &Value, findings: &[&Value]) -> Vec<String> {
     let mut problems = Vec::new();
     let alarming: Vec<&&Value> = findings
@@ -84,22 +98,40 @@ fn every_catalog_scenario_gives_its_expected_root_causes_and_symptoms() {
     for (input, want) in expected.as_object().unwrap() {
         let report = analyze(&dir.join(input));
         let findings: Vec<&Value> = report["findings"].as_array().unwrap().iter().collect();
+        let devices = report["devices"].as_array().unwrap();
         if want.get("root_causes").is_some() {
+            if devices.len() != 1 {
+                problems.push(format!("{input}: {} devices, expected 1", devices.len()));
+            }
+            problems.extend(check_identity(input, want, &devices[0]));
             problems.extend(check_device(input, want, &findings));
             continue;
+        }
+        // Every bundle root is a device, a wrapper never is, an appliance given twice is one.
+        let want_devices = want.as_object().unwrap().len();
+        if devices.len() != want_devices {
+            problems.push(format!(
+                "{input}: {} devices ({:?}), expected {want_devices}",
+                devices.len(),
+                devices.iter().map(|d| &d["bundle"]).collect::<Vec<_>>()
+            ));
         }
         // A wrapper: one expectation per inner bundle, matched by the device's bundle path.
         for (inner, want) in want.as_object().unwrap() {
             let device = report["devices"].as_array().unwrap().iter().find(|d| {
                 // The device is the bundle root inside the inner archive.
                 let bundle = d["bundle"].as_str().unwrap();
-                bundle.ends_with(inner.as_str()) || bundle.contains(&format!("{inner}!/"))
+                bundle.ends_with(inner.as_str())
+                    || bundle.contains(&format!("{inner}!/"))
+                    || bundle.ends_with(&format!("!/{inner}"))
+                    || bundle.contains(&format!("!/{inner}/"))
             });
             let Some(device) = device else {
                 problems.push(format!("{input}: no device for {inner}"));
                 continue;
             };
             assert_eq!(device["product"], want["product"], "{input}!/{inner}");
+            problems.extend(check_identity(&format!("{input}!/{inner}"), want, device));
             let mine: Vec<&Value> = findings
                 .iter()
                 .copied()

@@ -739,6 +739,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_device_root_is_the_folder_above_command_outputs_or_dir_archives() {
+        assert_eq!(
+            root_of("FMC1/results-1/command-outputs/x"),
+            Some("FMC1/results-1")
+        );
+        assert_eq!(
+            root_of("results-1/dir-archives/etc/hostname"),
+            Some("results-1")
+        );
+        assert_eq!(root_of("command-outputs/x"), Some(""));
+        assert_eq!(root_of("notes/command-outputs.txt"), None);
+        assert_eq!(root_of("license.json"), None);
+        assert!(within("results-1/notes.txt", "results-1"));
+        assert!(!within("results-10/notes.txt", "results-1"));
+    }
+
+    #[test]
+    fn etc_localtime_links_name_zones_of_the_bundled_database() {
+        let (_, name) = zone_from_link("/usr/share/zoneinfo/America/Chicago").unwrap();
+        assert_eq!(name, "America/Chicago");
+        let (_, name) = zone_from_link("../usr/share/zoneinfo/posix/Asia/Tokyo").unwrap();
+        assert_eq!(name, "Asia/Tokyo");
+        assert!(zone_from_link("/etc/nowhere").is_none());
+        assert!(zone_from_link("/usr/share/zoneinfo/Not/AZone").is_none());
+    }
+
+    #[test]
     fn bundle_stamp_is_read_from_names() {
         let t = stamp_in_name("x/results-04-13-2020--143502.tar.gz").unwrap();
         assert_eq!(t.to_string(), "2020-04-13T14:35:02Z");

@@ -126,14 +126,14 @@ fn identity(state: &BundleState) -> Identity {
 }
 
 /// Whether `text` names `name` as a whole word (case-insensitive): `fmc-dc1` is named by
-/// `fmc-dc1.json` and `host fmc-dc1:`, not by `fmc-dc10`.
+/// `fmc-dc1.json`, `fmc-dc1-curl.txt` and `host fmc-dc1:`, not by `fmc-dc10`.
 fn names(text: &str, name: &str) -> bool {
     if name.is_empty() {
         return false;
     }
     let hay = text.to_ascii_lowercase();
     let needle = name.to_ascii_lowercase();
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-');
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     hay.match_indices(&needle).any(|(at, _)| {
         !word(hay[..at].chars().next_back()) && !word(hay[at + needle.len()..].chars().next())
     })
@@ -1040,4 +1040,18 @@ pub(crate) fn region_facts(
         },
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+
+    #[test]
+    fn a_host_name_is_named_as_a_whole_word() {
+        assert!(names("ftd-dmz-a-curl -v https.output", "ftd-dmz-a"));
+        assert!(names("saved from FMC-DC1.json", "fmc-dc1"));
+        assert!(!names("fmc-dc10.json", "fmc-dc1"));
+        assert!(!names("xfmc-dc1", "fmc-dc1"));
+        assert!(!names("anything", ""));
+    }
 }

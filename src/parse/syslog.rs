@@ -176,6 +176,35 @@ pub fn parse_line(line: &str) -> Option<SyslogLine> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn year_less_stamps_are_placed_in_the_zone_and_year_of_the_collection() {
+        let zone = jiff::tz::TimeZoneDatabase::bundled()
+            .get("America/Chicago")
+            .unwrap();
+        let line = parse_line("Apr 13 14:34:02 fmc sshd[1]: x").unwrap();
+        let (t, local) = line.time.unwrap().provisional().unwrap();
+        assert!(local);
+        let reference = jiff::civil::date(2020, 4, 13).at(14, 35, 2, 0);
+        let placed = place(t, reference, &zone).unwrap();
+        assert_eq!(placed.to_string(), "2020-04-13T19:34:02Z");
+        // A December line in a January bundle is from the year before.
+        let line = parse_line("Dec 31 23:59:59 fmc sshd[1]: x").unwrap();
+        let (t, _) = line.time.unwrap().provisional().unwrap();
+        let reference = jiff::civil::date(2021, 1, 2).at(1, 0, 0, 0);
+        assert_eq!(
+            place(t, reference, &jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .to_string(),
+            "2020-12-31T23:59:59Z"
+        );
+        // 29 February exists only in leap years.
+        let line = parse_line("Feb 29 10:00:00 fmc sshd[1]: x").unwrap();
+        let (t, _) = line.time.unwrap().provisional().unwrap();
+        let reference = jiff::civil::date(2021, 3, 1).at(0, 0, 0, 0);
+        assert!(place(t, reference, &jiff::tz::TimeZone::UTC).is_none());
+    }
+
     use super::*;
 
     #[test]
