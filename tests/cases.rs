@@ -353,3 +353,41 @@ fn a_bundle_piped_on_standard_input_reads_as_the_file_does() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("device ftd-"));
 }
+
+#[test]
+fn facts_lists_exactly_the_devices_of_every_generated_case() {
+    let dir = bundle("");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    for (input, want) in expected.as_object().unwrap() {
+        let wanted: Vec<&Value> = if want.get("product").is_some() {
+            vec![want]
+        } else {
+            want.as_object().unwrap().values().collect()
+        };
+        let mut want_names: Vec<(String, String)> = wanted
+            .iter()
+            .map(|w| {
+                (
+                    w["name"].as_str().unwrap().to_string(),
+                    w["version"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        want_names.sort();
+        let case = facts(&dir.join(input));
+        let mut got: Vec<(String, String)> = case["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["name"].as_str().unwrap().to_string(),
+                    d["version"].as_str().unwrap_or("unknown").to_string(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want_names, "{input}");
+    }
+}
