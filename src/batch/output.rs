@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -113,19 +113,32 @@ pub struct Located {
     pub line: usize,
 }
 
-/// Reads every parseable line of a `results.jsonl`; a missing file reads as empty, and a
-/// damaged line (a run killed mid-write) is skipped.
-pub fn read_results(path: &Path, source: usize) -> io::Result<Vec<Located>> {
+/// What a `results.jsonl` holds.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub lines: Vec<Located>,
+    /// 0-based numbers of the lines that are not ours (a run killed mid-write, a hand edit, a
+    /// foreign file): left in the file as they are, and said so by the caller, since their
+    /// cases then run again and are missing from the summary until they do.
+    pub damaged: Vec<usize>,
+}
+
+/// Reads a `results.jsonl`; a missing file reads as empty, blank lines are ignored.
+pub fn read_results(path: &Path, source: usize) -> io::Result<Results> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Results::default()),
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
+    let mut out = Results::default();
     for (line, text) in BufReader::new(file).split(b'\n').enumerate() {
         let text = text?;
-        if let Ok(view) = serde_json::from_slice::<LineView>(&text) {
-            out.push(Located { view, source, line });
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<LineView>(&text) {
+            Ok(view) => out.lines.push(Located { view, source, line }),
+            Err(_) => out.damaged.push(line),
         }
     }
     Ok(out)
@@ -150,16 +163,7 @@ pub fn latest_per_case(lines: Vec<Located>) -> Vec<Located> {
     by_case.into_values().collect()
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.flush()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
+pub use crate::report::outfile::{write_atomic, write_atomic_from};
 
 /// One CSV field, quoted per RFC 4180 when it holds a comma, a quote, CR or LF.
 pub fn csv_field(s: &str) -> String {
@@ -167,6 +171,19 @@ pub fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+/// A text field of `summary.csv` as a spreadsheet may read it: one starting with `=`, `+`, `-`,
+/// `@`, a tab or CR would be taken for a formula (`=cmd|' /C calc'!A0` from a case or host
+/// name), so it gets a leading `'`, as OWASP advises; every control or invisible character is
+/// shown as `<U+XXXX>` first.
+pub fn csv_text(s: &str) -> String {
+    let s = crate::report::escape::visible(s);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_field(&format!("'{s}"))
+    } else {
+        csv_field(&s)
     }
 }
 
@@ -217,7 +234,7 @@ pub fn summary_csv(lines: &[Located]) -> String {
     for l in lines {
         let v = &l.view;
         let causes = root_causes(v);
-        let row = [
+        let text = [
             v.case.clone(),
             v.status.clone(),
             devices(v),
@@ -232,15 +249,11 @@ pub fn summary_csv(lines: &[Located]) -> String {
                 .map(|c| c.1.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
-            v.duration_ms.to_string(),
-            v.error.clone().unwrap_or_default(),
         ];
-        out.push_str(
-            &row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        let mut row: Vec<String> = text.iter().map(|f| csv_text(f)).collect();
+        row.push(v.duration_ms.to_string());
+        row.push(csv_text(v.error.as_deref().unwrap_or_default()));
+        out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
     out
@@ -430,6 +443,17 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn csv_formulas_are_neutralised() {
+        assert_eq!(csv_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_text("+1"), "'+1");
+        assert_eq!(csv_text("-2,3"), "\"'-2,3\"");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("\tx"), "'\tx");
+        assert_eq!(csv_text("a=b"), "a=b");
+        assert_eq!(csv_text("x\u{202E}y"), "x<U+202E>y");
     }
 
     fn view(case: &str, status: &str, verdict: &[(&str, &str)]) -> Located {

@@ -103,9 +103,8 @@ pub fn markdown(text: &str) -> String {
         _ => false,
     };
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-    let escape_after_digits = digits > 0
-        && text[digits..].starts_with(['.', ')'])
-        && marker_end(&text[digits + 1..]);
+    let escape_after_digits =
+        digits > 0 && text[digits..].starts_with(['.', ')']) && marker_end(&text[digits + 1..]);
     for (i, c) in text.char_indices() {
         if (i == 0 && escape_first) || (i == digits && escape_after_digits) {
             out.push('\\');

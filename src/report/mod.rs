@@ -360,12 +360,16 @@ fn environment(folder: Option<PathBuf>) -> Environment<'static> {
     env.set_formatter(|out, state, value| {
         if matches!(state.auto_escape(), minijinja::AutoEscape::Custom(n) if n == "markdown") {
             if value.is_safe() {
-                return out.write_str(value.as_str().unwrap_or_default()).map_err(Into::into);
+                return out
+                    .write_str(value.as_str().unwrap_or_default())
+                    .map_err(Into::into);
             }
             if value.is_undefined() {
                 return Ok(());
             }
-            let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
             return out.write_str(&escape::markdown(&text)).map_err(Into::into);
         }
         minijinja::escape_formatter(out, state, value)

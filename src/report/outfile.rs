@@ -126,7 +126,10 @@ mod tests {
         let a = tmp.path().join("a");
         fs::write(&a, b"x").unwrap();
         assert!(same_file(&a, &tmp.path().join(".").join("a")));
-        assert!(same_file(&tmp.path().join("new"), &tmp.path().join("./new")));
+        assert!(same_file(
+            &tmp.path().join("new"),
+            &tmp.path().join("./new")
+        ));
         let b = tmp.path().join("b");
         fs::hard_link(&a, &b).unwrap();
         assert!(same_file(&a, &b));
