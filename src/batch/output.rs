@@ -176,10 +176,11 @@ pub fn csv_field(s: &str) -> String {
 
 /// A text field of `summary.csv` as a spreadsheet may read it: one starting with `=`, `+`, `-`,
 /// `@`, a tab or CR would be taken for a formula (`=cmd|' /C calc'!A0` from a case or host
-/// name), so it gets a leading `'`, as OWASP advises; every control or invisible character is
-/// shown as `<U+XXXX>` first.
+/// name), so it gets a leading `'`, as OWASP advises. Every control character (line breaks
+/// too: a row stays a line, for `grep` and `cut`) and invisible character is shown as
+/// `<U+XXXX>` first.
 pub fn csv_text(s: &str) -> String {
-    let s = crate::report::escape::visible(s);
+    let s = crate::report::escape::terminal(s);
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         csv_field(&format!("'{s}"))
     } else {
@@ -451,7 +452,8 @@ mod tests {
         assert_eq!(csv_text("+1"), "'+1");
         assert_eq!(csv_text("-2,3"), "\"'-2,3\"");
         assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_text("\tx"), "'\tx");
+        assert_eq!(csv_text("\tx"), "<U+0009>x");
+        assert_eq!(csv_text("a\nb"), "a<U+000A>b");
         assert_eq!(csv_text("a=b"), "a=b");
         assert_eq!(csv_text("x\u{202E}y"), "x<U+202E>y");
     }
