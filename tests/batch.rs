@@ -707,3 +707,50 @@ fn unreadable_results_lines_are_warned_kept_and_counted() {
     assert!(text.contains("{\"foreign\": true}"));
     assert!(text.contains(cut.as_str()));
 }
+
+#[test]
+fn batch_redact_map_is_a_file_of_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join("a.tar.gz")).unwrap();
+    let out = tmp.path().join("out");
+    let map = tmp.path().join("map.json");
+    let map_arg = map.to_str().unwrap();
+    let (code, stderr) = batch(&["--redact", "--redact-map", map_arg], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let first = fs::read(&map).unwrap();
+
+    // A rerun would replace the map that the earlier reports need: refused, map kept.
+    let (code, stderr) = batch(&["--redact", "--redact-map", map_arg], &inputs, &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--overwrite-map"), "{stderr}");
+    assert_eq!(fs::read(&map).unwrap(), first);
+    let (code, stderr) = batch(
+        &["--redact", "--redact-map", map_arg, "--overwrite-map"],
+        &inputs,
+        &out,
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    // Not in the input folder (it would be a case), not over the run's own files.
+    for bad in [
+        inputs.join("map.json"),
+        out.join("summary.csv"),
+        inputs.join("a.tar.gz"),
+    ] {
+        let before = fs::read(&bad).ok();
+        let (code, stderr) = batch(
+            &[
+                "--redact",
+                "--redact-map",
+                bad.to_str().unwrap(),
+                "--overwrite-map",
+            ],
+            &inputs,
+            &out,
+        );
+        assert_eq!(code, 2, "{}: {stderr}", bad.display());
+        assert_eq!(fs::read(&bad).ok(), before);
+    }
+}
