@@ -1,6 +1,6 @@
 //! The `fptriage` command line: a thin layer over the library that decides what to print and
 //! which exit code to return (0 done, 1 findings at or above `--fail-on` or failing lint,
-//! 2 nothing usable could be read or bad arguments).
+//! 2 nothing usable could be read, bad arguments, or an output refused).
 
 // The CLI is the one place that prints; the library denies it (Cargo.toml lints).
 #![allow(clippy::print_stderr, clippy::print_stdout)]

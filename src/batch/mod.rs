@@ -53,7 +53,7 @@
 //! ambiguous). Exit codes: 0 the batch ran (error rows included), 130 interrupted (Ctrl-C: no
 //! new case starts, running ones finish and are recorded, the summary is written; a second
 //! Ctrl-C exits at once, every finished line being kept), 2 bad arguments or an unwritable
-//! output folder.
+//! or refused output folder.
 
 pub mod fnv;
 mod output;

@@ -46,7 +46,7 @@ fn check_batch_map(
 }
 
 /// `fptriage batch`: exit 0 when the batch ran (error rows included), 130 when interrupted,
-/// 2 for bad arguments or an unwritable output folder.
+/// 2 for bad arguments or an unwritable or refused output folder (or redaction map).
 pub fn batch(
     inputs: &[PathBuf],
     out: &Path,
