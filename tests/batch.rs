@@ -654,6 +654,16 @@ fn hostile_case_names_are_neutral_in_the_csv_and_on_stderr() {
         "{stderr}"
     );
 
+    // Nor in results.jsonl and index.html.
+    for file in ["results.jsonl", "index.html"] {
+        let text = fs::read_to_string(out.join(file)).unwrap();
+        assert!(!text.contains(['\u{1b}', '\u{202E}']), "{file}");
+        assert!(
+            text.contains("&lt;U+202E&gt;") || text.contains("<U+202E>"),
+            "{file}"
+        );
+    }
+
     // With --redact, the private part of a name is not shown on stderr either.
     let redacted = tmp.path().join("redacted");
     let (code, stderr) = batch(&["--jobs", "1", "--redact"], &inputs, &redacted);

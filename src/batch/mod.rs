@@ -740,12 +740,14 @@ pub fn run(
             }
         };
         let duration = start.elapsed();
-        // Errors quote paths and names from the case: redacted like everything else.
-        let error = finished.error.as_deref().map(|e| opts.shown(e));
+        // What goes into results.jsonl shows its control and bidi characters, as reports do;
+        // errors quote paths and names from the case, so they are redacted like the rest.
+        let visible = |s: &str| report::escape::visible(s).into_owned();
+        let error = finished.error.as_deref().map(|e| visible(&opts.shown(e)));
         let line = LineOut {
-            case: &case_name,
-            input: opts.shown(&p.entry.path.display().to_string()),
-            inputs: finished.inputs.clone(),
+            case: &visible(&case_name),
+            input: visible(&opts.shown(&p.entry.path.display().to_string())),
+            inputs: finished.inputs.iter().map(|i| visible(i)).collect(),
             key: &p.key,
             status: finished.status.as_str(),
             duration_ms: duration.as_millis() as u64,
@@ -854,10 +856,12 @@ fn analyse_case(opts: &BatchOptions<'_>, matcher: &MatcherSet, p: &Planned) -> F
         Some(r) => report.redacted(&mut lock(r)),
         None => serde_json::to_value(&report).map_err(ReportError::from),
     };
-    let model = match model {
+    let mut model = match model {
         Ok(m) => m,
         Err(e) => return fail(e.to_string()),
     };
+    // The model is kept in results.jsonl too, and read back for the summary and the index.
+    report::escape::visible_value(&mut model);
     let json = match report::render(&model, Format::Json, None) {
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),

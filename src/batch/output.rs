@@ -411,14 +411,17 @@ pub fn index_html(lines: &[Located]) -> Result<String, minijinja::Error> {
     }
     env.add_template("index.html", INDEX_TEMPLATE)?;
     let ok = lines.iter().filter(|l| l.view.status == "ok").count();
+    // Lines may come from other machines or older versions: their names are made visible here.
+    let mut shown = serde_json::json!({"groups": groups, "clean": clean, "errors": errors});
+    crate::report::escape::visible_value(&mut shown);
     env.get_template("index.html")?.render(minijinja::context! {
         total => lines.len(),
         ok => ok,
         failed => lines.len() - ok,
         version => env!("CARGO_PKG_VERSION"),
-        groups => Serde(groups),
-        clean => Serde(clean),
-        errors => Serde(errors),
+        groups => Serde(&shown["groups"]),
+        clean => Serde(&shown["clean"]),
+        errors => Serde(&shown["errors"]),
     })
 }
 
