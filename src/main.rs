@@ -170,7 +170,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("fptriage: {e:#}");
+            // An error may quote a name from a bundle: no escape sequence or bidi control
+            // reaches the terminal (line breaks stay, some messages span lines).
+            let text = format!("{e:#}");
+            eprintln!("fptriage: {}", fptriage::report::escape::visible(&text));
             ExitCode::from(2)
         }
     }

@@ -545,6 +545,18 @@ fn batch_and_merge_refuse_a_folder_that_is_not_their_output() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("1 skipped"), "{stderr}");
 
+    // Files it rewrites keep the modes they have.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let index = empty.join("index.html");
+        fs::set_permissions(&index, fs::Permissions::from_mode(0o640)).unwrap();
+        let (code, stderr) = batch(&[], &inputs, &empty);
+        assert_eq!(code, 0, "{stderr}");
+        let mode = fs::metadata(&index).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
     // An output of an older version (no marker, results.jsonl of ours) is accepted too.
     fs::remove_file(empty.join(".fptriage-batch")).unwrap();
     let (code, stderr) = batch(&[], &inputs, &empty);
