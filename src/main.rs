@@ -53,8 +53,9 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<ReportFormat>,
         /// Write the report here instead of standard output. Refused (exit 2) when it is an
-        /// input, the --redact-map file, a symbolic link or not a regular file; written through a
-        /// temporary file in the same folder, then renamed.
+        /// input or an existing file of an input folder, the --redact-map file, a symbolic link
+        /// or not a regular file; written through a temporary file in the same folder, then
+        /// renamed.
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Folder of report templates overriding the built-in ones (report.html, report.md).

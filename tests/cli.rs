@@ -490,6 +490,17 @@ fn an_output_that_is_an_input_or_another_output_is_refused() {
         assert!(stderr.contains("is the input"), "{args:?}: {stderr}");
         assert_eq!(std::fs::read(dir.join("x.tar.gz")).unwrap(), original);
     }
+    // A file of an input folder is input too; a new file there is not.
+    let case = dir.join("case");
+    std::fs::create_dir_all(&case).unwrap();
+    std::fs::copy(bundle("healthy-ftd.tar.gz"), case.join("ftd.tar.gz")).unwrap();
+    let (code, stderr) = run_in(dir, &["analyze", "case", "-o", "case/ftd.tar.gz"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a file of the input folder"), "{stderr}");
+    assert_eq!(std::fs::read(case.join("ftd.tar.gz")).unwrap(), original);
+    let (code, stderr) = run_in(dir, &["analyze", "case", "-o", "case/report.md"]);
+    assert_eq!(code, 0, "{stderr}");
+
     let (code, stderr) = run_in(
         dir,
         &[

@@ -187,7 +187,8 @@ impl<'a> RedactMap<'a> {
 }
 
 /// Refuses (exit 2) any output file that is a link or not a regular file, is the same file as
-/// an input (a bundle, the artifact map), or is the same file as another output. Checked
+/// an input (a bundle, the artifact map) or an existing file of an input folder, or is the same
+/// file as another output. Checked
 /// before anything is read, so a refused command changes nothing.
 pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[PathBuf], common: &Common) -> Result<()> {
     for (flag, path) in outputs {
@@ -196,6 +197,17 @@ pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[PathBuf], common: &Com
             if same_file(path, input) {
                 bail!(
                     "{flag} {}: is the input {}; writing it would destroy what is read",
+                    path.display(),
+                    input.display()
+                );
+            }
+            // A file of an input folder is read as part of the case (a member of an extracted
+            // bundle, a customer's second bundle): replacing one destroys input too. A new file
+            // there is allowed.
+            if input.is_dir() && path.exists() && outfile::is_inside(path, input) {
+                bail!(
+                    "{flag} {}: is a file of the input folder {}; writing it would destroy what is \
+                     read (choose a new name or another folder)",
                     path.display(),
                     input.display()
                 );
