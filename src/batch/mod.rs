@@ -81,7 +81,7 @@ use crate::report::redact::Redactor;
 use crate::report::{self, Format, Report, ReportError};
 use crate::rules::RuleSet;
 use fnv::{Fnv64, fnv64};
-use output::{CASES, LineOut, RESULTS};
+use output::{CASES, LineOut, RESULTS, is_report_path};
 pub use output::{CSV_HEADER, ReportPaths, csv_field};
 
 /// `K/N`: this run takes the cases whose name hashes to K modulo N.
@@ -900,21 +900,6 @@ pub struct MergeOutcome {
     /// Per source `results.jsonl` with lines that are not ours: its path and the 0-based line
     /// numbers. Those lines are kept, verbatim, at the end of the merged `results.jsonl`.
     pub damaged: Vec<(PathBuf, Vec<usize>)>,
-}
-
-/// Whether `rel` is a report path a batch writes: `cases/<stem><ext>`, the stem of
-/// [`sanitise`]'s characters. Anything else in a `results.jsonl` was not written by us.
-fn is_report_path(rel: &str, ext: &str) -> bool {
-    rel.strip_prefix(CASES)
-        .and_then(|r| r.strip_prefix('/'))
-        .and_then(|name| name.strip_suffix(ext))
-        .is_some_and(|stem| {
-            !stem.is_empty()
-                && !stem.starts_with('.')
-                && stem
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        })
 }
 
 /// Joins the outputs of several runs (shards) into `out`: one `results.jsonl` with the latest

@@ -320,7 +320,7 @@ li { margin: .15em 0; }
 <h3><span class="sev {{ g.severity }}">{{ g.severity | upper }}</span> {{ g.title }} <code>{{ g.rule }}</code> ({{ g.cases | length }})</h3>
 <ul>
 {% for c in g.cases %}
-<li><a href="{{ c.html }}">{{ c.case }}</a> (<a href="{{ c.json }}">JSON</a>){% if c.devices %}: {{ c.devices }}{% endif %}</li>
+<li>{% if c.html %}<a href="{{ c.html }}">{{ c.case }}</a>{% else %}{{ c.case }}{% endif %}{% if c.json %} (<a href="{{ c.json }}">JSON</a>){% endif %}{% if c.devices %}: {{ c.devices }}{% endif %}</li>
 {% endfor %}
 </ul>
 </section>
@@ -330,7 +330,7 @@ li { margin: .15em 0; }
 {% if clean %}
 <ul>
 {% for c in clean %}
-<li><a href="{{ c.html }}">{{ c.case }}</a> (<a href="{{ c.json }}">JSON</a>){% if c.devices %}: {{ c.devices }}{% endif %}</li>
+<li>{% if c.html %}<a href="{{ c.html }}">{{ c.case }}</a>{% else %}{{ c.case }}{% endif %}{% if c.json %} (<a href="{{ c.json }}">JSON</a>){% endif %}{% if c.devices %}: {{ c.devices }}{% endif %}</li>
 {% endfor %}
 </ul>
 {% endif %}
@@ -350,10 +350,13 @@ li { margin: .15em 0; }
 "##;
 
 fn index_case(v: &LineView) -> IndexCase {
+    // A line edited by hand (or from an older run) links only to a report batch could have
+    // written: no `javascript:` or `../` link in the index.
+    let link = |rel: &String, ext: &str| is_report_path(rel, ext).then(|| rel.clone());
     IndexCase {
         case: v.case.clone(),
-        html: v.reports.as_ref().map(|r| r.html.clone()),
-        json: v.reports.as_ref().map(|r| r.json.clone()),
+        html: v.reports.as_ref().and_then(|r| link(&r.html, ".html")),
+        json: v.reports.as_ref().and_then(|r| link(&r.json, ".json")),
         devices: devices(v),
         error: v.error.clone(),
         duration_ms: v.duration_ms,
@@ -432,6 +435,21 @@ pub fn write_summaries(dir: &Path, lines: &[Located]) -> io::Result<()> {
     write_atomic(&dir.join(INDEX), html.as_bytes())
 }
 
+/// Whether `rel` is a report path a batch writes: `cases/<stem><ext>`, the stem of
+/// [`super::sanitise`]'s characters. Anything else in a `results.jsonl` was not written by us.
+pub fn is_report_path(rel: &str, ext: &str) -> bool {
+    rel.strip_prefix(CASES)
+        .and_then(|r| r.strip_prefix('/'))
+        .and_then(|name| name.strip_suffix(ext))
+        .is_some_and(|stem| {
+            !stem.is_empty()
+                && !stem.starts_with('.')
+                && stem
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        })
+}
+
 /// The report files of a line, as paths inside `dir`.
 pub fn report_files(dir: &Path, paths: &ReportPaths) -> [PathBuf; 2] {
     [dir.join(&paths.json), dir.join(&paths.html)]
@@ -497,6 +515,22 @@ mod tests {
         let csv = summary_csv(&lines);
         assert!(csv.starts_with(CSV_HEADER));
         assert!(csv.contains("a,ok,ftd<1> (FTD),7.2,sse/dns-failure,critical,5,\r\n"));
+    }
+
+    #[test]
+    fn index_links_only_to_report_files() {
+        let mut l = view("a", "ok", &[]);
+        l.view.reports = Some(ReportPaths {
+            json: "javascript:alert(1)".into(),
+            html: "cases/../../x.html".into(),
+        });
+        let html = index_html(&[l]).unwrap();
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(!html.contains("x.html"), "{html}");
+        assert!(html.contains("<li>a: "), "{html}");
+        assert!(is_report_path("cases/a.tar.gz.json", ".json"));
+        assert!(!is_report_path("cases/.x.json", ".json"));
+        assert!(!is_report_path("cases/a/b.json", ".json"));
     }
 
     #[test]
