@@ -543,6 +543,14 @@ fn an_output_onto_a_symbolic_link_is_refused() {
         assert_eq!(std::fs::read(dir.join("target")).unwrap(), b"keep me");
         assert!(!dir.join("nowhere").exists());
     }
+    // A device is never replaced by a rename.
+    let (code, stderr) = run_in(
+        dir,
+        &["analyze", input.to_str().unwrap(), "-o", "/dev/null"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("redirect standard output"), "{stderr}");
+
     // A plain file is replaced, keeping its permissions.
     use std::os::unix::fs::PermissionsExt;
     let plain = dir.join("plain.md");

@@ -40,7 +40,8 @@ pub fn check_output_file(path: &Path) -> Result<(), Refused> {
         Ok(m) if m.is_dir() => Err(refused(path, "is a folder, not a file")),
         Ok(m) if !m.is_file() => Err(refused(
             path,
-            "is not a regular file (a device, FIFO or socket)",
+            "is not a regular file (a device, FIFO or socket), which is never replaced; for \
+             /dev/null or a pipe, leave out the option and redirect standard output",
         )),
         Ok(_) => Ok(()),
     }
