@@ -917,7 +917,8 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError
         if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             return Err(BatchError::Input {
                 path: path.display().to_string(),
-                message: "no results.jsonl here (not a batch output folder?)".into(),
+                message: "no results.jsonl here as a regular file (not a batch output folder?)"
+                    .into(),
             });
         }
         let results = output::read_results(&path, i).map_err(|e| BatchError::Input {
