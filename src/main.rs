@@ -1,6 +1,6 @@
 //! The `fptriage` command line: a thin layer over the library that decides what to print and
 //! which exit code to return (0 done, 1 findings at or above `--fail-on` or failing lint,
-//! 2 nothing usable could be read or bad arguments).
+//! 2 nothing usable could be read, bad arguments, or an output refused).
 
 // The CLI is the one place that prints; the library denies it (Cargo.toml lints).
 #![allow(clippy::print_stderr, clippy::print_stdout)]
@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use cli::authoring::{explain, lint, list_rules, rule_tests};
 use cli::batch::{batch, merge};
 use cli::case::{analyze, facts};
-use cli::{Common, FactsFormat, FailOn, ReportFormat};
+use cli::{Common, FactsFormat, FailOn, RedactMap, ReportFormat};
 
 #[derive(Parser)]
 #[command(
@@ -52,7 +52,10 @@ enum Command {
         /// Report format; default: from --output's extension, else Markdown.
         #[arg(long, value_enum)]
         format: Option<ReportFormat>,
-        /// Write the report here instead of standard output.
+        /// Write the report here instead of standard output. Refused (exit 2) when it is an
+        /// input or an existing file of an input folder, the --redact-map file, a symbolic link
+        /// or not a regular file; written through a temporary file in the same folder, then
+        /// renamed.
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Folder of report templates overriding the built-in ones (report.html, report.md).
@@ -64,9 +67,13 @@ enum Command {
         /// Replace IP addresses, host names, serials, UUIDs, tokens and user names with placeholders.
         #[arg(long)]
         redact: bool,
-        /// With --redact: write the placeholder → original mapping to this file.
+        /// With --redact: write the placeholder → original mapping to this file. An existing file
+        /// is refused (it may be the only key to an earlier report) unless --overwrite-map.
         #[arg(long, requires = "redact", value_name = "FILE")]
         redact_map: Option<PathBuf>,
+        /// Replace an existing --redact-map file.
+        #[arg(long, requires = "redact_map")]
+        overwrite_map: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -76,7 +83,8 @@ enum Command {
         /// extracted bundle), or case files.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
-        /// Output folder (created; a rerun into it skips the cases already analysed).
+        /// Output folder: new, empty, or an earlier batch output (it holds `.fptriage-batch`);
+        /// any other folder is refused. A rerun into it skips the cases already analysed.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Cases analysed at once; default: the number of cores.
@@ -92,9 +100,14 @@ enum Command {
         /// placeholders in every output (reports, results.jsonl, summary.csv, index.html).
         #[arg(long)]
         redact: bool,
-        /// With --redact: write the placeholder → original mapping of the run to this file.
+        /// With --redact: write the placeholder → original mapping of the run to this file. An
+        /// existing file is refused (replacing it would lose the placeholders of reports already
+        /// written with it) unless --overwrite-map.
         #[arg(long, requires = "redact", value_name = "FILE")]
         redact_map: Option<PathBuf>,
+        /// Replace an existing --redact-map file.
+        #[arg(long, requires = "redact_map")]
+        overwrite_map: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -103,7 +116,8 @@ enum Command {
         /// Output folders of `fptriage batch`.
         #[arg(required = true)]
         sources: Vec<PathBuf>,
-        /// Folder to write the merged results.jsonl, summary.csv, index.html and cases/ into.
+        /// Folder to write the merged results.jsonl, summary.csv, index.html and cases/ into:
+        /// new, empty, or an earlier batch or merge output.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
@@ -157,7 +171,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("fptriage: {e:#}");
+            // An error may quote a name from a bundle: no escape sequence or bidi control
+            // reaches the terminal (line breaks stay, some messages span lines).
+            let text = format!("{e:#}");
+            eprintln!("fptriage: {}", fptriage::report::escape::visible(&text));
             ExitCode::from(2)
         }
     }
@@ -179,6 +196,7 @@ fn run(cli: Cli) -> Result<u8> {
             fail_on,
             redact,
             redact_map,
+            overwrite_map,
             common,
         } => analyze(
             &inputs,
@@ -186,7 +204,7 @@ fn run(cli: Cli) -> Result<u8> {
             output.as_deref(),
             templates.as_deref(),
             fail_on,
-            redact.then_some(redact_map.as_deref()),
+            redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
             &common,
         ),
         Command::Batch {
@@ -197,6 +215,7 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
             redact,
             redact_map,
+            overwrite_map,
             common,
         } => batch(
             &inputs,
@@ -204,7 +223,7 @@ fn run(cli: Cli) -> Result<u8> {
             jobs,
             shard,
             templates,
-            redact.then_some(redact_map.as_deref()),
+            redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
             &common,
         ),
         Command::Merge { sources, out } => merge(&sources, &out),

@@ -402,3 +402,377 @@ fn bad_arguments_and_unwritable_output_exit_2() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Every file under `root` (relative path → bytes), links listed by their target.
+fn snapshot_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(root).follow_links(false) {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            let target = fs::read_link(entry.path()).unwrap();
+            out.insert(rel, target.to_string_lossy().as_bytes().to_vec());
+        } else if kind.is_file() {
+            out.insert(rel, fs::read(entry.path()).unwrap());
+        }
+    }
+    out
+}
+
+/// A one-case batch output to tamper with: its folder and its results.jsonl line.
+fn one_case_shard(root: &Path, name: &str) -> (PathBuf, Value) {
+    let inputs = root.join(format!("{name}-in"));
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join("a.tar.gz")).unwrap();
+    let out = root.join(name);
+    let (code, stderr) = batch(&[], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let line = results(&out).remove(0);
+    (out, line)
+}
+
+fn merge(sources: &[&Path], out: &Path) -> (i32, String) {
+    let output = fptriage()
+        .arg("merge")
+        .args(sources)
+        .arg("--out")
+        .arg(out)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn merge_of_a_crafted_shard_writes_nothing_outside_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("w");
+    fs::create_dir_all(&work).unwrap();
+    let (shard, line) = one_case_shard(&work, "shard");
+    // What a crafted line would copy: a file beside the shard, and a victim beside the output.
+    fs::write(work.join("evil.txt"), b"evil").unwrap();
+    fs::write(tmp.path().join("victim.txt"), b"precious").unwrap();
+    let out_parent = tmp.path().join("o");
+    fs::create_dir_all(&out_parent).unwrap();
+    let out = out_parent.join("merged");
+
+    let crafted = |reports: Value| {
+        let mut l = line.clone();
+        l["reports"] = reports;
+        fs::write(shard.join("results.jsonl"), format!("{l}\n")).unwrap();
+    };
+    let html = line["reports"]["html"].clone();
+    let json = line["reports"]["json"].clone();
+    for reports in [
+        // Up out of cases/ and out of the shard (and, in the output, out of --out).
+        serde_json::json!({"json": "cases/../../evil.txt", "html": html}),
+        serde_json::json!({"json": json, "html": "cases/../../../victim.txt"}),
+        serde_json::json!({"json": "/etc/passwd", "html": html}),
+        serde_json::json!({"json": "cases/x.json", "html": "cases/x.json"}),
+    ] {
+        crafted(reports.clone());
+        let before = snapshot_tree(tmp.path());
+        let (code, stderr) = merge(&[&shard], &out);
+        assert_eq!(code, 2, "{reports}: {stderr}");
+        assert!(stderr.contains("results.jsonl line 1"), "{stderr}");
+        assert!(stderr.contains("refused"), "{stderr}");
+        assert_eq!(
+            snapshot_tree(tmp.path()),
+            before,
+            "{reports}: files changed"
+        );
+    }
+
+    // A report that is a link (to the victim) is not followed, neither is a `cases` link.
+    crafted(serde_json::json!({"json": json, "html": html}));
+    let html_file = shard.join(html.as_str().unwrap());
+    fs::remove_file(&html_file).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("victim.txt"), &html_file).unwrap();
+    let before = snapshot_tree(tmp.path());
+    let (code, stderr) = merge(&[&shard], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    assert_eq!(snapshot_tree(tmp.path()), before);
+
+    fs::remove_file(&html_file).unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    fs::rename(shard.join("cases"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, shard.join("cases")).unwrap();
+    let (code, stderr) = merge(&[&shard], &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("outside its folder"), "{stderr}");
+    assert!(!out.exists());
+    assert_eq!(
+        fs::read(tmp.path().join("victim.txt")).unwrap(),
+        b"precious"
+    );
+}
+
+#[test]
+fn batch_and_merge_refuse_a_folder_that_is_not_their_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join("a.tar.gz")).unwrap();
+    let foreign = tmp.path().join("website");
+    fs::create_dir_all(&foreign).unwrap();
+    fs::write(foreign.join("index.html"), b"<h1>my site</h1>").unwrap();
+    fs::write(foreign.join("summary.csv"), b"mine").unwrap();
+    let before = snapshot_tree(&foreign);
+
+    let (code, stderr) = batch(&[], &inputs, &foreign);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("website"), "{stderr}");
+    assert!(stderr.contains("not an fptriage batch output"), "{stderr}");
+    assert_eq!(snapshot_tree(&foreign), before);
+
+    // An empty folder is claimed (marker written); a rerun into it is accepted.
+    let empty = tmp.path().join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let (code, stderr) = batch(&[], &inputs, &empty);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(empty.join(".fptriage-batch").is_file());
+    let (code, stderr) = batch(&[], &inputs, &empty);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 skipped"), "{stderr}");
+
+    // Files it rewrites keep the modes they have.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let index = empty.join("index.html");
+        fs::set_permissions(&index, fs::Permissions::from_mode(0o640)).unwrap();
+        let (code, stderr) = batch(&[], &inputs, &empty);
+        assert_eq!(code, 0, "{stderr}");
+        let mode = fs::metadata(&index).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    // An output of an older version (no marker, results.jsonl of ours) is accepted too.
+    fs::remove_file(empty.join(".fptriage-batch")).unwrap();
+    let (code, stderr) = batch(&[], &inputs, &empty);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(empty.join(".fptriage-batch").is_file());
+
+    // merge: the same rule for its --out.
+    let (code, stderr) = merge(&[&empty], &foreign);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(snapshot_tree(&foreign), before);
+    let (code, stderr) = merge(&[&empty], &tmp.path().join("merged"));
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_fifos_and_sockets_in_a_batch_folder_are_error_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join("good.tar.gz")).unwrap();
+    let outside = tmp.path().join("outside.tar.gz");
+    fs::copy(bundle("dns-failure.tar.gz"), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, inputs.join("link.tar.gz")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(inputs.join("fifo.tar.gz"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _socket = std::os::unix::net::UnixListener::bind(inputs.join("socket")).unwrap();
+
+    let out = tmp.path().join("out");
+    // Opening the FIFO would block forever: the timeout turns a hang into a failure.
+    let output = fptriage()
+        .arg("batch")
+        .arg(&inputs)
+        .arg("--out")
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let by_case: BTreeMap<String, Value> = results(&out)
+        .into_iter()
+        .map(|l| (l["case"].as_str().unwrap().to_string(), l))
+        .collect();
+    assert_eq!(by_case.len(), 4, "{by_case:?}");
+    assert_eq!(by_case["good.tar.gz"]["status"], "ok");
+    let error = |case: &str| {
+        assert_eq!(by_case[case]["status"], "error", "{case}");
+        by_case[case]["error"].as_str().unwrap().to_string()
+    };
+    assert!(error("link.tar.gz").contains("symbolic link"));
+    assert!(error("fifo.tar.gz").contains("FIFO"));
+    assert!(error("socket").contains("not a regular file"));
+    // The link's target was not read.
+    assert!(
+        !fs::read_to_string(out.join("results.jsonl"))
+            .unwrap()
+            .contains("dns-failure")
+    );
+    assert!(
+        fs::read_to_string(out.join("summary.csv"))
+            .unwrap()
+            .contains("fifo.tar.gz,error")
+    );
+}
+
+#[test]
+fn hostile_case_names_are_neutral_in_the_csv_and_on_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    let formula = "=cmd|' -C calc'!A0.tar.gz";
+    let escape = "red\u{1b}[31m\nfake line \u{202E}10.1.2.3.tar.gz";
+    for name in [formula, "@SUM(1+1)", escape] {
+        fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join(name)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&["--jobs", "1"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+
+    let rows = csv_rows(&fs::read_to_string(out.join("summary.csv")).unwrap());
+    let cases: BTreeSet<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    assert!(cases.contains("'=cmd|' -C calc'!A0.tar.gz"), "{cases:?}");
+    assert!(cases.contains("'@SUM(1+1)"), "{cases:?}");
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| !r[0].starts_with(['=', '+', '-', '@']))
+    );
+    assert!(
+        cases.contains("red<U+001B>[31m<U+000A>fake line <U+202E>10.1.2.3.tar.gz"),
+        "{cases:?}"
+    );
+
+    // stderr: no escape, no line made up by a name, no bidi control.
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert!(!stderr.contains('\u{202E}'), "{stderr}");
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("fake line")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("red<U+001B>[31m<U+000A>fake line"),
+        "{stderr}"
+    );
+
+    // Nor in results.jsonl and index.html.
+    for file in ["results.jsonl", "index.html"] {
+        let text = fs::read_to_string(out.join(file)).unwrap();
+        assert!(!text.contains(['\u{1b}', '\u{202E}']), "{file}");
+        assert!(
+            text.contains("&lt;U+202E&gt;") || text.contains("<U+202E>"),
+            "{file}"
+        );
+    }
+
+    // With --redact, the private part of a name is not shown on stderr either.
+    let redacted = tmp.path().join("redacted");
+    let (code, stderr) = batch(&["--jobs", "1", "--redact"], &inputs, &redacted);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("10.1.2.3"), "{stderr}");
+}
+
+#[test]
+fn unreadable_results_lines_are_warned_kept_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    for name in ["a.tar.gz", "b.tar.gz"] {
+        fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join(name)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&[], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let results_path = out.join("results.jsonl");
+    let text = fs::read_to_string(&results_path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    // Case a's line cut short (a disk that filled up), and a foreign line.
+    let cut = &lines[0][..lines[0].len() / 2].to_string();
+    lines[0] = cut;
+    let damaged = format!("{}\n{{\"foreign\": true}}\n", lines.join("\n"));
+    fs::write(&results_path, &damaged).unwrap();
+
+    let (code, stderr) = batch(&[], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("2 line(s) are not fptriage results (line 1, 3)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 unreadable line(s) kept"), "{stderr}");
+    assert!(stderr.contains("1 ok, 0 error(s), 1 skipped"), "{stderr}");
+    // Both damaged lines are still there, and the summary has both cases.
+    let after = fs::read_to_string(&results_path).unwrap();
+    assert!(after.starts_with(&damaged), "{after}");
+    let rows = csv_rows(&fs::read_to_string(out.join("summary.csv")).unwrap());
+    assert_eq!(rows.len(), 3, "{rows:?}");
+
+    // merge warns too, and keeps them.
+    let merged = tmp.path().join("merged");
+    let (code, stderr) = merge(&[&out], &merged);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("2 line(s) are not fptriage results"),
+        "{stderr}"
+    );
+    let text = fs::read_to_string(merged.join("results.jsonl")).unwrap();
+    assert!(text.contains("{\"foreign\": true}"));
+    assert!(text.contains(cut.as_str()));
+}
+
+#[test]
+fn batch_redact_map_is_a_file_of_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join("a.tar.gz")).unwrap();
+    let out = tmp.path().join("out");
+    let map = tmp.path().join("map.json");
+    let map_arg = map.to_str().unwrap();
+    let (code, stderr) = batch(&["--redact", "--redact-map", map_arg], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let first = fs::read(&map).unwrap();
+
+    // A rerun would replace the map that the earlier reports need: refused, map kept.
+    let (code, stderr) = batch(&["--redact", "--redact-map", map_arg], &inputs, &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--overwrite-map"), "{stderr}");
+    assert_eq!(fs::read(&map).unwrap(), first);
+    let (code, stderr) = batch(
+        &["--redact", "--redact-map", map_arg, "--overwrite-map"],
+        &inputs,
+        &out,
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    // Not in the input folder (it would be a case), not over the run's own files.
+    for bad in [
+        inputs.join("map.json"),
+        out.join("summary.csv"),
+        inputs.join("a.tar.gz"),
+    ] {
+        let before = fs::read(&bad).ok();
+        let (code, stderr) = batch(
+            &[
+                "--redact",
+                "--redact-map",
+                bad.to_str().unwrap(),
+                "--overwrite-map",
+            ],
+            &inputs,
+            &out,
+        );
+        assert_eq!(code, 2, "{}: {stderr}", bad.display());
+        assert_eq!(fs::read(&bad).ok(), before);
+    }
+}

@@ -442,3 +442,282 @@ fn a_large_zip_reads_like_the_folder_it_was_made_from() {
         from_folder["devices"][0]["facts"]
     );
 }
+
+/// Runs the binary in `cwd`: exit code and stderr.
+fn run_in(cwd: &Path, args: &[&str]) -> (i32, String) {
+    let out = fptriage()
+        .current_dir(cwd)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_output_that_is_an_input_or_another_output_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::copy(bundle("healthy-ftd.tar.gz"), dir.join("x.tar.gz")).unwrap();
+    std::fs::hard_link(dir.join("x.tar.gz"), dir.join("hard.tar.gz")).unwrap();
+    let original = std::fs::read(dir.join("x.tar.gz")).unwrap();
+    for args in [
+        &["analyze", "x.tar.gz", "-o", "x.tar.gz"][..],
+        &["analyze", "x.tar.gz", "-o", "./x.tar.gz"],
+        &["analyze", "./x.tar.gz", "--output", "hard.tar.gz"],
+        &[
+            "analyze",
+            "x.tar.gz",
+            "--redact",
+            "--redact-map",
+            "x.tar.gz",
+        ],
+        &[
+            "analyze",
+            "x.tar.gz",
+            "--artifacts",
+            "x.tar.gz",
+            "-o",
+            "sub/../x.tar.gz",
+        ],
+    ] {
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let (code, stderr) = run_in(dir, args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("is the input"), "{args:?}: {stderr}");
+        assert_eq!(std::fs::read(dir.join("x.tar.gz")).unwrap(), original);
+    }
+    // A file of an input folder is input too; a new file there is not.
+    let case = dir.join("case");
+    std::fs::create_dir_all(&case).unwrap();
+    std::fs::copy(bundle("healthy-ftd.tar.gz"), case.join("ftd.tar.gz")).unwrap();
+    let (code, stderr) = run_in(dir, &["analyze", "case", "-o", "case/ftd.tar.gz"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a file of the input folder"), "{stderr}");
+    assert_eq!(std::fs::read(case.join("ftd.tar.gz")).unwrap(), original);
+    let (code, stderr) = run_in(dir, &["analyze", "case", "-o", "case/report.md"]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let (code, stderr) = run_in(
+        dir,
+        &[
+            "analyze",
+            "x.tar.gz",
+            "-o",
+            "r.md",
+            "--redact",
+            "--redact-map",
+            "./r.md",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("are the same file"), "{stderr}");
+    assert!(!dir.join("r.md").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_onto_a_symbolic_link_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("target"), b"keep me").unwrap();
+    std::os::unix::fs::symlink(dir.join("target"), dir.join("report.md")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("dangling.md")).unwrap();
+    let input = bundle("healthy-ftd.tar.gz");
+    for (flag, name) in [
+        ("-o", "report.md"),
+        ("-o", "dangling.md"),
+        ("--redact-map", "report.md"),
+    ] {
+        let mut args = vec!["analyze", input.to_str().unwrap(), flag, name];
+        if flag == "--redact-map" {
+            args.extend(["--redact", "--overwrite-map"]);
+        }
+        let (code, stderr) = run_in(dir, &args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("symbolic link"), "{stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+        assert_eq!(std::fs::read(dir.join("target")).unwrap(), b"keep me");
+        assert!(!dir.join("nowhere").exists());
+    }
+    // A device is never replaced by a rename.
+    let (code, stderr) = run_in(
+        dir,
+        &["analyze", input.to_str().unwrap(), "-o", "/dev/null"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("redirect standard output"), "{stderr}");
+
+    // A plain file is replaced, keeping its permissions.
+    use std::os::unix::fs::PermissionsExt;
+    let plain = dir.join("plain.md");
+    std::fs::write(&plain, b"old").unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (code, stderr) = run_in(dir, &["analyze", input.to_str().unwrap(), "-o", "plain.md"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        std::fs::read_to_string(&plain)
+            .unwrap()
+            .starts_with("# fptriage report")
+    );
+    let mode = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}
+
+#[test]
+fn an_existing_redact_map_is_kept_unless_overwrite_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("map.json"), b"{\"IP-1\": \"the only key\"}").unwrap();
+    let input = bundle("healthy-ftd.tar.gz");
+    let args = [
+        "analyze",
+        input.to_str().unwrap(),
+        "--redact",
+        "--redact-map",
+        "map.json",
+        "-o",
+        "r.md",
+    ];
+    let (code, stderr) = run_in(dir, &args);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("map.json") && stderr.contains("--overwrite-map"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("map.json")).unwrap(),
+        b"{\"IP-1\": \"the only key\"}"
+    );
+    assert!(!dir.join("r.md").exists(), "nothing written when refused");
+
+    let mut args = args.to_vec();
+    args.push("--overwrite-map");
+    let (code, stderr) = run_in(dir, &args);
+    assert_eq!(code, 0, "{stderr}");
+    let map: Value = serde_json::from_slice(&std::fs::read(dir.join("map.json")).unwrap()).unwrap();
+    assert!(map.is_object());
+    assert_ne!(map["IP-1"], "the only key");
+}
+
+/// Columns of a Markdown table row: its pipes that are not escaped, less one.
+fn columns(row: &str) -> usize {
+    let bytes = row.as_bytes();
+    (0..bytes.len())
+        .filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'))
+        .count()
+        - 1
+}
+
+/// The extracted healthy FTD with `hostname` as its host name.
+fn hostile_bundle(root: &Path, hostname: &str) -> std::path::PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = root.join("hostile");
+    copy(&bundle("extracted/healthy-ftd"), &dir);
+    let results = dir.join("results-04-10-2020--143540/dir-archives");
+    std::fs::write(results.join("etc/hostname"), format!("{hostname}\n")).unwrap();
+    dir
+}
+
+#[test]
+fn hostile_names_are_escaped_in_markdown_and_visible_in_every_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "<img src=x onerror=alert(1)>ftd\u{202E}gnp.exe`|";
+    let input = hostile_bundle(tmp.path(), name);
+    let input = input.to_str().unwrap();
+    let render = |format: &str| {
+        let out = fptriage()
+            .args(["analyze", input, "--format", format])
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let md = render("md");
+    assert!(!md.contains("<img"), "{md}");
+    assert!(md.contains("&lt;img src=x onerror=alert(1)>ftd"), "{md}");
+    assert!(!md.contains('\u{202E}'));
+    assert!(md.contains("&lt;U+202E>gnp.exe\\`\\|"), "{md}");
+    // The devices table still has its ten columns on the hostile row.
+    let row = md.lines().find(|l| l.contains("onerror")).unwrap();
+    assert_eq!(columns(row), 10, "{row}");
+
+    let html = render("html");
+    assert!(!html.contains("<img"));
+    assert!(!html.contains('\u{202E}'));
+    assert!(html.contains("&lt;U+202E&gt;gnp.exe"));
+
+    let json = render("json");
+    assert!(!json.contains('\u{202E}'));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        report["devices"][0]["name"],
+        "<img src=x onerror=alert(1)>ftd<U+202E>gnp.exe`|"
+    );
+
+    let out = fptriage().args(["facts", input]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\u{202E}'));
+    assert!(text.contains("ftd<U+202E>gnp.exe"), "{text}");
+}
+
+#[test]
+fn a_backtick_in_evidence_does_not_close_its_code_span() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("tick.tar.gz");
+    let payload = "time=\"2020-04-19T14:33:00.000000000-05:00\" level=error msg=\"[`x` <b>|</b>][events.go:90 events:connectWebSocket] wss://eventing-ingest.sse.itd.cisco.com/v1/events: dial tcp: lookup eventing-ingest.sse.itd.cisco.com on 10.0.0.2:53: no such host ``\"\n";
+    let mut source = tar::Archive::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(bundle("dns-failure.tar.gz")).unwrap(),
+    ));
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+        std::fs::File::create(&input).unwrap(),
+        flate2::Compression::fast(),
+    ));
+    for entry in source.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let mut header = entry.header().clone();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        if path.ends_with("var-log/connector/connector.log") {
+            data.extend_from_slice(payload.as_bytes());
+            header.set_size(data.len() as u64);
+            header.set_cksum();
+        }
+        b.append(&header, &data[..]).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap();
+
+    let out = fptriage()
+        .args(["analyze", input.to_str().unwrap(), "--format", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.contains("`x`"))
+        .unwrap_or_else(|| panic!("evidence not quoted: {md}"));
+    // Fenced with three backticks (the text holds a run of two), pipes escaped, and the row
+    // keeps its six columns.
+    assert!(row.contains("``` "), "{row}");
+    assert!(row.contains("<b>\\|</b>"), "{row}");
+    assert_eq!(columns(row), 6, "{row}");
+}

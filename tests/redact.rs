@@ -57,6 +57,8 @@ fn every_format_hides_the_private_values() {
                 "--redact",
                 "--redact-map",
                 map.to_str().unwrap(),
+                // The same map for each format: replacing it is asked for.
+                "--overwrite-map",
             ]);
             for original in &originals {
                 assert!(

@@ -41,12 +41,19 @@
 //! fptriage merge /reports/shard-* --out /reports/all    # results.jsonl, summary.csv, index.html, cases/
 //! ```
 //!
+//! **Output folder**: `--out` must be absent, empty, or an earlier output of `batch` or `merge`
+//! (it holds the marker [`MARKER`], written when a run claims the folder; an output of an
+//! older version without one is recognised by its `results.jsonl`, whose first line is ours).
+//! Anything else is refused, so a typo cannot replace someone's `index.html`. A top-level entry
+//! of an input folder that is a symbolic link, a FIFO, a socket or a device is an error row and
+//! is never opened (a FIFO would block the run forever; a link may lead out of the folder).
+//!
 //! Give each concurrent run its own `--out`: two runs appending to one `results.jsonl` is not
 //! supported. Two inputs holding an entry of the same name are refused (the case name would be
 //! ambiguous). Exit codes: 0 the batch ran (error rows included), 130 interrupted (Ctrl-C: no
 //! new case starts, running ones finish and are recorded, the summary is written; a second
 //! Ctrl-C exits at once, every finished line being kept), 2 bad arguments or an unwritable
-//! output folder.
+//! or refused output folder.
 
 pub mod fnv;
 mod output;
@@ -74,7 +81,7 @@ use crate::report::redact::Redactor;
 use crate::report::{self, Format, Report, ReportError};
 use crate::rules::RuleSet;
 use fnv::{Fnv64, fnv64};
-use output::{CASES, LineOut, RESULTS};
+use output::{CASES, LineOut, RESULTS, is_report_path};
 pub use output::{CSV_HEADER, ReportPaths, csv_field};
 
 /// `K/N`: this run takes the cases whose name hashes to K modulo N.
@@ -172,6 +179,9 @@ pub enum Event<'a> {
         to_run: usize,
         bytes: u64,
     },
+    /// Lines of `results.jsonl` that are not ours (0-based numbers): kept as they are, but their
+    /// cases, if any, run again.
+    Damaged { path: &'a Path, lines: &'a [usize] },
     /// A case already analysed with the same key.
     Skipped { case: &'a str },
     /// A case starts on a job.
@@ -197,6 +207,8 @@ pub struct Outcome {
     /// Cases not started because the run was interrupted.
     pub not_started: usize,
     pub interrupted: bool,
+    /// Lines of `results.jsonl` that could not be read (see [`Event::Damaged`]).
+    pub damaged_lines: usize,
 }
 
 #[derive(Debug, Error)]
@@ -207,6 +219,8 @@ pub enum BatchError {
     Input { path: String, message: String },
     #[error("{path}: cannot write the output folder: {source}")]
     Output { path: String, source: io::Error },
+    #[error("{path}: refused: {reason}")]
+    Refused { path: String, reason: String },
     #[error(
         "two cases are both named `{case}` ({first} and {second}); give inputs whose entries differ"
     )]
@@ -215,6 +229,13 @@ pub enum BatchError {
         first: String,
         second: String,
     },
+}
+
+fn refused(path: &Path, reason: impl Into<String>) -> BatchError {
+    BatchError::Refused {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
 }
 
 fn out_err(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
@@ -231,6 +252,19 @@ pub struct CaseEntry {
     pub name: String,
     /// The entry on disk.
     pub path: PathBuf,
+    /// Why the entry is not opened (a link, FIFO, socket or device): it becomes an error row.
+    pub refused: Option<String>,
+}
+
+/// Why an entry of this type is not a case that may be opened, if it is not.
+fn refusal(kind: std::fs::FileType) -> Option<String> {
+    if kind.is_symlink() {
+        Some("a symbolic link: not followed (a case must be a file or a folder inside the input folder)".into())
+    } else if kind.is_file() || kind.is_dir() {
+        None
+    } else {
+        Some("not a regular file or a folder (a FIFO, socket or device): not opened".into())
+    }
 }
 
 /// Lists the cases of `inputs`: a file is a case; a folder's top-level entries each are one
@@ -263,7 +297,16 @@ pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<CaseEn
                 if exclude.is_some() && path.canonicalize().ok() == exclude {
                     continue;
                 }
-                found.push(CaseEntry { name, path });
+                // The entry's own type, not its target's: `file_type` does not follow links.
+                let refused = match entry.file_type() {
+                    Ok(kind) => refusal(kind),
+                    Err(e) => Some(format!("cannot read its type: {e}")),
+                };
+                found.push(CaseEntry {
+                    name,
+                    path,
+                    refused,
+                });
             }
             found.sort_by(|a, b| a.name.cmp(&b.name));
         } else {
@@ -271,9 +314,12 @@ pub fn discover(inputs: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<CaseEn
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| input.display().to_string());
+            // A file named on the command line is followed if it is a link (the user chose it),
+            // but only a regular file is opened.
             found.push(CaseEntry {
                 name,
                 path: input.clone(),
+                refused: refusal(meta.file_type()),
             });
         }
         for case in found {
@@ -460,10 +506,93 @@ struct Finished {
     report: Option<serde_json::Value>,
 }
 
-/// Creates `out` and `out/cases` and checks that `results.jsonl` can be appended to.
+/// The file that marks a folder as an output of `batch` or `merge`.
+pub const MARKER: &str = ".fptriage-batch";
+
+const MARKER_TEXT: &str = "This folder is an output of `fptriage batch` or `fptriage merge`.\n\
+    They write into a folder only when it is empty, new, or holds this file.\n";
+
+/// Whether `dir` is an output of a version that wrote no marker: its `results.jsonl` is a
+/// regular file whose first line is one of ours.
+fn legacy_output(dir: &Path) -> bool {
+    let path = dir.join(RESULTS);
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(file) = File::open(&path) else {
+        return false;
+    };
+    let mut first = Vec::new();
+    let mut reader = io::BufReader::new(file.take(64 << 20));
+    if io::BufRead::read_until(&mut reader, b'\n', &mut first).is_err() {
+        return false;
+    }
+    let Ok(line) = serde_json::from_slice::<serde_json::Value>(&first) else {
+        return false;
+    };
+    ["case", "key", "status", "tool_version"]
+        .iter()
+        .all(|k| line.get(k).is_some_and(serde_json::Value::is_string))
+}
+
+/// Claims `out` for writing (see the module documentation): creates it, or accepts an empty
+/// folder or an earlier output, and writes the marker; checks `cases/` is a folder of its own.
+fn claim_out(out: &Path) -> Result<(), BatchError> {
+    let foreign = || {
+        refused(
+            out,
+            format!(
+                "the folder is not empty and is not an fptriage batch output (no {MARKER}); \
+                 choose a new or empty folder (or, if it is an output of fptriage, create {MARKER} in it)"
+            ),
+        )
+    };
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_dir() => return Err(refused(out, "is not a folder")),
+        Ok(_) => {
+            let marker = out.join(MARKER);
+            match std::fs::symlink_metadata(&marker) {
+                Ok(m) if m.is_file() => {}
+                Ok(_) => return Err(refused(&marker, "is not a regular file")),
+                Err(_) => {
+                    let empty = std::fs::read_dir(out)
+                        .map_err(out_err(out))?
+                        .next()
+                        .is_none();
+                    if !empty && !legacy_output(out) {
+                        return Err(foreign());
+                    }
+                    output::write_atomic(&marker, MARKER_TEXT.as_bytes())
+                        .map_err(out_err(&marker))?;
+                }
+            }
+        }
+        Err(_) => {
+            std::fs::create_dir_all(out).map_err(out_err(out))?;
+            let marker = out.join(MARKER);
+            output::write_atomic(&marker, MARKER_TEXT.as_bytes()).map_err(out_err(&marker))?;
+        }
+    }
+    let cases = out.join(CASES);
+    match std::fs::symlink_metadata(&cases) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(refused(&cases, "is not a folder (a link is not followed)")),
+        Err(_) => std::fs::create_dir(&cases).map_err(out_err(&cases)),
+    }
+}
+
+/// Claims `out` and checks that `results.jsonl` can be appended to.
 fn prepare_out(out: &Path) -> Result<(), BatchError> {
-    std::fs::create_dir_all(out.join(CASES)).map_err(out_err(out))?;
+    claim_out(out)?;
     let results = out.join(RESULTS);
+    if let Ok(m) = std::fs::symlink_metadata(&results)
+        && !m.is_file()
+    {
+        return Err(refused(
+            &results,
+            "is not a regular file (a link is not followed)",
+        ));
+    }
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
@@ -510,8 +639,16 @@ pub fn run(
     let settings = settings.finish();
 
     let results_path = opts.out.join(RESULTS);
-    let done: HashSet<String> = output::read_results(&results_path, 0)
-        .map_err(out_err(&results_path))?
+    let previous = output::read_results(&results_path, 0).map_err(out_err(&results_path))?;
+    if !previous.damaged.is_empty() {
+        on_event(Event::Damaged {
+            path: &results_path,
+            lines: &previous.damaged,
+        });
+    }
+    let damaged_lines = previous.damaged.len();
+    let done: HashSet<String> = previous
+        .lines
         .into_iter()
         .filter(|l| l.view.status == "ok" || l.view.status == "error")
         .map(|l| l.view.key)
@@ -531,7 +668,11 @@ pub fn run(
         selected
             .into_par_iter()
             .map(|entry| {
-                let (files, bytes) = case_files(&entry.path);
+                let (files, bytes) = match &entry.refused {
+                    // Not even looked into: the name (and the refusal) is the key.
+                    Some(why) => (vec![(why.clone(), 0, 0)], 0),
+                    None => case_files(&entry.path),
+                };
                 let key = case_key(&entry.name, &files, settings);
                 Planned { entry, key, bytes }
             })
@@ -543,7 +684,7 @@ pub fn run(
         if done.contains(&p.key) {
             skipped += 1;
             on_event(Event::Skipped {
-                case: &p.entry.name,
+                case: &opts.shown(&p.entry.name),
             });
         } else {
             to_run.push(p);
@@ -569,6 +710,7 @@ pub fn run(
         found,
         in_shard,
         skipped,
+        damaged_lines,
         ..Outcome::default()
     });
 
@@ -577,9 +719,8 @@ pub fn run(
             lock(&counts).not_started += 1;
             return;
         }
-        on_event(Event::Started {
-            case: &p.entry.name,
-        });
+        let case_name = opts.shown(&p.entry.name);
+        on_event(Event::Started { case: &case_name });
         let start = Instant::now();
         let finished = match catch_unwind(AssertUnwindSafe(|| analyse_case(opts, &matcher, p))) {
             Ok(f) => f,
@@ -599,18 +740,21 @@ pub fn run(
             }
         };
         let duration = start.elapsed();
-        let case_name = opts.shown(&p.entry.name);
+        // What goes into results.jsonl shows its control and bidi characters, as reports do;
+        // errors quote paths and names from the case, so they are redacted like the rest.
+        let visible = |s: &str| report::escape::visible(s).into_owned();
+        let error = finished.error.as_deref().map(|e| visible(&opts.shown(e)));
         let line = LineOut {
-            case: &case_name,
-            input: opts.shown(&p.entry.path.display().to_string()),
-            inputs: finished.inputs.clone(),
+            case: &visible(&case_name),
+            input: visible(&opts.shown(&p.entry.path.display().to_string())),
+            inputs: finished.inputs.iter().map(|i| visible(i)).collect(),
             key: &p.key,
             status: finished.status.as_str(),
             duration_ms: duration.as_millis() as u64,
             bytes: p.bytes,
             finished_at: jiff::Timestamp::now(),
             tool_version: env!("CARGO_PKG_VERSION"),
-            error: finished.error.as_deref(),
+            error: error.as_deref(),
             reports: finished.reports.clone(),
             report: finished.report.as_ref(),
         };
@@ -640,9 +784,9 @@ pub fn run(
             }
         }
         on_event(Event::Finished {
-            case: &p.entry.name,
+            case: &case_name,
             status: finished.status,
-            error: finished.error.as_deref(),
+            error: error.as_deref(),
             bytes: p.bytes,
             duration,
         });
@@ -662,7 +806,9 @@ pub fn run(
     let mut outcome = counts.into_inner().unwrap_or_else(|e| e.into_inner());
     outcome.interrupted = cancel.load(Ordering::SeqCst);
     let lines = output::latest_per_case(
-        output::read_results(&results_path, 0).map_err(out_err(&results_path))?,
+        output::read_results(&results_path, 0)
+            .map_err(out_err(&results_path))?
+            .lines,
     );
     output::write_summaries(&opts.out, &lines).map_err(out_err(&opts.out))?;
     Ok(outcome)
@@ -674,6 +820,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Analyses one case and writes its reports.
 fn analyse_case(opts: &BatchOptions<'_>, matcher: &MatcherSet, p: &Planned) -> Finished {
+    if let Some(why) = &p.entry.refused {
+        return Finished {
+            status: Status::Error,
+            error: Some(format!("{}: {why}", p.entry.path.display())),
+            inputs: vec![opts.shown(&p.entry.path.display().to_string())],
+            reports: None,
+            report: None,
+        };
+    }
     let inputs = case_inputs(&p.entry.path);
     let shown: Vec<String> = inputs
         .iter()
@@ -701,10 +856,12 @@ fn analyse_case(opts: &BatchOptions<'_>, matcher: &MatcherSet, p: &Planned) -> F
         Some(r) => report.redacted(&mut lock(r)),
         None => serde_json::to_value(&report).map_err(ReportError::from),
     };
-    let model = match model {
+    let mut model = match model {
         Ok(m) => m,
         Err(e) => return fail(e.to_string()),
     };
+    // The model is kept in results.jsonl too, and read back for the summary and the index.
+    report::escape::visible_value(&mut model);
     let json = match report::render(&model, Format::Json, None) {
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
@@ -740,37 +897,113 @@ pub struct MergeOutcome {
     pub cases: usize,
     pub ok: usize,
     pub errors: usize,
+    /// Per source `results.jsonl` with lines that are not ours: its path and the 0-based line
+    /// numbers. Those lines are kept, verbatim, at the end of the merged `results.jsonl`.
+    pub damaged: Vec<(PathBuf, Vec<usize>)>,
 }
 
 /// Joins the outputs of several runs (shards) into `out`: one `results.jsonl` with the latest
 /// line of each case (by `finished_at`, then by argument and line order), its reports copied
 /// into `out/cases`, and `summary.csv` and `index.html` over all of them.
+///
+/// Shard folders come from other machines, so nothing in them is trusted: a report path must
+/// be `cases/<stem>.json|.html` and a regular file inside its shard (no link out of it), or the
+/// merge is refused before anything is written. `out` is claimed as by `batch`.
 pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError> {
     let mut all = Vec::new();
+    let mut damaged = Vec::new();
     for (i, dir) in sources.iter().enumerate() {
         let path = dir.join(RESULTS);
-        if !path.is_file() {
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             return Err(BatchError::Input {
                 path: path.display().to_string(),
-                message: "no results.jsonl here (not a batch output folder?)".into(),
+                message: "no results.jsonl here as a regular file (not a batch output folder?)"
+                    .into(),
             });
         }
-        let lines = output::read_results(&path, i).map_err(|e| BatchError::Input {
+        let results = output::read_results(&path, i).map_err(|e| BatchError::Input {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        all.extend(lines);
+        all.extend(results.lines);
+        if !results.damaged.is_empty() {
+            damaged.push((i, results.damaged));
+        }
     }
     let lines_read = all.len();
     let kept = output::latest_per_case(all);
-    std::fs::create_dir_all(out.join(CASES)).map_err(out_err(out))?;
 
-    // The winning lines, verbatim, in case order.
+    // Every report to copy, checked before anything is written.
+    let out_canon = out.canonicalize().ok();
+    let mut copies: Vec<(PathBuf, String)> = Vec::new();
+    for l in &kept {
+        let Some(paths) = &l.view.reports else {
+            continue;
+        };
+        let src_dir = &sources[l.source];
+        let at = || format!("{} line {}", src_dir.join(RESULTS).display(), l.line + 1);
+        for (rel, ext) in [(&paths.json, ".json"), (&paths.html, ".html")] {
+            if !is_report_path(rel, ext) {
+                return Err(BatchError::Input {
+                    path: at(),
+                    message: format!(
+                        "report path `{}` is not a file of {CASES}/ as batch writes them: refused",
+                        crate::report::escape::terminal(rel)
+                    ),
+                });
+            }
+        }
+        let src_canon = src_dir.canonicalize().map_err(|e| BatchError::Input {
+            path: src_dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if Some(&src_canon) == out_canon.as_ref() {
+            continue;
+        }
+        for rel in [&paths.json, &paths.html] {
+            let src = src_dir.join(rel);
+            match std::fs::symlink_metadata(&src) {
+                // A report that is gone is not copied (its line still is).
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(BatchError::Input {
+                        path: src.display().to_string(),
+                        message: e.to_string(),
+                    });
+                }
+                Ok(m) if !m.is_file() => {
+                    return Err(BatchError::Input {
+                        path: src.display().to_string(),
+                        message: format!(
+                            "named by {}: not a regular file (a link is not followed): refused",
+                            at()
+                        ),
+                    });
+                }
+                Ok(_) => {}
+            }
+            // `cases/` itself may be a link out of the shard.
+            if !src.canonicalize().is_ok_and(|c| c.starts_with(&src_canon)) {
+                return Err(BatchError::Input {
+                    path: src.display().to_string(),
+                    message: format!("named by {}: resolves outside its folder: refused", at()),
+                });
+            }
+            copies.push((src, rel.clone()));
+        }
+    }
+
+    // The winning lines, verbatim, in case order; then the damaged ones, kept.
     let mut wanted: BTreeMap<(usize, usize), usize> = BTreeMap::new();
     for (pos, l) in kept.iter().enumerate() {
         wanted.insert((l.source, l.line), pos);
     }
+    let keep_damaged: HashSet<(usize, usize)> = damaged
+        .iter()
+        .flat_map(|(i, lines)| lines.iter().map(move |&n| (*i, n)))
+        .collect();
     let mut texts: Vec<Option<Vec<u8>>> = vec![None; kept.len()];
+    let mut damaged_texts: Vec<Vec<u8>> = Vec::new();
     for (i, dir) in sources.iter().enumerate() {
         let path = dir.join(RESULTS);
         let bytes = std::fs::read(&path).map_err(|e| BatchError::Input {
@@ -780,41 +1013,26 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError
         for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
             if let Some(&pos) = wanted.get(&(i, n)) {
                 texts[pos] = Some(line.to_vec());
+            } else if keep_damaged.contains(&(i, n)) {
+                damaged_texts.push(line.to_vec());
             }
         }
     }
-    let out_canon = out.canonicalize().ok();
-    for l in &kept {
-        let Some(paths) = &l.view.reports else {
-            continue;
-        };
-        let src_dir = &sources[l.source];
-        if src_dir.canonicalize().ok() == out_canon {
-            continue;
-        }
-        for (src, dst) in output::report_files(src_dir, paths)
-            .into_iter()
-            .zip(output::report_files(out, paths))
-        {
-            // A report named outside `cases/` (a hand-edited line) is not copied.
-            if !Path::new(&paths.json).starts_with(CASES)
-                || !Path::new(&paths.html).starts_with(CASES)
-            {
-                continue;
-            }
-            if let Err(e) = std::fs::copy(&src, &dst) {
-                if e.kind() == io::ErrorKind::NotFound {
-                    continue;
-                }
-                return Err(BatchError::Output {
-                    path: dst.display().to_string(),
-                    source: e,
-                });
-            }
+
+    claim_out(out)?;
+    for (src, rel) in &copies {
+        let dst = out.join(rel);
+        let copied =
+            File::open(src).and_then(|mut file| output::write_atomic_from(&dst, &mut file));
+        if let Err(e) = copied {
+            return Err(BatchError::Output {
+                path: dst.display().to_string(),
+                source: e,
+            });
         }
     }
     let mut merged = Vec::new();
-    for text in texts.into_iter().flatten() {
+    for text in texts.into_iter().flatten().chain(damaged_texts) {
         merged.extend_from_slice(&text);
         merged.push(b'\n');
     }
@@ -826,6 +1044,10 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError
         cases: kept.len(),
         ok,
         errors: kept.len() - ok,
+        damaged: damaged
+            .into_iter()
+            .map(|(i, lines)| (sources[i].join(RESULTS), lines))
+            .collect(),
     })
 }
 

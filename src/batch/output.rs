@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -113,19 +113,32 @@ pub struct Located {
     pub line: usize,
 }
 
-/// Reads every parseable line of a `results.jsonl`; a missing file reads as empty, and a
-/// damaged line (a run killed mid-write) is skipped.
-pub fn read_results(path: &Path, source: usize) -> io::Result<Vec<Located>> {
+/// What a `results.jsonl` holds.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub lines: Vec<Located>,
+    /// 0-based numbers of the lines that are not ours (a run killed mid-write, a hand edit, a
+    /// foreign file): left in the file as they are, and said so by the caller, since their
+    /// cases then run again and are missing from the summary until they do.
+    pub damaged: Vec<usize>,
+}
+
+/// Reads a `results.jsonl`; a missing file reads as empty, blank lines are ignored.
+pub fn read_results(path: &Path, source: usize) -> io::Result<Results> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Results::default()),
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
+    let mut out = Results::default();
     for (line, text) in BufReader::new(file).split(b'\n').enumerate() {
         let text = text?;
-        if let Ok(view) = serde_json::from_slice::<LineView>(&text) {
-            out.push(Located { view, source, line });
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<LineView>(&text) {
+            Ok(view) => out.lines.push(Located { view, source, line }),
+            Err(_) => out.damaged.push(line),
         }
     }
     Ok(out)
@@ -150,16 +163,7 @@ pub fn latest_per_case(lines: Vec<Located>) -> Vec<Located> {
     by_case.into_values().collect()
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.flush()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
+pub use crate::report::outfile::{write_atomic, write_atomic_from};
 
 /// One CSV field, quoted per RFC 4180 when it holds a comma, a quote, CR or LF.
 pub fn csv_field(s: &str) -> String {
@@ -167,6 +171,20 @@ pub fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
+    }
+}
+
+/// A text field of `summary.csv` as a spreadsheet may read it: one starting with `=`, `+`, `-`,
+/// `@`, a tab or CR would be taken for a formula (`=cmd|' /C calc'!A0` from a case or host
+/// name), so it gets a leading `'`, as OWASP advises. Every control character (line breaks
+/// too: a row stays a line, for `grep` and `cut`) and invisible character is shown as
+/// `<U+XXXX>` first.
+pub fn csv_text(s: &str) -> String {
+    let s = crate::report::escape::terminal(s);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_field(&format!("'{s}"))
+    } else {
+        csv_field(&s)
     }
 }
 
@@ -217,7 +235,7 @@ pub fn summary_csv(lines: &[Located]) -> String {
     for l in lines {
         let v = &l.view;
         let causes = root_causes(v);
-        let row = [
+        let text = [
             v.case.clone(),
             v.status.clone(),
             devices(v),
@@ -232,15 +250,11 @@ pub fn summary_csv(lines: &[Located]) -> String {
                 .map(|c| c.1.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
-            v.duration_ms.to_string(),
-            v.error.clone().unwrap_or_default(),
         ];
-        out.push_str(
-            &row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        let mut row: Vec<String> = text.iter().map(|f| csv_text(f)).collect();
+        row.push(v.duration_ms.to_string());
+        row.push(csv_text(v.error.as_deref().unwrap_or_default()));
+        out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
     out
@@ -306,7 +320,7 @@ li { margin: .15em 0; }
 <h3><span class="sev {{ g.severity }}">{{ g.severity | upper }}</span> {{ g.title }} <code>{{ g.rule }}</code> ({{ g.cases | length }})</h3>
 <ul>
 {% for c in g.cases %}
-<li><a href="{{ c.html }}">{{ c.case }}</a> (<a href="{{ c.json }}">JSON</a>){% if c.devices %}: {{ c.devices }}{% endif %}</li>
+<li>{% if c.html %}<a href="{{ c.html }}">{{ c.case }}</a>{% else %}{{ c.case }}{% endif %}{% if c.json %} (<a href="{{ c.json }}">JSON</a>){% endif %}{% if c.devices %}: {{ c.devices }}{% endif %}</li>
 {% endfor %}
 </ul>
 </section>
@@ -316,7 +330,7 @@ li { margin: .15em 0; }
 {% if clean %}
 <ul>
 {% for c in clean %}
-<li><a href="{{ c.html }}">{{ c.case }}</a> (<a href="{{ c.json }}">JSON</a>){% if c.devices %}: {{ c.devices }}{% endif %}</li>
+<li>{% if c.html %}<a href="{{ c.html }}">{{ c.case }}</a>{% else %}{{ c.case }}{% endif %}{% if c.json %} (<a href="{{ c.json }}">JSON</a>){% endif %}{% if c.devices %}: {{ c.devices }}{% endif %}</li>
 {% endfor %}
 </ul>
 {% endif %}
@@ -336,10 +350,13 @@ li { margin: .15em 0; }
 "##;
 
 fn index_case(v: &LineView) -> IndexCase {
+    // A line edited by hand (or from an older run) links only to a report batch could have
+    // written: no `javascript:` or `../` link in the index.
+    let link = |rel: &String, ext: &str| is_report_path(rel, ext).then(|| rel.clone());
     IndexCase {
         case: v.case.clone(),
-        html: v.reports.as_ref().map(|r| r.html.clone()),
-        json: v.reports.as_ref().map(|r| r.json.clone()),
+        html: v.reports.as_ref().and_then(|r| link(&r.html, ".html")),
+        json: v.reports.as_ref().and_then(|r| link(&r.json, ".json")),
         devices: devices(v),
         error: v.error.clone(),
         duration_ms: v.duration_ms,
@@ -397,14 +414,17 @@ pub fn index_html(lines: &[Located]) -> Result<String, minijinja::Error> {
     }
     env.add_template("index.html", INDEX_TEMPLATE)?;
     let ok = lines.iter().filter(|l| l.view.status == "ok").count();
+    // Lines may come from other machines or older versions: their names are made visible here.
+    let mut shown = serde_json::json!({"groups": groups, "clean": clean, "errors": errors});
+    crate::report::escape::visible_value(&mut shown);
     env.get_template("index.html")?.render(minijinja::context! {
         total => lines.len(),
         ok => ok,
         failed => lines.len() - ok,
         version => env!("CARGO_PKG_VERSION"),
-        groups => Serde(groups),
-        clean => Serde(clean),
-        errors => Serde(errors),
+        groups => Serde(&shown["groups"]),
+        clean => Serde(&shown["clean"]),
+        errors => Serde(&shown["errors"]),
     })
 }
 
@@ -413,6 +433,21 @@ pub fn write_summaries(dir: &Path, lines: &[Located]) -> io::Result<()> {
     write_atomic(&dir.join(SUMMARY), summary_csv(lines).as_bytes())?;
     let html = index_html(lines).map_err(io::Error::other)?;
     write_atomic(&dir.join(INDEX), html.as_bytes())
+}
+
+/// Whether `rel` is a report path a batch writes: `cases/<stem><ext>`, the stem of
+/// [`super::sanitise`]'s characters. Anything else in a `results.jsonl` was not written by us.
+pub fn is_report_path(rel: &str, ext: &str) -> bool {
+    rel.strip_prefix(CASES)
+        .and_then(|r| r.strip_prefix('/'))
+        .and_then(|name| name.strip_suffix(ext))
+        .is_some_and(|stem| {
+            !stem.is_empty()
+                && !stem.starts_with('.')
+                && stem
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        })
 }
 
 /// The report files of a line, as paths inside `dir`.
@@ -430,6 +465,18 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn csv_formulas_are_neutralised() {
+        assert_eq!(csv_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_text("+1"), "'+1");
+        assert_eq!(csv_text("-2,3"), "\"'-2,3\"");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("\tx"), "<U+0009>x");
+        assert_eq!(csv_text("a\nb"), "a<U+000A>b");
+        assert_eq!(csv_text("a=b"), "a=b");
+        assert_eq!(csv_text("x\u{202E}y"), "x<U+202E>y");
     }
 
     fn view(case: &str, status: &str, verdict: &[(&str, &str)]) -> Located {
@@ -468,6 +515,22 @@ mod tests {
         let csv = summary_csv(&lines);
         assert!(csv.starts_with(CSV_HEADER));
         assert!(csv.contains("a,ok,ftd<1> (FTD),7.2,sse/dns-failure,critical,5,\r\n"));
+    }
+
+    #[test]
+    fn index_links_only_to_report_files() {
+        let mut l = view("a", "ok", &[]);
+        l.view.reports = Some(ReportPaths {
+            json: "javascript:alert(1)".into(),
+            html: "cases/../../x.html".into(),
+        });
+        let html = index_html(&[l]).unwrap();
+        assert!(!html.contains("javascript"), "{html}");
+        assert!(!html.contains("x.html"), "{html}");
+        assert!(html.contains("<li>a: "), "{html}");
+        assert!(is_report_path("cases/a.tar.gz.json", ".json"));
+        assert!(!is_report_path("cases/.x.json", ".json"));
+        assert!(!is_report_path("cases/a/b.json", ".json"));
     }
 
     #[test]

@@ -2,15 +2,58 @@
 
 use super::*;
 
+use fptriage::report::escape::terminal;
+use fptriage::report::outfile::is_inside;
+
+/// The run's `--redact-map`: a file of its own (see [`check_outputs`]), not where the run reads
+/// cases (the next run would take it for one) nor one of the files the run writes in `--out`.
+fn check_batch_map(
+    map: RedactMap<'_>,
+    inputs: &[PathBuf],
+    out: &Path,
+    common: &Common,
+) -> Result<()> {
+    let Some(path) = map.path else {
+        return Ok(());
+    };
+    check_outputs(&[("--redact-map", path)], inputs, common)?;
+    for input in inputs.iter().filter(|i| i.is_dir()) {
+        if is_inside(path, input) && !is_inside(path, out) {
+            bail!(
+                "--redact-map {}: is inside the input folder {}, where the next run would read it as \
+                 (part of) a case; write it elsewhere",
+                path.display(),
+                input.display()
+            );
+        }
+    }
+    let reserved = [
+        fptriage::batch::MARKER,
+        "results.jsonl",
+        "summary.csv",
+        "index.html",
+    ];
+    if reserved.iter().any(|name| same_file(path, &out.join(name)))
+        || is_inside(path, &out.join("cases"))
+    {
+        bail!(
+            "--redact-map {}: is a file the batch writes in {}; choose another name",
+            path.display(),
+            out.display()
+        );
+    }
+    map.check_existing()
+}
+
 /// `fptriage batch`: exit 0 when the batch ran (error rows included), 130 when interrupted,
-/// 2 for bad arguments or an unwritable output folder.
+/// 2 for bad arguments or an unwritable or refused output folder (or redaction map).
 pub fn batch(
     inputs: &[PathBuf],
     out: &Path,
     jobs: Option<u32>,
     shard: Option<fptriage::batch::Shard>,
     templates: Option<PathBuf>,
-    redact: Option<Option<&Path>>,
+    redact: Option<RedactMap<'_>>,
     common: &Common,
 ) -> Result<u8> {
     use fptriage::batch::{self, Event, Status};
@@ -19,6 +62,9 @@ pub fn batch(
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     check_inputs(inputs)?;
+    if let Some(map) = redact {
+        check_batch_map(map, inputs, out, common)?;
+    }
     let rules = load_rules(&common.rules)?;
     let map = common.artifact_map()?;
     let map_fingerprint = match &common.artifacts {
@@ -113,9 +159,20 @@ pub fn batch(
                 bytes as f64 / 1_048_576.0
             ));
         }
+        Event::Damaged { path, lines } => {
+            let shown: Vec<String> = lines.iter().take(10).map(|n| (n + 1).to_string()).collect();
+            let more = if lines.len() > 10 { ", …" } else { "" };
+            say(format!(
+                "fptriage: warning: {}: {} line(s) are not fptriage results (line {}{more}): kept \
+                 as they are; their cases, if any, are analysed again",
+                path.display(),
+                lines.len(),
+                shown.join(", ")
+            ));
+        }
         Event::Skipped { case } => {
             if !tty {
-                eprintln!("fptriage: skipped {case}: already analysed");
+                eprintln!("fptriage: skipped {}: already analysed", terminal(case));
             }
         }
         Event::Started { .. } => {}
@@ -134,14 +191,16 @@ pub fn batch(
                 Status::Ok => {
                     if !tty {
                         eprintln!(
-                            "fptriage: [{n}/{of}] {case}: ok ({:.1}s)",
+                            "fptriage: [{n}/{of}] {}: ok ({:.1}s)",
+                            terminal(case),
                             duration.as_secs_f64()
                         );
                     }
                 }
                 Status::Error => say(format!(
-                    "fptriage: [{n}/{of}] {case}: error: {}",
-                    error.unwrap_or("unknown")
+                    "fptriage: [{n}/{of}] {}: error: {}",
+                    terminal(case),
+                    terminal(error.unwrap_or("unknown"))
                 )),
             }
         }
@@ -149,13 +208,16 @@ pub fn batch(
     let outcome = batch::run(&opts, &cancel, &on_event);
     bar.finish_and_clear();
     let outcome = outcome?;
-    if let (Some(Some(path)), Some(redactor)) = (redact, &redactor) {
+    if let (Some(map), Some(redactor)) = (redact, &redactor) {
         let mapping = redactor.lock().map(|r| r.mapping()).unwrap_or_default();
-        std::fs::write(path, serde_json::to_string_pretty(&mapping)?)
-            .with_context(|| format!("{}: cannot write the redaction map", path.display()))?;
+        map.write(&mapping)?;
     }
+    let damaged = match outcome.damaged_lines {
+        0 => String::new(),
+        n => format!(", {n} unreadable line(s) kept in results.jsonl"),
+    };
     eprintln!(
-        "fptriage: {} ok, {} error(s), {} skipped; results.jsonl, summary.csv, index.html in {}",
+        "fptriage: {} ok, {} error(s), {} skipped{damaged}; results.jsonl, summary.csv, index.html in {}",
         outcome.ok,
         outcome.errors,
         outcome.skipped,
@@ -174,6 +236,17 @@ pub fn batch(
 /// `fptriage merge`: joins batch output folders.
 pub fn merge(sources: &[PathBuf], out: &Path) -> Result<u8> {
     let outcome = fptriage::batch::merge(sources, out)?;
+    for (path, lines) in &outcome.damaged {
+        let shown: Vec<String> = lines.iter().take(10).map(|n| (n + 1).to_string()).collect();
+        eprintln!(
+            "fptriage: warning: {}: {} line(s) are not fptriage results (line {}{}): kept, \
+             verbatim, at the end of the merged results.jsonl",
+            path.display(),
+            lines.len(),
+            shown.join(", "),
+            if lines.len() > 10 { ", …" } else { "" }
+        );
+    }
     eprintln!(
         "fptriage: merged {} line(s) from {} folder(s): {} case(s), {} ok, {} error(s); in {}",
         outcome.lines_read,

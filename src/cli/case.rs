@@ -21,22 +21,29 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
     let rules = load_rules(&common.rules)?;
     let case = pipeline::collect(inputs, &common.artifact_map()?, &rules, &common.limits())?;
     for e in &case.errors {
-        eprintln!("fptriage: {e}");
+        eprintln!("fptriage: {}", report::escape::terminal(e));
     }
     warn_damage(&case);
+    // Names, paths and values come from the bundle: no control or bidi character reaches the
+    // terminal or the JSON as it is.
+    let t = |s: &str| report::escape::terminal(s).into_owned();
     match format {
-        FactsFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&case)?)?,
+        FactsFormat::Json => {
+            let mut value = serde_json::to_value(&case)?;
+            report::escape::visible_value(&mut value);
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?
+        }
         FactsFormat::Text => {
             for d in &case.devices {
                 writeln!(
                     out,
                     "device {} ({}, {}, version {})",
-                    d.name,
+                    t(&d.name),
                     d.product.as_str(),
-                    d.id,
-                    d.version.as_deref().unwrap_or("unknown")
+                    t(&d.id),
+                    t(d.version.as_deref().unwrap_or("unknown"))
                 )?;
-                writeln!(out, "  bundle: {}", d.bundle)?;
+                writeln!(out, "  bundle: {}", t(&d.bundle))?;
                 if let Some(t) = d.collected_at {
                     writeln!(out, "  collected at: {t}")?;
                 }
@@ -47,19 +54,19 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
                         "    {:<22} {:>10}  {}",
                         a.kind.as_str(),
                         a.size,
-                        a.path
+                        t(&a.path)
                     )?;
                 }
                 writeln!(out, "  facts:")?;
                 for (name, fact) in &d.facts {
                     let at = fact.evidence.as_ref().map(|e| match e.line {
-                        Some(l) => format!("{}:{l}", e.path),
-                        None => e.path.clone(),
+                        Some(l) => format!("{}:{l}", t(&e.path)),
+                        None => t(&e.path),
                     });
                     writeln!(
                         out,
                         "    {name:<34} = {:<28} {}",
-                        fact.value.to_string(),
+                        t(&fact.value.to_string()),
                         at.unwrap_or_default()
                     )?;
                 }
@@ -67,7 +74,7 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
             if !case.warnings.is_empty() {
                 writeln!(out, "warnings:")?;
                 for w in &case.warnings {
-                    writeln!(out, "  [{}] {}: {}", w.code, w.path, w.message)?;
+                    writeln!(out, "  [{}] {}: {}", w.code, t(&w.path), t(&w.message))?;
                 }
             }
         }
@@ -81,10 +88,20 @@ pub fn analyze(
     output: Option<&Path>,
     templates: Option<&Path>,
     fail_on: Option<FailOn>,
-    redact: Option<Option<&Path>>,
+    redact: Option<RedactMap<'_>>,
     common: &Common,
 ) -> Result<u8> {
     check_inputs(inputs)?;
+    let map_path = redact.and_then(|r| r.path);
+    let outputs: Vec<(&str, &Path)> = output
+        .map(|p| ("--output", p))
+        .into_iter()
+        .chain(map_path.map(|p| ("--redact-map", p)))
+        .collect();
+    check_outputs(&outputs, inputs, common)?;
+    if let Some(r) = redact {
+        r.check_existing()?;
+    }
     let format = match format {
         Some(ReportFormat::Html) => report::Format::Html,
         Some(ReportFormat::Md) => report::Format::Markdown,
@@ -96,7 +113,7 @@ pub fn analyze(
     let rules = load_rules(&common.rules)?;
     let analysis = pipeline::analyze(inputs, &common.artifact_map()?, &rules, &common.limits())?;
     for e in &analysis.case.errors {
-        eprintln!("fptriage: {e}");
+        eprintln!("fptriage: {}", report::escape::terminal(e));
     }
     warn_damage(&analysis.case);
     if analysis.nothing_read() {
@@ -112,20 +129,15 @@ pub fn analyze(
     let report = Report::new(&analysis, &rules);
     let text = match redact {
         None => report.render(format, templates)?,
-        Some(map_file) => {
+        Some(map) => {
             let mut redactor = report::redact::Redactor::new();
             let model = report.redacted(&mut redactor)?;
-            if let Some(path) = map_file {
-                std::fs::write(path, serde_json::to_string_pretty(&redactor.mapping())?)
-                    .with_context(|| {
-                        format!("{}: cannot write the redaction map", path.display())
-                    })?;
-            }
+            map.write(&redactor.mapping())?;
             report::render(&model, format, templates)?
         }
     };
     match output {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => report::outfile::write_atomic(path, text.as_bytes())
             .with_context(|| format!("{}: cannot write the report", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }

@@ -15,6 +15,7 @@ use fptriage::artifacts::ArtifactMap;
 use fptriage::facts::registry::FACTS;
 use fptriage::limits::Limits;
 use fptriage::pipeline;
+use fptriage::report::outfile::{self, same_file};
 use fptriage::report::{self, Report};
 use fptriage::rules::{self, Diagnostic, RuleSet, Severity, load};
 
@@ -154,8 +155,8 @@ pub fn is_stdin(input: &Path) -> bool {
 /// report goes to a file.
 pub fn warn_damage(case: &fptriage::facts::Case) {
     for d in &case.damage {
-        eprintln!(
-            "fptriage: warning: partial upload: {} is damaged ({}) after {}; the report rests on what was read",
+        let line = format!(
+            "partial upload: {} is damaged ({}) after {}; the report rests on what was read",
             d.path,
             d.code,
             d.last_whole_member
@@ -163,6 +164,7 @@ pub fn warn_damage(case: &fptriage::facts::Case) {
                 .map(|m| format!("its member {m}"))
                 .unwrap_or_else(|| "its start".into())
         );
+        eprintln!("fptriage: warning: {}", report::escape::terminal(&line));
     }
 }
 
@@ -173,6 +175,86 @@ pub fn check_inputs(inputs: &[PathBuf]) -> Result<()> {
     for input in inputs {
         if !is_stdin(input) && !input.exists() {
             bail!("{}: no such file or folder", input.display());
+        }
+    }
+    Ok(())
+}
+
+/// `--redact-map FILE` and whether an existing one may be replaced (`--overwrite-map`).
+#[derive(Clone, Copy)]
+pub struct RedactMap<'a> {
+    pub path: Option<&'a Path>,
+    pub overwrite: bool,
+}
+
+impl<'a> RedactMap<'a> {
+    pub fn new(path: Option<&'a Path>, overwrite: bool) -> Self {
+        RedactMap { path, overwrite }
+    }
+
+    /// Refuses an existing map unless `--overwrite-map`: it may be the only way back from the
+    /// placeholders of a report already sent.
+    pub fn check_existing(&self) -> Result<()> {
+        if let Some(path) = self.path
+            && std::fs::symlink_metadata(path).is_ok()
+            && !self.overwrite
+        {
+            bail!(
+                "--redact-map {}: exists, and it may be the only key to reports already redacted \
+                 with it; choose a new file, or pass --overwrite-map to replace it",
+                path.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes the mapping (through a temporary file and a rename).
+    pub fn write(&self, mapping: &impl serde::Serialize) -> Result<()> {
+        if let Some(path) = self.path {
+            outfile::write_atomic(path, serde_json::to_string_pretty(mapping)?.as_bytes())
+                .with_context(|| format!("{}: cannot write the redaction map", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Refuses (exit 2) any output file that is a link or not a regular file, is the same file as
+/// an input (a bundle, the artifact map) or an existing file of an input folder, or is the same
+/// file as another output. Checked
+/// before anything is read, so a refused command changes nothing.
+pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[PathBuf], common: &Common) -> Result<()> {
+    for (flag, path) in outputs {
+        outfile::check_output_file(path).map_err(|e| anyhow::anyhow!("{flag} {e}"))?;
+        for input in inputs.iter().chain(&common.artifacts) {
+            if same_file(path, input) {
+                bail!(
+                    "{flag} {}: is the input {}; writing it would destroy what is read",
+                    path.display(),
+                    input.display()
+                );
+            }
+            // A file of an input folder is read as part of the case (a member of an extracted
+            // bundle, a customer's second bundle): replacing one destroys input too. A new file
+            // there is allowed.
+            if input.is_dir() && path.exists() && outfile::is_inside(path, input) {
+                bail!(
+                    "{flag} {}: is a file of the input folder {}; writing it would destroy what is \
+                     read (choose a new name or another folder)",
+                    path.display(),
+                    input.display()
+                );
+            }
+        }
+    }
+    for (i, (flag, path)) in outputs.iter().enumerate() {
+        for (other_flag, other) in &outputs[i + 1..] {
+            if same_file(path, other) {
+                bail!(
+                    "{flag} {} and {other_flag} {} are the same file; give each output its own",
+                    path.display(),
+                    other.display()
+                );
+            }
         }
     }
     Ok(())

@@ -5,7 +5,9 @@
 //! that lacked data, and what was read. JSON is the model serialised (the machine interface, with
 //! a `schema_version`); HTML and Markdown are minijinja templates from `report-templates/`,
 //! embedded as defaults and overridable from a folder. Autoescape follows the template's
-//! extension, so everything from a bundle is escaped in HTML.
+//! extension, so everything from a bundle is escaped in HTML and in Markdown ([`escape`]);
+//! before any format is rendered, control and invisible bidi characters in the model are made
+//! visible (`<U+202E>`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,8 @@ use minijinja::{Environment, value::Serde};
 use serde::Serialize;
 use thiserror::Error;
 
+pub mod escape;
+pub mod outfile;
 pub mod redact;
 
 use crate::facts::{Device, FactValue};
@@ -305,8 +309,12 @@ pub fn render(
     format: Format,
     templates: Option<&Path>,
 ) -> Result<String, ReportError> {
+    // Every string of the model comes from a bundle or is mixed with one: the whole model is
+    // made visible at once, so no format (and no new field) can miss it.
+    let mut model = model.clone();
+    escape::visible_value(&mut model);
     if format == Format::Json {
-        return Ok(serde_json::to_string_pretty(model)? + "\n");
+        return Ok(serde_json::to_string_pretty(&model)? + "\n");
     }
     let name = if format == Format::Html {
         "report.html"
@@ -321,7 +329,7 @@ pub fn render(
             source,
         })?;
     template
-        .render(minijinja::context! { report => Serde(model) })
+        .render(minijinja::context! { report => Serde(&model) })
         .map_err(|source| ReportError::Template {
             name: name.into(),
             source,
@@ -356,8 +364,41 @@ fn environment(folder: Option<PathBuf>) -> Environment<'static> {
             .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
             .unwrap_or_else(|| "—".into())
     });
-    env.add_filter("mdcell", |s: String| -> String {
-        s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    // Markdown templates are autoescaped like HTML ones: every value printed is literal text,
+    // unless a filter below marks it as already escaped.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".md") {
+            minijinja::AutoEscape::Custom("markdown".into())
+        } else {
+            minijinja::default_auto_escape_callback(name)
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if matches!(state.auto_escape(), minijinja::AutoEscape::Custom(n) if n == "markdown") {
+            if value.is_safe() {
+                return out
+                    .write_str(value.as_str().unwrap_or_default())
+                    .map_err(Into::into);
+            }
+            if value.is_undefined() {
+                return Ok(());
+            }
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            return out.write_str(&escape::markdown(&text)).map_err(Into::into);
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    // Kept for templates written before autoescape: the same escaping as any value.
+    env.add_filter("mdcell", |s: String| {
+        minijinja::Value::from_safe_string(escape::markdown(&s))
+    });
+    env.add_filter("mdcode", |s: String| {
+        minijinja::Value::from_safe_string(escape::markdown_code(&s, false))
+    });
+    env.add_filter("mdcellcode", |s: String| {
+        minijinja::Value::from_safe_string(escape::markdown_code(&s, true))
     });
     env
 }
