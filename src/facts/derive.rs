@@ -131,6 +131,7 @@ fn device(state: BundleState, limits: &Limits) -> Device {
     let mut curl_ok = BTreeSet::new();
     let mut curl_tls = BTreeSet::new();
     let mut curl_path = String::new();
+    let mut outcomes = Vec::new();
     let mut properties_seen = false;
 
     // Version documents first: other facts depend on the product.
@@ -400,6 +401,19 @@ fn device(state: BundleState, limits: &Limits) -> Device {
                     if !regions::is_sse_host(&host) {
                         continue;
                     }
+                    for a in &test.attempts {
+                        outcomes.push(super::AddrOutcome {
+                            kind: ArtifactKind::CurlTest,
+                            host: host.clone(),
+                            addr: a.addr,
+                            connected: a.connected,
+                            evidence: Evidence {
+                                path: path.clone(),
+                                line: Some(a.line),
+                                text: Some(cap_chars(a.detail.trim(), limits.evidence_chars)),
+                            },
+                        });
+                    }
                     match test.outcome {
                         curl_test::CurlOutcome::Success => {
                             curl_ok.insert(host);
@@ -412,6 +426,11 @@ fn device(state: BundleState, limits: &Limits) -> Device {
                             if test.verified {
                                 curl_tls.insert(host.clone());
                             }
+                            curl_failed.insert(host);
+                        }
+                        // Expired or not yet valid: a failed test, but a clock problem, not
+                        // interception.
+                        curl_test::CurlOutcome::CertificateValidity => {
                             curl_failed.insert(host);
                         }
                     }
@@ -523,6 +542,7 @@ fn device(state: BundleState, limits: &Limits) -> Device {
         artifacts: state.artifacts,
         facts: b.facts,
         hits,
+        outcomes,
         managed_by: None,
     }
 }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Cond, FactOp, Rule, RuleSet, Severity};
+use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
 use crate::facts::{Device, Evidence, Fact, FactValue, Product, regions, registry};
@@ -232,11 +232,7 @@ impl Scope<'_> {
             } => self.eval_lines(
                 *pattern, *artifact, *sse_only, *min_count, *within, *recovery,
             ),
-            Cond::Mixed {
-                artifact,
-                success,
-                failure,
-            } => self.eval_mixed(*artifact, *success, *failure),
+            Cond::Mixed { logs, outcomes } => self.eval_mixed(logs, outcomes),
         }
     }
 
@@ -402,60 +398,148 @@ impl Scope<'_> {
         }
     }
 
-    fn eval_mixed(&self, artifact: ArtifactKind, success: usize, failure: usize) -> Outcome {
-        if !self.device.has_artifact(artifact) {
-            return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
+    /// Per SSE host, the addresses that connected and those that only failed, combined over
+    /// every listed artifact present: log lines through the success and failure patterns (every
+    /// address a matching line names counts for its host), and the per-address outcomes of
+    /// snapshot artifacts (a curl test that timed out on A and connected to B). Fires for each
+    /// host with at least one working and one only-failing address.
+    fn eval_mixed(&self, all_logs: &[MixedLog], outcome_kinds: &[ArtifactKind]) -> Outcome {
+        let logs: Vec<&MixedLog> = all_logs
+            .iter()
+            .filter(|l| self.device.has_artifact(l.artifact))
+            .collect();
+        let kinds: Vec<ArtifactKind> = outcome_kinds
+            .iter()
+            .copied()
+            .filter(|k| self.device.has_artifact(*k))
+            .collect();
+        // Any one listed artifact is enough to look: only with none of them is this unevaluated.
+        if logs.is_empty() && kinds.is_empty() {
+            return Outcome::Missing(
+                all_logs
+                    .iter()
+                    .map(|l| l.artifact)
+                    .chain(outcome_kinds.iter().copied())
+                    .map(|k| format!("artifact {k}"))
+                    .collect(),
+            );
         }
-        let ok = self.keyed(success, true);
-        let bad = self.keyed(failure, true);
+        let mut hosts: BTreeMap<String, HostOutcomes> = BTreeMap::new();
+        for log in logs {
+            for (connected, pattern) in [(false, log.failure), (true, log.success)] {
+                for (host, agg) in self.keyed(pattern, true) {
+                    // A line that names no address says nothing about which address works.
+                    if agg.addrs.is_empty() {
+                        continue;
+                    }
+                    let item = EvidenceItem {
+                        path: agg.last.evidence.path.clone(),
+                        line: agg.last.evidence.line,
+                        text: agg.last.evidence.text.clone(),
+                        count: Some(agg.count),
+                        first_seen: agg.first.time,
+                        last_seen: agg.last.time,
+                        host: Some(host.clone()),
+                    };
+                    let side = hosts.entry(host).or_default();
+                    side.add(connected, &agg.addrs, item);
+                    if !connected {
+                        side.failures += agg.count;
+                        side.first = min_opt(side.first, agg.first.time);
+                        side.last = max_opt(side.last, agg.last.time);
+                    }
+                }
+            }
+        }
+        for o in &self.device.outcomes {
+            if !kinds.contains(&o.kind) || !regions::is_sse_host(&o.host) {
+                continue;
+            }
+            let item = EvidenceItem {
+                path: o.evidence.path.clone(),
+                line: o.evidence.line,
+                text: o.evidence.text.clone(),
+                count: Some(1),
+                first_seen: None,
+                last_seen: None,
+                host: Some(o.host.clone()),
+            };
+            let side = hosts.entry(o.host.clone()).or_default();
+            side.add(o.connected, &BTreeSet::from([o.addr]), item);
+            if !o.connected {
+                side.failures += 1;
+            }
+        }
         let mut hit = Hit {
             current: true,
             own: true,
             ..Hit::default()
         };
-        for (host, fails) in &bad {
-            let Some(good) = ok.get(host) else { continue };
-            let failing: Vec<&String> = fails
-                .addrs
-                .iter()
-                .filter(|a| !good.addrs.contains(*a))
-                .collect();
-            if good.addrs.is_empty() || failing.is_empty() {
+        let join = |addrs: &mut dyn Iterator<Item = &std::net::IpAddr>| {
+            addrs.map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+        };
+        for (host, side) in hosts {
+            let failing: BTreeSet<std::net::IpAddr> =
+                side.failing.difference(&side.working).copied().collect();
+            if side.working.is_empty() || failing.is_empty() {
                 continue;
             }
-            hit.hosts.insert(host.clone());
-            hit.count += fails.count;
-            hit.first = min_opt(hit.first, fails.first.time);
-            hit.last = max_opt(hit.last, fails.last.time);
-            hit.captures.insert(
-                "failing_addresses".into(),
-                failing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            hit.captures.insert(
-                "working_addresses".into(),
-                good.addrs.iter().cloned().collect::<Vec<_>>().join(", "),
-            );
-            for (agg, _) in [(fails, "failure"), (good, "success")] {
-                hit.evidence.push(EvidenceItem {
-                    path: agg.last.evidence.path.clone(),
-                    line: agg.last.evidence.line,
-                    text: agg.last.evidence.text.clone(),
-                    count: Some(agg.count),
-                    first_seen: agg.first.time,
-                    last_seen: agg.last.time,
-                    host: Some(host.clone()),
-                });
+            // Captures of the first host in alphabetical order, as for line conditions.
+            if hit.hosts.is_empty() {
+                hit.captures
+                    .insert("failing_addresses".into(), join(&mut failing.iter()));
+                hit.captures
+                    .insert("working_addresses".into(), join(&mut side.working.iter()));
             }
+            hit.hosts.insert(host);
+            hit.count += side.failures;
+            hit.first = min_opt(hit.first, side.first);
+            hit.last = max_opt(hit.last, side.last);
+            // Failures first, then successes; only rows about the addresses that decide it.
+            let mut rows: Vec<&(bool, BTreeSet<std::net::IpAddr>, EvidenceItem)> = side
+                .rows
+                .iter()
+                .filter(|(connected, addrs, _)| {
+                    if *connected {
+                        !addrs.is_disjoint(&side.working)
+                    } else {
+                        !addrs.is_disjoint(&failing)
+                    }
+                })
+                .collect();
+            rows.sort_by_key(|(connected, _, _)| *connected);
+            hit.evidence
+                .extend(rows.into_iter().take(8).map(|(_, _, item)| item.clone()));
         }
         if hit.hosts.is_empty() {
             Outcome::No
         } else {
             Outcome::Fired(hit)
         }
+    }
+}
+
+/// What the addresses of one host did, for `mixed_outcomes`.
+#[derive(Default)]
+struct HostOutcomes {
+    working: BTreeSet<std::net::IpAddr>,
+    failing: BTreeSet<std::net::IpAddr>,
+    /// (connected, the addresses the evidence names, the evidence).
+    rows: Vec<(bool, BTreeSet<std::net::IpAddr>, EvidenceItem)>,
+    failures: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+}
+
+impl HostOutcomes {
+    fn add(&mut self, connected: bool, addrs: &BTreeSet<std::net::IpAddr>, item: EvidenceItem) {
+        let set = if connected {
+            &mut self.working
+        } else {
+            &mut self.failing
+        };
+        set.extend(addrs.iter().copied());
+        self.rows.push((connected, addrs.clone(), item));
     }
 }
 
@@ -778,6 +862,7 @@ mod tests {
             artifacts: Vec::new(),
             facts: BTreeMap::new(),
             hits: LineHits::default(),
+            outcomes: Vec::new(),
             managed_by,
         }
     }

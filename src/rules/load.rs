@@ -477,21 +477,66 @@ impl Validator<'_> {
             return self.lines(lines);
         }
         if let Some(mixed) = &c.mixed_outcomes {
-            let artifact = self.artifact(&mixed.value.artifact)?;
-            let success = self.pattern(&mixed.value.success, artifact, Vec::new())?;
-            let failure = self.pattern(&mixed.value.failure, artifact, Vec::new())?;
-            self.captures.extend([
-                "failing_addresses".to_string(),
-                "working_addresses".to_string(),
-            ]);
-            return Some(Cond::Mixed {
-                artifact,
-                success,
-                failure,
-            });
+            return self.mixed(mixed);
         }
         let fact = c.fact.as_ref()?;
         self.fact(at, fact)
+    }
+
+    /// `mixed_outcomes`: each log artifact gets its own success and failure patterns (patterns
+    /// are compiled per artifact kind); outcome artifacts are read as they are.
+    fn mixed(&mut self, at: &Spanned<super::schema::MixedOutcomes>) -> Option<Cond> {
+        let m = &at.value;
+        let names = m.artifact.value.items();
+        if names.is_empty() {
+            self.error(
+                &m.artifact,
+                "not-a-log",
+                "`mixed_outcomes` needs at least one artifact",
+                Some("write `artifact: connector-log` or a list such as `[connector-log, curl-test]`".into()),
+            );
+            return None;
+        }
+        let mut logs = Vec::new();
+        let mut outcomes = Vec::new();
+        let mut ok = true;
+        for name in names {
+            let named = Spanned::new(name.clone(), m.artifact.referenced, m.artifact.defined);
+            match name.parse::<ArtifactKind>() {
+                Ok(kind) if super::OUTCOME_KINDS.contains(&kind) => {
+                    if !outcomes.contains(&kind) {
+                        outcomes.push(kind);
+                    }
+                }
+                Ok(kind) if kind.is_log() => {
+                    if logs.iter().any(|l: &super::MixedLog| l.artifact == kind) {
+                        continue;
+                    }
+                    let success = self.pattern(&m.success, kind, Vec::new());
+                    let failure = self.pattern(&m.failure, kind, Vec::new());
+                    match (success, failure) {
+                        (Some(success), Some(failure)) => logs.push(super::MixedLog {
+                            artifact: kind,
+                            success,
+                            failure,
+                        }),
+                        _ => ok = false,
+                    }
+                }
+                Ok(kind) => {
+                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads connector-log, syslog, sse-telemetry-log or curl-test"), Some("use a fact condition for snapshot artifacts".into()));
+                    ok = false;
+                }
+                Err(()) => {
+                    ok &= self.artifact(&named).is_some();
+                }
+            }
+        }
+        self.captures.extend([
+            "failing_addresses".to_string(),
+            "working_addresses".to_string(),
+        ]);
+        ok.then_some(Cond::Mixed { logs, outcomes })
     }
 
     fn artifact(&mut self, at: &Spanned<String>) -> Option<ArtifactKind> {
