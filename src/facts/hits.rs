@@ -306,6 +306,19 @@ mod tests {
     }
 
     #[test]
+    fn every_address_of_a_line_is_kept_once() {
+        let mut hits = LineHits::default();
+        let a: IpAddr = "18.205.49.246".parse().unwrap();
+        let b: IpAddr = "2600:1f18::1".parse().unwrap();
+        hits.record(1, "h", &[a, b], &sample(1, None));
+        hits.record(1, "h", &[b], &sample(2, None));
+        hits.record(1, "h", &[], &sample(3, None));
+        let agg = &hits.get(1).unwrap()["h"];
+        assert_eq!(agg.count, 3);
+        assert_eq!(agg.addrs.iter().copied().collect::<Vec<_>>(), [a, b]);
+    }
+
+    #[test]
     fn address_keys_fold_into_hosts() {
         let mut hits = LineHits::default();
         let ip: IpAddr = "18.205.49.246".parse().unwrap();
