@@ -24,10 +24,10 @@
 //! Everything is deterministic: a fixed-seed PRNG, fixed timestamps, no clock reads. Root causes
 //! and symptoms are not written by hand: each scenario lists the rules whose evidence it plants,
 //! and [`classify`] derives causes and symptoms from the catalog's `explains` table, so the
-//! expectations follow the catalog's semantics (transitive, cross-device for FMC licence and
-//! cloud settings) by construction.
+//! expectations follow the catalog's semantics (a chain of explanations runs only through fired
+//! findings; it reaches from an FMC to the FTDs it manages) by construction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -108,69 +108,32 @@ fn explains(rule: &str) -> &'static [&'static str] {
     }
 }
 
-/// Rules whose facts live on the FMC for an FMC-managed FTD, so an FMC finding of these kinds
-/// explains findings on the FTDs of the same case.
-const FMC_SCOPED: [&str; 4] = [
-    LICENSE_EVALUATION,
-    LICENSE_UNREGISTERED,
-    LICENSE_SATELLITE,
-    CLOUD_EVENTS_DISABLED,
-];
-
-/// Transitive closure of `explains` from one rule.
-fn explains_closure(rule: &str) -> BTreeSet<&'static str> {
-    let mut seen = BTreeSet::new();
-    let mut todo: Vec<&'static str> = explains(rule).to_vec();
-    while let Some(r) = todo.pop() {
-        if seen.insert(r) {
-            todo.extend_from_slice(explains(r));
-        }
-    }
-    seen
-}
-
 /// Splits the fired (warning/critical) rules of one device into root causes and symptoms.
-/// `foreign` are the fired rules of other devices of the case that may explain this device's
-/// findings (the FMC's licence and cloud-settings findings for an FTD).
+/// `foreign` are the fired rules of the FMC that manages this device (an FTD), whose findings may
+/// explain this device's (spec/cli-contract.md, "Root-cause relations: scope").
 ///
-/// The catalog makes `explains` transitive over the relation; whether a chain must run through
-/// findings that actually fired is not said. The scenarios are built so that both readings agree,
-/// and this function panics if they ever disagree, so an ambiguous scenario cannot slip in.
+/// The catalog: a finding is a symptom when a fired warning/critical finding explains it, directly
+/// or through a chain of fired warning/critical findings; a relation through a rule that did not
+/// fire does not count. Every link of such a chain is a direct `explains` between fired findings,
+/// so its last link is one too: a finding is a symptom exactly when some other fired finding in
+/// scope explains it directly. (The scenarios plant each device's problems as current, so every
+/// fired rule here is warning/critical.)
 fn classify(
     fired: &[&'static str],
     foreign: &[&'static str],
 ) -> (Vec<&'static str>, Vec<&'static str>) {
-    let fired_set: BTreeSet<&str> = fired.iter().copied().collect();
     let mut roots = Vec::new();
     let mut symptoms = Vec::new();
-    for &f in fired {
-        let by_relation = fired
+    for (i, &f) in fired.iter().enumerate() {
+        let mine = fired
             .iter()
-            .chain(foreign)
-            .any(|&o| o != f && explains_closure(o).contains(f));
-        // Chains restricted to fired findings: breadth-first over fired rules only.
-        let mut reach: BTreeSet<&str> = BTreeSet::new();
-        let mut todo: Vec<&str> = fired
-            .iter()
-            .chain(foreign)
-            .copied()
-            .filter(|&o| o != f)
-            .collect();
-        let mut hit = false;
-        while let Some(o) = todo.pop() {
-            for &e in explains(o) {
-                if e == f {
-                    hit = true;
-                } else if fired_set.contains(e) && reach.insert(e) {
-                    todo.push(e);
-                }
-            }
-        }
-        assert_eq!(
-            by_relation, hit,
-            "ambiguous explains chain for {f} in {fired:?}"
-        );
-        if by_relation {
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, &o)| o);
+        let explained = mine
+            .chain(foreign.iter().copied())
+            .any(|o| explains(o).contains(&f));
+        if explained {
             symptoms.push(f);
         } else {
             roots.push(f);
@@ -440,6 +403,13 @@ enum Curl {
     Timeout(&'static str),
     /// Name does not resolve.
     NoResolve(&'static str),
+    /// With `--cacert`: curl tries `bad` (times out), then `ok` (connects; 403): an address
+    /// allow-list seen from the device.
+    Failover {
+        host: &'static str,
+        bad: &'static str,
+        ok: &'static str,
+    },
 }
 
 /// Connector context status (from `curl localhost:8989/v1/contexts/default`).
@@ -1182,6 +1152,68 @@ fn scenarios() -> Vec<Scenario> {
 
     v.push(dst_scenario(next_seed()));
 
+    // An FMC-managed FTD whose connector is Running but whose EventHandler socket has lost its
+    // client. Paired with the evaluation-licence FMC in case-fmc-ftd-chain: the licence explains
+    // a disabled connector, and a disabled connector a disconnected socket, but no disabled
+    // connector fired here, so the socket is a root cause of its own.
+    let mut s = Scenario::healthy("socket-disconnected-managed", Product::Ftd, next_seed());
+    s.socket = Socket::ListeningOnly;
+    s.license = None;
+    s.cloud = None;
+    s.fires = vec![SOCKET_DISCONNECTED];
+    v.push(s);
+
+    // ip-allowlist in other words: successes name their peer (`open, peer=B:443`), failures the
+    // address dialled (`dial tcp A:443: i/o timeout`).
+    let mut s = Scenario::healthy("ip-allowlist-peer", Product::Fmc, next_seed());
+    s.lsof = Lsof::SynSent("18.205.49.246");
+    let mut rng = Rng(s.variant);
+    let ev = s.region.eventing();
+    let ok = s.region.eventing_ips()[1];
+    s.failing_log(
+        &mut rng,
+        3 * 3600,
+        true,
+        &[
+            (
+                "error",
+                "events.go:90 events:connectWebSocket",
+                format!("wss://{ev}/v1/events: dial tcp 18.205.49.246:443: i/o timeout"),
+            ),
+            (
+                "info",
+                "events.go:131 events:connectWebSocket",
+                format!("event stream to wss://{ev}/v1/events open, peer={ok}:443"),
+            ),
+            (
+                "error",
+                "events.go:90 events:connectWebSocket",
+                format!("wss://{ev}/v1/events: dial tcp 18.205.49.246:443: i/o timeout"),
+            ),
+        ],
+    );
+    if let Some(last) = s.log.last()
+        && last.level == "info"
+    {
+        s.log.pop();
+    }
+    s.fires = vec![IP_ALLOWLIST, CLOUD_UNREACHABLE];
+    v.push(s);
+
+    // ip-allowlist from a curl test only: the connector is healthy (it reaches the eventing host
+    // at one address), and the saved curl test times out on another address before connecting.
+    let mut s = Scenario::healthy("ip-allowlist-curl", Product::Ftd, next_seed());
+    s.curls = vec![
+        Curl::Ok(s.region.api()),
+        Curl::Failover {
+            host: s.region.eventing(),
+            bad: "18.205.49.246",
+            ok: s.region.eventing_ips()[1],
+        },
+    ];
+    s.fires = vec![IP_ALLOWLIST];
+    v.push(s);
+
     // case-fmc-ftd pairs these two: the FTD's `show managers` names the FMC, the FMC's
     // PEERS_MAP.JSON lists the FTD.
     let fmc = v
@@ -1194,6 +1226,11 @@ fn scenarios() -> Vec<Scenario> {
         .expect("ftd");
     v[ftd].managed_by = Some(v[fmc].hostname.clone());
     v[fmc].peer = Some(v[ftd].uuid.clone());
+    let chain = v
+        .iter()
+        .position(|s| s.name == "socket-disconnected-managed")
+        .expect("chain ftd");
+    v[chain].managed_by = Some(v[fmc].hostname.clone());
     v.extend(case_scenarios(&v, &mut next_seed));
     v
 }
@@ -1793,6 +1830,21 @@ fn curl_text(c: Curl, region: Region, prefix: &str, when: i64) -> (String, Strin
                 ),
             )
         }
+        Curl::Failover { host, bad, ok } => (
+            format!(
+                "curl -v https:--{host}-v1-events --cacert {}.output",
+                ca.replace('/', "-")
+            ),
+            format!(
+                "$ curl -v https://{host}/v1/events --cacert {ca}\n\
+                 *   Trying {bad}:443...\n* TCP_NODELAY set\n\
+                 * connect to {bad} port 443 failed: Connection timed out\n\
+                 *   Trying {ok}:443...\n* TCP_NODELAY set\n\
+                 * Connected to {host} ({ok}) port 443 (#0)\n{}{}",
+                tls_ok(host),
+                forbidden(host)
+            ),
+        ),
         Curl::NoResolve(host) => (
             format!("curl -v https:--{host}.output"),
             format!(
@@ -2158,6 +2210,7 @@ fn cases(by_name: &BTreeMap<&str, &Scenario>) -> Vec<(&'static str, Vec<(&'stati
     let fmc = by_name["license-evaluation"];
     let ftd = by_name["connector-disabled"];
     let dns = by_name["dns-failure"];
+    let chain = by_name["socket-disconnected-managed"];
     let hfmc = by_name["healthy-fmc"];
     let loose_fmc = by_name["_loose-licence-fmc"];
     vec![
@@ -2204,6 +2257,19 @@ fn cases(by_name: &BTreeMap<&str, &Scenario>) -> Vec<(&'static str, Vec<(&'stati
                 (
                     "connector-disabled",
                     format!("{}-troubleshoot.tar.gz", ftd.uuid),
+                ),
+            ],
+        ),
+        (
+            "case-fmc-ftd-chain.tar",
+            vec![
+                (
+                    "license-evaluation",
+                    format!("{}.tar.gz", results_name(fmc.collected, fmc.off_min)),
+                ),
+                (
+                    "socket-disconnected-managed",
+                    format!("{}-troubleshoot.tar.gz", chain.uuid),
                 ),
             ],
         ),
@@ -2310,19 +2376,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     fs::create_dir_all(out.join("cases"))?;
     for (wrapper, members) in cases(&by_name) {
-        // Licence and cloud findings of the case's FMC explain findings on its FTDs.
+        // Findings of the case's FMC may explain findings on the FTDs it manages: those whose
+        // `show managers` names an FMC (each wrapper holds at most one FMC), not FDM-managed ones.
         let fmc_fired: Vec<&'static str> = members
             .iter()
             .map(|(n, _)| by_name[n])
             .filter(|s| s.product == Product::Fmc)
             .flat_map(|s| s.fires.iter().copied())
-            .filter(|r| FMC_SCOPED.contains(r))
             .collect();
         let mut devices = serde_json::Map::new();
         let mut list = String::new();
         for (scen, inner) in devices_of(&members, &by_name) {
             let s = by_name[scen];
-            let foreign: &[&'static str] = if s.product == Product::Ftd {
+            let foreign: &[&'static str] = if s.product == Product::Ftd && s.managed_by.is_some() {
                 &fmc_fired
             } else {
                 &[]

@@ -210,3 +210,74 @@ fn a_recovered_problem_is_info_with_its_recovery_time() {
     assert!(f["recovered_at"].is_string());
     assert!(f["message"].as_str().unwrap().starts_with("Recovered at"));
 }
+
+#[test]
+fn a_chain_of_explanations_runs_only_through_fired_findings() {
+    // The FMC's evaluation licence explains a disabled connector, which explains a disconnected
+    // socket; on an FTD whose connector is Running, the licence does not explain its socket.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bundles");
+    let report = analyze(&dir.join("case-fmc-ftd-chain.tar"));
+    let findings = report["findings"].as_array().unwrap();
+    let find = |rule: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule}"))
+    };
+    for rule in [
+        "sse/license-evaluation",
+        "sse/eventhandler-socket-disconnected",
+    ] {
+        let f = find(rule);
+        assert_eq!(f["root_cause"], true, "{rule}");
+        assert_eq!(f["explained_by"], serde_json::json!([]), "{rule}");
+    }
+    let socket = find("sse/eventhandler-socket-disconnected");
+    let ftd = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == socket["device"])
+        .unwrap();
+    assert_eq!(ftd["product"], "FTD");
+    assert_eq!(
+        ftd["managed_by"],
+        find("sse/license-evaluation")["device_name"]
+    );
+}
+
+#[test]
+fn ip_allowlist_from_a_curl_test_alone_shows_both_addresses() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bundles");
+    let report = analyze(&dir.join("ip-allowlist-curl.tar.gz"));
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "sse/ip-allowlist")
+        .expect("ip-allowlist fires");
+    assert_eq!(f["root_cause"], true);
+    assert_eq!(f["captures"]["failing_addresses"], "18.205.49.246");
+    let texts: Vec<&str> = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().contains("curl -v"))
+        .map(|e| {
+            assert!(e["line"].is_u64());
+            e["text"].as_str().unwrap()
+        })
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("* connect to 18.205.49.246 port 443 failed")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("* Connected to eventing-ingest")),
+        "{texts:?}"
+    );
+}

@@ -19,7 +19,8 @@ use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::ingest::{Bundle, Damage, Member, Visitor, Warning};
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
-use crate::parse::{connector_log, syslog};
+use crate::parse::connector_log::{self, Addrs};
+use crate::parse::syslog;
 
 /// Substring searchers built once: `str::contains` builds one per call, on every log line.
 static URL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("://"));
@@ -399,10 +400,10 @@ impl<'a> Collector<'a> {
             && super::regions::is_sse_host(&host)
         {
             let state = &mut self.bundles[bundle];
-            if let Some(addr) = parsed.dial_addr {
+            for addr in parsed.addrs.as_slice() {
                 state
                     .host_of_addr
-                    .entry(addr)
+                    .entry(addr.to_string())
                     .or_insert_with(|| host.clone());
             }
             if state.peer_hosts.len() < 256 {
@@ -422,32 +423,33 @@ impl<'a> Collector<'a> {
     ) {
         let mut level: Option<&'static str> = None;
         let mut local = false;
-        let (time, key, addr) = match kind {
+        let (time, key, addrs) = match kind {
             ArtifactKind::ConnectorLog => match connector_log::parse_line(text) {
                 Some(parsed) => {
                     level = parsed.level.as_ref().map(|l| l.as_str());
                     let host = parsed.remote_host.filter(|h| !h.is_empty());
-                    let key = match (&host, &parsed.dial_addr) {
+                    let key = match (&host, parsed.addrs.first()) {
                         (Some(h), _) => h.clone(),
                         (None, Some(a)) => format!("addr:{a}"),
                         (None, None) => String::new(),
                     };
-                    if let (Some(h), Some(a)) = (&host, &parsed.dial_addr)
-                        && super::regions::is_sse_host(h)
-                    {
-                        self.bundles[bundle]
-                            .host_of_addr
-                            .entry(a.clone())
-                            .or_insert_with(|| h.clone());
+                    // Every address of a line about an SSE host stands for that host.
+                    if let Some(h) = host.as_ref().filter(|h| super::regions::is_sse_host(h)) {
+                        for a in parsed.addrs.as_slice() {
+                            self.bundles[bundle]
+                                .host_of_addr
+                                .entry(a.to_string())
+                                .or_insert_with(|| h.clone());
+                        }
                     }
-                    (parsed.time, key, parsed.dial_addr)
+                    (parsed.time, key, parsed.addrs)
                 }
-                None => (None, first_sse_host(text), None),
+                None => (None, first_sse_host(text), Addrs::default()),
             },
             _ => {
                 let time = line_time(kind, text);
                 local = time.is_some_and(|(_, l)| l);
-                (time.map(|(t, _)| t), first_sse_host(text), None)
+                (time.map(|(t, _)| t), first_sse_host(text), Addrs::default())
             }
         };
         for &pattern in matched {
@@ -468,7 +470,7 @@ impl<'a> Collector<'a> {
             };
             self.bundles[bundle]
                 .hits
-                .record(pattern, &key, addr.as_deref(), &line);
+                .record(pattern, &key, addrs.as_slice(), &line);
         }
     }
 }

@@ -395,6 +395,7 @@ fn placeholder() -> Device {
         artifacts: Vec::new(),
         facts: BTreeMap::new(),
         hits: Default::default(),
+        outcomes: Vec::new(),
         managed_by: None,
     }
 }
@@ -456,6 +457,7 @@ fn device(
     let mut curl_ok = BTreeSet::new();
     let mut curl_tls = BTreeSet::new();
     let mut curl_path = String::new();
+    let mut outcomes = Vec::new();
     let mut properties_seen = false;
 
     // Version documents first: other facts depend on the product.
@@ -725,6 +727,19 @@ fn device(
                     if !regions::is_sse_host(&host) {
                         continue;
                     }
+                    for a in &test.attempts {
+                        outcomes.push(super::AddrOutcome {
+                            kind: ArtifactKind::CurlTest,
+                            host: host.clone(),
+                            addr: a.addr,
+                            connected: a.connected,
+                            evidence: Evidence {
+                                path: path.clone(),
+                                line: Some(a.line),
+                                text: Some(cap_chars(a.detail.trim(), limits.evidence_chars)),
+                            },
+                        });
+                    }
                     match test.outcome {
                         curl_test::CurlOutcome::Success => {
                             curl_ok.insert(host);
@@ -737,6 +752,11 @@ fn device(
                             if test.verified {
                                 curl_tls.insert(host.clone());
                             }
+                            curl_failed.insert(host);
+                        }
+                        // Expired or not yet valid: a failed test, but a clock problem, not
+                        // interception.
+                        curl_test::CurlOutcome::CertificateValidity => {
                             curl_failed.insert(host);
                         }
                     }
@@ -895,6 +915,7 @@ fn device(
         artifacts: state.artifacts,
         facts: b.facts,
         hits,
+        outcomes,
         managed_by: None,
     }
 }

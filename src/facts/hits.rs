@@ -2,11 +2,14 @@
 //!
 //! A log can have millions of matching lines, so hits are never kept one by one: per pattern and
 //! per key (the SSE host or dialled address a line concerns, or none) the collector keeps the
-//! count, the first and the last hit with their evidence, the addresses seen, and the newest
-//! time stamps (bounded) for "at least N in the last T" windows. Aggregates merge, so hits keyed by
-//! an address can be folded into the host that address turns out to belong to.
+//! count, the first and the last hit with their evidence, the addresses seen (every address the
+//! matching lines named, so that `mixed_outcomes` can tell which addresses of a host fail and which
+//! work), and the newest time stamps (bounded) for "at least N in the last T" windows. Aggregates
+//! merge, so hits keyed by an address can be folded into the host that address turns out to belong
+//! to.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::net::IpAddr;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -124,7 +127,7 @@ pub struct HitAgg {
     pub count: u64,
     pub first: HitSample,
     pub last: HitSample,
-    pub addrs: BTreeSet<String>,
+    pub addrs: BTreeSet<IpAddr>,
     #[serde(skip)]
     /// The newest stamps (seconds), ascending: logs mostly arrive in time order, so a stamp is
     /// usually appended at the back and the oldest dropped from the front.
@@ -145,11 +148,11 @@ impl HitAgg {
             newest: VecDeque::new(),
             newest_local: VecDeque::new(),
         };
-        agg.add(line, None);
+        agg.add(line, &[]);
         agg
     }
 
-    fn add(&mut self, line: &HitLine<'_>, addr: Option<&str>) {
+    fn add(&mut self, line: &HitLine<'_>, addrs: &[IpAddr]) {
         self.count += 1;
         if let Some(t) = line.time {
             let stamps = if line.local {
@@ -159,11 +162,10 @@ impl HitAgg {
             };
             keep_newest(stamps, t.as_second());
         }
-        if let Some(a) = addr
-            && self.addrs.len() < ADDRS
-            && !self.addrs.contains(a)
-        {
-            self.addrs.insert(a.to_string());
+        for &a in addrs {
+            if self.addrs.len() < ADDRS {
+                self.addrs.insert(a);
+            }
         }
         let this = (line.time, line.seq);
         if later((self.first.time, self.first.seq), this) {
@@ -213,6 +215,20 @@ fn keep_newest(newest: &mut VecDeque<i64>, stamp: i64) {
     }
 }
 
+/// A connection to one address of an SSE host that worked or failed, as a snapshot artifact
+/// shows it (a curl test's `Trying A` / `Connected to HOST (B)`). Logs give the same evidence
+/// through line hits; `mixed_outcomes` reads these for the artifacts that are not logs.
+#[derive(Debug, Clone, Serialize)]
+pub struct AddrOutcome {
+    pub kind: crate::artifacts::ArtifactKind,
+    /// The SSE host, lower-case.
+    pub host: String,
+    pub addr: IpAddr,
+    pub connected: bool,
+    /// The line that decided it.
+    pub evidence: Evidence,
+}
+
 /// Hits of every pattern of one device: pattern id → key → aggregate. Key "" means none.
 #[derive(Debug, Clone, Default)]
 pub struct LineHits {
@@ -220,15 +236,14 @@ pub struct LineHits {
 }
 
 impl LineHits {
-    pub fn record(&mut self, pattern: usize, key: &str, addr: Option<&str>, line: &HitLine<'_>) {
+    /// Counts `line` for `pattern` under `key`, with the addresses the line names.
+    pub fn record(&mut self, pattern: usize, key: &str, addrs: &[IpAddr], line: &HitLine<'_>) {
         let keys = self.by_pattern.entry(pattern).or_default();
         match keys.get_mut(key) {
-            Some(agg) => agg.add(line, addr),
+            Some(agg) => agg.add(line, addrs),
             None => {
                 let mut agg = HitAgg::new(line);
-                if let Some(a) = addr {
-                    agg.addrs.insert(a.to_string());
-                }
+                agg.addrs.extend(addrs.iter().copied().take(ADDRS));
                 keys.insert(key.to_string(), agg);
             }
         }
@@ -324,9 +339,9 @@ mod tests {
     fn first_and_last_follow_instants_not_reading_order() {
         let mut hits = LineHits::default();
         // Rotated files arrive newest first; a DST change makes the text order lie.
-        hits.record(1, "h", None, &sample(1, Some("2020-11-01T01:30:00-06:00")));
-        hits.record(1, "h", None, &sample(2, Some("2020-11-01T01:10:00-05:00")));
-        hits.record(1, "h", None, &sample(3, Some("2020-10-31T10:00:00-05:00")));
+        hits.record(1, "h", &[], &sample(1, Some("2020-11-01T01:30:00-06:00")));
+        hits.record(1, "h", &[], &sample(2, Some("2020-11-01T01:10:00-05:00")));
+        hits.record(1, "h", &[], &sample(3, Some("2020-10-31T10:00:00-05:00")));
         let agg = &hits.get(1).unwrap()["h"];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.first.seq, 3);
@@ -354,19 +369,28 @@ mod tests {
     }
 
     #[test]
+    fn every_address_of_a_line_is_kept_once() {
+        let mut hits = LineHits::default();
+        let a: IpAddr = "18.205.49.246".parse().unwrap();
+        let b: IpAddr = "2600:1f18::1".parse().unwrap();
+        hits.record(1, "h", &[a, b], &sample(1, None));
+        hits.record(1, "h", &[b], &sample(2, None));
+        hits.record(1, "h", &[], &sample(3, None));
+        let agg = &hits.get(1).unwrap()["h"];
+        assert_eq!(agg.count, 3);
+        assert_eq!(agg.addrs.iter().copied().collect::<Vec<_>>(), [a, b]);
+    }
+
+    #[test]
     fn address_keys_fold_into_hosts() {
         let mut hits = LineHits::default();
-        hits.record(
-            1,
-            "addr:18.205.49.246",
-            Some("18.205.49.246"),
-            &sample(1, None),
-        );
-        hits.record(1, "api-sse.cisco.com", None, &sample(2, None));
+        let ip: IpAddr = "18.205.49.246".parse().unwrap();
+        hits.record(1, "addr:18.205.49.246", &[ip], &sample(1, None));
+        hits.record(1, "api-sse.cisco.com", &[], &sample(2, None));
         hits.resolve_keys(|a| (a == "18.205.49.246").then(|| "api-sse.cisco.com".to_string()));
         let keys = hits.get(1).unwrap();
         assert_eq!(keys.len(), 1);
         assert_eq!(keys["api-sse.cisco.com"].count, 2);
-        assert!(keys["api-sse.cisco.com"].addrs.contains("18.205.49.246"));
+        assert!(keys["api-sse.cisco.com"].addrs.contains(&ip));
     }
 }

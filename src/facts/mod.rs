@@ -20,7 +20,7 @@ use serde::{Serialize, Serializer};
 use crate::artifacts::ArtifactKind;
 use crate::ingest::{Damage, Warning};
 use crate::version::Version;
-pub use hits::{HitAgg, HitSample, LineHits};
+pub use hits::{AddrOutcome, HitAgg, HitSample, LineHits};
 
 /// A fact's value.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +112,9 @@ pub struct Device {
     pub facts: BTreeMap<String, Fact>,
     #[serde(skip)]
     pub hits: LineHits,
+    /// Connections per address read from snapshot artifacts (curl tests), for `mixed_outcomes`.
+    #[serde(skip)]
+    pub outcomes: Vec<AddrOutcome>,
     /// Index of the FMC in the case whose licence and cloud settings apply to this FTD.
     pub managed_by: Option<usize>,
 }

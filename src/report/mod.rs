@@ -205,6 +205,22 @@ fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
     }
 }
 
+/// How many findings the report nests under `id`, at any depth: each symptom sits under the first
+/// (nearest) of its causes, so a cause's symptoms and theirs form a tree below it.
+fn nested_under(findings: &[Finding], id: &str) -> usize {
+    // The rules' `explains` form no cycle (lint), but a visited set keeps this finite anyway.
+    let mut seen = std::collections::BTreeSet::from([id]);
+    let mut parents = vec![id];
+    while let Some(parent) = parents.pop() {
+        for f in findings {
+            if f.explained_by.first().map(String::as_str) == Some(parent) && seen.insert(&f.id) {
+                parents.push(&f.id);
+            }
+        }
+    }
+    seen.len() - 1
+}
+
 impl Report {
     /// Builds the model of one analysis.
     pub fn new(analysis: &Analysis, rules: &crate::rules::RuleSet) -> Report {
@@ -219,7 +235,7 @@ impl Report {
                 device_name: f.device_name.clone(),
                 message: f.message.clone(),
                 remediation: f.remediation.clone(),
-                symptoms: f.explains.len(),
+                symptoms: nested_under(&findings, &f.id),
             })
             .collect();
         let mut timeline = Vec::new();

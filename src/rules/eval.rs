@@ -4,15 +4,16 @@
 //! needs are not in the bundle): missing data makes a rule "not evaluated", never silently
 //! quiet. Log conditions know time: a problem followed by a later success for the same host is
 //! recovered, and a recovered finding is `info`, explains nothing and is no root cause. Then the
-//! `explains` relations (transitive, crossing from an FMC to the FTDs it manages) mark each
-//! finding that another current warning or critical finding explains as a symptom.
+//! `explains` relations mark as a symptom each finding that a current warning or critical finding
+//! explains through a chain of such fired findings (same device, or from an FMC to the FTDs it
+//! manages); [`rank`] says how.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Cond, FactOp, Rule, RuleSet, Severity};
+use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
 use crate::facts::{Device, Evidence, Fact, FactValue, Product, regions, registry};
@@ -254,11 +255,7 @@ impl Scope<'_> {
             } => self.eval_lines(
                 *pattern, *artifact, *sse_only, *min_count, *within, *recovery,
             ),
-            Cond::Mixed {
-                artifact,
-                success,
-                failure,
-            } => self.eval_mixed(*artifact, *success, *failure),
+            Cond::Mixed { logs, outcomes } => self.eval_mixed(logs, outcomes),
         }
     }
 
@@ -427,60 +424,148 @@ impl Scope<'_> {
         }
     }
 
-    fn eval_mixed(&self, artifact: ArtifactKind, success: usize, failure: usize) -> Outcome {
-        if !self.device.has_artifact(artifact) {
-            return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
+    /// Per SSE host, the addresses that connected and those that only failed, combined over
+    /// every listed artifact present: log lines through the success and failure patterns (every
+    /// address a matching line names counts for its host), and the per-address outcomes of
+    /// snapshot artifacts (a curl test that timed out on A and connected to B). Fires for each
+    /// host with at least one working and one only-failing address.
+    fn eval_mixed(&self, all_logs: &[MixedLog], outcome_kinds: &[ArtifactKind]) -> Outcome {
+        let logs: Vec<&MixedLog> = all_logs
+            .iter()
+            .filter(|l| self.device.has_artifact(l.artifact))
+            .collect();
+        let kinds: Vec<ArtifactKind> = outcome_kinds
+            .iter()
+            .copied()
+            .filter(|k| self.device.has_artifact(*k))
+            .collect();
+        // Any one listed artifact is enough to look: only with none of them is this unevaluated.
+        if logs.is_empty() && kinds.is_empty() {
+            return Outcome::Missing(
+                all_logs
+                    .iter()
+                    .map(|l| l.artifact)
+                    .chain(outcome_kinds.iter().copied())
+                    .map(|k| format!("artifact {k}"))
+                    .collect(),
+            );
         }
-        let ok = self.keyed(success, true);
-        let bad = self.keyed(failure, true);
+        let mut hosts: BTreeMap<String, HostOutcomes> = BTreeMap::new();
+        for log in logs {
+            for (connected, pattern) in [(false, log.failure), (true, log.success)] {
+                for (host, agg) in self.keyed(pattern, true) {
+                    // A line that names no address says nothing about which address works.
+                    if agg.addrs.is_empty() {
+                        continue;
+                    }
+                    let item = EvidenceItem {
+                        path: agg.last.evidence.path.clone(),
+                        line: agg.last.evidence.line,
+                        text: agg.last.evidence.text.clone(),
+                        count: Some(agg.count),
+                        first_seen: agg.first.time,
+                        last_seen: agg.last.time,
+                        host: Some(host.clone()),
+                    };
+                    let side = hosts.entry(host).or_default();
+                    side.add(connected, &agg.addrs, item);
+                    if !connected {
+                        side.failures += agg.count;
+                        side.first = min_opt(side.first, agg.first.time);
+                        side.last = max_opt(side.last, agg.last.time);
+                    }
+                }
+            }
+        }
+        for o in &self.device.outcomes {
+            if !kinds.contains(&o.kind) || !regions::is_sse_host(&o.host) {
+                continue;
+            }
+            let item = EvidenceItem {
+                path: o.evidence.path.clone(),
+                line: o.evidence.line,
+                text: o.evidence.text.clone(),
+                count: Some(1),
+                first_seen: None,
+                last_seen: None,
+                host: Some(o.host.clone()),
+            };
+            let side = hosts.entry(o.host.clone()).or_default();
+            side.add(o.connected, &BTreeSet::from([o.addr]), item);
+            if !o.connected {
+                side.failures += 1;
+            }
+        }
         let mut hit = Hit {
             current: true,
             own: true,
             ..Hit::default()
         };
-        for (host, fails) in &bad {
-            let Some(good) = ok.get(host) else { continue };
-            let failing: Vec<&String> = fails
-                .addrs
-                .iter()
-                .filter(|a| !good.addrs.contains(*a))
-                .collect();
-            if good.addrs.is_empty() || failing.is_empty() {
+        let join = |addrs: &mut dyn Iterator<Item = &std::net::IpAddr>| {
+            addrs.map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+        };
+        for (host, side) in hosts {
+            let failing: BTreeSet<std::net::IpAddr> =
+                side.failing.difference(&side.working).copied().collect();
+            if side.working.is_empty() || failing.is_empty() {
                 continue;
             }
-            hit.hosts.insert(host.clone());
-            hit.count += fails.count;
-            hit.first = min_opt(hit.first, fails.first.time);
-            hit.last = max_opt(hit.last, fails.last.time);
-            hit.captures.insert(
-                "failing_addresses".into(),
-                failing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            hit.captures.insert(
-                "working_addresses".into(),
-                good.addrs.iter().cloned().collect::<Vec<_>>().join(", "),
-            );
-            for (agg, _) in [(fails, "failure"), (good, "success")] {
-                hit.evidence.push(EvidenceItem {
-                    path: agg.last.evidence.path.clone(),
-                    line: agg.last.evidence.line,
-                    text: agg.last.evidence.text.clone(),
-                    count: Some(agg.count),
-                    first_seen: agg.first.time,
-                    last_seen: agg.last.time,
-                    host: Some(host.clone()),
-                });
+            // Captures of the first host in alphabetical order, as for line conditions.
+            if hit.hosts.is_empty() {
+                hit.captures
+                    .insert("failing_addresses".into(), join(&mut failing.iter()));
+                hit.captures
+                    .insert("working_addresses".into(), join(&mut side.working.iter()));
             }
+            hit.hosts.insert(host);
+            hit.count += side.failures;
+            hit.first = min_opt(hit.first, side.first);
+            hit.last = max_opt(hit.last, side.last);
+            // Failures first, then successes; only rows about the addresses that decide it.
+            let mut rows: Vec<&(bool, BTreeSet<std::net::IpAddr>, EvidenceItem)> = side
+                .rows
+                .iter()
+                .filter(|(connected, addrs, _)| {
+                    if *connected {
+                        !addrs.is_disjoint(&side.working)
+                    } else {
+                        !addrs.is_disjoint(&failing)
+                    }
+                })
+                .collect();
+            rows.sort_by_key(|(connected, _, _)| *connected);
+            hit.evidence
+                .extend(rows.into_iter().take(8).map(|(_, _, item)| item.clone()));
         }
         if hit.hosts.is_empty() {
             Outcome::No
         } else {
             Outcome::Fired(hit)
         }
+    }
+}
+
+/// What the addresses of one host did, for `mixed_outcomes`.
+#[derive(Default)]
+struct HostOutcomes {
+    working: BTreeSet<std::net::IpAddr>,
+    failing: BTreeSet<std::net::IpAddr>,
+    /// (connected, the addresses the evidence names, the evidence).
+    rows: Vec<(bool, BTreeSet<std::net::IpAddr>, EvidenceItem)>,
+    failures: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+}
+
+impl HostOutcomes {
+    fn add(&mut self, connected: bool, addrs: &BTreeSet<std::net::IpAddr>, item: EvidenceItem) {
+        let set = if connected {
+            &mut self.working
+        } else {
+            &mut self.failing
+        };
+        set.extend(addrs.iter().copied());
+        self.rows.push((connected, addrs.clone(), item));
     }
 }
 
@@ -721,48 +806,43 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
 
 /// Marks symptoms and root causes, and orders findings: root causes by severity, then symptoms,
 /// then information.
+///
+/// A finding A explains a finding B only along a chain of fired warning/critical findings in
+/// relation scope (same device, or an FMC and an FTD it manages), each link a direct `explains`
+/// of its rule. So B's possible causes are exactly the fired current findings that explain it
+/// directly: any longer chain ends in one of them, and a chain through a rule that did not fire
+/// is no chain. `explained_by` lists those direct causes, nearest first (they are all one link
+/// away; on a tie the higher severity, then the rule id, then the device id), and the report nests
+/// B under the first. `explains` is the inverse. A finding with no cause is a root cause when it
+/// is a warning or critical; a recovered (`info`) finding explains nothing.
 fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
     let direct: HashMap<&str, &Vec<String>> = rules
         .rules
         .iter()
         .map(|r| (r.id.as_str(), &r.explains))
         .collect();
-    let closure = |start: &str| -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<String> = direct.get(start).map(|v| v.to_vec()).unwrap_or_default();
-        while let Some(next) = stack.pop() {
-            if seen.insert(next.clone()) {
-                stack.extend(
-                    direct
-                        .get(next.as_str())
-                        .map(|v| v.to_vec())
-                        .unwrap_or_default(),
-                );
-            }
-        }
-        seen
-    };
-    let closures: HashMap<String, BTreeSet<String>> = rules
-        .rules
-        .iter()
-        .map(|r| (r.id.clone(), closure(&r.id)))
-        .collect();
     let n = findings.len();
     for b in 0..n {
-        let mut by = Vec::new();
-        for a in 0..n {
-            if a == b {
-                continue;
-            }
-            let (fa, fb) = (&findings[a], &findings[b]);
-            let explains_rule = closures.get(&fa.rule).is_some_and(|c| c.contains(&fb.rule));
-            let same_scope = fa.device_index == fb.device_index
-                || devices.get(fb.device_index).and_then(|d| d.managed_by) == Some(fa.device_index);
-            if fa.severity >= Severity::Warning && explains_rule && same_scope {
-                by.push(fa.id.clone());
-            }
-        }
-        findings[b].explained_by = by;
+        let mut by: Vec<usize> = (0..n)
+            .filter(|&a| {
+                let (fa, fb) = (&findings[a], &findings[b]);
+                let explains_rule = direct
+                    .get(fa.rule.as_str())
+                    .is_some_and(|targets| targets.contains(&fb.rule));
+                let same_scope = fa.device_index == fb.device_index
+                    || devices.get(fb.device_index).and_then(|d| d.managed_by)
+                        == Some(fa.device_index);
+                a != b && fa.severity >= Severity::Warning && explains_rule && same_scope
+            })
+            .collect();
+        by.sort_by(|&x, &y| {
+            let (fx, fy) = (&findings[x], &findings[y]);
+            fy.severity
+                .cmp(&fx.severity)
+                .then(fx.rule.cmp(&fy.rule))
+                .then(fx.device.cmp(&fy.device))
+        });
+        findings[b].explained_by = by.into_iter().map(|a| findings[a].id.clone()).collect();
     }
     for a in 0..n {
         let explains: Vec<String> = findings
@@ -790,4 +870,209 @@ fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
             .then(x.rule.cmp(&y.rule))
             .then(x.device.cmp(&y.device))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::LineHits;
+    use crate::rules::load::{self, RuleSource};
+
+    /// A small pack: `t/root` (critical) explains `t/mid` and `t/leaf`, `t/mid` (critical)
+    /// explains `t/leaf`, `t/weak` (warning) explains `t/leaf`.
+    fn pack() -> RuleSet {
+        let rule = |name: &str, severity: &str, explains: &str| RuleSource {
+            relative: format!("t/{name}.yaml"),
+            origin: format!("test:{name}"),
+            text: format!(
+                "id: t/{name}\ntitle: {name}\nseverity: {severity}\ndescription: d\nwhen:\n  fact: device.product\n  exists: true\nexplains: [{explains}]\nmessage: m\nremediation: r\n"
+            ),
+        };
+        let (set, diagnostics) = load::load(&[
+            rule("root", "critical", "t/mid, t/leaf"),
+            rule("mid", "critical", "t/leaf"),
+            rule("weak", "warning", "t/leaf"),
+            rule("leaf", "critical", ""),
+        ]);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        set
+    }
+
+    fn device(id: &str, product: Product, managed_by: Option<usize>) -> Device {
+        Device {
+            id: id.into(),
+            product,
+            name: id.into(),
+            version: None,
+            bundle: String::new(),
+            collected_at: None,
+            time_zone: None,
+            damaged: false,
+            duplicates: Vec::new(),
+            input: 0,
+            artifacts: Vec::new(),
+            facts: BTreeMap::new(),
+            hits: LineHits::default(),
+            outcomes: Vec::new(),
+            managed_by,
+        }
+    }
+
+    fn found(rule: &str, devices: &[Device], index: usize, severity: Severity) -> Finding {
+        Finding {
+            id: format!("{rule}@{}", devices[index].id),
+            rule: rule.into(),
+            title: rule.into(),
+            severity,
+            rule_severity: severity,
+            device: devices[index].id.clone(),
+            device_name: devices[index].name.clone(),
+            device_index: index,
+            root_cause: false,
+            status: if severity == Severity::Info {
+                "recovered"
+            } else {
+                "current"
+            },
+            explained_by: Vec::new(),
+            explains: Vec::new(),
+            message: String::new(),
+            remediation: String::new(),
+            references: Vec::new(),
+            evidence: Vec::new(),
+            count: 0,
+            first_seen: None,
+            last_seen: None,
+            recovered_at: None,
+            hosts: Vec::new(),
+            captures: BTreeMap::new(),
+        }
+    }
+
+    fn ranked(devices: &[Device], fired: &[(&str, usize, Severity)]) -> BTreeMap<String, Finding> {
+        let rules = pack();
+        let mut findings: Vec<Finding> = fired
+            .iter()
+            .map(|(rule, index, severity)| found(rule, devices, *index, *severity))
+            .collect();
+        rank(&rules, devices, &mut findings);
+        findings.into_iter().map(|f| (f.id.clone(), f)).collect()
+    }
+
+    #[test]
+    fn a_chain_runs_only_through_fired_findings() {
+        // The built-in case: an FMC's evaluation licence explains an FTD's disabled connector,
+        // which explains its disconnected socket; with the connector Running, nothing links the
+        // licence to the socket.
+        let rules = load::load(&load::builtin_sources()).0;
+        let devices = [
+            device("fmc", Product::Fmc, None),
+            device("ftd", Product::Ftd, Some(0)),
+        ];
+        let mut findings = vec![
+            found("sse/license-evaluation", &devices, 0, Severity::Critical),
+            found(
+                "sse/eventhandler-socket-disconnected",
+                &devices,
+                1,
+                Severity::Critical,
+            ),
+        ];
+        rank(&rules, &devices, &mut findings);
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.root_cause && f.explained_by.is_empty())
+        );
+
+        // With the disabled connector fired, the chain is whole: each symptom names its
+        // nearest cause only, and `explains` is the inverse.
+        let mut findings = vec![
+            found("sse/license-evaluation", &devices, 0, Severity::Critical),
+            found("sse/connector-disabled", &devices, 1, Severity::Critical),
+            found(
+                "sse/eventhandler-socket-disconnected",
+                &devices,
+                1,
+                Severity::Critical,
+            ),
+        ];
+        rank(&rules, &devices, &mut findings);
+        let by: BTreeMap<&str, (&Vec<String>, &Vec<String>, bool)> = findings
+            .iter()
+            .map(|f| (f.id.as_str(), (&f.explained_by, &f.explains, f.root_cause)))
+            .collect();
+        assert_eq!(
+            by["sse/license-evaluation@fmc"],
+            (
+                &vec![],
+                &vec!["sse/connector-disabled@ftd".to_string()],
+                true
+            )
+        );
+        assert_eq!(
+            by["sse/connector-disabled@ftd"],
+            (
+                &vec!["sse/license-evaluation@fmc".to_string()],
+                &vec!["sse/eventhandler-socket-disconnected@ftd".to_string()],
+                false
+            )
+        );
+        assert_eq!(
+            by["sse/eventhandler-socket-disconnected@ftd"],
+            (
+                &vec!["sse/connector-disabled@ftd".to_string()],
+                &vec![],
+                false
+            )
+        );
+    }
+
+    #[test]
+    fn direct_causes_come_nearest_first_by_severity_then_rule() {
+        let devices = [device("d", Product::Ftd, None)];
+        let f = ranked(
+            &devices,
+            &[
+                ("t/weak", 0, Severity::Warning),
+                ("t/root", 0, Severity::Critical),
+                ("t/mid", 0, Severity::Critical),
+                ("t/leaf", 0, Severity::Critical),
+            ],
+        );
+        assert_eq!(
+            f["t/leaf@d"].explained_by,
+            ["t/mid@d", "t/root@d", "t/weak@d"]
+        );
+        assert_eq!(f["t/mid@d"].explained_by, ["t/root@d"]);
+        assert_eq!(f["t/root@d"].explains, ["t/mid@d", "t/leaf@d"]);
+        assert!(f["t/root@d"].root_cause && f["t/weak@d"].root_cause);
+        assert!(!f["t/leaf@d"].root_cause);
+    }
+
+    #[test]
+    fn recovered_findings_and_other_scopes_explain_nothing() {
+        // A recovered cause is info; an FTD's finding never explains its FMC's; two FTDs of one
+        // FMC do not explain each other.
+        let devices = [
+            device("fmc", Product::Fmc, None),
+            device("ftd1", Product::Ftd, Some(0)),
+            device("ftd2", Product::Ftd, Some(0)),
+        ];
+        let f = ranked(
+            &devices,
+            &[
+                ("t/mid", 1, Severity::Info),
+                ("t/leaf", 1, Severity::Critical),
+                ("t/root", 2, Severity::Critical),
+                ("t/leaf", 0, Severity::Critical),
+            ],
+        );
+        assert!(f["t/leaf@ftd1"].explained_by.is_empty());
+        assert!(f["t/leaf@ftd1"].root_cause);
+        assert!(f["t/leaf@fmc"].explained_by.is_empty());
+        assert!(!f["t/mid@ftd1"].root_cause);
+        assert!(f["t/mid@ftd1"].explains.is_empty());
+        assert!(f["t/root@ftd2"].explains.is_empty());
+    }
 }

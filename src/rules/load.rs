@@ -477,21 +477,67 @@ impl Validator<'_> {
             return self.lines(lines);
         }
         if let Some(mixed) = &c.mixed_outcomes {
-            let artifact = self.artifact(&mixed.value.artifact)?;
-            let success = self.pattern(&mixed.value.success, artifact, Vec::new())?;
-            let failure = self.pattern(&mixed.value.failure, artifact, Vec::new())?;
-            self.captures.extend([
-                "failing_addresses".to_string(),
-                "working_addresses".to_string(),
-            ]);
-            return Some(Cond::Mixed {
-                artifact,
-                success,
-                failure,
-            });
+            return self.mixed(mixed);
         }
         let fact = c.fact.as_ref()?;
         self.fact(at, fact)
+    }
+
+    /// `mixed_outcomes`: each log artifact gets its own success and failure patterns (patterns
+    /// are compiled per artifact kind); outcome artifacts are read as they are.
+    fn mixed(&mut self, at: &Spanned<super::schema::MixedOutcomes>) -> Option<Cond> {
+        let m = &at.value;
+        // Declared first, so that a broken artifact list does not also fail the templates.
+        self.captures.extend([
+            "failing_addresses".to_string(),
+            "working_addresses".to_string(),
+        ]);
+        let names = m.artifact.value.items();
+        if names.is_empty() {
+            self.error(
+                &m.artifact,
+                "not-a-log",
+                "`mixed_outcomes` needs at least one artifact",
+                Some("write `artifact: connector-log` or a list such as `[connector-log, curl-test]`".into()),
+            );
+            return None;
+        }
+        let mut logs = Vec::new();
+        let mut outcomes = Vec::new();
+        let mut ok = true;
+        for name in names {
+            let named = Spanned::new(name.clone(), m.artifact.referenced, m.artifact.defined);
+            match name.parse::<ArtifactKind>() {
+                Ok(kind) if super::OUTCOME_KINDS.contains(&kind) => {
+                    if !outcomes.contains(&kind) {
+                        outcomes.push(kind);
+                    }
+                }
+                Ok(kind) if kind.is_log() => {
+                    if logs.iter().any(|l: &super::MixedLog| l.artifact == kind) {
+                        continue;
+                    }
+                    let success = self.pattern(&m.success, kind, Vec::new());
+                    let failure = self.pattern(&m.failure, kind, Vec::new());
+                    match (success, failure) {
+                        (Some(success), Some(failure)) => logs.push(super::MixedLog {
+                            artifact: kind,
+                            success,
+                            failure,
+                        }),
+                        _ => ok = false,
+                    }
+                }
+                Ok(kind) => {
+                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads connector-log, syslog, sse-telemetry-log or curl-test"), Some("use a fact condition for snapshot artifacts".into()));
+                    ok = false;
+                }
+                Err(()) => {
+                    ok &= self.artifact(&named).is_some();
+                }
+            }
+        }
+        ok.then_some(Cond::Mixed { logs, outcomes })
     }
 
     fn artifact(&mut self, at: &Spanned<String>) -> Option<ArtifactKind> {
@@ -832,6 +878,38 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(set.rules.len(), 1);
         assert_eq!(set.rules[0].facts_used, vec!["connector.port"]);
+    }
+
+    #[test]
+    fn mixed_outcomes_reads_one_artifact_or_a_list() {
+        let rule = |artifact: &str| {
+            format!(
+                "id: t/a\ntitle: A\nseverity: warning\ndescription: d\nwhen:\n  mixed_outcomes:\n    artifact: {artifact}\n    failure: {{contains: timeout}}\n    success: {{contains: connected}}\nmessage: '{{{{ working_addresses }}}}'\nremediation: r\n"
+            )
+        };
+        let (set, diags) = load(&[source("t/a.yaml", &rule("connector-log"))]);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(matches!(&set.rules[0].when, Cond::Mixed { logs, outcomes }
+            if logs.len() == 1 && outcomes.is_empty()));
+        // Each log kind gets its own patterns; curl-test is read as outcomes; repeats count once.
+        let (set, diags) = load(&[source(
+            "t/a.yaml",
+            &rule("[connector-log, curl-test, syslog, curl-test]"),
+        )]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let Cond::Mixed { logs, outcomes } = &set.rules[0].when else {
+            panic!("not a mixed_outcomes condition");
+        };
+        let kinds: Vec<ArtifactKind> = logs.iter().map(|l| l.artifact).collect();
+        assert_eq!(kinds, [ArtifactKind::ConnectorLog, ArtifactKind::Syslog]);
+        assert_eq!(outcomes, &[ArtifactKind::CurlTest]);
+        assert_eq!(set.patterns.len(), 4);
+        for bad in ["[connector-log, pmtool-status]", "[]"] {
+            let got = codes(&rule(bad));
+            assert_eq!(got.len(), 1, "{bad}: {got:?}");
+            assert_eq!(got[0].0, "not-a-log", "{bad}");
+        }
+        assert_eq!(codes(&rule("[conector-log]"))[0].0, "unknown-artifact-kind");
     }
 
     fn codes(text: &str) -> Vec<(&'static str, u64, u64)> {

@@ -69,12 +69,27 @@ pub enum Cond {
         within: Option<i64>,
         recovery: Option<usize>,
     },
+    /// Per SSE host, addresses that connect and addresses that only fail, combined over every
+    /// listed artifact.
     Mixed {
-        artifact: ArtifactKind,
-        success: usize,
-        failure: usize,
+        /// Log artifacts, each read with its own compiled success and failure patterns.
+        logs: Vec<MixedLog>,
+        /// Artifacts read as connection outcomes per address ([`OUTCOME_KINDS`]).
+        outcomes: Vec<ArtifactKind>,
     },
 }
+
+/// One log artifact of a `mixed_outcomes` condition and its patterns' ids.
+#[derive(Debug, Clone, Copy)]
+pub struct MixedLog {
+    pub artifact: ArtifactKind,
+    pub success: usize,
+    pub failure: usize,
+}
+
+/// Artifacts whose parser yields connections per host and address that worked or failed
+/// ([`crate::facts::AddrOutcome`]), which `mixed_outcomes` reads instead of line patterns.
+pub const OUTCOME_KINDS: &[ArtifactKind] = &[ArtifactKind::CurlTest];
 
 impl Cond {
     fn facts(&self, out: &mut BTreeSet<String>) {

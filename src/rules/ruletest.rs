@@ -65,7 +65,7 @@ pub struct ExpectFire {
     /// `true`: a root cause; `false`: a symptom or information.
     #[serde(default)]
     pub root_cause: Option<bool>,
-    /// A rule id whose finding explains this one (it is that rule's symptom).
+    /// A rule id whose finding explains this one directly (one of its `explained_by`).
     #[serde(default)]
     pub explained_by: Option<String>,
     /// Effective severity (`info` when recovered).

@@ -176,7 +176,26 @@ pub struct LinesCondition {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MixedOutcomes {
-    pub artifact: Spanned<String>,
+    /// The artifacts whose evidence is combined: logs (read with `success` and `failure`) and
+    /// artifacts that yield connection outcomes per address (`curl-test`).
+    pub artifact: Spanned<OneOrMany>,
     pub success: Spanned<PatternSpec>,
     pub failure: Spanned<PatternSpec>,
+}
+
+/// One value or a list of them (`artifact: connector-log` or `artifact: [connector-log, curl-test]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn items(&self) -> &[String] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
 }
