@@ -306,20 +306,25 @@ pub(crate) fn devices(
             file
         })
         .collect();
-    let devices = without_duplicates(devices, warnings);
-    // A file attached to a copy that was dropped stays with the copy kept (same id).
+    let (mut devices, replaced) = without_duplicates(devices, warnings);
+    // A file attached to a copy that was left out goes with the copy kept.
+    for file in &mut loose_files {
+        if let Some(kept) = file.attached_to.as_ref().and_then(|id| replaced.get(id)) {
+            file.attached_to = Some(kept.clone());
+        }
+    }
     loose_files.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut devices = devices;
     link_managers(&mut devices, warnings);
     (devices, loose_files)
 }
 
 /// An appliance given twice (an upload and its re-upload) is analysed once, from its newest
-/// collection; the copies left out are named on the device and in a warning.
+/// collection; the copies left out are named on the device and in a warning. Returns the devices
+/// kept and, for each copy left out, the id of the one kept.
 fn without_duplicates(
     devices: Vec<Device>,
     warnings: &mut Vec<crate::ingest::Warning>,
-) -> Vec<Device> {
+) -> (Vec<Device>, BTreeMap<String, String>) {
     let key = |d: &Device| -> Option<String> {
         if let Some(u) = d.fact("device.appliance_id") {
             return Some(format!("uuid {}", u.value.to_string().to_ascii_lowercase()));
@@ -335,6 +340,7 @@ fn without_duplicates(
         Some(format!("name {name} version {}", d.version.as_deref()?))
     };
     let mut kept: Vec<Device> = Vec::new();
+    let mut replaced: BTreeMap<String, String> = BTreeMap::new();
     let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
     for device in devices {
         let Some(k) = key(&device) else {
@@ -347,13 +353,13 @@ fn without_duplicates(
                 kept.push(device);
             }
             Some(&at) => {
-                let (newer, older) = if device.collected_at >= kept[at].collected_at {
-                    (device, std::mem::replace(&mut kept[at], placeholder()))
+                // `kept[at]` becomes the newer collection, `older` the copy left out.
+                let older = if device.collected_at >= kept[at].collected_at {
+                    std::mem::replace(&mut kept[at], device)
                 } else {
-                    let d = device;
-                    (std::mem::replace(&mut kept[at], placeholder()), d)
+                    device
                 };
-                let mut newer = newer;
+                let newer = &mut kept[at];
                 warnings.push(crate::ingest::Warning {
                     code: "duplicate-device",
                     path: older.bundle.clone(),
@@ -368,36 +374,18 @@ fn without_duplicates(
                 });
                 newer.duplicates.extend(older.duplicates);
                 newer.duplicates.push(older.bundle);
-                kept[at] = newer;
+                if older.id != newer.id {
+                    replaced.insert(older.id, newer.id.clone());
+                }
             }
         }
     }
-    kept
+    (kept, replaced)
 }
 
 fn time_or_unknown(t: Option<jiff::Timestamp>) -> String {
     t.map(|t| t.to_string())
         .unwrap_or_else(|| "at an unknown time".into())
-}
-
-fn placeholder() -> Device {
-    Device {
-        id: String::new(),
-        product: Product::Unknown,
-        name: String::new(),
-        version: None,
-        bundle: String::new(),
-        collected_at: None,
-        time_zone: None,
-        damaged: false,
-        duplicates: Vec::new(),
-        input: 0,
-        artifacts: Vec::new(),
-        facts: BTreeMap::new(),
-        hits: Default::default(),
-        outcomes: Vec::new(),
-        managed_by: None,
-    }
 }
 
 /// Licence and cloud settings of an FMC-managed FTD live on the FMC.
