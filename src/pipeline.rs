@@ -88,13 +88,8 @@ pub fn collect_bytes_with(
     limits: &Limits,
 ) -> Case {
     let mut collector = Collector::new(map, matcher, limits.clone());
-    let read = crate::ingest::read_bytes(label, data, limits, &mut collector);
-    let mut case = collector.finish();
-    case.inputs.push(label.to_string());
-    if let Err(e) = read {
-        case.errors.push(e.to_string());
-    }
-    case
+    collector.read_bytes(label, data);
+    collector.finish()
 }
 
 /// Collects the case and evaluates the rules on it.
