@@ -21,11 +21,28 @@ pub struct Limits {
     pub line_bytes: usize,
     /// Characters of a line kept as evidence in a report.
     pub evidence_chars: usize,
-    /// Bytes of a member parsed as a whole document (JSON, command output).
+    /// Bytes of a member parsed as a whole document (JSON, command output). A document is parsed
+    /// when its member ends and only what facts need is kept, so this bounds the one document in
+    /// memory at a time.
     pub document_bytes: usize,
+    /// JSON values (objects, arrays, scalars) of one document handed to the JSON parser; the
+    /// document is cut where the budget runs out (a parsed value costs tens of bytes per byte of
+    /// text: `[1,1,1,…]`).
+    pub json_nodes: usize,
+    /// Characters of any retained string (device names, fact values and list items, messages,
+    /// warning paths and messages, inventory rows); longer ones end in `…[cut N bytes]`.
+    pub value_chars: usize,
+    /// Items of a list fact kept.
+    pub list_items: usize,
+    /// Artifacts listed per device (and loose files per case) in the inventory; what is left
+    /// out is counted. Rules see every artifact kind whatever the cap.
+    pub inventory_rows: usize,
+    /// Warnings of one code reported one by one; the rest are counted in one summary warning.
+    pub warnings_per_code: usize,
     /// Bytes of a GNU long name or PAX header block.
     pub header_bytes: u64,
-    /// Bytes of a zip nested in a tar kept in memory; a larger one is spooled to an anonymous file.
+    /// Bytes of nested zips kept in memory, all levels of nesting together; a zip that does not
+    /// fit is spooled to an anonymous file.
     pub nested_zip_memory: u64,
     /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
     /// input); 0: never spool.
@@ -41,10 +58,53 @@ impl Default for Limits {
             depth: 4,
             line_bytes: 64 << 10,
             evidence_chars: 400,
-            document_bytes: 32 << 20,
+            document_bytes: 8 << 20,
+            json_nodes: 100_000,
+            value_chars: 1024,
+            list_items: 256,
+            inventory_rows: 500,
+            warnings_per_code: 10,
             header_bytes: 64 << 10,
-            nested_zip_memory: 64 << 20,
+            nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
         }
+    }
+}
+
+/// `text` cut to at most `max` characters, ending in `…[cut N bytes]` (N: the bytes left out)
+/// when it was longer: every string kept from a bundle goes through this, so that no input can
+/// make a name, a value or a message large.
+pub fn cap_text(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}…[cut {} bytes]", &text[..at], text.len() - at),
+    }
+}
+
+/// Like [`cap_text`], in place; true when `text` was cut.
+pub fn cap_in_place(text: &mut String, max: usize) -> bool {
+    if text.len() <= max || text.chars().nth(max).is_none() {
+        return false;
+    }
+    *text = cap_text(text, max);
+    true
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_with_a_visible_mark() {
+        assert_eq!(cap_text("hello", 5), "hello");
+        assert_eq!(cap_text("hello world", 5), "hello…[cut 6 bytes]");
+        assert_eq!(cap_text("héllo", 2), "hé…[cut 3 bytes]");
+        let mut s = "abcdef".to_string();
+        assert!(cap_in_place(&mut s, 3));
+        assert_eq!(s, "abc…[cut 3 bytes]");
+        assert!(!cap_in_place(&mut s, 100));
     }
 }

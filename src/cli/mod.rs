@@ -55,6 +55,24 @@ pub struct Common {
     /// zip); 0: never spool.
     #[arg(long, value_name = "BYTES")]
     pub max_spool_bytes: Option<u64>,
+    /// JSON values of one document parsed.
+    #[arg(long, value_name = "N")]
+    pub max_json_nodes: Option<usize>,
+    /// Characters of any kept string (names, fact values, messages, warnings, inventory rows).
+    #[arg(long, value_name = "N")]
+    pub max_value_chars: Option<usize>,
+    /// Items of a list fact kept.
+    #[arg(long, value_name = "N")]
+    pub max_list_items: Option<usize>,
+    /// Artifacts listed per device, and loose files per case.
+    #[arg(long, value_name = "N")]
+    pub max_inventory_rows: Option<usize>,
+    /// Warnings of one code listed one by one (the rest are counted).
+    #[arg(long, value_name = "N")]
+    pub max_warnings_per_code: Option<usize>,
+    /// Bytes of nested zips kept in memory, all levels together (the rest is spooled).
+    #[arg(long, value_name = "BYTES")]
+    pub max_nested_zip_memory: Option<u64>,
 }
 
 impl Common {
@@ -86,6 +104,24 @@ impl Common {
         }
         if let Some(v) = self.max_spool_bytes {
             l.spool_bytes = v;
+        }
+        if let Some(v) = self.max_json_nodes {
+            l.json_nodes = v;
+        }
+        if let Some(v) = self.max_value_chars {
+            l.value_chars = v;
+        }
+        if let Some(v) = self.max_list_items {
+            l.list_items = v;
+        }
+        if let Some(v) = self.max_inventory_rows {
+            l.inventory_rows = v;
+        }
+        if let Some(v) = self.max_warnings_per_code {
+            l.warnings_per_code = v;
+        }
+        if let Some(v) = self.max_nested_zip_memory {
+            l.nested_zip_memory = v;
         }
         l
     }

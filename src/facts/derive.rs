@@ -22,9 +22,27 @@ use crate::parse::{
 struct Builder<'a> {
     facts: BTreeMap<String, Fact>,
     limits: &'a Limits,
+    /// Facts whose values were cut.
+    cut: BTreeSet<String>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Builder {
+            facts: BTreeMap::new(),
+            limits,
+            cut: BTreeSet::new(),
+        }
+    }
+
+    fn evidence(&self, path: &str, line: Option<u32>, text: Option<&str>) -> Evidence {
+        Evidence {
+            path: crate::limits::cap_text(path, self.limits.value_chars),
+            line,
+            text: text.map(|t| cap_chars(t.trim(), self.limits.evidence_chars)),
+        }
+    }
+
     fn set(
         &mut self,
         name: &str,
@@ -33,22 +51,22 @@ impl Builder<'_> {
         line: Option<u32>,
         text: Option<&str>,
     ) {
+        let evidence = self.evidence(path, line, text);
+        self.put(name, value, Some(evidence));
+    }
+
+    /// Stores a fact, its text values cut to `--max-value-chars` and its lists to
+    /// `--max-list-items`.
+    fn put(&mut self, name: &str, mut value: FactValue, evidence: Option<Evidence>) {
         debug_assert!(
             super::registry::lookup(name).is_some(),
             "unregistered fact {name}"
         );
-        let evidence = Evidence {
-            path: path.to_string(),
-            line,
-            text: text.map(|t| cap_chars(t.trim(), self.limits.evidence_chars)),
-        };
-        self.facts.insert(
-            name.to_string(),
-            Fact {
-                value,
-                evidence: Some(evidence),
-            },
-        );
+        if cap_value(&mut value, self.limits) {
+            self.cut.insert(name.to_string());
+        }
+        self.facts
+            .insert(name.to_string(), Fact { value, evidence });
     }
 
     fn text(
@@ -61,6 +79,37 @@ impl Builder<'_> {
     ) {
         let text = line.and_then(|l| line_text(doc, l));
         self.set(name, FactValue::Text(value.into()), path, line, text);
+    }
+}
+
+/// Cuts a fact's text (and each list item) to `value_chars` and a list to `list_items`; true
+/// when anything was cut.
+fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
+    let max = limits.value_chars;
+    let cap = |t: &mut String| -> bool {
+        if t.len() > max && t.chars().nth(max).is_some() {
+            *t = crate::limits::cap_text(t, max);
+            true
+        } else {
+            false
+        }
+    };
+    match value {
+        FactValue::Text(t) => cap(t),
+        FactValue::List(items) => {
+            let mut cut = false;
+            if items.len() > limits.list_items {
+                let left = items.len() - limits.list_items;
+                items.truncate(limits.list_items);
+                items.push(format!("…[{left} more]"));
+                cut = true;
+            }
+            for item in items.iter_mut() {
+                cut |= cap(item);
+            }
+            cut
+        }
+        _ => false,
     }
 }
 
@@ -85,41 +134,22 @@ fn identity(state: &BundleState) -> Identity {
         hostname: None,
         product: Product::Unknown,
     };
-    for (kind, _, doc) in &state.documents {
-        match kind {
-            ArtifactKind::SfVersion | ArtifactKind::ShowVersion => {
-                let info = if *kind == ArtifactKind::SfVersion {
-                    version::parse_sf_version(doc)
-                } else {
-                    version::parse_show_version(doc)
-                };
-                if let Some(info) = info {
-                    if id.product == Product::Unknown {
-                        id.product = info.product;
-                    }
-                    id.uuid = id.uuid.or(info.uuid);
-                    id.hostname = id.hostname.or(info.hostname);
-                }
+    for summary in &state.documents {
+        if let Some((info, _)) = &summary.version {
+            if id.product == Product::Unknown {
+                id.product = info.product;
             }
-            ArtifactKind::Hostname => {
-                if let Some(h) = ident::parse_hostname(doc) {
-                    id.hostname = Some(h.value);
-                }
-            }
-            ArtifactKind::ImsConf => {
-                if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
-                    id.uuid = Some(u.value);
-                }
-            }
-            _ => {}
+            id.uuid = id.uuid.clone().or(info.uuid.clone());
+            id.hostname = id.hostname.clone().or(info.hostname.clone());
+        }
+        if let Some(h) = &summary.hostname {
+            id.hostname = Some(h.clone());
+        }
+        if let Some(u) = &summary.uuid {
+            id.uuid = Some(u.clone());
         }
     }
-    if id.product == Product::Unknown
-        && state
-            .artifacts
-            .iter()
-            .any(|a| a.path.contains("show_tech_output"))
-    {
+    if id.product == Product::Unknown && state.show_tech {
         id.product = Product::Ftd;
     }
     id
@@ -178,7 +208,7 @@ pub(crate) fn devices(
             Some(owner) if owner != i => {
                 let unit = slots[i].take().expect("present");
                 if let Some(Some(target)) = slots.get_mut(owner) {
-                    target.absorb(unit);
+                    target.absorb(unit, limits.inventory_rows);
                 }
             }
             _ => loose.push(i),
@@ -186,7 +216,7 @@ pub(crate) fn devices(
     }
     let has_artifacts = |s: &Option<BundleState>| {
         s.as_ref()
-            .is_some_and(|s| s.is_root && !s.artifacts.is_empty())
+            .is_some_and(|s| s.is_root && !s.kinds.is_empty())
     };
     let mut loose_files = Vec::new();
     let mut attached: Vec<(usize, usize)> = Vec::new(); // (loose unit, root unit)
@@ -199,7 +229,7 @@ pub(crate) fn devices(
             match by_archive.get(&unit.archive) {
                 Some(&owner) => {
                     if let Some(Some(target)) = slots.get_mut(owner) {
-                        target.absorb(unit);
+                        target.absorb(unit, limits.inventory_rows);
                     }
                 }
                 None => {
@@ -245,12 +275,10 @@ pub(crate) fn devices(
                 })
                 .map(|(i, _)| *i)
                 .collect();
-            let manager_setting = unit.artifacts.iter().all(|a| {
-                matches!(
-                    a.kind,
-                    ArtifactKind::Licensing | ArtifactKind::CloudSettings
-                )
-            });
+            let manager_setting = unit
+                .kinds
+                .iter()
+                .all(|k| matches!(k, ArtifactKind::Licensing | ArtifactKind::CloudSettings));
             let (owner, why) = if named.len() == 1 {
                 (Some(named[0]), LooseReason::NamesDevice)
             } else if manager_setting && fmcs.len() == 1 {
@@ -278,7 +306,7 @@ pub(crate) fn devices(
         for (i, owner) in attached {
             let unit = slots[i].take().expect("present");
             if let Some(Some(target)) = slots.get_mut(owner) {
-                target.absorb(unit);
+                target.absorb(unit, limits.inventory_rows);
             }
         }
     }
@@ -286,7 +314,7 @@ pub(crate) fn devices(
     let mut devices: Vec<Device> = Vec::new();
     for (i, slot) in slots.into_iter().enumerate() {
         let Some(state) = slot else { continue };
-        if !state.is_root || state.artifacts.is_empty() {
+        if !state.is_root || state.kinds.is_empty() {
             continue;
         }
         let damaged = damage.iter().any(|d| d.bundle == state.archive);
@@ -428,15 +456,362 @@ fn link_managers(devices: &mut [Device], warnings: &mut Vec<crate::ingest::Warni
     }
 }
 
+/// What one document says, parsed when its member ends (its text is not kept): the facts it
+/// sets, and what identity, curl outcomes and the version need.
+#[derive(Debug, Clone)]
+pub(crate) struct DocSummary {
+    pub kind: ArtifactKind,
+    pub path: String,
+    /// A version document: what it says, and the evidence of its version line.
+    version: Option<(version::VersionInfo, Evidence)>,
+    /// Facts set by this document (other than the version's).
+    facts: BTreeMap<String, Fact>,
+    /// Facts whose values were cut (`--max-value-chars`, `--max-list-items`).
+    cut: BTreeSet<String>,
+    /// The host name (`etc/hostname`).
+    hostname: Option<String>,
+    /// The appliance UUID (`ims.conf`).
+    uuid: Option<String>,
+    curl: Option<CurlSummary>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CurlSummary {
+    outcomes: Vec<super::AddrOutcome>,
+    ok: BTreeSet<String>,
+    failed: BTreeSet<String>,
+    tls: BTreeSet<String>,
+}
+
+/// Parses one document into what facts need. `path` is its display path.
+pub(crate) fn summarize(
+    kind: ArtifactKind,
+    path: String,
+    doc: &str,
+    limits: &Limits,
+) -> DocSummary {
+    let mut b = Builder::new(limits);
+    let mut summary = DocSummary {
+        kind,
+        path: String::new(),
+        version: None,
+        facts: BTreeMap::new(),
+        cut: BTreeSet::new(),
+        hostname: None,
+        uuid: None,
+        curl: None,
+    };
+    let path = &path;
+    let mut name: Option<String> = None;
+    let mut uuid: Option<String> = None;
+    let mut curl_failed = BTreeSet::new();
+    let mut curl_ok = BTreeSet::new();
+    let mut curl_tls = BTreeSet::new();
+    let mut outcomes = Vec::new();
+    if matches!(kind, ArtifactKind::SfVersion | ArtifactKind::ShowVersion) {
+        let info = if kind == ArtifactKind::SfVersion {
+            version::parse_sf_version(doc)
+        } else {
+            version::parse_show_version(doc)
+        };
+        if let Some(mut info) = info {
+            let evidence = b.evidence(path, Some(info.line), line_text(doc, info.line));
+            let vc = limits.value_chars;
+            info.hostname = info.hostname.map(|h| crate::limits::cap_text(&h, vc));
+            info.uuid = info.uuid.map(|u| crate::limits::cap_text(&u, vc));
+            if info.model.len() > vc {
+                info.model = crate::limits::cap_text(&info.model, vc);
+                summary.cut.insert("device.model".into());
+            }
+            summary.version = Some((info, evidence));
+        }
+    }
+    match kind {
+        ArtifactKind::Hostname => {
+            if let Some(h) = ident::parse_hostname(doc) {
+                b.text("device.name", h.value.clone(), path, Some(h.line), doc);
+                name = Some(h.value);
+            }
+        }
+        ArtifactKind::ImsConf => {
+            if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
+                b.text(
+                    "device.appliance_id",
+                    u.value.clone(),
+                    path,
+                    Some(u.line),
+                    doc,
+                );
+                uuid = Some(u.value);
+            }
+        }
+        ArtifactKind::ConnectorProperties => {
+            connector_facts(&mut b, path, doc);
+        }
+        ArtifactKind::PmtoolStatus => {
+            let daemons = pmtool::parse(doc);
+            for (daemon, fact) in [
+                ("SSEConnector", "pmtool.sseconnector.state"),
+                ("EventHandler", "pmtool.eventhandler.state"),
+            ] {
+                match daemons.iter().find(|d| d.name.eq_ignore_ascii_case(daemon)) {
+                    Some(d) => b.text(fact, d.state.clone(), path, Some(d.line), doc),
+                    None => b.set(fact, FactValue::Text("absent".into()), path, None, None),
+                }
+            }
+        }
+        ArtifactKind::Netstat => {
+            let parsed = netstat::parse(doc);
+            let sockets: Vec<_> = parsed
+                .unix
+                .iter()
+                .filter(|s| {
+                    s.path
+                        .as_deref()
+                        .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
+                })
+                .collect();
+            let connected = sockets
+                .iter()
+                .find(|s| s.state.eq_ignore_ascii_case("CONNECTED"));
+            let listening = sockets
+                .iter()
+                .find(|s| s.state.eq_ignore_ascii_case("LISTENING"));
+            match (connected, listening) {
+                (Some(s), _) => b.text(
+                    "sockets.eventhandler.state",
+                    "connected",
+                    path,
+                    Some(s.line),
+                    doc,
+                ),
+                (None, Some(s)) => b.text(
+                    "sockets.eventhandler.state",
+                    "listening",
+                    path,
+                    Some(s.line),
+                    doc,
+                ),
+                (None, None) => b.set(
+                    "sockets.eventhandler.state",
+                    FactValue::Text("absent".into()),
+                    path,
+                    None,
+                    None,
+                ),
+            }
+        }
+        ArtifactKind::Lsof => {
+            let rows: Vec<_> = lsof::parse(doc)
+                .into_iter()
+                .filter(|r| {
+                    r.command.starts_with("connector")
+                        || r.command.eq_ignore_ascii_case("sseconnector")
+                })
+                .filter(|r| {
+                    r.remote.as_deref().is_some_and(|p| {
+                        lsof::split_host_port(p).1 == "https"
+                            || lsof::split_host_port(p).1 == "443"
+                    })
+                })
+                .collect();
+            let state_is = |r: &&lsof::LsofRow, s: &str| {
+                r.state
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(s))
+            };
+            let established: Vec<_> =
+                rows.iter().filter(|r| state_is(r, "ESTABLISHED")).collect();
+            let syn: Vec<_> = rows.iter().filter(|r| state_is(r, "SYN_SENT")).collect();
+            let first = |v: &[&lsof::LsofRow]| v.first().map(|r| r.line);
+            b.set(
+                "connector.tcp.established",
+                FactValue::Int(established.len() as i64),
+                path,
+                first(&established),
+                first(&established).and_then(|l| line_text(doc, l)),
+            );
+            b.set(
+                "connector.tcp.syn_sent",
+                FactValue::Int(syn.len() as i64),
+                path,
+                first(&syn),
+                first(&syn).and_then(|l| line_text(doc, l)),
+            );
+            let peers = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} ({})",
+                        r.remote.clone().unwrap_or_default(),
+                        r.state.clone().unwrap_or_default()
+                    )
+                })
+                .collect();
+            b.set(
+                "connector.tcp.peers",
+                FactValue::List(peers),
+                path,
+                None,
+                None,
+            );
+        }
+        ArtifactKind::Licensing => {
+            if let Some(lic) = licensing::parse(doc) {
+                if let Some(r) = &lic.registration {
+                    b.text(
+                        "license.registration",
+                        r.value.clone(),
+                        path,
+                        Some(r.line),
+                        doc,
+                    );
+                }
+                if let Some(a) = &lic.authorization {
+                    b.text(
+                        "license.authorization",
+                        a.value.clone(),
+                        path,
+                        Some(a.line),
+                        doc,
+                    );
+                }
+                let eval_line = lic
+                    .registration
+                    .as_ref()
+                    .or(lic.authorization.as_ref())
+                    .map(|l| l.line);
+                b.set(
+                    "license.evaluation",
+                    FactValue::Bool(lic.evaluation),
+                    path,
+                    eval_line,
+                    eval_line.and_then(|l| line_text(doc, l)),
+                );
+                match &lic.satellite {
+                    Some(s) => b.set(
+                        "license.satellite",
+                        FactValue::Bool(true),
+                        path,
+                        Some(s.line),
+                        line_text(doc, s.line),
+                    ),
+                    None => b.set(
+                        "license.satellite",
+                        FactValue::Bool(false),
+                        path,
+                        None,
+                        None,
+                    ),
+                }
+            }
+        }
+        ArtifactKind::CloudSettings => {
+            let cs = cloud_settings::parse(doc);
+            if let Some(e) = &cs.events_enabled {
+                b.set(
+                    "cloud.events.enabled",
+                    FactValue::Bool(e.value),
+                    path,
+                    Some(e.line),
+                    line_text(doc, e.line),
+                );
+                b.set(
+                    "cloud.events.types",
+                    FactValue::List(cs.event_types.clone()),
+                    path,
+                    Some(e.line),
+                    None,
+                );
+            }
+            if let Some(r) = &cs.region {
+                b.text("cloud.region", r.value.clone(), path, Some(r.line), doc);
+            }
+        }
+        ArtifactKind::ConnectorContext => {
+            if let Some(ctx) = connector_context::parse(doc) {
+                if let Some(s) = &ctx.status {
+                    b.text("context.status", s.value.clone(), path, Some(s.line), doc);
+                }
+                if let Some(f) = &ctx.fqdn {
+                    b.text("context.fqdn", f.value.clone(), path, Some(f.line), doc);
+                }
+            }
+        }
+        ArtifactKind::CurlTest => {
+            for test in curl_test::parse(doc) {
+                let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
+                    continue;
+                };
+                if !regions::is_sse_host(&host) {
+                    continue;
+                }
+                for a in &test.attempts {
+                    outcomes.push(super::AddrOutcome {
+                        kind: ArtifactKind::CurlTest,
+                        host: host.clone(),
+                        addr: a.addr,
+                        connected: a.connected,
+                        evidence: Evidence {
+                            path: path.clone(),
+                            line: Some(a.line),
+                            text: Some(cap_chars(a.detail.trim(), limits.evidence_chars)),
+                        },
+                    });
+                }
+                match test.outcome {
+                    curl_test::CurlOutcome::Success => {
+                        curl_ok.insert(host);
+                    }
+                    curl_test::CurlOutcome::Failed => {
+                        curl_failed.insert(host);
+                    }
+                    curl_test::CurlOutcome::TlsFailure => {
+                        // Only a test that checked against the connector CA proves interception.
+                        if test.verified {
+                            curl_tls.insert(host.clone());
+                        }
+                        curl_failed.insert(host);
+                    }
+                    // Expired or not yet valid: a failed test, but a clock problem, not
+                    // interception.
+                    curl_test::CurlOutcome::CertificateValidity => {
+                        curl_failed.insert(host);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    summary.path = path.clone();
+    summary.hostname = name.map(|n| crate::limits::cap_text(&n, limits.value_chars));
+    summary.uuid = uuid.map(|u| crate::limits::cap_text(&u, limits.value_chars));
+    if kind == ArtifactKind::CurlTest {
+        let cap = |set: BTreeSet<String>| -> BTreeSet<String> {
+            set.into_iter()
+                .take(limits.list_items)
+                .map(|h| crate::limits::cap_text(&h, limits.value_chars))
+                .collect()
+        };
+        outcomes.truncate(limits.list_items.max(1) * 4);
+        summary.curl = Some(CurlSummary {
+            outcomes,
+            ok: cap(curl_ok),
+            failed: cap(curl_failed),
+            tls: cap(curl_tls),
+        });
+    }
+    summary.facts = b.facts;
+    summary.cut.extend(b.cut);
+    summary
+}
+
 fn device(
     state: BundleState,
     limits: &Limits,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Device {
-    let mut b = Builder {
-        facts: BTreeMap::new(),
-        limits,
-    };
+    let mut b = Builder::new(limits);
     let mut product = Product::Unknown;
     let mut name: Option<String> = None;
     let mut version_text: Option<String> = None;
@@ -449,39 +824,30 @@ fn device(
     let mut properties_seen = false;
 
     // Version documents first: other facts depend on the product.
-    for (kind, path, doc) in &state.documents {
-        let info = match kind {
-            ArtifactKind::SfVersion => version::parse_sf_version(doc),
-            ArtifactKind::ShowVersion => version::parse_show_version(doc),
-            _ => None,
+    for summary in &state.documents {
+        let Some((info, evidence)) = &summary.version else {
+            continue;
         };
-        let Some(info) = info else { continue };
-        if version_text.is_some() && *kind == ArtifactKind::ShowVersion {
+        if version_text.is_some() && summary.kind == ArtifactKind::ShowVersion {
             continue; // sf-version is the more precise source
         }
         if info.product != Product::Unknown {
             product = info.product;
         }
-        b.text(
+        b.put(
             "device.product",
-            product.as_str(),
-            path,
-            Some(info.line),
-            doc,
+            FactValue::Text(product.as_str().to_string()),
+            Some(evidence.clone()),
         );
-        b.set(
+        b.put(
             "device.version",
             FactValue::Version(info.version.clone()),
-            path,
-            Some(info.line),
-            line_text(doc, info.line),
+            Some(evidence.clone()),
         );
-        b.text(
+        b.put(
             "device.model",
-            info.model.clone(),
-            path,
-            Some(info.line),
-            doc,
+            FactValue::Text(info.model.clone()),
+            Some(evidence.clone()),
         );
         version_text = Some(info.version.to_string());
         if let Some(h) = &info.hostname {
@@ -492,271 +858,31 @@ fn device(
         }
     }
 
-    for (kind, path, doc) in &state.documents {
-        match kind {
-            ArtifactKind::Hostname => {
-                if let Some(h) = ident::parse_hostname(doc) {
-                    b.text("device.name", h.value.clone(), path, Some(h.line), doc);
-                    name = Some(h.value);
-                }
-            }
-            ArtifactKind::ImsConf => {
-                if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
-                    b.text(
-                        "device.appliance_id",
-                        u.value.clone(),
-                        path,
-                        Some(u.line),
-                        doc,
-                    );
-                    uuid = Some(u.value);
-                }
-            }
-            ArtifactKind::ConnectorProperties => {
-                properties_seen = true;
-                connector_facts(&mut b, path, doc);
-            }
-            ArtifactKind::PmtoolStatus => {
-                let daemons = pmtool::parse(doc);
-                for (daemon, fact) in [
-                    ("SSEConnector", "pmtool.sseconnector.state"),
-                    ("EventHandler", "pmtool.eventhandler.state"),
-                ] {
-                    match daemons.iter().find(|d| d.name.eq_ignore_ascii_case(daemon)) {
-                        Some(d) => b.text(fact, d.state.clone(), path, Some(d.line), doc),
-                        None => b.set(fact, FactValue::Text("absent".into()), path, None, None),
-                    }
-                }
-            }
-            ArtifactKind::Netstat => {
-                let parsed = netstat::parse(doc);
-                let sockets: Vec<_> = parsed
-                    .unix
-                    .iter()
-                    .filter(|s| {
-                        s.path
-                            .as_deref()
-                            .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
-                    })
-                    .collect();
-                let connected = sockets
-                    .iter()
-                    .find(|s| s.state.eq_ignore_ascii_case("CONNECTED"));
-                let listening = sockets
-                    .iter()
-                    .find(|s| s.state.eq_ignore_ascii_case("LISTENING"));
-                match (connected, listening) {
-                    (Some(s), _) => b.text(
-                        "sockets.eventhandler.state",
-                        "connected",
-                        path,
-                        Some(s.line),
-                        doc,
-                    ),
-                    (None, Some(s)) => b.text(
-                        "sockets.eventhandler.state",
-                        "listening",
-                        path,
-                        Some(s.line),
-                        doc,
-                    ),
-                    (None, None) => b.set(
-                        "sockets.eventhandler.state",
-                        FactValue::Text("absent".into()),
-                        path,
-                        None,
-                        None,
-                    ),
-                }
-            }
-            ArtifactKind::Lsof => {
-                let rows: Vec<_> = lsof::parse(doc)
-                    .into_iter()
-                    .filter(|r| {
-                        r.command.starts_with("connector")
-                            || r.command.eq_ignore_ascii_case("sseconnector")
-                    })
-                    .filter(|r| {
-                        r.remote.as_deref().is_some_and(|p| {
-                            lsof::split_host_port(p).1 == "https"
-                                || lsof::split_host_port(p).1 == "443"
-                        })
-                    })
-                    .collect();
-                let state_is = |r: &&lsof::LsofRow, s: &str| {
-                    r.state
-                        .as_deref()
-                        .is_some_and(|x| x.eq_ignore_ascii_case(s))
-                };
-                let established: Vec<_> =
-                    rows.iter().filter(|r| state_is(r, "ESTABLISHED")).collect();
-                let syn: Vec<_> = rows.iter().filter(|r| state_is(r, "SYN_SENT")).collect();
-                let first = |v: &[&lsof::LsofRow]| v.first().map(|r| r.line);
-                b.set(
-                    "connector.tcp.established",
-                    FactValue::Int(established.len() as i64),
-                    path,
-                    first(&established),
-                    first(&established).and_then(|l| line_text(doc, l)),
-                );
-                b.set(
-                    "connector.tcp.syn_sent",
-                    FactValue::Int(syn.len() as i64),
-                    path,
-                    first(&syn),
-                    first(&syn).and_then(|l| line_text(doc, l)),
-                );
-                let peers = rows
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "{} ({})",
-                            r.remote.clone().unwrap_or_default(),
-                            r.state.clone().unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                b.set(
-                    "connector.tcp.peers",
-                    FactValue::List(peers),
-                    path,
-                    None,
-                    None,
-                );
-            }
-            ArtifactKind::Licensing => {
-                if let Some(lic) = licensing::parse(doc) {
-                    if let Some(r) = &lic.registration {
-                        b.text(
-                            "license.registration",
-                            r.value.clone(),
-                            path,
-                            Some(r.line),
-                            doc,
-                        );
-                    }
-                    if let Some(a) = &lic.authorization {
-                        b.text(
-                            "license.authorization",
-                            a.value.clone(),
-                            path,
-                            Some(a.line),
-                            doc,
-                        );
-                    }
-                    let eval_line = lic
-                        .registration
-                        .as_ref()
-                        .or(lic.authorization.as_ref())
-                        .map(|l| l.line);
-                    b.set(
-                        "license.evaluation",
-                        FactValue::Bool(lic.evaluation),
-                        path,
-                        eval_line,
-                        eval_line.and_then(|l| line_text(doc, l)),
-                    );
-                    match &lic.satellite {
-                        Some(s) => b.set(
-                            "license.satellite",
-                            FactValue::Bool(true),
-                            path,
-                            Some(s.line),
-                            line_text(doc, s.line),
-                        ),
-                        None => b.set(
-                            "license.satellite",
-                            FactValue::Bool(false),
-                            path,
-                            None,
-                            None,
-                        ),
-                    }
-                }
-            }
-            ArtifactKind::CloudSettings => {
-                let cs = cloud_settings::parse(doc);
-                if let Some(e) = &cs.events_enabled {
-                    b.set(
-                        "cloud.events.enabled",
-                        FactValue::Bool(e.value),
-                        path,
-                        Some(e.line),
-                        line_text(doc, e.line),
-                    );
-                    b.set(
-                        "cloud.events.types",
-                        FactValue::List(cs.event_types.clone()),
-                        path,
-                        Some(e.line),
-                        None,
-                    );
-                }
-                if let Some(r) = &cs.region {
-                    b.text("cloud.region", r.value.clone(), path, Some(r.line), doc);
-                }
-            }
-            ArtifactKind::ConnectorContext => {
-                if let Some(ctx) = connector_context::parse(doc) {
-                    if let Some(s) = &ctx.status {
-                        b.text("context.status", s.value.clone(), path, Some(s.line), doc);
-                    }
-                    if let Some(f) = &ctx.fqdn {
-                        b.text("context.fqdn", f.value.clone(), path, Some(f.line), doc);
-                    }
-                }
-            }
-            ArtifactKind::CurlTest => {
-                curl_path = path.clone();
-                for test in curl_test::parse(doc) {
-                    let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
-                        continue;
-                    };
-                    if !regions::is_sse_host(&host) {
-                        continue;
-                    }
-                    for a in &test.attempts {
-                        outcomes.push(super::AddrOutcome {
-                            kind: ArtifactKind::CurlTest,
-                            host: host.clone(),
-                            addr: a.addr,
-                            connected: a.connected,
-                            evidence: Evidence {
-                                path: path.clone(),
-                                line: Some(a.line),
-                                text: Some(cap_chars(a.detail.trim(), limits.evidence_chars)),
-                            },
-                        });
-                    }
-                    match test.outcome {
-                        curl_test::CurlOutcome::Success => {
-                            curl_ok.insert(host);
-                        }
-                        curl_test::CurlOutcome::Failed => {
-                            curl_failed.insert(host);
-                        }
-                        curl_test::CurlOutcome::TlsFailure => {
-                            // Only a test that checked against the connector CA proves interception.
-                            if test.verified {
-                                curl_tls.insert(host.clone());
-                            }
-                            curl_failed.insert(host);
-                        }
-                        // Expired or not yet valid: a failed test, but a clock problem, not
-                        // interception.
-                        curl_test::CurlOutcome::CertificateValidity => {
-                            curl_failed.insert(host);
-                        }
-                    }
-                }
-            }
-            _ => {}
+    // Then every other document, in reading order: a later one overrides an earlier one.
+    for summary in &state.documents {
+        for (fact, value) in &summary.facts {
+            b.facts.insert(fact.clone(), value.clone());
+        }
+        b.cut.extend(summary.cut.iter().cloned());
+        if let Some(h) = &summary.hostname {
+            name = Some(h.clone());
+        }
+        if let Some(u) = &summary.uuid {
+            uuid = Some(u.clone());
+        }
+        properties_seen |= summary.kind == ArtifactKind::ConnectorProperties;
+        if let Some(curl) = &summary.curl {
+            curl_path = summary.path.clone();
+            outcomes.extend(curl.outcomes.iter().cloned());
+            curl_ok.extend(curl.ok.iter().cloned());
+            curl_failed.extend(curl.failed.iter().cloned());
+            curl_tls.extend(curl.tls.iter().cloned());
         }
     }
     if state
         .documents
         .iter()
-        .any(|(k, _, _)| *k == ArtifactKind::CurlTest)
+        .any(|d| d.kind == ArtifactKind::CurlTest)
     {
         b.set(
             "curl.failed_hosts",
@@ -789,18 +915,10 @@ fn device(
             None,
         );
     }
-    if product == Product::Unknown
-        && state
-            .artifacts
-            .iter()
-            .any(|a| a.path.contains("show_tech_output"))
-    {
+    if product == Product::Unknown && state.show_tech {
         product = Product::Ftd;
     }
-    let has_connector_log = state
-        .artifacts
-        .iter()
-        .any(|a| a.kind == ArtifactKind::ConnectorLog);
+    let has_connector_log = state.kinds.contains(&ArtifactKind::ConnectorLog);
     let peer_regions: BTreeSet<&str> = state
         .peer_hosts
         .iter()
@@ -814,12 +932,7 @@ fn device(
         None,
     );
     if has_connector_log {
-        let path = state
-            .artifacts
-            .iter()
-            .find(|a| a.kind == ArtifactKind::ConnectorLog)
-            .map(|a| a.path.clone())
-            .unwrap_or_default();
+        let path = state.first_connector_log.clone().unwrap_or_default();
         b.set(
             "connector.peer_regions",
             FactValue::List(peer_regions.iter().map(|s| s.to_string()).collect()),
@@ -841,6 +954,31 @@ fn device(
             .unwrap_or(&state.label)
             .to_string()
     });
+    let name = crate::limits::cap_text(&name, limits.value_chars);
+    let id = crate::limits::cap_text(&id, limits.value_chars);
+    if !b.cut.is_empty() {
+        let cut: Vec<&str> = b.cut.iter().map(String::as_str).collect();
+        warnings.push(crate::ingest::Warning {
+            code: "limit-value-chars",
+            path: state.label.clone(),
+            message: format!(
+                "values of {} cut to {} characters or {} items (--max-value-chars, --max-list-items)",
+                cut.join(", "),
+                limits.value_chars,
+                limits.list_items
+            ),
+        });
+    }
+    if state.artifacts_omitted > 0 {
+        warnings.push(crate::ingest::Warning {
+            code: "limit-inventory",
+            path: state.label.clone(),
+            message: format!(
+                "{} artifact(s) read but not listed (--max-inventory-rows {}); every kind is still seen by the rules",
+                state.artifacts_omitted, limits.inventory_rows
+            ),
+        });
+    }
     let mut hits = state.hits;
     let host_of_addr = state.host_of_addr;
     hits.resolve_keys(|addr| host_of_addr.get(addr).cloned());
@@ -876,12 +1014,7 @@ fn device(
             .clone()
             .unwrap_or_else(|| format!("from {}", z.path.rsplit("!/").next().unwrap_or(&z.path)))
     });
-    if state.zone.is_none()
-        && state
-            .artifacts
-            .iter()
-            .any(|a| a.kind == ArtifactKind::Syslog)
-    {
+    if state.zone.is_none() && state.kinds.contains(&ArtifactKind::Syslog) {
         warnings.push(crate::ingest::Warning {
             code: "no-time-zone",
             path: state.label.clone(),
@@ -901,6 +1034,8 @@ fn device(
         duplicates: Vec::new(),
         input: 0,
         artifacts: state.artifacts,
+        artifacts_omitted: state.artifacts_omitted,
+        kinds: state.kinds,
         facts: b.facts,
         hits,
         outcomes,

@@ -98,6 +98,8 @@ pub struct DeviceRow {
     pub duplicates: Vec<String>,
     pub managed_by: Option<String>,
     pub artifacts: Vec<crate::facts::ArtifactRef>,
+    /// Artifacts read but not listed (over `--max-inventory-rows`).
+    pub artifacts_omitted: u64,
     pub facts: BTreeMap<String, FactValue>,
 }
 
@@ -137,7 +139,12 @@ pub struct Report {
     pub not_evaluated: Vec<NotEvaluated>,
     /// Artifacts outside every device root, and the device each was attached to (if any).
     pub loose_files: Vec<crate::facts::LooseFile>,
+    /// Loose files not listed (over `--max-inventory-rows`).
+    pub loose_files_omitted: u64,
+    /// At most `--max-warnings-per-code` of each code, then one warning counting the rest.
     pub warnings: Vec<Warning>,
+    /// How many warnings of each code there were in all.
+    pub warning_counts: BTreeMap<String, u64>,
     pub errors: Vec<String>,
 }
 
@@ -197,6 +204,7 @@ fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
             .and_then(|m| devices.get(m))
             .map(|m| m.name.clone()),
         artifacts: device.artifacts.clone(),
+        artifacts_omitted: device.artifacts_omitted,
         facts: device
             .facts
             .iter()
@@ -295,7 +303,9 @@ impl Report {
             timeline,
             not_evaluated: analysis.not_evaluated.clone(),
             loose_files: analysis.case.loose_files.clone(),
+            loose_files_omitted: analysis.case.loose_files_omitted,
             warnings: analysis.case.warnings.clone(),
+            warning_counts: analysis.case.warning_counts.clone(),
             errors: analysis.case.errors.clone(),
         }
     }
