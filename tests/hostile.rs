@@ -581,3 +581,332 @@ fn huge_gnu_long_name_is_skipped_with_bounded_memory() {
     }
     assert_rss_below(&r, 200);
 }
+
+// Issue 12 §1: memory must not depend on the input. Each input below once took hundreds of MiB
+// to GiBs; at default limits the binary must stay under 64 MiB and its report small.
+
+/// Default-limit memory bound for the inputs below (issue 12 §1).
+const RSS_BOUND_MB: u64 = 64;
+
+/// The report is at most 1 MiB besides its evidence (which `--max-evidence-chars` bounds).
+fn assert_small_report(run: &Run) {
+    let report = run.json();
+    let evidence: usize = report["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| f["evidence"].to_string().len())
+                .sum::<usize>()
+        })
+        .unwrap_or(0);
+    assert!(
+        run.stdout.len() <= (1 << 20) + evidence,
+        "report of {} bytes ({evidence} of evidence)",
+        run.stdout.len()
+    );
+}
+
+fn append_stream<W: Write>(b: &mut tar::Builder<W>, name: &str, size: u64, data: impl Read) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_mtime(1_587_300_000);
+    h.set_entry_type(tar::EntryType::Regular);
+    // `append_data` writes a GNU long-name entry for names over 100 bytes.
+    b.append_data(&mut h, name, data).unwrap();
+}
+
+/// Yields `line` over and over, `left` bytes in all.
+struct Lines {
+    line: &'static [u8],
+    at: usize,
+    left: u64,
+}
+
+impl Read for Lines {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() && self.left > 0 {
+            let take = (self.line.len() - self.at)
+                .min(buf.len() - n)
+                .min(self.left.min(usize::MAX as u64) as usize);
+            buf[n..n + take].copy_from_slice(&self.line[self.at..self.at + take]);
+            self.at = (self.at + take) % self.line.len();
+            self.left -= take as u64;
+            n += take;
+        }
+        Ok(n)
+    }
+}
+
+#[test]
+fn forty_large_command_outputs_are_not_all_kept() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("outputs.tar.gz");
+    let mut b = gz_tar(&input);
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    let size: u64 = 32 << 20;
+    let names = [
+        "bin-netstat -anlp.output",
+        "usr-sbin-lsof -i.output",
+        "usr-local-sf-bin-pmtool status.output",
+        "bin-netstat -anp.output",
+    ];
+    for i in 0..40 {
+        let line: &'static [u8] = if i % 2 == 0 {
+            b"unix  2      [ ACC ]     STREAM     LISTENING     27185    1/init  /var/sf/run/x.sock\n"
+        } else {
+            b"connector 2 root 12u IPv4 1 0t0 TCP 10.0.0.1:4000->1.2.3.4:https (SYN_SENT)\n"
+        };
+        let name = format!("{BUNDLE}/command-outputs/{i:02}-{}", names[i % names.len()]);
+        append_stream(
+            &mut b,
+            &name,
+            size,
+            Lines {
+                line,
+                at: 0,
+                left: size,
+            },
+        );
+    }
+    finish_gz(b);
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert!(
+        !warnings(&report, "limit-document-bytes").is_empty(),
+        "{report:#}"
+    );
+    // 40 of them, listed at most 10 times (then one summary) and counted.
+    assert!(warnings(&report, "limit-document-bytes").len() <= 11);
+    assert_eq!(report["warning_counts"]["limit-document-bytes"], 40);
+    assert_rss_below(&r, RSS_BOUND_MB);
+    assert_small_report(&r);
+}
+
+#[test]
+fn a_json_array_of_millions_of_values_is_parsed_within_a_node_budget() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("json.tar.gz");
+    let mut b = gz_tar(&input);
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    let head = b"{\"type\": \"CloudEventsConfig\", \"sendFileEvents\": true, \"x\": [";
+    let body: u64 = 32 << 20;
+    let content = io::Cursor::new(head.to_vec())
+        .chain(Lines {
+            line: b"1,",
+            at: 0,
+            left: body,
+        })
+        .chain(io::Cursor::new(b"1]}\n".to_vec()));
+    append_stream(
+        &mut b,
+        &format!("{BUNDLE}/dir-archives/var/tmp/cloud.json"),
+        head.len() as u64 + body + 4,
+        content,
+    );
+    finish_gz(b);
+    assert!(std::fs::metadata(&input).unwrap().len() < 1 << 20);
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert!(
+        !warnings(&report, "limit-json-nodes").is_empty(),
+        "{report:#}"
+    );
+    assert_rss_below(&r, RSS_BOUND_MB);
+    assert_small_report(&r);
+}
+
+#[test]
+fn ten_thousand_members_with_huge_names_make_a_small_inventory() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("names.tar.gz");
+    let mut b = gz_tar(&input);
+    let long = "n".repeat(60_000);
+    for i in 0..10_000 {
+        let name = format!("{BUNDLE}/dir-archives/var-log/connector/connector.log.{long}{i}");
+        append_stream(
+            &mut b,
+            &name,
+            LOG_LINE.len() as u64,
+            LOG_LINE.as_bytes(),
+        );
+    }
+    finish_gz(b);
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert!(!warnings(&report, "limit-inventory").is_empty(), "{report:#}");
+    let device = &report["devices"][0];
+    let rows = device["artifacts"].as_array().unwrap();
+    assert_eq!(rows.len(), 500);
+    assert_eq!(device["artifacts_omitted"], 9_500);
+    let path = rows[0]["path"].as_str().unwrap();
+    assert!(path.contains("…[cut "), "{}", &path[path.len() - 40..]);
+    assert!(path.chars().count() < 1100);
+    // Capping the list does not hide the kind from the rules: the DNS failure still fires.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "sse/dns-failure"),
+        "{}",
+        r.stdout.len()
+    );
+    assert_rss_below(&r, RSS_BOUND_MB);
+    assert_small_report(&r);
+}
+
+#[test]
+fn a_huge_host_name_and_property_line_are_cut_visibly() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("hostname.tar.gz");
+    let mut b = gz_tar(&input);
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    let size: u64 = 32 << 20;
+    append_stream(
+        &mut b,
+        &format!("{BUNDLE}/dir-archives/etc/hostname"),
+        size,
+        Repeat {
+            byte: b'h',
+            left: size,
+        },
+    );
+    let prefix = b"connector_fqdn=";
+    let line: u64 = 30_000_000;
+    append_stream(
+        &mut b,
+        &format!("{BUNDLE}/dir-archives/etc/sf/connector.properties"),
+        prefix.len() as u64 + line + 1,
+        io::Cursor::new(prefix.to_vec())
+            .chain(Repeat {
+                byte: b'x',
+                left: line,
+            })
+            .chain(io::Cursor::new(b"\n".to_vec())),
+    );
+    finish_gz(b);
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let name = report["devices"][0]["name"].as_str().unwrap();
+    assert!(name.starts_with("hhhh") && name.contains("…[cut "), "{}", &name[..40]);
+    assert!(name.chars().count() < 1100);
+    assert!(!warnings(&report, "limit-value-chars").is_empty(), "{report:#}");
+    assert_rss_below(&r, RSS_BOUND_MB);
+    assert_small_report(&r);
+
+    let facts = run(&["facts", input.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(facts.code, 0, "{}", facts.stderr);
+    assert!(facts.stdout.len() < 1 << 20, "{} bytes", facts.stdout.len());
+    assert_rss_below(&facts, RSS_BOUND_MB);
+}
+
+#[test]
+fn two_hundred_thousand_unsafe_names_make_one_counted_warning() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("climb.tar.gz");
+    let mut b = gz_tar(&input);
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    for i in 0..200_000u32 {
+        append(&mut b, &format!("../../x/{i}.txt"), b"x\n");
+    }
+    finish_gz(b);
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let listed = warnings(&report, "unsafe-path");
+    assert_eq!(listed.len(), 11, "{listed:#?}");
+    assert!(
+        listed[10]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("199990 more"),
+        "{:?}",
+        listed[10]
+    );
+    assert_eq!(report["warning_counts"]["unsafe-path"], 200_000);
+    assert_rss_below(&r, RSS_BOUND_MB);
+    assert_small_report(&r);
+}
+
+/// A zip of stored entries (name, data), written to `path`.
+fn stored_zip(path: &Path, entries: &mut [(&str, &mut dyn Read)]) {
+    let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(path).unwrap()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(false);
+    for (name, data) in entries.iter_mut() {
+        zip.start_file(*name, options).unwrap();
+        io::copy(data, &mut zip).unwrap();
+    }
+    zip.finish().unwrap().flush().unwrap();
+}
+
+/// A tar.gz holding three zips nested in each other, each about 60 MiB (stored), the innermost
+/// with a device bundle.
+fn nested_zip_chain(tmp: &Path) -> PathBuf {
+    let z3 = tmp.join("z3.zip");
+    stored_zip(
+        &z3,
+        &mut [
+            (connector_log_path().as_str(), &mut LOG_LINE.as_bytes()),
+            (
+                &format!("{BUNDLE}/dir-archives/junk.bin"),
+                &mut zeros(60 << 20),
+            ),
+        ],
+    );
+    let z2 = tmp.join("z2.zip");
+    stored_zip(&z2, &mut [("z3.zip", &mut File::open(&z3).unwrap())]);
+    std::fs::remove_file(&z3).unwrap();
+    let z1 = tmp.join("z1.zip");
+    stored_zip(&z1, &mut [("z2.zip", &mut File::open(&z2).unwrap())]);
+    std::fs::remove_file(&z2).unwrap();
+    let input = tmp.join("chain.tar.gz");
+    let mut b = gz_tar(&input);
+    let size = std::fs::metadata(&z1).unwrap().len();
+    append_stream(&mut b, "case/z1.zip", size, File::open(&z1).unwrap());
+    finish_gz(b);
+    std::fs::remove_file(&z1).unwrap();
+    input
+}
+
+#[test]
+fn a_chain_of_nested_zips_is_spooled_not_held_in_memory() {
+    let tmp = TempDir::new().unwrap();
+    let input = nested_zip_chain(tmp.path());
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert_eq!(report["devices"].as_array().unwrap().len(), 1, "{report:#}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "sse/dns-failure"),
+        "{report:#}"
+    );
+    assert_rss_below(&r, RSS_BOUND_MB);
+    assert_small_report(&r);
+
+    // With room to spool only one level, the deeper ones are not opened, and the report says so.
+    let r = analyze_json(&input, &["--max-spool-bytes", "100000000"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert!(
+        !warnings(&report, "limit-spool-bytes").is_empty(),
+        "{report:#}"
+    );
+}

@@ -124,6 +124,10 @@ pub(crate) struct Walk<'v> {
     pub formats: Vec<Format>,
     /// The last member of each bundle read whole, by index (for damage reports).
     pub last_whole: Vec<Option<String>>,
+    /// Bytes of nested zips held in memory now, all levels together (`Limits::nested_zip_memory`).
+    pub nested_in_memory: u64,
+    /// Bytes in anonymous spool files now, all levels together (`Limits::spool_bytes`).
+    pub spooled: u64,
 }
 
 /// Small members remembered for hard links.
@@ -474,6 +478,7 @@ pub fn read_stream(
                     "a zip on standard input larger than {limit} bytes cannot be spooled (--max-spool-bytes): give the file's path instead"
                 )));
             }
+            walk.spooled = copied;
             let file = shared_file::SharedFile::new(spool).map_err(open_error)?;
             zip_archive::read_zip_file(&mut walk, file, label)?;
         }
@@ -502,6 +507,8 @@ impl<'v> Walk<'v> {
             small_members: Default::default(),
             formats: Vec::new(),
             last_whole: Vec::new(),
+            nested_in_memory: 0,
+            spooled: 0,
         }
     }
 }

@@ -54,7 +54,10 @@ pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
     }
 }
 
-/// A zip found as a member of another archive.
+/// A zip found as a member of another archive. It is held in memory while all nested zips in
+/// memory together stay within `Limits::nested_zip_memory`; else it is spooled to an anonymous
+/// temporary file, all spool files together within `Limits::spool_bytes` (a zip that does not
+/// fit is not opened: its central directory is at its end).
 pub(crate) fn read_nested_zip(
     walk: &mut Walk<'_>,
     parent: usize,
@@ -62,7 +65,10 @@ pub(crate) fn read_nested_zip(
     depth: u32,
     body: &mut dyn Read,
 ) {
-    let limit = walk.limits.nested_zip_memory;
+    let limit = walk
+        .limits
+        .nested_zip_memory
+        .saturating_sub(walk.nested_in_memory);
     let mut memory = Vec::new();
     let mut limited = LimitedReader::new(&mut *body, limit);
     if let Err(e) = limited.read_to_end(&mut memory) {
@@ -73,22 +79,48 @@ pub(crate) fn read_nested_zip(
         );
         return;
     }
-    let index = walk.open_bundle(label.to_string(), Some(parent), Format::Zip, depth);
     if !limited.hit_limit {
+        let held = memory.len() as u64;
+        let index = walk.open_bundle(label.to_string(), Some(parent), Format::Zip, depth);
+        walk.nested_in_memory += held;
         open_and_read(walk, Cursor::new(memory), index, label, depth);
+        walk.nested_in_memory -= held;
         return;
     }
     // Too large for memory: spool to an anonymous file, unlinked from creation on.
-    let spooled = (|| -> io::Result<File> {
+    let room = walk.limits.spool_bytes.saturating_sub(walk.spooled);
+    let spooled = (|| -> io::Result<Option<(File, u64)>> {
+        if (memory.len() as u64) > room {
+            return Ok(None);
+        }
         let mut spool = tempfile::tempfile()?;
         spool.write_all(&memory)?;
+        let mut copied = memory.len() as u64;
         drop(memory);
-        io::copy(body, &mut spool)?;
+        copied += io::copy(&mut (&mut *body).take(room - copied + 1), &mut spool)?;
+        if copied > room {
+            return Ok(None);
+        }
         spool.rewind()?;
-        Ok(spool)
+        Ok(Some((spool, copied)))
     })();
     match spooled {
-        Ok(file) => open_and_read(walk, file, index, label, depth),
+        Ok(Some((file, size))) => {
+            let index = walk.open_bundle(label.to_string(), Some(parent), Format::Zip, depth);
+            walk.spooled += size;
+            open_and_read(walk, file, index, label, depth);
+            walk.spooled -= size;
+        }
+        Ok(None) => {
+            let limit = walk.limits.spool_bytes;
+            walk.warn(
+                "limit-spool-bytes",
+                label,
+                format!(
+                    "nested zip not opened: larger than the memory left for nested zips (--max-nested-zip-memory) and than the {room} bytes of {limit} left to spool (--max-spool-bytes)"
+                ),
+            );
+        }
         Err(e) => walk.warn(
             "unreadable-member",
             label,
