@@ -58,7 +58,7 @@ impl Default for Limits {
             depth: 4,
             line_bytes: 64 << 10,
             evidence_chars: 400,
-            document_bytes: 8 << 20,
+            document_bytes: 4 << 20,
             json_nodes: 100_000,
             value_chars: 1024,
             list_items: 256,

@@ -69,16 +69,16 @@ impl<'a> Builder<'a> {
             .insert(name.to_string(), Fact { value, evidence });
     }
 
-    fn text(
-        &mut self,
-        name: &str,
-        value: impl Into<String>,
-        path: &str,
-        line: Option<u32>,
-        doc: &str,
-    ) {
+    /// A text fact; the value is cut before it is copied.
+    fn text(&mut self, name: &str, value: &str, path: &str, line: Option<u32>, doc: &str) {
         let text = line.and_then(|l| line_text(doc, l));
-        self.set(name, FactValue::Text(value.into()), path, line, text);
+        let capped = crate::limits::cap_text(value, self.limits.value_chars);
+        if capped != value {
+            // cap_value below does not see the cut: it is already done.
+            self.cut.insert(name.to_string());
+        }
+        let value = capped;
+        self.set(name, FactValue::Text(value), path, line, text);
     }
 }
 
@@ -98,7 +98,10 @@ fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
         FactValue::Text(t) => cap(t),
         FactValue::List(items) => {
             let mut cut = false;
-            if items.len() > limits.list_items {
+            if items.len() > limits.list_items + 1
+                || (items.len() == limits.list_items + 1
+                    && !items.last().is_some_and(|l| l.starts_with("…[")))
+            {
                 let left = items.len() - limits.list_items;
                 items.truncate(limits.list_items);
                 items.push(format!("…[{left} more]"));
@@ -529,7 +532,7 @@ pub(crate) fn summarize(
     match kind {
         ArtifactKind::Hostname => {
             if let Some(h) = ident::parse_hostname(doc) {
-                b.text("device.name", h.value.clone(), path, Some(h.line), doc);
+                b.text("device.name", &h.value, path, Some(h.line), doc);
                 name = Some(h.value);
             }
         }
@@ -537,7 +540,7 @@ pub(crate) fn summarize(
             if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
                 b.text(
                     "device.appliance_id",
-                    u.value.clone(),
+                    &u.value,
                     path,
                     Some(u.line),
                     doc,
@@ -555,41 +558,46 @@ pub(crate) fn summarize(
                 ("EventHandler", "pmtool.eventhandler.state"),
             ] {
                 match daemons.iter().find(|d| d.name.eq_ignore_ascii_case(daemon)) {
-                    Some(d) => b.text(fact, d.state.clone(), path, Some(d.line), doc),
+                    Some(d) => b.text(fact, &d.state, path, Some(d.line), doc),
                     None => b.set(fact, FactValue::Text("absent".into()), path, None, None),
                 }
             }
         }
         ArtifactKind::Netstat => {
-            let parsed = netstat::parse(doc);
-            let sockets: Vec<_> = parsed
-                .unix
-                .iter()
-                .filter(|s| {
-                    s.path
-                        .as_deref()
-                        .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
-                })
-                .collect();
-            let connected = sockets
-                .iter()
-                .find(|s| s.state.eq_ignore_ascii_case("CONNECTED"));
-            let listening = sockets
-                .iter()
-                .find(|s| s.state.eq_ignore_ascii_case("LISTENING"));
+            // Rows are looked at one by one: a large output is never held as rows.
+            let mut connected: Option<u32> = None;
+            let mut listening: Option<u32> = None;
+            for s in netstat::unix_sockets(doc) {
+                if !s
+                    .path
+                    .as_deref()
+                    .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
+                {
+                    continue;
+                }
+                if connected.is_none() && s.state.eq_ignore_ascii_case("CONNECTED") {
+                    connected = Some(s.line);
+                }
+                if listening.is_none() && s.state.eq_ignore_ascii_case("LISTENING") {
+                    listening = Some(s.line);
+                }
+                if connected.is_some() {
+                    break;
+                }
+            }
             match (connected, listening) {
-                (Some(s), _) => b.text(
+                (Some(line), _) => b.text(
                     "sockets.eventhandler.state",
                     "connected",
                     path,
-                    Some(s.line),
+                    Some(line),
                     doc,
                 ),
-                (None, Some(s)) => b.text(
+                (None, Some(line)) => b.text(
                     "sockets.eventhandler.state",
                     "listening",
                     path,
-                    Some(s.line),
+                    Some(line),
                     doc,
                 ),
                 (None, None) => b.set(
@@ -602,52 +610,62 @@ pub(crate) fn summarize(
             }
         }
         ArtifactKind::Lsof => {
-            let rows: Vec<_> = lsof::parse(doc)
-                .into_iter()
-                .filter(|r| {
-                    r.command.starts_with("connector")
-                        || r.command.eq_ignore_ascii_case("sseconnector")
-                })
-                .filter(|r| {
-                    r.remote.as_deref().is_some_and(|p| {
-                        lsof::split_host_port(p).1 == "https"
-                            || lsof::split_host_port(p).1 == "443"
-                    })
-                })
-                .collect();
-            let state_is = |r: &&lsof::LsofRow, s: &str| {
+            // Rows are looked at one by one: counts and the first lines are kept, and peers up
+            // to the list cap.
+            let state_is = |r: &lsof::LsofRow, s: &str| {
                 r.state
                     .as_deref()
                     .is_some_and(|x| x.eq_ignore_ascii_case(s))
             };
-            let established: Vec<_> =
-                rows.iter().filter(|r| state_is(r, "ESTABLISHED")).collect();
-            let syn: Vec<_> = rows.iter().filter(|r| state_is(r, "SYN_SENT")).collect();
-            let first = |v: &[&lsof::LsofRow]| v.first().map(|r| r.line);
+            let (mut established, mut syn) = (0i64, 0i64);
+            let (mut first_established, mut first_syn) = (None, None);
+            let mut peers: Vec<String> = Vec::new();
+            let mut more_peers = 0u64;
+            for r in lsof::rows(doc) {
+                let connector = r.command.starts_with("connector")
+                    || r.command.eq_ignore_ascii_case("sseconnector");
+                let https = r.remote.as_deref().is_some_and(|p| {
+                    lsof::split_host_port(p).1 == "https" || lsof::split_host_port(p).1 == "443"
+                });
+                if !connector || !https {
+                    continue;
+                }
+                if state_is(&r, "ESTABLISHED") {
+                    established += 1;
+                    first_established.get_or_insert(r.line);
+                }
+                if state_is(&r, "SYN_SENT") {
+                    syn += 1;
+                    first_syn.get_or_insert(r.line);
+                }
+                if peers.len() < limits.list_items {
+                    peers.push(format!(
+                        "{} ({})",
+                        r.remote.unwrap_or_default(),
+                        r.state.unwrap_or_default()
+                    ));
+                } else {
+                    more_peers += 1;
+                }
+            }
             b.set(
                 "connector.tcp.established",
-                FactValue::Int(established.len() as i64),
+                FactValue::Int(established),
                 path,
-                first(&established),
-                first(&established).and_then(|l| line_text(doc, l)),
+                first_established,
+                first_established.and_then(|l| line_text(doc, l)),
             );
             b.set(
                 "connector.tcp.syn_sent",
-                FactValue::Int(syn.len() as i64),
+                FactValue::Int(syn),
                 path,
-                first(&syn),
-                first(&syn).and_then(|l| line_text(doc, l)),
+                first_syn,
+                first_syn.and_then(|l| line_text(doc, l)),
             );
-            let peers = rows
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{} ({})",
-                        r.remote.clone().unwrap_or_default(),
-                        r.state.clone().unwrap_or_default()
-                    )
-                })
-                .collect();
+            if more_peers > 0 {
+                peers.push(format!("…[{more_peers} more]"));
+                b.cut.insert("connector.tcp.peers".into());
+            }
             b.set(
                 "connector.tcp.peers",
                 FactValue::List(peers),
@@ -661,7 +679,7 @@ pub(crate) fn summarize(
                 if let Some(r) = &lic.registration {
                     b.text(
                         "license.registration",
-                        r.value.clone(),
+                        &r.value,
                         path,
                         Some(r.line),
                         doc,
@@ -670,7 +688,7 @@ pub(crate) fn summarize(
                 if let Some(a) = &lic.authorization {
                     b.text(
                         "license.authorization",
-                        a.value.clone(),
+                        &a.value,
                         path,
                         Some(a.line),
                         doc,
@@ -725,16 +743,16 @@ pub(crate) fn summarize(
                 );
             }
             if let Some(r) = &cs.region {
-                b.text("cloud.region", r.value.clone(), path, Some(r.line), doc);
+                b.text("cloud.region", &r.value, path, Some(r.line), doc);
             }
         }
         ArtifactKind::ConnectorContext => {
             if let Some(ctx) = connector_context::parse(doc) {
                 if let Some(s) = &ctx.status {
-                    b.text("context.status", s.value.clone(), path, Some(s.line), doc);
+                    b.text("context.status", &s.value, path, Some(s.line), doc);
                 }
                 if let Some(f) = &ctx.fqdn {
-                    b.text("context.fqdn", f.value.clone(), path, Some(f.line), doc);
+                    b.text("context.fqdn", &f.value, path, Some(f.line), doc);
                 }
             }
         }
@@ -1055,7 +1073,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
     let mut problems = Vec::new();
     match props.get("connector_fqdn") {
         Some(e) if !e.value.is_empty() => {
-            b.text("connector.fqdn", e.value.clone(), path, Some(e.line), doc);
+            b.text("connector.fqdn", &e.value, path, Some(e.line), doc);
             let region = regions::region_of_api_host(&e.value);
             b.text(
                 "connector.fqdn.region",
@@ -1067,7 +1085,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             if region.is_none() {
                 problems.push(format!(
                     "connector_fqdn `{}` is not an SSE API host",
-                    e.value
+                    crate::limits::cap_text(&e.value, b.limits.value_chars)
                 ));
             }
         }
@@ -1087,7 +1105,10 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
                     problems.push(format!("connector_port {port} is not 1-65535"));
                 }
             }
-            Err(_) => problems.push(format!("connector_port `{}` is not a number", e.value)),
+            Err(_) => problems.push(format!(
+                "connector_port `{}` is not a number",
+                crate::limits::cap_text(&e.value, b.limits.value_chars)
+            )),
         },
         None => problems.push("connector_port missing".to_string()),
     }
@@ -1107,7 +1128,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             }
             Err(_) => problems.push(format!(
                 "registration_interval `{}` is not a number",
-                e.value
+                crate::limits::cap_text(&e.value, b.limits.value_chars)
             )),
         },
         None => problems.push("registration_interval missing".to_string()),

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, Write};
 
-use super::{Format, HEAD_BYTES, IngestError, LimitedReader, Walk, normalise_path};
+use super::{Format, HEAD_BYTES, IngestError, Walk, normalise_path};
 
 /// A zip given as input (a file, or bytes in memory). Large ones are read on two threads.
 pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
@@ -70,8 +70,12 @@ pub(crate) fn read_nested_zip(
         .nested_zip_memory
         .saturating_sub(walk.nested_in_memory);
     let mut memory = Vec::new();
-    let mut limited = LimitedReader::new(&mut *body, limit);
-    if let Err(e) = limited.read_to_end(&mut memory) {
+    // One byte over the limit says that the zip does not fit; that byte is spooled with the
+    // rest (a probe that dropped it once cut every spooled zip short).
+    if let Err(e) = (&mut *body)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut memory)
+    {
         walk.warn(
             "unreadable-member",
             label,
@@ -79,7 +83,7 @@ pub(crate) fn read_nested_zip(
         );
         return;
     }
-    if !limited.hit_limit {
+    if memory.len() as u64 <= limit {
         let held = memory.len() as u64;
         let index = walk.open_bundle(label.to_string(), Some(parent), Format::Zip, depth);
         walk.nested_in_memory += held;
