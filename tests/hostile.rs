@@ -729,19 +729,17 @@ fn ten_thousand_members_with_huge_names_make_a_small_inventory() {
     let long = "n".repeat(60_000);
     for i in 0..10_000 {
         let name = format!("{BUNDLE}/dir-archives/var-log/connector/connector.log.{long}{i}");
-        append_stream(
-            &mut b,
-            &name,
-            LOG_LINE.len() as u64,
-            LOG_LINE.as_bytes(),
-        );
+        append_stream(&mut b, &name, LOG_LINE.len() as u64, LOG_LINE.as_bytes());
     }
     finish_gz(b);
 
     let r = analyze_json(&input, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report = r.json();
-    assert!(!warnings(&report, "limit-inventory").is_empty(), "{report:#}");
+    assert!(
+        !warnings(&report, "limit-inventory").is_empty(),
+        "{report:#}"
+    );
     let device = &report["devices"][0];
     let rows = device["artifacts"].as_array().unwrap();
     assert_eq!(rows.len(), 500);
@@ -798,9 +796,16 @@ fn a_huge_host_name_and_property_line_are_cut_visibly() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report = r.json();
     let name = report["devices"][0]["name"].as_str().unwrap();
-    assert!(name.starts_with("hhhh") && name.contains("…[cut "), "{}", &name[..40]);
+    assert!(
+        name.starts_with("hhhh") && name.contains("…[cut "),
+        "{}",
+        &name[..40]
+    );
     assert!(name.chars().count() < 1100);
-    assert!(!warnings(&report, "limit-value-chars").is_empty(), "{report:#}");
+    assert!(
+        !warnings(&report, "limit-value-chars").is_empty(),
+        "{report:#}"
+    );
     assert_rss_below(&r, RSS_BOUND_MB);
     assert_small_report(&r);
 

@@ -110,7 +110,8 @@ impl BundleState {
     pub(crate) fn absorb(&mut self, other: BundleState, rows: usize) {
         let room = rows.saturating_sub(self.artifacts.len());
         let extra = other.artifacts.len().saturating_sub(room) as u64;
-        self.artifacts.extend(other.artifacts.into_iter().take(room));
+        self.artifacts
+            .extend(other.artifacts.into_iter().take(room));
         self.artifacts_omitted += other.artifacts_omitted + extra;
         self.kinds.extend(other.kinds);
         self.show_tech |= other.show_tech;
@@ -199,7 +200,9 @@ impl WarningLog {
         });
         entry.1 += 1;
         if entry.2.len() < SUMMARY_EXAMPLES {
-            entry.2.push(crate::limits::cap_text(&warning.path, max.min(256)));
+            entry
+                .2
+                .push(crate::limits::cap_text(&warning.path, max.min(256)));
         }
     }
 

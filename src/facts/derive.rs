@@ -217,10 +217,8 @@ pub(crate) fn devices(
             _ => loose.push(i),
         }
     }
-    let has_artifacts = |s: &Option<BundleState>| {
-        s.as_ref()
-            .is_some_and(|s| s.is_root && !s.kinds.is_empty())
-    };
+    let has_artifacts =
+        |s: &Option<BundleState>| s.as_ref().is_some_and(|s| s.is_root && !s.kinds.is_empty());
     let mut loose_files = Vec::new();
     let mut attached: Vec<(usize, usize)> = Vec::new(); // (loose unit, root unit)
     if !slots.iter().any(has_artifacts) {
@@ -538,13 +536,7 @@ pub(crate) fn summarize(
         }
         ArtifactKind::ImsConf => {
             if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
-                b.text(
-                    "device.appliance_id",
-                    &u.value,
-                    path,
-                    Some(u.line),
-                    doc,
-                );
+                b.text("device.appliance_id", &u.value, path, Some(u.line), doc);
                 uuid = Some(u.value);
             }
         }
@@ -677,22 +669,10 @@ pub(crate) fn summarize(
         ArtifactKind::Licensing => {
             if let Some(lic) = licensing::parse(doc) {
                 if let Some(r) = &lic.registration {
-                    b.text(
-                        "license.registration",
-                        &r.value,
-                        path,
-                        Some(r.line),
-                        doc,
-                    );
+                    b.text("license.registration", &r.value, path, Some(r.line), doc);
                 }
                 if let Some(a) = &lic.authorization {
-                    b.text(
-                        "license.authorization",
-                        &a.value,
-                        path,
-                        Some(a.line),
-                        doc,
-                    );
+                    b.text("license.authorization", &a.value, path, Some(a.line), doc);
                 }
                 let eval_line = lic
                     .registration
