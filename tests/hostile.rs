@@ -722,12 +722,14 @@ fn a_json_array_of_millions_of_values_is_parsed_within_a_node_budget() {
 }
 
 #[test]
-fn ten_thousand_members_with_huge_names_make_a_small_inventory() {
+fn thousands_of_members_with_huge_names_make_a_small_inventory() {
     let tmp = TempDir::new().unwrap();
     let input = tmp.path().join("names.tar.gz");
     let mut b = gz_tar(&input);
     let long = "n".repeat(60_000);
-    for i in 0..10_000 {
+    // The input has 10,000 (README measures it); 2,000 exercise the same caps in a
+    // third of the time (the artifact map's globs are slow on 60 KB names).
+    for i in 0..2_000 {
         let name = format!("{BUNDLE}/dir-archives/var-log/connector/connector.log.{long}{i}");
         append_stream(&mut b, &name, LOG_LINE.len() as u64, LOG_LINE.as_bytes());
     }
@@ -740,10 +742,11 @@ fn ten_thousand_members_with_huge_names_make_a_small_inventory() {
         !warnings(&report, "limit-inventory").is_empty(),
         "{report:#}"
     );
+    assert_eq!(report["warning_counts"]["limit-value-chars"], 2_000);
     let device = &report["devices"][0];
     let rows = device["artifacts"].as_array().unwrap();
     assert_eq!(rows.len(), 500);
-    assert_eq!(device["artifacts_omitted"], 9_500);
+    assert_eq!(device["artifacts_omitted"], 1_500);
     let path = rows[0]["path"].as_str().unwrap();
     assert!(path.contains("…[cut "), "{}", &path[path.len() - 40..]);
     assert!(path.chars().count() < 1100);

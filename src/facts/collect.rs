@@ -802,11 +802,20 @@ impl Visitor for Collector<'_> {
         self.note_member(unit, member.path);
         let display = {
             let state = &self.archives[archive];
-            crate::limits::cap_text(
-                &crate::ingest::member_display(&state.label, Some(state.format), member.path),
-                self.limits.value_chars,
-            )
+            crate::ingest::member_display(&state.label, Some(state.format), member.path)
         };
+        let long = display.len();
+        let display = crate::limits::cap_text(&display, self.limits.value_chars);
+        if display.len() < long {
+            self.warnings.push(Warning {
+                code: "limit-value-chars",
+                path: display.clone(),
+                message: format!(
+                    "member name of {long} bytes cut to {} characters in the report (--max-value-chars)",
+                    self.limits.value_chars
+                ),
+            });
+        }
         if !self.bundles[unit].is_root && self.bundles[unit].head.len() < LOOSE_HEAD_BYTES {
             let head = &member.head[..member.head.len().min(LOOSE_HEAD_BYTES)];
             self.bundles[unit]
