@@ -218,7 +218,10 @@ impl WarningLog {
             self.kept.push(Warning {
                 code,
                 path: first.path,
-                message: crate::limits::cap_text(&message, self.max_chars * 4),
+                message: crate::limits::cap_text(
+                    &message,
+                    self.max_chars.saturating_mul(4).max(1024),
+                ),
             });
         }
         let counts = self
@@ -1035,6 +1038,55 @@ mod tests {
             (6, false)
         );
         assert_eq!(out, b"short\n");
+    }
+
+    #[test]
+    fn warnings_past_the_per_code_cap_are_counted_in_one() {
+        let limits = Limits {
+            warnings_per_code: 2,
+            value_chars: 20,
+            ..Limits::default()
+        };
+        let mut log = WarningLog::new(&limits);
+        for i in 0..5 {
+            log.push(Warning {
+                code: "unsafe-path",
+                path: format!("a/{i}"),
+                message: "m".into(),
+            });
+        }
+        log.push(Warning {
+            code: "bad-zip",
+            path: "z".repeat(100),
+            message: "broken".into(),
+        });
+        let (kept, counts) = log.finish();
+        let codes: Vec<&str> = kept.iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            ["unsafe-path", "unsafe-path", "bad-zip", "unsafe-path"]
+        );
+        assert!(
+            kept[2].path.ends_with("…[cut 80 bytes]"),
+            "{}",
+            kept[2].path
+        );
+        assert!(
+            kept[3].message.starts_with("3 more `unsafe-path`"),
+            "{}",
+            kept[3].message
+        );
+        assert!(kept[3].message.contains("a/3, a/4"), "{}", kept[3].message);
+        assert_eq!(kept[3].path, "a/2");
+        assert_eq!(counts["unsafe-path"], 5);
+        assert_eq!(counts["bad-zip"], 1);
+    }
+
+    #[test]
+    fn json_is_cut_where_its_value_budget_ends() {
+        assert_eq!(json_budget_end("[1,2,3]", 10), None);
+        assert_eq!(json_budget_end("[1,2,3]", 2), Some(4));
+        assert_eq!(json_budget_end("", 0), None);
     }
 
     #[test]

@@ -98,18 +98,22 @@ fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
         FactValue::Text(t) => cap(t),
         FactValue::List(items) => {
             let mut cut = false;
-            if items.len() > limits.list_items + 1
-                || (items.len() == limits.list_items + 1
-                    && !items.last().is_some_and(|l| l.starts_with("…[")))
-            {
+            // A list cut while it was built (lsof peers) already ends in its marker.
+            let marked = items.len() == limits.list_items + 1
+                && items.last().is_some_and(|l| l.starts_with("…["));
+            let mut marker = None;
+            if marked {
+                marker = items.pop();
+            } else if items.len() > limits.list_items {
                 let left = items.len() - limits.list_items;
                 items.truncate(limits.list_items);
-                items.push(format!("…[{left} more]"));
+                marker = Some(format!("…[{left} more]"));
                 cut = true;
             }
             for item in items.iter_mut() {
                 cut |= cap(item);
             }
+            items.extend(marker);
             cut
         }
         _ => false,
@@ -1189,7 +1193,58 @@ pub(crate) fn region_facts(
 
 #[cfg(test)]
 mod tests {
-    use super::names;
+    use super::*;
+
+    #[test]
+    fn values_and_lists_are_cut_visibly() {
+        let limits = Limits {
+            value_chars: 4,
+            list_items: 2,
+            ..Limits::default()
+        };
+        let mut text = FactValue::Text("abcdefgh".into());
+        assert!(cap_value(&mut text, &limits));
+        assert_eq!(text, FactValue::Text("abcd…[cut 4 bytes]".into()));
+        let mut list = FactValue::List(vec!["a".into(), "bbbbbb".into(), "c".into()]);
+        assert!(cap_value(&mut list, &limits));
+        assert_eq!(
+            list,
+            FactValue::List(vec![
+                "a".into(),
+                "bbbb…[cut 2 bytes]".into(),
+                "…[1 more]".into()
+            ])
+        );
+        let mut short = FactValue::List(vec!["a".into()]);
+        assert!(!cap_value(&mut short, &limits));
+    }
+
+    #[test]
+    fn a_document_is_summarised_into_its_facts() {
+        let limits = Limits {
+            value_chars: 8,
+            ..Limits::default()
+        };
+        let s = summarize(
+            ArtifactKind::Hostname,
+            "b!/etc/hostname".into(),
+            "# comment\nfmc-very-long-name\n",
+            &limits,
+        );
+        assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
+        let fact = &s.facts["device.name"];
+        assert_eq!(fact.evidence.as_ref().unwrap().line, Some(2));
+        assert!(s.cut.contains("device.name"));
+        let lsof = "COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME\n".to_string()
+            + &"connector 1 www 12u IPv4 1 0t0 TCP a:1->b:https (SYN_SENT)\n".repeat(300);
+        let s = summarize(ArtifactKind::Lsof, "x".into(), &lsof, &Limits::default());
+        assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
+        let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {
+            panic!()
+        };
+        assert_eq!(peers.len(), 257);
+        assert_eq!(peers[256], "…[44 more]");
+    }
 
     #[test]
     fn a_host_name_is_named_as_a_whole_word() {
