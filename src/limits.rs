@@ -75,7 +75,7 @@ impl Default for Limits {
 /// when it was longer: every string kept from a bundle goes through this, so that no input can
 /// make a name, a value or a message large.
 pub fn cap_text(text: &str, max: usize) -> String {
-    if text.len() <= max {
+    if text.len() <= max || already_cut(text, max) {
         return text.to_string();
     }
     match text.char_indices().nth(max) {
@@ -84,9 +84,24 @@ pub fn cap_text(text: &str, max: usize) -> String {
     }
 }
 
+/// Whether `text` is already the output of [`cap_text`] for `max`: cutting it again would lose
+/// the count of bytes cut first.
+fn already_cut(text: &str, max: usize) -> bool {
+    const OPEN: &str = "…[cut ";
+    let Some(body) = text.strip_suffix(" bytes]") else {
+        return false;
+    };
+    let Some(at) = body.rfind(OPEN) else {
+        return false;
+    };
+    body[at + OPEN.len()..].bytes().all(|b| b.is_ascii_digit())
+        && at + OPEN.len() < body.len()
+        && body[..at].chars().count() <= max
+}
+
 /// Like [`cap_text`], in place; true when `text` was cut.
 pub fn cap_in_place(text: &mut String, max: usize) -> bool {
-    if text.len() <= max || text.chars().nth(max).is_none() {
+    if text.len() <= max || text.chars().nth(max).is_none() || already_cut(text, max) {
         return false;
     }
     *text = cap_text(text, max);
@@ -106,5 +121,9 @@ mod cap_tests {
         assert!(cap_in_place(&mut s, 3));
         assert_eq!(s, "abc…[cut 3 bytes]");
         assert!(!cap_in_place(&mut s, 100));
+        // Cutting what was cut keeps the first count.
+        assert!(!cap_in_place(&mut s, 3));
+        assert_eq!(cap_text(&s, 3), "abc…[cut 3 bytes]");
+        assert_eq!(cap_text("abc…[cut 3 bytes]", 2), "ab…[cut 17 bytes]");
     }
 }
