@@ -4,6 +4,7 @@
 pub mod authoring;
 pub mod batch;
 pub mod case;
+pub mod diff;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

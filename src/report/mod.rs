@@ -325,6 +325,16 @@ pub fn render(
     format: Format,
     templates: Option<&Path>,
 ) -> Result<String, ReportError> {
+    render_named(model, "report", format, templates)
+}
+
+/// Renders a model with the templates `<base>.html` / `<base>.md` (`report`, `diff`), or as JSON.
+pub fn render_named(
+    model: &serde_json::Value,
+    base: &str,
+    format: Format,
+    templates: Option<&Path>,
+) -> Result<String, ReportError> {
     // Every string of the model comes from a bundle or is mixed with one: the whole model is
     // made visible at once, so no format (and no new field) can miss it.
     let mut model = model.clone();
@@ -333,23 +343,20 @@ pub fn render(
         return Ok(serde_json::to_string_pretty(&model)? + "\n");
     }
     let name = if format == Format::Html {
-        "report.html"
+        format!("{base}.html")
     } else {
-        "report.md"
+        format!("{base}.md")
     };
     let env = environment(templates.map(Path::to_path_buf));
     let template = env
-        .get_template(name)
+        .get_template(&name)
         .map_err(|source| ReportError::Template {
-            name: name.into(),
+            name: name.clone(),
             source,
         })?;
     template
         .render(minijinja::context! { report => Serde(&model) })
-        .map_err(|source| ReportError::Template {
-            name: name.into(),
-            source,
-        })
+        .map_err(|source| ReportError::Template { name, source })
 }
 
 /// The template environment: a user folder first, then the embedded defaults.
