@@ -5,11 +5,185 @@
 //! spooled to an anonymous temporary file (no name from the archive touches the file system).
 //! When the central directory is damaged, the local headers are walked from the start instead, so
 //! that the readable entries are still analysed.
+//!
+//! The central directory is the archive's word, not a fact. Entries whose bytes overlap another
+//! entry's are never legitimate: they are how a 1 MB zip makes 256 entries out of one 256 MiB
+//! member (Fifield's "better zip bomb"), so only the first entry over any byte range is read.
+//! Entries sharing a name are all read, as separate members, and reported: the zip crate keeps
+//! only the last of them, which would let a second copy of a file silently replace the first.
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, Write};
 
 use super::{Format, HEAD_BYTES, IngestError, LimitedReader, Walk, normalise_path};
+
+/// Entries to leave unread because their bytes overlap an earlier entry's, by index; warns once.
+fn overlapping<R: Read + Seek>(
+    walk: &mut Walk<'_>,
+    archive: &zip::ZipArchive<R>,
+    label: &str,
+) -> Vec<bool> {
+    let mut ranges: Vec<(u64, u64, usize)> = (0..archive.len())
+        .filter_map(|i| {
+            let entry = archive.by_index_data(i).ok()?;
+            // A lower bound of the entry's extent: the local header's fixed part and the data
+            // (its name and extra field only make it longer), so no disjoint pair is flagged.
+            let start = entry.header_start();
+            let end = start
+                .saturating_add(30)
+                .saturating_add(entry.compressed_size());
+            Some((start, end, i))
+        })
+        .collect();
+    ranges.sort_unstable();
+    let mut skip = vec![false; archive.len()];
+    let mut covered = 0u64;
+    let mut count = 0u64;
+    for (start, end, i) in ranges {
+        if start < covered {
+            skip[i] = true;
+            count += 1;
+        } else {
+            covered = end;
+        }
+    }
+    if count > 0 {
+        walk.warn(
+            "bad-zip",
+            label,
+            format!(
+                "{count} entries overlap the bytes of another entry (a zip bomb's trick, never legitimate): only the first entry over each range was read"
+            ),
+        );
+    }
+    skip
+}
+
+/// Earlier entries of names that occur more than once in the central directory, as (name,
+/// local header offset): the zip crate's index keeps only the last entry of each name.
+fn shadowed_entries<R: Read + Seek>(
+    reader: &mut R,
+    cd_start: u64,
+    archive_offset: u64,
+    most: u64,
+) -> Vec<(Vec<u8>, u64)> {
+    let mut found = Vec::new();
+    let Ok(_) = reader.seek(io::SeekFrom::Start(cd_start)) else {
+        return found;
+    };
+    let mut reader = io::BufReader::new(reader);
+    let mut seen: std::collections::HashMap<Vec<u8>, u64> = Default::default();
+    let mut entries: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut fixed = [0u8; 46];
+    while (entries.len() as u64) < most && reader.read_exact(&mut fixed).is_ok() {
+        if fixed[..4] != *b"PK\x01\x02" {
+            break;
+        }
+        let le16 = |at: usize| u16::from_le_bytes([fixed[at], fixed[at + 1]]) as usize;
+        let le32 = |at: usize| {
+            u32::from_le_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]])
+        };
+        let (name_len, extra_len, comment_len) = (le16(28), le16(30), le16(32));
+        let mut name = vec![0u8; name_len];
+        let mut extra = vec![0u8; extra_len];
+        if reader.read_exact(&mut name).is_err()
+            || reader.read_exact(&mut extra).is_err()
+            || io::copy(&mut (&mut reader).take(comment_len as u64), &mut io::sink()).is_err()
+        {
+            break;
+        }
+        let mut offset = u64::from(le32(42));
+        if offset == u64::from(u32::MAX) {
+            // Zip64: the offset follows whichever sizes are also too large for 32 bits.
+            let skip = 8 * (usize::from(le32(24) == u32::MAX) + usize::from(le32(20) == u32::MAX));
+            match zip64_field(&extra, skip) {
+                Some(o) => offset = o,
+                None => continue,
+            }
+        }
+        entries.push((name, offset.saturating_add(archive_offset)));
+    }
+    // Every entry but the last of its name (which the crate's index reads).
+    for (i, (name, _)) in entries.iter().enumerate() {
+        seen.insert(name.clone(), i as u64);
+    }
+    for (i, (name, offset)) in entries.into_iter().enumerate() {
+        if seen.get(&name) != Some(&(i as u64)) {
+            found.push((name, offset));
+        }
+    }
+    found
+}
+
+/// The 8 bytes at `skip` in the zip64 extended-information extra field.
+fn zip64_field(extra: &[u8], skip: usize) -> Option<u64> {
+    let mut rest = extra;
+    while rest.len() >= 4 {
+        let id = u16::from_le_bytes([rest[0], rest[1]]);
+        let len = u16::from_le_bytes([rest[2], rest[3]]) as usize;
+        let body = rest.get(4..4 + len)?;
+        if id == 1 {
+            let bytes = body.get(skip..skip + 8)?;
+            return Some(u64::from_le_bytes(bytes.try_into().ok()?));
+        }
+        rest = &rest[4 + len..];
+    }
+    None
+}
+
+/// Warns of names that occur more than once and reads their earlier entries as members of
+/// their own (the last one was read through the index).
+fn read_shadowed<R: Read + Seek>(
+    walk: &mut Walk<'_>,
+    reader: &mut R,
+    (cd_start, archive_offset): (u64, u64),
+    (bundle, label, depth): (usize, &str, u32),
+) {
+    let shadowed = shadowed_entries(reader, cd_start, archive_offset, walk.limits.members);
+    let mut names: Vec<String> = shadowed
+        .iter()
+        .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    names.dedup();
+    let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    walk.warn(
+        "duplicate-member",
+        label,
+        format!(
+            "{} entries share their name with a later entry (e.g. {}): each copy was read as a member of its own",
+            shadowed.len().max(1),
+            shown.join(", ")
+        ),
+    );
+    for (name, offset) in shadowed {
+        if walk.over_total(label) {
+            return;
+        }
+        if reader.seek(io::SeekFrom::Start(offset)).is_err() {
+            continue;
+        }
+        let mut stream = io::BufReader::new(&mut *reader);
+        match zip::read::read_zipfile_from_stream(&mut stream) {
+            Ok(Some(mut entry)) => {
+                let info = EntryInfo::of(&entry);
+                if info.raw_name != name {
+                    continue;
+                }
+                let mut links = 0;
+                visit_entry(walk, (bundle, label, depth), &info, &mut links, &mut entry);
+            }
+            Ok(None) => {}
+            Err(e) => walk.warn(
+                "bad-zip",
+                label,
+                format!(
+                    "earlier entry {} unreadable: {e}",
+                    String::from_utf8_lossy(&name)
+                ),
+            ),
+        }
+    }
+}
 
 /// A zip given as input (a file, or bytes in memory). Large ones are read on two threads.
 pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
@@ -20,10 +194,15 @@ pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
     match zip::ZipArchive::new(file.clone()) {
         Ok(mut archive) => {
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
+            let skip = overlapping(walk, &archive, label);
             if archive.len() >= PREFETCH_FROM {
-                read_entries_prefetched(walk, &mut archive, index, label, 0);
+                read_entries_prefetched(walk, &mut archive, &skip, index, label, 0);
             } else {
-                read_entries(walk, &mut archive, index, label, 0);
+                read_entries(walk, &mut archive, &skip, index, label, 0);
+            }
+            if archive.has_duplicate_names() {
+                let places = (archive.central_directory_start(), archive.offset());
+                read_shadowed(walk, &mut file, places, (index, label, 0));
             }
             Ok(())
         }
@@ -102,7 +281,15 @@ fn open_and_read<R: Read + Seek>(
     depth: u32,
 ) {
     match zip::ZipArchive::new(reader) {
-        Ok(mut archive) => read_entries(walk, &mut archive, index, label, depth),
+        Ok(mut archive) => {
+            let skip = overlapping(walk, &archive, label);
+            read_entries(walk, &mut archive, &skip, index, label, depth);
+            if archive.has_duplicate_names() {
+                let places = (archive.central_directory_start(), archive.offset());
+                let mut reader = archive.into_inner();
+                read_shadowed(walk, &mut reader, places, (index, label, depth));
+            }
+        }
         Err(e) => walk.warn(
             "bad-zip",
             label,
@@ -172,11 +359,19 @@ fn visit_entry(
         );
     }
     let path = normalise_path(&raw);
-    walk.total_bytes += info.size.min(walk.limits.member_bytes);
     if walk.over_total(label) {
         return Next::Stop;
     }
-    walk.route(bundle, label, depth, &path, info.size, body);
+    // Only what is inflated counts: the declared size is the archive's word, not a fact.
+    let remaining = walk.limits.total_bytes.saturating_sub(walk.total_bytes);
+    let mut counted = LimitedReader::new(body, remaining);
+    walk.route(bundle, label, depth, &path, info.size, &mut counted);
+    walk.total_bytes = walk.total_bytes.saturating_add(remaining - counted.left);
+    if counted.hit_limit {
+        walk.total_bytes = walk.limits.total_bytes.saturating_add(1);
+        walk.over_total(label);
+        return Next::Stop;
+    }
     Next::Continue
 }
 
@@ -193,6 +388,7 @@ fn report_links(walk: &mut Walk<'_>, label: &str, links: u64) {
 fn read_entries<R: Read + Seek>(
     walk: &mut Walk<'_>,
     archive: &mut zip::ZipArchive<R>,
+    skip: &[bool],
     bundle: usize,
     label: &str,
     depth: u32,
@@ -202,6 +398,9 @@ fn read_entries<R: Read + Seek>(
         if i as u64 >= walk.limits.members {
             members_limit(walk, label);
             break;
+        }
+        if skip.get(i) == Some(&true) {
+            continue;
         }
         let mut entry = match archive.by_index(i) {
             Ok(entry) => entry,
@@ -238,6 +437,7 @@ const PREFETCH: usize = 256;
 fn read_entries_prefetched<R: Read + Seek + Clone + Send>(
     walk: &mut Walk<'_>,
     archive: &mut zip::ZipArchive<R>,
+    skip: &[bool],
     bundle: usize,
     label: &str,
     depth: u32,
@@ -253,25 +453,29 @@ fn read_entries_prefetched<R: Read + Seek + Clone + Send>(
         scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             for i in 0..count {
-                let item = match ahead.by_index(i) {
-                    Ok(mut entry) => {
-                        let info = EntryInfo::of(&entry);
-                        let head = if info.is_dir || info.is_symlink {
-                            Some(Vec::new())
-                        } else {
-                            // Room for the whole head up front: `read_to_end` into an empty
-                            // vector starts with tiny reads, which inflate slowly.
-                            let room = (info.size as usize).min(HEAD_BYTES) + 1;
-                            let mut head = Vec::with_capacity(room);
-                            (&mut entry)
-                                .take(HEAD_BYTES as u64)
-                                .read_to_end(&mut head)
-                                .ok()
-                                .map(|_| head)
-                        };
-                        Ok((info, head))
+                let item = if skip.get(i) == Some(&true) {
+                    Err(String::new())
+                } else {
+                    match ahead.by_index(i) {
+                        Ok(mut entry) => {
+                            let info = EntryInfo::of(&entry);
+                            let head = if info.is_dir || info.is_symlink {
+                                Some(Vec::new())
+                            } else {
+                                // Room for the whole head up front: `read_to_end` into an empty
+                                // vector starts with tiny reads, which inflate slowly.
+                                let room = (info.size as usize).min(HEAD_BYTES) + 1;
+                                let mut head = Vec::with_capacity(room);
+                                (&mut entry)
+                                    .take(HEAD_BYTES as u64)
+                                    .read_to_end(&mut head)
+                                    .ok()
+                                    .map(|_| head)
+                            };
+                            Ok((info, head))
+                        }
+                        Err(e) => Err(e.to_string()),
                     }
-                    Err(e) => Err(e.to_string()),
                 };
                 batch.push(item);
                 if (batch.len() == BATCH || i + 1 == count)
@@ -286,6 +490,9 @@ fn read_entries_prefetched<R: Read + Seek + Clone + Send>(
             if i as u64 >= walk.limits.members {
                 members_limit(walk, label);
                 break;
+            }
+            if skip.get(i) == Some(&true) {
+                continue;
             }
             let (info, head) = match item {
                 Ok(found) => found,
@@ -374,13 +581,12 @@ fn read_local_headers<R: Read>(
                     members_limit(walk, label);
                     break;
                 }
-                let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
-                if raw.starts_with('/') || raw.split(['/', '\\']).any(|s| s == "..") {
-                    walk.warn("unsafe-path", format!("{label}!/{raw}"), "entry name is absolute or climbs with `..`: read as data only, never resolved");
+                let info = EntryInfo::of(&entry);
+                let mut links = 0;
+                let next = visit_entry(walk, (bundle, label, depth), &info, &mut links, &mut entry);
+                if let Next::Stop = next {
+                    break;
                 }
-                let path = normalise_path(&raw);
-                let size = entry.size();
-                walk.route(bundle, label, depth, &path, size, &mut entry);
                 // The stream reader needs the entry drained before the next header.
                 let _ = io::copy(&mut entry, &mut io::sink());
             }
