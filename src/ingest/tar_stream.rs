@@ -93,7 +93,8 @@ impl Stream<'_> {
     }
 
     fn read_small(&mut self, n: u64) -> io::Result<Vec<u8>> {
-        let mut data = Vec::with_capacity(n as usize);
+        // `n` is the archive's word: memory grows with the bytes that actually come.
+        let mut data = Vec::with_capacity(usize::try_from(n.min(64 << 10)).unwrap_or(0));
         (&mut self.inner).take(n).read_to_end(&mut data)?;
         self.offset += data.len() as u64;
         if (data.len() as u64) < n {
