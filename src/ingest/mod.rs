@@ -183,7 +183,11 @@ impl Walk<'_> {
             };
             let mut inner = LimitedReader::new(decoder, budget);
             let mut ihead = Vec::with_capacity(HEAD_BYTES);
-            if let Err(e) = (&mut inner).take(HEAD_BYTES as u64).read_to_end(&mut ihead) {
+            // A head cut short by damage is still routed: the decoder repeats its error where
+            // the head ends, and whoever reads on reports it there.
+            if let Err(e) = (&mut inner).take(HEAD_BYTES as u64).read_to_end(&mut ihead)
+                && ihead.is_empty()
+            {
                 let code = damage_of(&e).map_or("bad-gzip", |d| d.code());
                 let code = if codec.is_some() && code == "bad-gzip" {
                     "bad-compressed-data"
@@ -459,13 +463,20 @@ fn read_archive<'a, R: Read + io::Seek + Clone + Send + 'a, I: Inflate<'a, R>>(
             Some(codec) => I::decompress(codec, source),
         };
         let mut ihead = Vec::with_capacity(HEAD_BYTES);
-        (&mut inflated)
+        // A small archive fits in its head: damage met there (a checksum at the very end) is
+        // met again by the tar reader, which reports it after what could be read.
+        let head_error = (&mut inflated)
             .take(HEAD_BYTES as u64)
             .read_to_end(&mut ihead)
-            .map_err(|e| IngestError::NotAnArchive {
+            .err();
+        if let Some(e) = head_error
+            && sniff::sniff(&ihead) != Format::Tar
+        {
+            return Err(IngestError::NotAnArchive {
                 path: label.to_string(),
                 reason: format!("this is a {name} file whose data cannot be decompressed: {e}"),
-            })?;
+            });
+        }
         if sniff::sniff(&ihead) != Format::Tar {
             return Err(IngestError::NotAnArchive {
                 path: label.to_string(),
