@@ -253,14 +253,14 @@ impl Walk<'_> {
     /// left to the archive reader, which meets the same error again when it skips the rest and
     /// reports it once, with its offset.
     fn unreadable(&mut self, display: &str, decompressed: bool, e: &io::Error, what: &str) {
-        match damage_of(e) {
-            Some(damage) if decompressed => {
-                let code = damage.code();
-                self.warn(code, display, format!("{what}: {e}"));
-            }
-            Some(_) => {}
-            None => self.warn("unreadable-member", display, format!("{what}: {e}")),
-        }
+        let code = match damage_of(e) {
+            Some(damage) if decompressed => damage.code(),
+            Some(_) => return,
+            // A compressed member cut short, told apart from one whose checksum is wrong.
+            None if decompressed && e.kind() == io::ErrorKind::UnexpectedEof => "truncated-archive",
+            None => "unreadable-member",
+        };
+        self.warn(code, display, format!("{what}: {e}"));
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -764,3 +764,199 @@ impl Read for Tracked<'_> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Bundle, Member, Visitor, Warning, read_bytes};
+    use crate::limits::Limits;
+
+    #[derive(Default)]
+    struct Seen {
+        members: Vec<(String, Vec<u8>)>,
+        warnings: Vec<Warning>,
+    }
+
+    impl Visitor for Seen {
+        fn bundle(&mut self, _: &Bundle) {}
+        fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()> {
+            let mut data = Vec::new();
+            body.read_to_end(&mut data)?;
+            self.members.push((member.path.to_string(), data));
+            Ok(())
+        }
+        fn warning(&mut self, warning: Warning) {
+            self.warnings.push(warning);
+        }
+    }
+
+    impl Seen {
+        fn codes(&self) -> Vec<&str> {
+            self.warnings.iter().map(|w| w.code).collect()
+        }
+    }
+
+    fn read(data: &[u8]) -> Seen {
+        let mut seen = Seen::default();
+        read_bytes("t.tar", data, &Limits::default(), &mut seen).unwrap();
+        seen
+    }
+
+    fn header(name: &str, kind: u8, size: u64) -> Header {
+        let mut h = Header::new_ustar();
+        h.set_path(name).unwrap();
+        h.set_entry_type(EntryType::new(kind));
+        h.set_size(size);
+        h.set_cksum();
+        h
+    }
+
+    fn pax(records: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (key, value) in records {
+            let body = format!(" {key}={value}\n");
+            let mut len = body.len() + 1;
+            while format!("{len}{body}").len() != len {
+                len += 1;
+            }
+            out.extend(format!("{len}{body}").into_bytes());
+        }
+        out
+    }
+
+    fn tar(entries: &[(Header, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (h, data) in entries {
+            b.append(h, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn sparse_1_0_members_are_expanded_under_their_real_name() {
+        // Chunks "abc" at 2 and "xyz" at 10 of a 14-byte file.
+        let mut data = b"2\n2\n3\n10\n3\n".to_vec();
+        data.resize(512, 0);
+        data.extend_from_slice(b"abcxyz");
+        let records = pax(&[
+            ("GNU.sparse.major", "1"),
+            ("GNU.sparse.minor", "0"),
+            ("GNU.sparse.name", "dir/real.txt"),
+            ("GNU.sparse.realsize", "14"),
+        ]);
+        let bytes = tar(&[
+            (header("PaxHeaders/x", b'x', records.len() as u64), &records),
+            (
+                header("GNUSparseFile.1/real.txt", b'0', data.len() as u64),
+                &data,
+            ),
+        ]);
+        let seen = read(&bytes);
+        assert!(seen.warnings.is_empty(), "{:?}", seen.warnings);
+        assert_eq!(
+            seen.members,
+            [(
+                "dir/real.txt".to_string(),
+                b"\0\0abc\0\0\0\0\0xyz\0".to_vec()
+            )]
+        );
+    }
+
+    #[test]
+    fn sparse_0_1_map_in_the_header_and_bad_maps() {
+        let records = pax(&[
+            ("GNU.sparse.size", "6"),
+            ("GNU.sparse.map", "0,2,4,2"),
+            ("path", "d/f.txt"),
+        ]);
+        let bytes = tar(&[
+            (header("PaxHeaders/x", b'x', records.len() as u64), &records),
+            (header("GNUSparseFile.1/f.txt", b'0', 4), b"abcd"),
+        ]);
+        assert_eq!(
+            read(&bytes).members,
+            [("d/f.txt".to_string(), b"ab\0\0cd".to_vec())]
+        );
+
+        // Chunks out of order: reported, the next member still read.
+        let records = pax(&[("GNU.sparse.size", "6"), ("GNU.sparse.map", "4,2,0,2")]);
+        let bytes = tar(&[
+            (header("PaxHeaders/x", b'x', records.len() as u64), &records),
+            (header("f.txt", b'0', 4), b"abcd"),
+            (header("next.txt", b'0', 2), b"ok"),
+        ]);
+        let seen = read(&bytes);
+        assert_eq!(seen.codes(), ["corrupt-tar-header"]);
+        assert_eq!(seen.members, [("next.txt".to_string(), b"ok".to_vec())]);
+    }
+
+    #[test]
+    fn unknown_types_are_read_and_reported_once() {
+        let bytes = tar(&[
+            (header("a.txt", b'Z', 2), b"aa"),
+            (header("b.txt", b'Q', 2), b"bb"),
+            (header("dir", b'5', 0), b""),
+        ]);
+        let seen = read(&bytes);
+        assert_eq!(seen.members.len(), 2);
+        assert_eq!(seen.codes(), ["unknown-member-type"]);
+        assert!(seen.warnings[0].message.starts_with("2 member(s)"));
+    }
+
+    #[test]
+    fn data_after_the_end_blocks_is_reported() {
+        let mut bytes = tar(&[(header("a.txt", b'0', 2), b"aa")]);
+        assert!(read(&bytes).warnings.is_empty());
+        bytes.extend_from_slice(&[0; 4096]);
+        assert!(read(&bytes).warnings.is_empty(), "zero padding is no data");
+        bytes.extend_from_slice(b"hidden");
+        let seen = read(&bytes);
+        assert_eq!(seen.codes(), ["trailing-data"]);
+        assert_eq!(seen.members.len(), 1);
+    }
+
+    #[test]
+    fn declared_sizes_are_not_believed() {
+        // A size that no archive holds skips that header only.
+        let records = pax(&[("size", "18446744073709551615")]);
+        let bytes = tar(&[
+            (header("PaxHeaders/x", b'x', records.len() as u64), &records),
+            (header("huge.bin", b'0', 3), b"abc"),
+            (header("next.txt", b'0', 2), b"ok"),
+        ]);
+        let seen = read(&bytes);
+        assert_eq!(seen.codes(), ["corrupt-tar-header"]);
+        assert_eq!(seen.members, [("next.txt".to_string(), b"ok".to_vec())]);
+
+        // The total counts bytes consumed: a member cut by the total limit stops the archive
+        // with the limit's warning, after exactly the limit.
+        let bytes = tar(&[
+            (header("a.txt", b'0', 600), &[b'a'; 600]),
+            (header("b.txt", b'0', 600), &[b'b'; 600]),
+        ]);
+        let limits = Limits {
+            total_bytes: 1000,
+            ..Limits::default()
+        };
+        let mut seen = Seen::default();
+        read_bytes("t.tar", &bytes, &limits, &mut seen).unwrap();
+        assert_eq!(seen.codes(), ["limit-total-bytes"]);
+        assert_eq!(seen.members[0].1.len(), 600);
+        assert_eq!(seen.members[1].1.len(), 400);
+    }
+
+    #[test]
+    fn gzip_damage_inside_a_wrapper_is_reported_by_its_own_code() {
+        let inner = tar(&[(header("a.txt", b'0', 2), b"aa")]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, &inner).unwrap();
+        let mut gz = gz.finish().unwrap();
+        let crc_at = gz.len() - 8;
+        gz[crc_at] ^= 1;
+        let bytes = tar(&[(header("dev/b.tar.gz", b'0', gz.len() as u64), &gz)]);
+        let seen = read(&bytes);
+        assert_eq!(seen.codes(), ["bad-gzip"]);
+        assert_eq!(seen.members, [("a.txt".to_string(), b"aa".to_vec())]);
+        assert!(seen.warnings[0].path.ends_with("dev/b.tar.gz"));
+    }
+}
