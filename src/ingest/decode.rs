@@ -360,6 +360,15 @@ impl<R: BufRead> Read for Zstd<R> {
                     .decoder
                     .decode_blocks(&mut self.source, BlockDecodingStrategy::UptoBlocks(1))
                 {
+                    // ruzstd reports running out of input like bad input: an empty source
+                    // says which it was.
+                    if matches!(self.source.fill_buf(), Ok([])) {
+                        let e = io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            format!("zstd stream ends inside frame {}", self.frame),
+                        );
+                        return Err(self.fail(e));
+                    }
                     return Err(self.corrupt(e));
                 }
             }
@@ -506,7 +515,13 @@ mod tests {
                 result.is_err() || out != text,
                 "{codec:?}: damage went unnoticed"
             );
-            assert!(result.is_err(), "{codec:?}: damage not reported");
+            let e = result.unwrap_err();
+            assert!(damage_of(&e).is_some(), "{codec:?}: {e}");
+            // A cut is a truncation, not damage.
+            out.clear();
+            let cut = &data[..data.len() * 6 / 10];
+            let e = decompress(codec, cut).read_to_end(&mut out).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{codec:?}: {e}");
         }
     }
 }
