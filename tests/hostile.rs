@@ -785,6 +785,27 @@ fn sizes_no_archive_can_hold_skip_one_member_not_the_rest() {
 }
 
 #[test]
+fn when_nothing_is_readable_the_damage_is_named() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("only-bad.tar");
+    let mut b = tar::Builder::new(Vec::new());
+    let records = pax_record("size", "100000000000000000");
+    let h = raw_header(
+        b"PaxHeaders/connector.log",
+        tar::EntryType::XHeader,
+        records.len() as u64,
+        None,
+    );
+    b.append(&h, &records[..]).unwrap();
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    std::fs::write(&input, b.into_inner().unwrap()).unwrap();
+    let r = run(&["analyze", input.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("nothing usable"), "{}", r.stderr);
+    assert!(r.stderr.contains("[corrupt-tar-header]"), "{}", r.stderr);
+}
+
+#[test]
 fn limit_values_that_would_wrap_exit_2_naming_the_flag() {
     let input = testdata("healthy-ftd.tar");
     for (flag, value) in [

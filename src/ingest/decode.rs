@@ -220,7 +220,7 @@ impl<R: BufRead> Read for Gunzip<R> {
                     // The member ended and its trailer matched: another member, the end, or
                     // something that is not gzip.
                     let next = match decoder.get_mut().fill_buf() {
-                        Ok(rest) if rest.is_empty() => None,
+                        Ok([]) => None,
                         Ok(rest) => Some(rest.starts_with(&[0x1f, 0x8b])),
                         Err(e) => return Err(self.fail(e)),
                     };

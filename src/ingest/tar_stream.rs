@@ -651,7 +651,7 @@ impl<'a> SparseReader<'a> {
                 .checked_sub(used + pad)
                 .ok_or_else(|| bad("the map is larger than the member"))?;
         }
-        if numbers.len() % 2 != 0 {
+        if !numbers.len().is_multiple_of(2) {
             return Err(bad("odd number of map values"));
         }
         let real_size = sparse.real_size.unwrap_or(stored);

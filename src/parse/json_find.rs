@@ -139,6 +139,35 @@ pub fn values_of_key(text: &str, key: &str) -> Vec<(Value, u32)> {
     found
 }
 
+/// The first JSON object that starts at one of the first `tries` `{` of `text` and that
+/// `wanted` accepts (a document after curl's noise). Each try may read to the end of the text
+/// before it fails, so the tries share one budget, as the searches above do.
+pub fn first_object(
+    text: &str,
+    tries: usize,
+    wanted: impl Fn(&Map<String, Value>) -> bool,
+) -> Option<Map<String, Value>> {
+    let mut budget = Budget::new(text);
+    for (at, _) in text.match_indices('{').take(tries) {
+        if budget.exhausted() {
+            return None;
+        }
+        let rest = text.get(at..)?;
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Map<String, Value>>();
+        match stream.next() {
+            Some(Ok(map)) => {
+                budget.spend(stream.byte_offset());
+                if wanted(&map) {
+                    return Some(map);
+                }
+            }
+            Some(Err(e)) => budget.spend_failed(rest, &e),
+            None => return None,
+        }
+    }
+    None
+}
+
 enum Event {
     Open(usize),
     Close(usize),
@@ -286,6 +315,18 @@ mod tests {
         // Many flat candidates are all found, up to the cap on hits.
         let flat = "{\"type\": 1}\n".repeat(2 * MAX_HITS);
         assert_eq!(objects_with_key(&flat, "type").len(), MAX_HITS);
+    }
+
+    #[test]
+    fn first_object_skips_noise_and_stops_on_hostile_text() {
+        let text = "progress {bad} {\"a\": 1} {\"clientInfo\": {}}";
+        let found = first_object(text, 64, |m| m.contains_key("clientInfo"));
+        assert!(found.is_some());
+        assert!(first_object(text, 2, |m| m.contains_key("clientInfo")).is_none());
+        // Sixty unclosed levels: each try would read to the end of the text.
+        let unclosed = "{\"k\":[".to_string() + &"1,".repeat(10_000);
+        let hostile = unclosed.repeat(60);
+        assert!(first_object(&hostile, 64, |_| true).is_none());
     }
 
     #[test]
