@@ -153,11 +153,18 @@ pub fn first_object(
             return None;
         }
         let rest = text.get(at..)?;
-        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Map<String, Value>>();
-        match stream.next() {
-            Some(Ok(map)) => {
-                budget.spend(stream.byte_offset());
-                if wanted(&map) {
+        // Checked first without building values: a try that fails (most do, on noise and on
+        // hostile text) then costs a scan, not an allocation per number.
+        let mut check =
+            serde_json::Deserializer::from_str(rest).into_iter::<serde::de::IgnoredAny>();
+        match check.next() {
+            Some(Ok(_)) => {
+                let end = check.byte_offset();
+                budget.spend(end);
+                let parsed = rest
+                    .get(..end)
+                    .and_then(|object| serde_json::from_str::<Map<String, Value>>(object).ok());
+                if let Some(map) = parsed.filter(|map| wanted(map)) {
                     return Some(map);
                 }
             }
