@@ -644,8 +644,8 @@ fn le32(v: u64) -> [u8; 4] {
 
 /// Fifield's overlapping-entries bomb: one deflated `kernel` of zeros behind a single local
 /// header, and `entries` central-directory entries that all point at it, under names the
-/// analysis reads in full (connector logs).
-fn overlapping_zip(path: &Path, entries: usize, kernel: u64) {
+/// analysis reads in full (connector logs), distinct or all the same.
+fn overlapping_zip(path: &Path, entries: usize, kernel: u64, same_name: bool) {
     let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), Compression::best());
     let mut crc = flate2::Crc::new();
     let chunk = vec![0u8; 1 << 20];
@@ -654,7 +654,13 @@ fn overlapping_zip(path: &Path, entries: usize, kernel: u64) {
         crc.update(&chunk);
     }
     let data = deflate.finish().unwrap();
-    let name = |i: usize| format!("{}.{i:03}", connector_log_path());
+    let name = |i: usize| {
+        format!(
+            "{}.{:03}",
+            connector_log_path(),
+            if same_name { 0 } else { i }
+        )
+    };
     let mut zip = Vec::new();
     let local = |zip: &mut Vec<u8>, n: &str| {
         zip.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
@@ -692,20 +698,31 @@ fn overlapping_zip(path: &Path, entries: usize, kernel: u64) {
 #[test]
 fn overlapping_zip_entries_are_inflated_once() {
     let tmp = TempDir::new().unwrap();
-    let input = tmp.path().join("overlap.zip");
-    // 256 entries over one 64 MiB kernel: 16 GiB to inflate if each entry were read.
-    overlapping_zip(&input, 256, 64 << 20);
-    assert!(std::fs::metadata(&input).unwrap().len() < 1 << 20);
-    let r = run_guarded(
-        &["analyze", input.to_str().unwrap(), "--format", "json"],
-        300,
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let report = r.json();
-    let bad = warnings(&report, "bad-zip");
-    assert_eq!(bad.len(), 1, "{report:#}");
-    let message = bad[0]["message"].as_str().unwrap();
-    assert!(message.starts_with("255 entries overlap"), "{message}");
+    // 256 entries over one 64 MiB kernel: 16 GiB to inflate if each entry were read; under
+    // one name, the copies the zip crate's index hides must not be read either.
+    for same_name in [false, true] {
+        let input = tmp.path().join(format!("overlap-{same_name}.zip"));
+        overlapping_zip(&input, 256, 64 << 20, same_name);
+        assert!(std::fs::metadata(&input).unwrap().len() < 1 << 20);
+        let r = run_guarded(
+            &["analyze", input.to_str().unwrap(), "--format", "json"],
+            300,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let report = r.json();
+        let bad = warnings(&report, "bad-zip");
+        assert_eq!(bad.len(), 1, "{report:#}");
+        let message = bad[0]["message"].as_str().unwrap();
+        let expected = if same_name {
+            "255 entries sharing a name overlap"
+        } else {
+            "255 entries overlap"
+        };
+        assert!(message.starts_with(expected), "{message}");
+        if same_name {
+            assert_eq!(warnings(&report, "duplicate-member").len(), 1);
+        }
+    }
 }
 
 /// One PAX record: `<length> <key>=<value>\n`, the length counting itself.

@@ -17,12 +17,24 @@ use std::io::{self, Cursor, Read, Seek, Write};
 
 use super::{Format, HEAD_BYTES, IngestError, LimitedReader, Walk, normalise_path};
 
-/// Entries to leave unread because their bytes overlap an earlier entry's, by index; warns once.
+/// Byte ranges of the entries that are read (a lower bound of each: see [`overlapping`]).
+type Ranges = std::collections::BTreeMap<u64, u64>;
+
+/// Whether `[start, end)` meets a range of `taken` (which are disjoint).
+fn meets(taken: &Ranges, start: u64, end: u64) -> bool {
+    taken
+        .range(..end)
+        .next_back()
+        .is_some_and(|(_, &e)| e > start)
+}
+
+/// Entries to leave unread because their bytes overlap an earlier entry's, by index, and the
+/// ranges of the others; warns once.
 fn overlapping<R: Read + Seek>(
     walk: &mut Walk<'_>,
     archive: &zip::ZipArchive<R>,
     label: &str,
-) -> Vec<bool> {
+) -> (Vec<bool>, Ranges) {
     let mut ranges: Vec<(u64, u64, usize)> = (0..archive.len())
         .filter_map(|i| {
             let entry = archive.by_index_data(i).ok()?;
@@ -37,6 +49,7 @@ fn overlapping<R: Read + Seek>(
         .collect();
     ranges.sort_unstable();
     let mut skip = vec![false; archive.len()];
+    let mut taken = Ranges::new();
     let mut covered = 0u64;
     let mut count = 0u64;
     for (start, end, i) in ranges {
@@ -45,6 +58,7 @@ fn overlapping<R: Read + Seek>(
             count += 1;
         } else {
             covered = end;
+            taken.insert(start, end);
         }
     }
     if count > 0 {
@@ -56,7 +70,7 @@ fn overlapping<R: Read + Seek>(
             ),
         );
     }
-    skip
+    (skip, taken)
 }
 
 /// Earlier entries of names that occur more than once in the central directory, as (name,
@@ -66,14 +80,14 @@ fn shadowed_entries<R: Read + Seek>(
     cd_start: u64,
     archive_offset: u64,
     most: u64,
-) -> Vec<(Vec<u8>, u64)> {
+) -> Vec<Shadowed> {
     let mut found = Vec::new();
     let Ok(_) = reader.seek(io::SeekFrom::Start(cd_start)) else {
         return found;
     };
     let mut reader = io::BufReader::new(reader);
     let mut seen: std::collections::HashMap<Vec<u8>, u64> = Default::default();
-    let mut entries: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut entries: Vec<Shadowed> = Vec::new();
     let mut fixed = [0u8; 46];
     while (entries.len() as u64) < most && reader.read_exact(&mut fixed).is_ok() {
         if fixed[..4] != *b"PK\x01\x02" {
@@ -92,43 +106,61 @@ fn shadowed_entries<R: Read + Seek>(
         {
             break;
         }
-        let mut offset = u64::from(le32(42));
-        if offset == u64::from(u32::MAX) {
-            // Zip64: the offset follows whichever sizes are also too large for 32 bits.
-            let skip = 8 * (usize::from(le32(24) == u32::MAX) + usize::from(le32(20) == u32::MAX));
-            match zip64_field(&extra, skip) {
-                Some(o) => offset = o,
-                None => continue,
-            }
-        }
-        entries.push((name, offset.saturating_add(archive_offset)));
+        // Zip64: each field too large for 32 bits is in the extra field, in this order.
+        let mut wide = zip64_values(&extra).into_iter();
+        let mut field = |narrow: u32| match narrow {
+            u32::MAX => wide.next(),
+            n => Some(u64::from(n)),
+        };
+        let _size = field(le32(24));
+        let compressed = field(le32(20));
+        let offset = field(le32(42));
+        let (Some(compressed), Some(offset)) = (compressed, offset) else {
+            continue;
+        };
+        entries.push(Shadowed {
+            name,
+            offset: offset.saturating_add(archive_offset),
+            compressed,
+        });
     }
     // Every entry but the last of its name (which the crate's index reads).
-    for (i, (name, _)) in entries.iter().enumerate() {
-        seen.insert(name.clone(), i as u64);
+    for (i, entry) in entries.iter().enumerate() {
+        seen.insert(entry.name.clone(), i as u64);
     }
-    for (i, (name, offset)) in entries.into_iter().enumerate() {
-        if seen.get(&name) != Some(&(i as u64)) {
-            found.push((name, offset));
+    for (i, entry) in entries.into_iter().enumerate() {
+        if seen.get(&entry.name) != Some(&(i as u64)) {
+            found.push(entry);
         }
     }
     found
 }
 
-/// The 8 bytes at `skip` in the zip64 extended-information extra field.
-fn zip64_field(extra: &[u8], skip: usize) -> Option<u64> {
+/// An entry of the central directory that the zip crate's index does not hold.
+struct Shadowed {
+    name: Vec<u8>,
+    offset: u64,
+    compressed: u64,
+}
+
+/// The values of the zip64 extended-information extra field.
+fn zip64_values(extra: &[u8]) -> Vec<u64> {
     let mut rest = extra;
     while rest.len() >= 4 {
         let id = u16::from_le_bytes([rest[0], rest[1]]);
         let len = u16::from_le_bytes([rest[2], rest[3]]) as usize;
-        let body = rest.get(4..4 + len)?;
+        let Some(body) = rest.get(4..4 + len) else {
+            break;
+        };
         if id == 1 {
-            let bytes = body.get(skip..skip + 8)?;
-            return Some(u64::from_le_bytes(bytes.try_into().ok()?));
+            return body
+                .chunks_exact(8)
+                .filter_map(|b| b.try_into().ok().map(u64::from_le_bytes))
+                .collect();
         }
         rest = &rest[4 + len..];
     }
-    None
+    Vec::new()
 }
 
 /// Warns of names that occur more than once and reads their earlier entries as members of
@@ -137,12 +169,13 @@ fn read_shadowed<R: Read + Seek>(
     walk: &mut Walk<'_>,
     reader: &mut R,
     (cd_start, archive_offset): (u64, u64),
+    mut taken: Ranges,
     (bundle, label, depth): (usize, &str, u32),
 ) {
-    let shadowed = shadowed_entries(reader, cd_start, archive_offset, walk.limits.members);
+    let mut shadowed = shadowed_entries(reader, cd_start, archive_offset, walk.limits.members);
     let mut names: Vec<String> = shadowed
         .iter()
-        .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+        .map(|e| String::from_utf8_lossy(&e.name).into_owned())
         .collect();
     names.dedup();
     let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
@@ -150,12 +183,32 @@ fn read_shadowed<R: Read + Seek>(
         "duplicate-member",
         label,
         format!(
-            "{} entries share their name with a later entry (e.g. {}): each copy was read as a member of its own",
+            "{} entries share their name with a later entry (e.g. {}): each copy with bytes of its own is read as a member of its own",
             shadowed.len().max(1),
             shown.join(", ")
         ),
     );
-    for (name, offset) in shadowed {
+    // Copies over bytes already read are a bomb's trick as much as overlapping names are.
+    let before = shadowed.len();
+    shadowed.retain(|e| {
+        let end = e.offset.saturating_add(30).saturating_add(e.compressed);
+        let fresh = !meets(&taken, e.offset, end);
+        if fresh {
+            taken.insert(e.offset, end);
+        }
+        fresh
+    });
+    if shadowed.len() < before {
+        walk.warn(
+            "bad-zip",
+            label,
+            format!(
+                "{} entries sharing a name overlap the bytes of another entry: not read",
+                before - shadowed.len()
+            ),
+        );
+    }
+    for Shadowed { name, offset, .. } in shadowed {
         if walk.over_total(label) {
             return;
         }
@@ -194,7 +247,7 @@ pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
     match zip::ZipArchive::new(file.clone()) {
         Ok(mut archive) => {
             let index = walk.open_bundle(label.to_string(), None, Format::Zip, 0);
-            let skip = overlapping(walk, &archive, label);
+            let (skip, taken) = overlapping(walk, &archive, label);
             if archive.len() >= PREFETCH_FROM {
                 read_entries_prefetched(walk, &mut archive, &skip, index, label, 0);
             } else {
@@ -202,7 +255,7 @@ pub(crate) fn read_zip_file<R: Read + Seek + Clone + Send>(
             }
             if archive.has_duplicate_names() {
                 let places = (archive.central_directory_start(), archive.offset());
-                read_shadowed(walk, &mut file, places, (index, label, 0));
+                read_shadowed(walk, &mut file, places, taken, (index, label, 0));
             }
             Ok(())
         }
@@ -282,12 +335,12 @@ fn open_and_read<R: Read + Seek>(
 ) {
     match zip::ZipArchive::new(reader) {
         Ok(mut archive) => {
-            let skip = overlapping(walk, &archive, label);
+            let (skip, taken) = overlapping(walk, &archive, label);
             read_entries(walk, &mut archive, &skip, index, label, depth);
             if archive.has_duplicate_names() {
                 let places = (archive.central_directory_start(), archive.offset());
                 let mut reader = archive.into_inner();
-                read_shadowed(walk, &mut reader, places, (index, label, depth));
+                read_shadowed(walk, &mut reader, places, taken, (index, label, depth));
             }
         }
         Err(e) => walk.warn(
