@@ -6,6 +6,14 @@
 //! are read only up to `Limits::header_bytes`, a damaged header is reported with its offset and
 //! the reader re-synchronises on the next valid header, links are recorded and never followed,
 //! and every member's data is skipped unless the visitor reads it.
+//!
+//! A declared size is the archive's word: one no bundle could hold is a damaged header (the
+//! reader re-synchronises rather than take the rest of the stream, other devices' bundles
+//! included, for that member's data), and `--max-total-bytes` counts the bytes that actually
+//! pass. After the end-of-archive blocks the stream is read to its end, so that a compressed
+//! stream's last checksum is verified and data hidden after the archive is reported. Members
+//! are read as GNU tar reads them: GNU sparse files (PAX formats 0.0, 0.1, 1.0) under their real
+//! name with their holes restored, unknown types as regular files.
 
 use std::io::{self, Read};
 

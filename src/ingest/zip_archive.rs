@@ -9,8 +9,9 @@
 //! The central directory is the archive's word, not a fact. Entries whose bytes overlap another
 //! entry's are never legitimate: they are how a 1 MB zip makes 256 entries out of one 256 MiB
 //! member (Fifield's "better zip bomb"), so only the first entry over any byte range is read.
-//! Entries sharing a name are all read, as separate members, and reported: the zip crate keeps
-//! only the last of them, which would let a second copy of a file silently replace the first.
+//! Entries sharing a name are reported, and each copy over bytes of its own is read as a member
+//! of its own: the zip crate's index keeps only the last of them, which would let a second copy
+//! of a file silently replace the first.
 
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, Write};
