@@ -117,6 +117,10 @@ pub fn analyze(
     }
     warn_damage(&analysis.case);
     if analysis.nothing_read() {
+        // The damage that left nothing readable is the cause to show, not only the verdict.
+        for w in analysis.case.warnings.iter().take(10) {
+            eprintln!("fptriage: [{}] {}: {}", w.code, w.path, w.message);
+        }
         bail!(
             "nothing usable could be read from {}",
             inputs

@@ -29,28 +29,28 @@ pub struct Common {
     #[arg(long)]
     pub artifacts: Option<PathBuf>,
     /// Decompressed bytes read from one member.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_member_bytes: Option<u64>,
     /// Decompressed bytes read in all.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_total_bytes: Option<u64>,
     /// Members read from one archive.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit)]
     pub max_members: Option<u64>,
     /// How deep archives may nest.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_u32)]
     pub max_depth: Option<u32>,
     /// Bytes of one log line kept for matching.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_line_bytes: Option<usize>,
     /// Characters of evidence text kept per line.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_evidence_chars: Option<usize>,
     /// Bytes of a command output or JSON document parsed.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_document_bytes: Option<usize>,
     /// Bytes of a tar long-name or PAX header.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_header_bytes: Option<u64>,
     /// Bytes spooled to an anonymous temporary file (a zip on standard input, a large nested
     /// zip); 0: never spool.
