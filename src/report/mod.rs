@@ -310,9 +310,8 @@ impl Report {
         &self,
         redactor: &mut redact::Redactor,
     ) -> Result<serde_json::Value, ReportError> {
-        for device in &self.devices {
-            redactor.add_name(&device.name);
-        }
+        // The redactor learns the case's private values (device names and ids, private facts,
+        // input and bundle paths) from the model itself, then replaces them everywhere.
         let mut model = serde_json::to_value(self)?;
         redactor.value(&mut model);
         Ok(model)

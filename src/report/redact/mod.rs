@@ -1,0 +1,341 @@
+//! Redaction of private data in the report model, before any rendering.
+//!
+//! Reports travel beyond the case (tickets, chats, bug reports), so `--redact` replaces private
+//! values with placeholders (`IP-1`, `HOST-2`, `USER-1`, …). The same value (compared without
+//! case) gets the same placeholder within one case (one batch run), so the evidence still reads;
+//! the map keeps each original exactly as first seen, and [`restore`] puts it back. It works on
+//! the serialised model, every string of it, so no output format can show what another hides.
+//!
+//! Two layers:
+//! 1. **Known values**: what the tool parsed and knows to be private, collected from the model
+//!    ([`Redactor::learn`]): device names and ids, the values of facts declared `private` in
+//!    [`crate::facts::registry`] (public SSE and Cisco hosts excepted), the path components of
+//!    the inputs, bundles, loose files and nested archives (case folder, file names; archive
+//!    endings and the tool's own folder names excepted), and every user or host name a pattern
+//!    found anywhere in the model. Each is replaced wherever it stands (without case, longest
+//!    first, not inside a longer word: `_`, `-`, `.` and punctuation separate), also inside
+//!    free text and file names (`ftd09.acme-corp.example.pem`).
+//! 2. **Patterns** ([`patterns`]) for what was not parsed: IPv4, IPv6, e-mail, MAC, UUID with or
+//!    without dashes, JWT, secrets after documented key names, serial numbers, user names in the
+//!    forms of sshd, sudo, su, PAM, `user=`, `/home/USER`, `USER@host` and lsof rows, host names.
+//!
+//! Kept readable: fact names, artifact kinds, rule ids, versions, mount points, SSE, Cisco and
+//! AWS host names (the region part of `ec2-…` peers), system accounts (`root`, `admin`, …), the
+//! loopback and unspecified IPv6 addresses.
+
+mod patterns;
+mod public;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
+use serde_json::Value;
+
+use crate::facts::registry;
+pub use patterns::Candidate;
+
+/// Kinds of placeholders, as they are spelt: `KIND-n`.
+pub const KINDS: &[&str] = &[
+    "IP", "HOST", "USER", "EMAIL", "MAC", "UUID", "SERIAL", "TOKEN", "NAME",
+];
+
+/// Consistent placeholders for one case (or one batch run).
+#[derive(Debug, Default)]
+pub struct Redactor {
+    /// Value without case → placeholder.
+    by_value: HashMap<String, String>,
+    /// Placeholder → the value as first seen.
+    originals: BTreeMap<String, String>,
+    counters: BTreeMap<&'static str, usize>,
+    /// Known private values (without case) and their kind, replaced wherever they stand.
+    known: BTreeMap<String, &'static str>,
+    /// A matcher over `known`, rebuilt when it grows.
+    matcher: Option<(AhoCorasick, Vec<&'static str>)>,
+}
+
+static ARCHIVE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\.(?:tar\.gz|tar\.bz2|tar\.xz|tgz|tar|zip|gz|bz2|xz|7z))+$").expect("valid")
+});
+static BUNDLE_ROOT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^results-[0-9-]+$").expect("valid"));
+static UUID_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$").expect("valid")
+});
+
+impl Redactor {
+    pub fn new() -> Redactor {
+        Redactor::default()
+    }
+
+    /// Adds a device's host name, to redact wherever it appears, even without dots.
+    pub fn add_name(&mut self, name: &str) {
+        self.add_known(name, "HOST");
+    }
+
+    /// Adds a known private value of `kind`. Common words (the tool's own vocabulary, generic
+    /// folder names, system accounts, anything shorter than 3 characters) and public hosts are
+    /// not taken: replacing them everywhere would hide what the report says.
+    pub fn add_known(&mut self, value: &str, kind: &'static str) {
+        let value = value.trim().trim_matches(|c: char| "[]()<>\"'`,;".contains(c));
+        if value.is_empty() || public::common_word(value) || public::keep_host(value) {
+            return;
+        }
+        let key = value.to_ascii_lowercase();
+        if !self.known.contains_key(&key) {
+            self.known.insert(key, kind);
+            self.matcher = None;
+        }
+    }
+
+    /// Adds the components of a path (an input, a bundle, an archive member; enclosing archives
+    /// joined with `!/`): folder names and file names without their archive endings.
+    pub fn learn_path(&mut self, path: &str) {
+        for part in path.split(['/', '\\', '!']) {
+            let stem = ARCHIVE_SUFFIX.replace(part, "");
+            if stem == "." || stem == ".." || BUNDLE_ROOT.is_match(&stem) {
+                continue;
+            }
+            let kind = if UUID_ONLY.is_match(&stem) { "UUID" } else { "NAME" };
+            self.add_known(&stem, kind);
+        }
+    }
+
+    /// Collects the known private values of a serialised report model.
+    pub fn learn(&mut self, model: &Value) {
+        let strs = |v: &Value| -> Vec<String> {
+            match v {
+                Value::String(s) => vec![s.clone()],
+                Value::Array(a) => a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+                _ => Vec::new(),
+            }
+        };
+        for i in strs(&model["inputs"]) {
+            self.learn_path(&i);
+        }
+        for w in model["warnings"].as_array().into_iter().flatten() {
+            for p in strs(&w["path"]) {
+                self.learn_path(&p);
+            }
+        }
+        for l in model["loose_files"].as_array().into_iter().flatten() {
+            for p in strs(&l["path"]) {
+                self.learn_path(&p);
+            }
+        }
+        for d in model["devices"].as_array().into_iter().flatten() {
+            for n in strs(&d["name"]) {
+                self.add_known(&n, "HOST");
+            }
+            for id in strs(&d["id"]) {
+                if UUID_ONLY.is_match(&id) {
+                    self.add_known(&id, "UUID");
+                } else {
+                    self.learn_path(&id);
+                }
+            }
+            for p in strs(&d["bundle"]).into_iter().chain(strs(&d["duplicates"])) {
+                self.learn_path(&p);
+            }
+            let Some(facts) = d["facts"].as_object() else {
+                continue;
+            };
+            for (name, value) in facts {
+                if !registry::lookup(name).is_some_and(|f| f.private) {
+                    continue;
+                }
+                for text in strs(value) {
+                    self.learn_fact_value(&text);
+                }
+            }
+        }
+    }
+
+    /// A private fact's value: a host name, an id, or a peer list item (`host:https (STATE)`).
+    fn learn_fact_value(&mut self, text: &str) {
+        if UUID_ONLY.is_match(text.trim()) {
+            self.add_known(text, "UUID");
+            return;
+        }
+        for token in text.split_whitespace() {
+            if token.starts_with('(') {
+                continue;
+            }
+            let token = token.trim_matches(|c: char| "[]()<>,;".contains(c));
+            let host = match token.rsplit_once(':') {
+                Some((h, port)) if !h.contains(':') && !port.is_empty() => h,
+                _ => token,
+            };
+            let ip = host.parse::<std::net::IpAddr>().is_ok();
+            if !ip && !host.contains("->") && !host.is_empty() {
+                self.add_known(host, "HOST");
+            }
+        }
+    }
+
+    /// Takes every user and host name the patterns find in `text` as a known value, so that its
+    /// other occurrences (a home folder, free text) go too.
+    fn discover(&mut self, text: &str) {
+        for c in patterns::find(text) {
+            match c.kind {
+                "USER" | "HOST" => self.add_known(&text[c.start..c.end], c.kind),
+                "EMAIL" => {
+                    if let Some((local, _)) = text[c.start..c.end].split_once('@') {
+                        self.add_known(local, "USER");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn placeholder(&mut self, kind: &'static str, value: &str) -> String {
+        let key = value.to_ascii_lowercase();
+        if let Some(p) = self.by_value.get(&key) {
+            return p.clone();
+        }
+        let n = self.counters.entry(kind).or_insert(0);
+        *n += 1;
+        let p = format!("{kind}-{n}");
+        self.by_value.insert(key, p.clone());
+        self.originals.insert(p.clone(), value.to_string());
+        p
+    }
+
+    /// Placeholder → original (exactly as first seen), for the engineer who must reverse it.
+    pub fn mapping(&self) -> BTreeMap<String, String> {
+        self.originals.clone()
+    }
+
+    fn known_candidates(&mut self, text: &str) -> Vec<Candidate> {
+        if self.known.is_empty() {
+            return Vec::new();
+        }
+        if self.matcher.is_none() {
+            let (values, kinds): (Vec<&String>, Vec<&'static str>) =
+                self.known.iter().map(|(v, k)| (v, *k)).unzip();
+            let ac = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(values)
+                .expect("literal patterns");
+            self.matcher = Some((ac, kinds));
+        }
+        let (ac, kinds) = self.matcher.as_ref().expect("built");
+        ac.find_overlapping_iter(text)
+            .filter(|m| patterns::bounded(text, m.start(), m.end()))
+            .map(|m| Candidate {
+                start: m.start(),
+                end: m.end(),
+                kind: kinds[m.pattern().as_usize()],
+            })
+            .collect()
+    }
+
+    fn apply(&mut self, input: &str) -> String {
+        let mut cands = self.known_candidates(input);
+        cands.extend(patterns::find(input));
+        if cands.is_empty() {
+            return input.to_string();
+        }
+        // Leftmost first; at one start, the longest; known values before patterns.
+        cands.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        let mut out = String::with_capacity(input.len());
+        let mut last = 0;
+        for c in cands {
+            if c.start < last || !input.is_char_boundary(c.start) || !input.is_char_boundary(c.end) {
+                continue;
+            }
+            out.push_str(&input[last..c.start]);
+            let p = self.placeholder(c.kind, &input[c.start..c.end]);
+            out.push_str(&p);
+            last = c.end;
+        }
+        out.push_str(&input[last..]);
+        out
+    }
+
+    /// Redacts one string (a case name, a path, an error message).
+    pub fn text(&mut self, input: &str) -> String {
+        self.discover(input);
+        self.apply(input)
+    }
+
+    /// Redacts every string of a serialised model (object keys are field and fact names: kept):
+    /// first learns its known values, then what the patterns find in any of its strings, then
+    /// replaces both everywhere.
+    pub fn value(&mut self, v: &mut Value) {
+        self.learn(v);
+        self.walk(v, &mut |r, s| r.discover(s));
+        self.walk_mut(v);
+    }
+
+    fn walk(&mut self, v: &Value, f: &mut impl FnMut(&mut Redactor, &str)) {
+        match v {
+            Value::String(s) => f(self, s),
+            Value::Array(items) => items.iter().for_each(|i| self.walk(i, f)),
+            Value::Object(map) => map.values().for_each(|i| self.walk(i, f)),
+            _ => {}
+        }
+    }
+
+    fn walk_mut(&mut self, v: &mut Value) {
+        match v {
+            Value::String(s) => *s = self.apply(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| self.walk_mut(i)),
+            Value::Object(map) => map.values_mut().for_each(|i| self.walk_mut(i)),
+            _ => {}
+        }
+    }
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:IP|HOST|USER|EMAIL|MAC|UUID|SERIAL|TOKEN|NAME)-[0-9]+").expect("valid")
+});
+
+/// Puts the originals of a map back into a redacted text (the reverse of redaction, for the
+/// engineer holding the map). Placeholders not in the map stay.
+pub fn restore(text: &str, mapping: &BTreeMap<String, String>) -> String {
+    PLACEHOLDER
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            mapping.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_string())
+        })
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_values_get_consistent_placeholders_and_public_ones_stay() {
+        let mut r = Redactor::new();
+        r.add_name("ftd-edge1");
+        let a = r.text("connector 60815 www 12u IPv4 TCP firepower.corp.example:53426->ec2-100-25-93-234.compute-1.amazonaws.com:https (SYN_SENT)");
+        assert!(
+            !a.contains("firepower.corp.example") && !a.contains("100-25-93-234"),
+            "{a}"
+        );
+        assert!(a.contains(".compute-1.amazonaws.com"), "{a}");
+        let b = r.text("dial tcp 18.205.49.246:443 for api-sse.cisco.com from ftd-edge1 (uuid 1234abcd-0000-1111-2222-333344445555)");
+        assert!(
+            b.contains("api-sse.cisco.com") && b.contains("IP-1:443") && b.contains("UUID-1"),
+            "{b}"
+        );
+        assert!(!b.contains("ftd-edge1"), "{b}");
+        // The same value, the same placeholder.
+        assert!(r.text("again 18.205.49.246").contains("IP-1"));
+        assert_eq!(
+            r.text("events.go:90 connector.log sf-version 7.2.5"),
+            "events.go:90 connector.log sf-version 7.2.5"
+        );
+        let c = r.text("Serial Number: JAD12345678 token=abcdefghijkl0123 root@ftd01:~#");
+        assert!(
+            !c.contains("JAD12345678") && !c.contains("abcdefghijkl0123") && !c.contains("ftd01"),
+            "{c}"
+        );
+        let map = r.mapping();
+        assert_eq!(map.get("IP-1").map(String::as_str), Some("18.205.49.246"));
+    }
+}
