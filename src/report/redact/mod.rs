@@ -26,7 +26,7 @@
 mod patterns;
 mod public;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -51,6 +51,8 @@ pub struct Redactor {
     counters: BTreeMap<&'static str, usize>,
     /// Known private values (without case) and their kind, replaced wherever they stand.
     known: BTreeMap<String, &'static str>,
+    /// Words never taken as known values: the components of rule ids (`sse/dns-failure`).
+    readable: BTreeSet<String>,
     /// A matcher over `known`, rebuilt when it grows.
     matcher: Option<(AhoCorasick, Vec<&'static str>)>,
 }
@@ -69,6 +71,19 @@ impl Redactor {
         Redactor::default()
     }
 
+    /// Keeps these words readable (rule ids and their parts): never taken as known values.
+    pub fn keep_readable<'a>(&mut self, words: impl IntoIterator<Item = &'a str>) {
+        for w in words {
+            for part in std::iter::once(w).chain(w.split('/')) {
+                let key = part.to_ascii_lowercase();
+                if self.known.remove(&key).is_some() {
+                    self.matcher = None;
+                }
+                self.readable.insert(key);
+            }
+        }
+    }
+
     /// Adds a device's host name, to redact wherever it appears, even without dots.
     pub fn add_name(&mut self, name: &str) {
         self.add_known(name, "HOST");
@@ -83,7 +98,7 @@ impl Redactor {
             return;
         }
         let key = value.to_ascii_lowercase();
-        if !self.known.contains_key(&key) {
+        if !self.known.contains_key(&key) && !self.readable.contains(&key) {
             self.known.insert(key, kind);
             self.matcher = None;
         }
@@ -95,6 +110,16 @@ impl Redactor {
         for part in path.split(['/', '\\', '!']) {
             let stem = ARCHIVE_SUFFIX.replace(part, "");
             if stem == "." || stem == ".." || BUNDLE_ROOT.is_match(&stem) {
+                continue;
+            }
+            // A member that is a plain file (`licence.json`, `connector.log`) is named by the
+            // tool's artifact or by the customer around a host name: the known host names in it
+            // are replaced, the name itself stays readable.
+            let is_archive = stem.len() < part.len();
+            let ending = part.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+            if !is_archive
+                && ending.is_some_and(|e| public::FILE_ENDINGS.contains(&e.as_str()))
+            {
                 continue;
             }
             let kind = if UUID_ONLY.is_match(&stem) { "UUID" } else { "NAME" };

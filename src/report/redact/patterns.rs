@@ -123,7 +123,11 @@ pub fn find(text: &str) -> Vec<Candidate> {
         let glued_after = alnum_at(text, e)
             || (text.as_bytes().get(e) == Some(&b'.') && alnum_at(text, e + 1));
         let octets = m.as_str().split('.').all(|o| o.parse::<u8>().is_ok());
-        if !glued_before && !glued_after && octets {
+        // A four-part version (`6.7.0.2 (build 24)`, `v6.7.0.2`, `version 6.7.0.2`) is no address.
+        let version = text[e..].starts_with(" (build")
+            || before(text, s) == Some(b'v')
+            || text[..s].to_ascii_lowercase().trim_end().ends_with("version");
+        if !glued_before && !glued_after && octets && !version {
             push(&mut out, s, e, "IP");
         }
     }
