@@ -63,7 +63,8 @@ static ARCHIVE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
 static BUNDLE_ROOT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^results-[0-9-]+$").expect("valid"));
 static UUID_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$").expect("valid")
+    Regex::new(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+        .expect("valid")
 });
 
 impl Redactor {
@@ -93,7 +94,9 @@ impl Redactor {
     /// folder names, system accounts, anything shorter than 3 characters) and public hosts are
     /// not taken: replacing them everywhere would hide what the report says.
     pub fn add_known(&mut self, value: &str, kind: &'static str) {
-        let value = value.trim().trim_matches(|c: char| "[]()<>\"'`,;".contains(c));
+        let value = value
+            .trim()
+            .trim_matches(|c: char| "[]()<>\"'`,;".contains(c));
         if value.is_empty() || public::common_word(value) || public::keep_host(value) {
             return;
         }
@@ -117,12 +120,14 @@ impl Redactor {
             // are replaced, the name itself stays readable.
             let is_archive = stem.len() < part.len();
             let ending = part.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-            if !is_archive
-                && ending.is_some_and(|e| public::FILE_ENDINGS.contains(&e.as_str()))
-            {
+            if !is_archive && ending.is_some_and(|e| public::FILE_ENDINGS.contains(&e.as_str())) {
                 continue;
             }
-            let kind = if UUID_ONLY.is_match(&stem) { "UUID" } else { "NAME" };
+            let kind = if UUID_ONLY.is_match(&stem) {
+                "UUID"
+            } else {
+                "NAME"
+            };
             self.add_known(&stem, kind);
         }
     }
@@ -132,7 +137,10 @@ impl Redactor {
         let strs = |v: &Value| -> Vec<String> {
             match v {
                 Value::String(s) => vec![s.clone()],
-                Value::Array(a) => a.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
                 _ => Vec::new(),
             }
         };
@@ -269,7 +277,8 @@ impl Redactor {
         let mut out = String::with_capacity(input.len());
         let mut last = 0;
         for c in cands {
-            if c.start < last || !input.is_char_boundary(c.start) || !input.is_char_boundary(c.end) {
+            if c.start < last || !input.is_char_boundary(c.start) || !input.is_char_boundary(c.end)
+            {
                 continue;
             }
             out.push_str(&input[last..c.start]);
@@ -324,7 +333,10 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
 pub fn restore(text: &str, mapping: &BTreeMap<String, String>) -> String {
     PLACEHOLDER
         .replace_all(text, |c: &regex::Captures<'_>| {
-            mapping.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_string())
+            mapping
+                .get(&c[0])
+                .cloned()
+                .unwrap_or_else(|| c[0].to_string())
         })
         .into_owned()
 }

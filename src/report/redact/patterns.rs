@@ -28,7 +28,8 @@ static EC2: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)(ec2-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})\.(?:[a-z0-9-]+\.)*amazonaws\.com")
 });
 static IPV4: LazyLock<Regex> = LazyLock::new(|| re(r"\d{1,3}(?:\.\d{1,3}){3}"));
-static IPV6_RUN: LazyLock<Regex> = LazyLock::new(|| re(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*"));
+static IPV6_RUN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*"));
 static MAC: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}",
@@ -39,7 +40,9 @@ static EMAIL: LazyLock<Regex> =
 static PROMPT: LazyLock<Regex> =
     LazyLock::new(|| re(r"([A-Za-z_][A-Za-z0-9_.-]{0,31})@([A-Za-z0-9][A-Za-z0-9-]*)[:#$\] ]"));
 static FQDN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,24}")
+    re(
+        r"(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,24}",
+    )
 });
 /// What stands before a host name: a URL, an address, a keyword naming a host.
 static HOST_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -52,12 +55,12 @@ static JWT: LazyLock<Regex> =
 /// `key=value`, `key: value`, `"key": "value"` for the secret key names.
 static SECRET: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)([A-Za-z0-9_-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|authorization|bearer|credentials?|cookie|session[_-]?id|reg[_-]?key))["']?(\s*[:=]\s*|\s+)(?:(?:bearer|basic|token)\s+)?(?:"([^"]*)"|'([^']*)'|([^\s"',;&<>)\]}]+))"#,
+        r#"(?i)([A-Za-z0-9_-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|authorization|bearer|credentials?|cookie|session[_-]?id|reg[_-]?key))\\?["']?(\s*[:=]\s*|\s+)(?:(?:bearer|basic|token)\s+)?(?:\\?"([^"\\]*)\\?"|'([^']*)'|([^\s"',;&<>)\]}\\]+))"#,
     )
 });
 static SERIAL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)(serial(?:[ _-]?(?:number|num|no|nr))?|\bsn|s/n)["']?(\s*[:=]\s*|\s+)["']?([A-Za-z0-9-]{4,40})"#,
+        r#"(?i)(serial(?:[ _-]?(?:number|num|no|nr))?|\bsn|s/n)\\?["']?(\s*[:=]\s*|\s+)\\?["']?([A-Za-z0-9-]{4,40})"#,
     )
 });
 /// The shape of a Cisco serial number (`FCH1944V0ZZ`, `JAD12345678`), wherever it stands.
@@ -71,7 +74,7 @@ static USERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"su(?:\[\d+\])?:\s+\(to\s+([A-Za-z0-9._-]+)\)",
         r"\bby\s+([A-Za-z_][A-Za-z0-9._-]*)\(uid=",
         r"(?i)for user\s+([A-Za-z_][A-Za-z0-9._-]*)",
-        r#"(?i)\b(?:user(?:name)?|ruser|logname|uid|owner)["']?\s*[=:]\s*["']?([A-Za-z_][A-Za-z0-9._-]*)"#,
+        r#"(?i)\b(?:user(?:name)?|ruser|logname|uid|owner)\\?["']?\s*[=:]\s*\\?["']?([A-Za-z_][A-Za-z0-9._-]*)"#,
         r"/home/([A-Za-z0-9._-]+)",
         r"(?m)^\S+\s+\d+\s+([A-Za-z_][A-Za-z0-9._-]*)\s+(?:\d+[a-zA-Z]*|cwd|txt|mem|rtd|DEL)\s+(?:IPv4|IPv6|unix|REG|DIR|CHR|FIFO|sock|raw|netlink|a_inode|pack)\b",
     ]
@@ -81,7 +84,9 @@ static USERS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 });
 
 fn alnum_at(text: &str, i: usize) -> bool {
-    text.as_bytes().get(i).is_some_and(|b| b.is_ascii_alphanumeric())
+    text.as_bytes()
+        .get(i)
+        .is_some_and(|b| b.is_ascii_alphanumeric())
 }
 
 fn before(text: &str, start: usize) -> Option<u8> {
@@ -120,20 +125,24 @@ pub fn find(text: &str) -> Vec<Candidate> {
     for m in IPV4.find_iter(text) {
         let (s, e) = (m.start(), m.end());
         let glued_before = before(text, s).is_some_and(|b| b.is_ascii_digit() || b == b'.');
-        let glued_after = alnum_at(text, e)
-            || (text.as_bytes().get(e) == Some(&b'.') && alnum_at(text, e + 1));
+        let glued_after =
+            alnum_at(text, e) || (text.as_bytes().get(e) == Some(&b'.') && alnum_at(text, e + 1));
         let octets = m.as_str().split('.').all(|o| o.parse::<u8>().is_ok());
         // A four-part version (`6.7.0.2 (build 24)`, `v6.7.0.2`, `version 6.7.0.2`) is no address.
         let version = text[e..].starts_with(" (build")
             || before(text, s) == Some(b'v')
-            || text[..s].to_ascii_lowercase().trim_end().ends_with("version");
+            || text[..s]
+                .to_ascii_lowercase()
+                .trim_end()
+                .ends_with("version");
         if !glued_before && !glued_after && octets && !version {
             push(&mut out, s, e, "IP");
         }
     }
     ipv6(text, &mut out);
     for m in MAC.find_iter(text) {
-        if bounded(text, m.start(), m.end()) && !before(text, m.start()).is_some_and(|b| b == b':') {
+        if bounded(text, m.start(), m.end()) && !before(text, m.start()).is_some_and(|b| b == b':')
+        {
             push(&mut out, m.start(), m.end(), "MAC");
         }
     }
@@ -195,10 +204,16 @@ pub fn find(text: &str) -> Vec<Candidate> {
 fn ipv6(text: &str, out: &mut Vec<Candidate>) {
     for m in IPV6_RUN.find_iter(text) {
         let (mut s, mut e) = (m.start(), m.end());
-        if before(text, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-            || alnum_at(text, e)
-        {
+        if alnum_at(text, e) {
             continue;
+        }
+        if before(text, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            // `addr:fe80::1`: a label, a colon, then the address.
+            if text[s..e].starts_with(':') && !text[s..e].starts_with("::") {
+                s += 1;
+            } else {
+                continue;
+            }
         }
         let run = &text[s..e];
         let trimmed = run.trim_end_matches('.');
@@ -249,7 +264,10 @@ fn hosts(text: &str, out: &mut Vec<Candidate>) {
         }
         let name = m.as_str();
         let lower = name.to_ascii_lowercase();
-        if public::keep_host(&lower) || public::tool_dotted_name(&lower) || lower.contains(".amazonaws.") {
+        if public::keep_host(&lower)
+            || public::tool_dotted_name(&lower)
+            || lower.contains(".amazonaws.")
+        {
             continue;
         }
         let labels: Vec<&str> = lower.split('.').collect();
