@@ -49,8 +49,9 @@ pub struct Redactor {
     /// Placeholder → the value as first seen.
     originals: BTreeMap<String, String>,
     counters: BTreeMap<&'static str, usize>,
-    /// Known private values (without case) and their kind, replaced wherever they stand.
-    known: BTreeMap<String, &'static str>,
+    /// Known private values (without case), their kind and spelling, replaced wherever they
+    /// stand.
+    known: BTreeMap<String, (&'static str, String)>,
     /// Words never taken as known values: the components of rule ids (`sse/dns-failure`).
     readable: BTreeSet<String>,
     /// A matcher over `known`, rebuilt when it grows.
@@ -102,7 +103,7 @@ impl Redactor {
         }
         let key = value.to_ascii_lowercase();
         if !self.known.contains_key(&key) && !self.readable.contains(&key) {
-            self.known.insert(key, kind);
+            self.known.insert(key, (kind, value.to_string()));
             self.matcher = None;
         }
     }
@@ -228,11 +229,17 @@ impl Redactor {
         if let Some(p) = self.by_value.get(&key) {
             return p.clone();
         }
+        // A known value keeps the spelling it was learned with (`FTD-Edge1` from the host
+        // name), wherever it is first met.
+        let value = match self.known.get(&key) {
+            Some((_, original)) => original.clone(),
+            None => value.to_string(),
+        };
         let n = self.counters.entry(kind).or_insert(0);
         *n += 1;
         let p = format!("{kind}-{n}");
         self.by_value.insert(key, p.clone());
-        self.originals.insert(p.clone(), value.to_string());
+        self.originals.insert(p.clone(), value);
         p
     }
 
@@ -247,7 +254,7 @@ impl Redactor {
         }
         if self.matcher.is_none() {
             let (values, kinds): (Vec<&String>, Vec<&'static str>) =
-                self.known.iter().map(|(v, k)| (v, *k)).unzip();
+                self.known.iter().map(|(v, (k, _))| (v, *k)).unzip();
             let ac = AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
@@ -374,5 +381,130 @@ mod tests {
         );
         let map = r.mapping();
         assert_eq!(map.get("IP-1").map(String::as_str), Some("18.205.49.246"));
+    }
+
+    fn redacts(r: &mut Redactor, text: &str, private: &[&str], kept: &[&str]) -> String {
+        let out = r.text(text);
+        for p in private {
+            assert!(
+                !out.to_ascii_lowercase().contains(&p.to_ascii_lowercase()),
+                "{p} in {out}"
+            );
+        }
+        for k in kept {
+            assert!(out.contains(k), "{k} lost in {out}");
+        }
+        out
+    }
+
+    #[test]
+    fn ipv6_in_every_form_goes_whole() {
+        let mut r = Redactor::new();
+        let out = redacts(
+            &mut r,
+            "a fe80::1ff:fe23:4567:890a b [2001:db8::1]:443 c 2001:db8:0:0:0:ff00:42:8329. \
+             d ::ffff:192.0.2.1 e addr:fe80::2 f tcp6 2001:db8::99:8305 keep ::1 and ::",
+            &["fe23", "890a", "db8", "ff00", "192.0.2.1", "fe80"],
+            &["[IP-2]:443", "keep ::1 and ::"],
+        );
+        assert!(!out.contains("IP-1:"), "{out}");
+    }
+
+    #[test]
+    fn macs_uuids_tokens_and_serials() {
+        let mut r = Redactor::new();
+        redacts(
+            &mut r,
+            "00:1b:54:c2:9a:7f 00-1B-54-C2-9A-80 001b.54c2.9a81 0f8e7d6c5b4a39281706f5e4d3c2b1a0 \
+             eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2ln access_token=t1 client_secret=s \
+             {\"password\": \"pw\"} passwd: x9 Authorization: Bearer abc.def \
+             \"serialNumber\": \"FCH1944V0ZZ\" Serial Num: JMX1234Q0AB SN: 12345678 JAD12345678",
+            &[
+                "1b:54", "1B-54", "54c2", "0f8e7d6c", "eyJ", "=t1", "=s ", "pw\"", "x9", "abc.def",
+                "FCH1944", "JMX1234", "12345678", "JAD1234",
+            ],
+            &[
+                "access_token=TOKEN-",
+                "client_secret=TOKEN-",
+                "password",
+                "Serial Num: SERIAL-",
+            ],
+        );
+    }
+
+    #[test]
+    fn users_in_sshd_sudo_su_lsof_and_mail_forms() {
+        let mut r = Redactor::new();
+        let mut model = serde_json::json!({"lines": [
+            "sshd[1]: Accepted password for bob_admin from 10.0.0.1 port 22 ssh2",
+            "sudo:   erin : TTY=pts/0 ; PWD=/home/erin ; USER=root ; COMMAND=/bin/ls",
+            "sudo: erin",
+            "su: (to frank) root on pts/1",
+            "connector 60815 gina 12u IPv4 3377 0t0 TCP *:https (LISTEN)",
+            "mail from carol.smith@acmebank.pl",
+            "later bob_admin and gina and carol.smith again; root stays",
+        ]});
+        r.value(&mut model);
+        let out = model.to_string();
+        for u in [
+            "bob_admin",
+            "erin",
+            "frank",
+            "gina",
+            "carol.smith",
+            "acmebank",
+        ] {
+            assert!(!out.contains(u), "{u} in {out}");
+        }
+        assert!(
+            out.contains("root stays") && out.contains("USER=root"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn host_names_under_file_like_endings_and_inside_file_names() {
+        let mut r = Redactor::new();
+        r.add_name("ftd09.acme-corp.example");
+        r.add_name("FTD-Edge1");
+        redacts(
+            &mut r,
+            "gw1.acmebank.pl wiki.acme.md https://acme.md/x host=acme.pl ftd09.acme-corp.example.pem \
+             case_FTD-Edge1_ftd09.acme-corp.example.tar.gz ftd-edge1 said",
+            &[
+                "acmebank",
+                "wiki.acme",
+                "acme.md",
+                "acme.pl",
+                "acme-corp",
+                "edge1",
+            ],
+            &[".pem", ".tar.gz", "case_HOST-"],
+        );
+        // Files, fact names, versions and public hosts stay.
+        let plain = "notes.md sfcron.pl connector.log.1 x.tar.gz pmtool.sseconnector.state \
+                     connector.fqdn.region settings.exchange.fqdn 7.2.5 api-sse.cisco.com \
+                     eventing-ingest.sse.itd.cisco.com /ngfw/Volume 6.7.0.2 (build 24)";
+        assert_eq!(r.text(plain), plain);
+    }
+
+    #[test]
+    fn the_map_keeps_the_spelling_and_round_trips() {
+        let mut r = Redactor::new();
+        r.add_name("FTD-Edge1");
+        let text = "ftd-edge1 then FTD-Edge1 at 10.1.2.3 and HOST user=zed";
+        let out = r.text(text);
+        assert_eq!(out.matches("HOST-1").count(), 2, "{out}");
+        let map = r.mapping();
+        assert_eq!(map.get("HOST-1").map(String::as_str), Some("FTD-Edge1"));
+        assert_eq!(
+            restore(&out, &map),
+            "FTD-Edge1 then FTD-Edge1 at 10.1.2.3 and HOST user=zed"
+        );
+        // Rule ids stay readable even when a case is named like one.
+        let mut r = Redactor::new();
+        r.keep_readable(["sse/dns-failure"]);
+        r.learn_path("cases/dns-failure.tar.gz");
+        assert_eq!(r.text("sse/dns-failure"), "sse/dns-failure");
     }
 }

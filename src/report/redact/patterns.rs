@@ -252,8 +252,10 @@ fn ipv6(text: &str, out: &mut Vec<Candidate>) {
 }
 
 /// Host names: a dotted name of three labels or more whose last label is alphabetic is a host
-/// unless it is one of the tool's dotted names, a public host or ends like an archive; a name of
-/// two labels is one unless it ends like a file, or it stands where a host does.
+/// unless it is one of the tool's dotted names, a public host or ends like an archive (when it
+/// ends like a file, `ftd09.acme-corp.example.pem`, the ending stays); a name of two labels is
+/// one unless it ends like a file (`notes.md`), and any name is one where a host stands (after
+/// `://`, `@`, `host`, `server`, `peer`, `fqdn`, `url`, `connected to`, `dial tcp`, …).
 fn hosts(text: &str, out: &mut Vec<Candidate>) {
     for m in FQDN.find_iter(text) {
         let (s, e) = (m.start(), m.end());
@@ -277,13 +279,20 @@ fn hosts(text: &str, out: &mut Vec<Candidate>) {
             from += 1;
         }
         let in_host_context = HOST_CONTEXT.is_match(&text[from..s]);
-        let host = in_host_context
-            || if labels.len() >= 3 {
-                !ARCHIVE_ENDINGS.contains(&last)
+        if in_host_context {
+            push(out, s, e, "HOST");
+        } else if labels.len() >= 3 {
+            if ARCHIVE_ENDINGS.contains(&last) {
+                continue;
+            }
+            // `ftd09.acme-corp.example.pem`: the host, then the file's ending, kept.
+            let end = if FILE_ENDINGS.contains(&last) {
+                e - last.len() - 1
             } else {
-                !FILE_ENDINGS.contains(&last)
+                e
             };
-        if host {
+            push(out, s, end, "HOST");
+        } else if !FILE_ENDINGS.contains(&last) {
             push(out, s, e, "HOST");
         }
     }
