@@ -332,7 +332,7 @@ impl Redactor {
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:IP|HOST|USER|EMAIL|MAC|UUID|SERIAL|TOKEN|NAME)-[0-9]+").expect("valid")
+    Regex::new(&format!(r"\b(?:{})-[0-9]+", KINDS.join("|"))).expect("valid")
 });
 
 /// Puts the originals of a map back into a redacted text (the reverse of redaction, for the
