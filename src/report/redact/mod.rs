@@ -331,9 +331,8 @@ impl Redactor {
     }
 }
 
-static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\b(?:{})-[0-9]+", KINDS.join("|"))).expect("valid")
-});
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"\b(?:{})-[0-9]+", KINDS.join("|"))).expect("valid"));
 
 /// Puts the originals of a map back into a redacted text (the reverse of redaction, for the
 /// engineer holding the map). Placeholders not in the map stay.

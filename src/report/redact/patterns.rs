@@ -141,8 +141,7 @@ pub fn find(text: &str) -> Vec<Candidate> {
     }
     ipv6(text, &mut out);
     for m in MAC.find_iter(text) {
-        if bounded(text, m.start(), m.end()) && !before(text, m.start()).is_some_and(|b| b == b':')
-        {
+        if bounded(text, m.start(), m.end()) && before(text, m.start()).is_none_or(|b| b != b':') {
             push(&mut out, m.start(), m.end(), "MAC");
         }
     }
