@@ -253,7 +253,8 @@ fn ipv6(text: &str, out: &mut Vec<Candidate>) {
 /// Host names: a dotted name of three labels or more whose last label is alphabetic is a host
 /// unless it is one of the tool's dotted names, a public host or ends like an archive (when it
 /// ends like a file, `ftd09.acme-corp.example.pem`, the ending stays); a name of two labels is
-/// one unless it ends like a file (`notes.md`), and any name is one where a host stands (after
+/// one unless it ends like a file (`notes.md`); a name whose last label has a capital is an
+/// identifier (`Client.Timeout`); and any name is one where a host stands (after
 /// `://`, `@`, `host`, `server`, `peer`, `fqdn`, `url`, `connected to`, `dial tcp`, …).
 fn hosts(text: &str, out: &mut Vec<Candidate>) {
     for m in FQDN.find_iter(text) {
@@ -278,8 +279,15 @@ fn hosts(text: &str, out: &mut Vec<Candidate>) {
             from += 1;
         }
         let in_host_context = HOST_CONTEXT.is_match(&text[from..s]);
+        let camel = name
+            .rsplit('.')
+            .next()
+            .is_some_and(|l| l.bytes().any(|b| b.is_ascii_uppercase()));
         if in_host_context {
             push(out, s, e, "HOST");
+        } else if camel {
+            // `Client.Timeout`, `com.cisco.Foo`: a program's identifier, not a host name.
+            continue;
         } else if labels.len() >= 3 {
             if ARCHIVE_ENDINGS.contains(&last) {
                 continue;
