@@ -229,7 +229,13 @@ const PLANTED: &[&str] = &[
     "00-1B-54-C2-9A-80",
     "001b.54c2.9a81",
     "0f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    "ivan.ops",
+    "FDO2233K1LM",
 ];
+
+/// Planted where the tool reads the artifact but no report shows the line (a netstat TCP row):
+/// asserted absent, not asserted shown.
+const PLANTED_UNSHOWN: &[&str] = &["2001:db8:77::5"];
 
 /// Pieces of the planted IPv6 addresses: no half of one may stay either.
 const IPV6_PIECES: &[&str] = &[
@@ -277,6 +283,14 @@ fn add(b: &mut tar::Builder<impl std::io::Write>, path: &str, data: &str) {
         .unwrap();
 }
 
+fn add_loose(b: &mut tar::Builder<impl std::io::Write>, path: &str, data: &str) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_mtime(1_587_300_000);
+    b.append_data(&mut h, path, data.as_bytes()).unwrap();
+}
+
 fn rule(dir: &Path, name: &str, when: &str) {
     std::fs::write(
         dir.join(format!("corpus/{name}.yaml")),
@@ -287,8 +301,8 @@ fn rule(dir: &Path, name: &str, when: &str) {
     .unwrap();
 }
 
-/// Builds the case folder `cases/ACME-Bank-4711/` (a bundle named after the device, and a
-/// licence JSON beside it) and a rule pack that surfaces every planted line.
+/// Builds the case folder `cases/ACME-Bank-4711/` (a bundle named after the device, with a
+/// licence and cloud settings beside its root) and a rule pack that surfaces every planted line.
 fn corpus(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let case = dir.join("cases").join(CASE);
     std::fs::create_dir_all(&case).unwrap();
@@ -341,7 +355,7 @@ fn corpus(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
         "command-outputs/bin-netstat -anlp.output",
         "Active Internet connections (servers and established)\n\
          Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name\n\
-         tcp6       0      0 2001:db8::99:8305       2001:db8:85a3::8a2e:370:7334:51522 ESTABLISHED 3120/sftunnel\n",
+         tcp6       0      0 2001:db8:77::5:8305     2001:db8:85a3::8a2e:370:7334:51522 ESTABLISHED 3120/sftunnel\n",
     );
     add(
         &mut b,
@@ -352,6 +366,18 @@ fn corpus(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
         &mut b,
         "command-outputs/curl -v https:--api-sse.cisco.com.output",
         "* Rebuilt URL to: https://api-sse.cisco.com/\n*   Trying 2001:db8::99...\n* Connected to api-sse.cisco.com (2001:db8::99) port 443 (#0)\n> GET / HTTP/1.1\n> Host: api-sse.cisco.com\n> Authorization: Bearer abc.def123\n",
+    );
+    // A licence and cloud settings saved beside the bundle root (loose files), named after the
+    // device, each in one line.
+    add_loose(
+        &mut b,
+        "licence-FTD-Edge1.json",
+        r#"{"items": [{"type": "SmartLicense", "smartLicenseStatus": {"registrationStatus": "EVALUATION", "serialNumber": "FDO2233K1LM", "user": "carol.smith@acmebank-mail.pl"}}]}"#,
+    );
+    add_loose(
+        &mut b,
+        "cloud-FTD-Edge1.json",
+        r#"{"items": [{"type": "CloudEventsConfig", "sendIntrusionEvents": false, "sendFileEvents": false, "sendConnectionEvents": false, "modifiedBy": "ivan.ops@acmebank-mail.pl"}]}"#,
     );
     // A link named after the host: its name shows in a warning.
     let mut h = tar::Header::new_gnu();
@@ -365,12 +391,6 @@ fn corpus(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     )
     .unwrap();
     b.into_inner().unwrap().finish().unwrap();
-    // A licence saved beside the bundle, named after the device, in one line.
-    std::fs::write(
-        case.join("licence-FTD-Edge1.json"),
-        r#"{"items": [{"type": "SmartLicense", "smartLicenseStatus": {"registrationStatus": "EVALUATION", "serialNumber": "FCH1944V0ZZ", "user": "carol.smith@acmebank-mail.pl"}}]}"#,
-    )
-    .unwrap();
     let rules = dir.join("rules");
     std::fs::create_dir_all(rules.join("corpus")).unwrap();
     for i in 1..=CONNECTOR_LOG.len() {
@@ -395,6 +415,16 @@ fn corpus(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     rule(&rules, "context", "  fact: context.fqdn\n  exists: true");
     rule(
         &rules,
+        "cloud",
+        "  fact: cloud.events.enabled\n  equals: false",
+    );
+    rule(
+        &rules,
+        "licence",
+        "  fact: license.registration\n  equals: EVALUATION",
+    );
+    rule(
+        &rules,
         "needs-pmtool",
         "  fact: pmtool.sseconnector.state\n  equals: Running",
     );
@@ -406,6 +436,7 @@ fn survivors(text: &str) -> Vec<String> {
     let lower = text.to_ascii_lowercase();
     PLANTED
         .iter()
+        .chain(PLANTED_UNSHOWN)
         .chain(IPV6_PIECES)
         .filter_map(|v| {
             let at = lower.find(&v.to_ascii_lowercase())?;
@@ -426,12 +457,10 @@ fn planted_corpus_leaves_nothing_behind_in_any_format() {
     let dir = tempfile::tempdir().unwrap();
     let (case, rules) = corpus(dir.path());
     let input = case.join(INPUT);
-    let licence = case.join("licence-FTD-Edge1.json");
     let base = |format: &str| -> Vec<String> {
         [
             "analyze",
             input.to_str().unwrap(),
-            licence.to_str().unwrap(),
             "--rules",
             rules.to_str().unwrap(),
             "--format",
