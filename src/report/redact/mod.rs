@@ -332,7 +332,7 @@ impl Redactor {
 }
 
 static PLACEHOLDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\b(?:{})-[0-9]+", KINDS.join("|"))).expect("valid"));
+    LazyLock::new(|| Regex::new(&format!(r"(?:{})-[0-9]+", KINDS.join("|"))).expect("valid"));
 
 /// Puts the originals of a map back into a redacted text (the reverse of redaction, for the
 /// engineer holding the map). Placeholders not in the map stay.
@@ -505,5 +505,26 @@ mod tests {
         r.keep_readable(["sse/dns-failure"]);
         r.learn_path("cases/dns-failure.tar.gz");
         assert_eq!(r.text("sse/dns-failure"), "sse/dns-failure");
+    }
+
+    proptest::proptest! {
+        /// Any text, however odd (multi-byte characters next to addresses, colons, dots), is
+        /// redacted without a panic, and its placeholders restore the text when each value has
+        /// one spelling.
+        #[test]
+        fn any_text_redacts_and_restores(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "é", ":", "::", ".", "-", "_", " ", "[", "]", "@", "=", "\"", "fe80", "1", "ff",
+                "10.1.2.3", "gw1.acme.pl", "user=", "bob", "sudo: ", "password=", "x9", "ünï",
+                "aa:bb:cc:dd:ee:ff", "ftd09.acme-corp.example", ".pem", "SN: ", "FCH1944V0ZZ",
+            ]), 0..24)
+        ) {
+            let text: String = parts.concat();
+            let mut r = Redactor::new();
+            r.add_name("FTD09.acme-corp.example");
+            let out = r.text(&text);
+            let restored = restore(&out, &r.mapping());
+            proptest::prop_assert_eq!(restored.to_ascii_lowercase(), text.to_ascii_lowercase());
+        }
     }
 }

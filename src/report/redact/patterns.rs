@@ -146,7 +146,9 @@ pub fn find(text: &str) -> Vec<Candidate> {
         }
     }
     for m in EMAIL.find_iter(text) {
-        push(&mut out, m.start(), m.end(), "EMAIL");
+        if !alnum_at(text, m.end()) {
+            push(&mut out, m.start(), m.end(), "EMAIL");
+        }
     }
     for c in PROMPT.captures_iter(text) {
         let user = c.get(1).expect("group");
