@@ -129,12 +129,16 @@ pub fn find(text: &str) -> Vec<Candidate> {
             alnum_at(text, e) || (text.as_bytes().get(e) == Some(&b'.') && alnum_at(text, e + 1));
         let octets = m.as_str().split('.').all(|o| o.parse::<u8>().is_ok());
         // A four-part version (`6.7.0.2 (build 24)`, `v6.7.0.2`, `version 6.7.0.2`) is no address.
-        let version = text[e..].starts_with(" (build")
-            || before(text, s) == Some(b'v')
-            || text[..s]
-                .to_ascii_lowercase()
+        let version = text[e..].starts_with(" (build") || before(text, s) == Some(b'v') || {
+            let mut from = s.saturating_sub(12);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            text[from..s]
                 .trim_end()
-                .ends_with("version");
+                .to_ascii_lowercase()
+                .ends_with("version")
+        };
         if !glued_before && !glued_after && octets && !version {
             push(&mut out, s, e, "IP");
         }
