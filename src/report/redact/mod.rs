@@ -161,6 +161,10 @@ impl Redactor {
         for d in model["devices"].as_array().into_iter().flatten() {
             for n in strs(&d["name"]) {
                 self.add_known(&n, "HOST");
+                // `ftd09.acme-corp.example` is `ftd09` in its own syslog lines and prompts.
+                if let Some((label, _)) = n.split_once('.') {
+                    self.add_known(label, "HOST");
+                }
             }
             for id in strs(&d["id"]) {
                 if UUID_ONLY.is_match(&id) {
@@ -485,6 +489,18 @@ mod tests {
                      connector.fqdn.region settings.exchange.fqdn 7.2.5 api-sse.cisco.com \
                      eventing-ingest.sse.itd.cisco.com /ngfw/Volume 6.7.0.2 (build 24)";
         assert_eq!(r.text(plain), plain);
+    }
+
+    #[test]
+    fn a_device_named_by_its_fqdn_is_known_by_its_first_label_too() {
+        let mut r = Redactor::new();
+        let mut model = serde_json::json!({
+            "devices": [{"name": "ftd09.acme-corp.example", "id": "x", "facts": {}}],
+            "lines": ["Apr 19 06:40:00 ftd09 sshd[1]: ready", "FTD09.acme-corp.example up"],
+        });
+        r.value(&mut model);
+        let out = model["lines"].to_string().to_ascii_lowercase();
+        assert!(!out.contains("ftd09") && !out.contains("acme"), "{out}");
     }
 
     #[test]
