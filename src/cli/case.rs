@@ -135,6 +135,7 @@ pub fn analyze(
         None => report.render(format, templates)?,
         Some(map) => {
             let mut redactor = report::redact::Redactor::new();
+            redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
             let model = report.redacted(&mut redactor)?;
             map.write(&redactor.mapping())?;
             report::render(&model, format, templates)?

@@ -310,9 +310,14 @@ impl Report {
         &self,
         redactor: &mut redact::Redactor,
     ) -> Result<serde_json::Value, ReportError> {
-        for device in &self.devices {
-            redactor.add_name(&device.name);
-        }
+        redactor.keep_readable(
+            self.findings
+                .iter()
+                .map(|f| f.rule.as_str())
+                .chain(self.not_evaluated.iter().map(|n| n.rule.as_str())),
+        );
+        // The redactor learns the case's private values (device names and ids, private facts,
+        // input and bundle paths) from the model itself, then replaces them everywhere.
         let mut model = serde_json::to_value(self)?;
         redactor.value(&mut model);
         Ok(model)
