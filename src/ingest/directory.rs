@@ -29,15 +29,20 @@ pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
         };
         let kind = entry.file_type();
         if kind.is_symlink() {
-            if let (Ok(target), Ok(relative)) = (
+            let expected = match (
                 std::fs::read_link(entry.path()),
                 entry.path().strip_prefix(root),
             ) {
-                let relative = relative.to_string_lossy().replace('\\', "/");
-                walk.visitor
-                    .link(bundle, &relative, &target.to_string_lossy());
+                (Ok(target), Ok(relative)) => {
+                    let relative = relative.to_string_lossy().replace('\\', "/");
+                    walk.visitor
+                        .link(bundle, &relative, &target.to_string_lossy())
+                }
+                _ => false,
+            };
+            if !expected {
+                links.push(entry.path().display().to_string());
             }
-            links.push(entry.path().display().to_string());
             continue;
         }
         if !kind.is_file() {

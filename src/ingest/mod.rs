@@ -107,8 +107,12 @@ pub trait Visitor {
     fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()>;
     /// Damage or a limit hit.
     fn warning(&mut self, warning: Warning);
-    /// A symbolic link member: recorded, never followed. `target` is the link's text.
-    fn link(&mut self, _bundle: usize, _path: &str, _target: &str) {}
+    /// A symbolic link member: recorded, never followed. `target` is the link's text. Returns
+    /// true when the link is an artifact the visitor understood (`etc/localtime` naming the
+    /// device's zone): such an expected link is listed in the inventory, not warned about.
+    fn link(&mut self, _bundle: usize, _path: &str, _target: &str) -> bool {
+        false
+    }
     /// An archive is damaged; a `warning` with the same code follows.
     fn damage(&mut self, _damage: Damage) {}
 }

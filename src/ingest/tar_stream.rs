@@ -305,12 +305,13 @@ fn read_blocks(
                         &mut io::Cursor::new(data),
                     ),
                     None => {
-                        if kind == EntryType::Symlink {
-                            walk.visitor.link(bundle, &normalise_path(&name), &target);
-                        }
-                        notes.link_count += 1;
-                        if notes.links.len() < 5 {
-                            notes.links.push(format!("{name} -> {target}"));
+                        let expected = kind == EntryType::Symlink
+                            && walk.visitor.link(bundle, &normalise_path(&name), &target);
+                        if !expected {
+                            notes.link_count += 1;
+                            if notes.links.len() < 5 {
+                                notes.links.push(format!("{name} -> {target}"));
+                            }
                         }
                     }
                 }

@@ -407,11 +407,15 @@ fn visit_entry(
     if info.is_symlink {
         // A zip symlink's data is its target's text.
         let mut target = Vec::new();
-        if body.take(4096).read_to_end(&mut target).is_ok() {
-            let target = String::from_utf8_lossy(&target);
-            walk.visitor.link(bundle, &normalise_path(&raw), &target);
+        let expected = body.take(4096).read_to_end(&mut target).is_ok()
+            && walk.visitor.link(
+                bundle,
+                &normalise_path(&raw),
+                &String::from_utf8_lossy(&target),
+            );
+        if !expected {
+            *links += 1;
         }
-        *links += 1;
         return Next::Continue;
     }
     if !info.enclosed || raw.starts_with('/') {
