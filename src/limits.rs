@@ -6,6 +6,36 @@
 
 use serde::Serialize;
 
+/// The largest value a limit takes. Limits are compared with and added to byte counters and
+/// turned into `usize`; a value near `u64::MAX` would wrap (`--max-document-bytes
+/// 18446744073709551615` once became 0 and produced false findings), so larger values are refused
+/// rather than silently clamped.
+pub const MAX_LIMIT: u64 = i64::MAX as u64;
+
+/// Parses a limit given on the command line: a whole number from 0 to [`MAX_LIMIT`].
+pub fn parse_limit(text: &str) -> Result<u64, String> {
+    let value: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of 0 or more"))?;
+    if value > MAX_LIMIT {
+        return Err(format!("{value} is too large (at most {MAX_LIMIT})"));
+    }
+    Ok(value)
+}
+
+/// Like [`parse_limit`], for limits held as `usize` (which may be narrower than 64 bits).
+pub fn parse_limit_usize(text: &str) -> Result<usize, String> {
+    let value = parse_limit(text)?;
+    usize::try_from(value).map_err(|_| format!("{value} is too large for this platform"))
+}
+
+/// Like [`parse_limit`], for limits held as `u32`.
+pub fn parse_limit_u32(text: &str) -> Result<u32, String> {
+    let value = parse_limit(text)?;
+    u32::try_from(value).map_err(|_| format!("{value} is too large (at most {})", u32::MAX))
+}
+
 /// Bounds on what one analysis may read, decompress or keep.
 #[derive(Debug, Clone, Serialize)]
 pub struct Limits {
@@ -125,5 +155,29 @@ mod cap_tests {
         assert!(!cap_in_place(&mut s, 3));
         assert_eq!(cap_text(&s, 3), "abc…[cut 3 bytes]");
         assert_eq!(cap_text("abc…[cut 3 bytes]", 2), "ab…[cut 17 bytes]");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_values_that_would_wrap_are_refused() {
+        assert_eq!(parse_limit("0"), Ok(0));
+        assert_eq!(parse_limit("9223372036854775807"), Ok(MAX_LIMIT));
+        for bad in [
+            "9223372036854775808",
+            "18446744073709551615",
+            "-1",
+            "1e9",
+            "",
+            "99999999999999999999",
+        ] {
+            assert!(parse_limit(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_limit_usize("65536"), Ok(65536));
+        assert!(parse_limit_usize("18446744073709551615").is_err());
+        assert!(parse_limit_u32("4294967296").is_err());
     }
 }

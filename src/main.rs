@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 use cli::authoring::{explain, lint, list_rules, rule_tests};
 use cli::batch::{batch, merge};
 use cli::case::{analyze, facts};
+use cli::diff::diff;
 use cli::{Common, FactsFormat, FailOn, RedactMap, ReportFormat};
 
 #[derive(Parser)]
@@ -74,6 +75,31 @@ enum Command {
         /// Replace an existing --redact-map file.
         #[arg(long, requires = "redact_map")]
         overwrite_map: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Compare two uploads of one case (before and after a fix): resolved, persisting, new and
+    /// unknown findings per device.
+    Diff {
+        /// BEFORE and AFTER: each one bundle or folder (for several files a side, use --before
+        /// and --after).
+        #[arg(num_args = 0..=2, conflicts_with_all = ["before", "after"])]
+        sides: Vec<PathBuf>,
+        /// The earlier upload's files.
+        #[arg(long, num_args = 1.., requires = "after", value_name = "PATH")]
+        before: Vec<PathBuf>,
+        /// The later upload's files.
+        #[arg(long, num_args = 1.., requires = "before", value_name = "PATH")]
+        after: Vec<PathBuf>,
+        /// Format; default: from --output's extension, else Markdown.
+        #[arg(long, value_enum)]
+        format: Option<ReportFormat>,
+        /// Write the diff here instead of standard output (same checks as analyze's --output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Exit 1 when a persisting or new current finding is at or above this severity.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
         #[command(flatten)]
         common: Common,
     },
@@ -207,6 +233,24 @@ fn run(cli: Cli) -> Result<u8> {
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
             &common,
         ),
+        Command::Diff {
+            sides,
+            before,
+            after,
+            format,
+            output,
+            fail_on,
+            common,
+        } => {
+            let (before, after) = match sides.as_slice() {
+                [b, a] => (vec![b.clone()], vec![a.clone()]),
+                [] if !before.is_empty() => (before, after),
+                _ => anyhow::bail!(
+                    "diff takes BEFORE and AFTER, or --before PATH... --after PATH..."
+                ),
+            };
+            diff(&before, &after, format, output.as_deref(), fail_on, &common)
+        }
         Command::Batch {
             inputs,
             out,

@@ -582,6 +582,526 @@ fn huge_gnu_long_name_is_skipped_with_bounded_memory() {
     assert_rss_below(&r, 200);
 }
 
+// ---- Issue 12: CPU independent of the input, untrusted sizes, integrity ----
+
+/// Runs the binary and kills it after `secs` (a guard against hangs, not a timing assertion).
+fn run_guarded(args: &[&str], secs: u64) -> Run {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let err = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdout(out.reopen().unwrap())
+        .stderr(err.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fptriage {args:?} still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let run = Run {
+        code: status.code().expect("killed by a signal"),
+        stdout: std::fs::read_to_string(out.path()).unwrap(),
+        stderr: std::fs::read_to_string(err.path()).unwrap(),
+        max_rss_kb: None,
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+fn device_names(facts: &Value) -> Vec<String> {
+    facts["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn le16(v: usize) -> [u8; 2] {
+    u16::try_from(v).unwrap().to_le_bytes()
+}
+
+fn le32(v: u64) -> [u8; 4] {
+    u32::try_from(v).unwrap().to_le_bytes()
+}
+
+/// Fifield's overlapping-entries bomb: one deflated `kernel` of zeros behind a single local
+/// header, and `entries` central-directory entries that all point at it, under names the
+/// analysis reads in full (connector logs), distinct or all the same.
+fn overlapping_zip(path: &Path, entries: usize, kernel: u64, same_name: bool) {
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), Compression::best());
+    let mut crc = flate2::Crc::new();
+    let chunk = vec![0u8; 1 << 20];
+    for _ in 0..kernel / chunk.len() as u64 {
+        deflate.write_all(&chunk).unwrap();
+        crc.update(&chunk);
+    }
+    let data = deflate.finish().unwrap();
+    let name = |i: usize| {
+        format!(
+            "{}.{:03}",
+            connector_log_path(),
+            if same_name { 0 } else { i }
+        )
+    };
+    let mut zip = Vec::new();
+    let local = |zip: &mut Vec<u8>, n: &str| {
+        zip.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
+        zip.extend_from_slice(&crc.sum().to_le_bytes());
+        zip.extend_from_slice(&le32(data.len() as u64));
+        zip.extend_from_slice(&le32(kernel));
+        zip.extend_from_slice(&le16(n.len()));
+        zip.extend_from_slice(&le16(0));
+        zip.extend_from_slice(n.as_bytes());
+    };
+    local(&mut zip, &name(0));
+    zip.extend_from_slice(&data);
+    let cd_start = zip.len() as u64;
+    for i in 0..entries {
+        let n = name(i);
+        zip.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x08\x00\x00\x00\x21\x00");
+        zip.extend_from_slice(&crc.sum().to_le_bytes());
+        zip.extend_from_slice(&le32(data.len() as u64));
+        zip.extend_from_slice(&le32(kernel));
+        zip.extend_from_slice(&le16(n.len()));
+        zip.extend_from_slice(&[0; 12]); // extra, comment, disk, attributes
+        zip.extend_from_slice(&le32(0)); // every entry's local header is the first one
+        zip.extend_from_slice(n.as_bytes());
+    }
+    let cd_len = zip.len() as u64 - cd_start;
+    zip.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+    zip.extend_from_slice(&le16(entries));
+    zip.extend_from_slice(&le16(entries));
+    zip.extend_from_slice(&le32(cd_len));
+    zip.extend_from_slice(&le32(cd_start));
+    zip.extend_from_slice(&le16(0));
+    std::fs::write(path, zip).unwrap();
+}
+
+#[test]
+fn overlapping_zip_entries_are_inflated_once() {
+    let tmp = TempDir::new().unwrap();
+    // 256 entries over one 64 MiB kernel: 16 GiB to inflate if each entry were read; under
+    // one name, the copies the zip crate's index hides must not be read either.
+    for same_name in [false, true] {
+        let input = tmp.path().join(format!("overlap-{same_name}.zip"));
+        overlapping_zip(&input, 256, 64 << 20, same_name);
+        assert!(std::fs::metadata(&input).unwrap().len() < 1 << 20);
+        let r = run_guarded(
+            &["analyze", input.to_str().unwrap(), "--format", "json"],
+            300,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let report = r.json();
+        let bad = warnings(&report, "bad-zip");
+        assert_eq!(bad.len(), 1, "{report:#}");
+        let message = bad[0]["message"].as_str().unwrap();
+        let expected = if same_name {
+            "255 entries sharing a name overlap"
+        } else {
+            "255 entries overlap"
+        };
+        assert!(message.starts_with(expected), "{message}");
+        if same_name {
+            assert_eq!(warnings(&report, "duplicate-member").len(), 1);
+        }
+    }
+}
+
+/// One PAX record: `<length> <key>=<value>\n`, the length counting itself.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while format!("{len}{body}").len() != len {
+        len += 1;
+    }
+    format!("{len}{body}").into_bytes()
+}
+
+/// A wrapper tar: a member whose header says something no archive can hold, then another
+/// device's clean bundle.
+fn wrapper_after(bad: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    bad(&mut b);
+    let clean = std::fs::read(testdata("healthy-ftd.tar.gz")).unwrap();
+    append(&mut b, "case/device-2/healthy-ftd.tar.gz", &clean);
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn sizes_no_archive_can_hold_skip_one_member_not_the_rest() {
+    let tmp = TempDir::new().unwrap();
+    let pax = |value: &str| {
+        let value = value.to_string();
+        move |b: &mut tar::Builder<Vec<u8>>| {
+            let mut records = pax_record("size", &value);
+            records.extend(pax_record("path", "case/device-1/connector.log"));
+            let h = raw_header(
+                b"PaxHeaders/connector.log",
+                tar::EntryType::XHeader,
+                records.len() as u64,
+                None,
+            );
+            b.append(&h, &records[..]).unwrap();
+            append(b, "case/device-1/connector.log", LOG_LINE.as_bytes());
+        }
+    };
+    let near_2_64 = |b: &mut tar::Builder<Vec<u8>>| {
+        let mut h = raw_header(b"case/device-1/huge.bin", tar::EntryType::Regular, 0, None);
+        let field = &mut h.as_old_mut().size;
+        field[..4].copy_from_slice(&[0x80, 0, 0, 0]);
+        field[4..].copy_from_slice(&(u64::MAX - 511).to_be_bytes());
+        h.set_cksum();
+        b.append(&h, &[b'x'; 512][..]).unwrap();
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("pax-1e17.tar", wrapper_after(pax("100000000000000000"))),
+        ("pax-float.tar", wrapper_after(pax("1e17"))),
+        ("base256.tar", wrapper_after(near_2_64)),
+    ];
+    for (name, bytes) in cases {
+        let input = tmp.path().join(name);
+        std::fs::write(&input, bytes).unwrap();
+        let r = analyze_json(&input, &[]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let report = r.json();
+        let found = codes(&report);
+        assert!(
+            found.contains(&"corrupt-tar-header".to_string()),
+            "{name}: {found:?}"
+        );
+        assert!(
+            !found.contains(&"limit-total-bytes".to_string()),
+            "{name}: {found:?}"
+        );
+        let facts = run(&["facts", input.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(facts.code, 0, "{name}: {}", facts.stderr);
+        assert!(
+            device_names(&facts.json()).contains(&"ftd-branch7".to_string()),
+            "{name}: the clean bundle after the bad member was not analysed: {}",
+            facts.stdout
+        );
+    }
+}
+
+#[test]
+fn when_nothing_is_readable_the_damage_is_named() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("only-bad.tar");
+    let mut b = tar::Builder::new(Vec::new());
+    let records = pax_record("size", "100000000000000000");
+    let h = raw_header(
+        b"PaxHeaders/connector.log",
+        tar::EntryType::XHeader,
+        records.len() as u64,
+        None,
+    );
+    b.append(&h, &records[..]).unwrap();
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    std::fs::write(&input, b.into_inner().unwrap()).unwrap();
+    let r = run(&["analyze", input.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("nothing usable"), "{}", r.stderr);
+    assert!(r.stderr.contains("[corrupt-tar-header]"), "{}", r.stderr);
+}
+
+#[test]
+fn limit_values_that_would_wrap_exit_2_naming_the_flag() {
+    let input = testdata("healthy-ftd.tar");
+    for (flag, value) in [
+        ("--max-document-bytes", "18446744073709551615"),
+        ("--max-total-bytes", "9223372036854775808"),
+        ("--max-member-bytes", "99999999999999999999"),
+        ("--max-depth", "4294967296"),
+    ] {
+        let r = run(&["analyze", input.to_str().unwrap(), flag, value]);
+        assert_eq!(r.code, 2, "{flag} {value}: {}", r.stdout);
+        assert!(r.stderr.contains(flag), "{flag}: {}", r.stderr);
+    }
+    let r = run(&[
+        "facts",
+        input.to_str().unwrap(),
+        "--max-document-bytes",
+        "9223372036854775807",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn gzip_damage_is_reported_and_told_apart_from_truncation() {
+    let tmp = TempDir::new().unwrap();
+    let whole = std::fs::read(testdata("healthy-ftd.tar.gz")).unwrap();
+    let crc_at = whole.len() - 8;
+    let mut wrong_crc = whole.clone();
+    wrong_crc[crc_at] ^= 0x01;
+    let mut wrong_size = whole.clone();
+    wrong_size[whole.len() - 4] ^= 0x01;
+    let mut trailing = whole.clone();
+    trailing.extend_from_slice(b"appended by a mail gateway\n");
+    let cut = whole[..whole.len() - 3].to_vec();
+    for (name, bytes, code) in [
+        ("crc.tar.gz", wrong_crc, "bad-gzip"),
+        ("isize.tar.gz", wrong_size, "bad-gzip"),
+        ("trailing.tar.gz", trailing, "trailing-data"),
+        ("cut.tar.gz", cut, "truncated-archive"),
+    ] {
+        let input = tmp.path().join(name);
+        std::fs::write(&input, bytes).unwrap();
+        let r = analyze_json(&input, &[]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let report = r.json();
+        let found = codes(&report);
+        assert!(found.contains(&code.to_string()), "{name}: {found:?}");
+        for other in ["bad-gzip", "trailing-data", "truncated-archive"] {
+            if other != code {
+                assert!(!found.contains(&other.to_string()), "{name}: {found:?}");
+            }
+        }
+        // What could be read is still analysed.
+        assert!(!report["devices"].as_array().unwrap().is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn a_changed_byte_in_a_stored_gzip_block_is_reported() {
+    let tmp = TempDir::new().unwrap();
+    let mut b = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::none()));
+    let hostname = format!("{BUNDLE}/dir-archives/etc/hostname");
+    append(&mut b, &hostname, b"ftd-original\n");
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    let mut bytes = b.into_inner().unwrap().finish().unwrap();
+    let at = bytes
+        .windows(12)
+        .position(|w| w == b"ftd-original")
+        .unwrap();
+    bytes[at..at + 12].copy_from_slice(b"ftd-attacker");
+    let input = tmp.path().join("stored.tar.gz");
+    std::fs::write(&input, bytes).unwrap();
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let bad = warnings(&report, "bad-gzip");
+    assert_eq!(bad.len(), 1, "{report:#}");
+    assert!(
+        bad[0]["message"].as_str().unwrap().contains("CRC"),
+        "{bad:?}"
+    );
+}
+
+#[test]
+fn duplicate_zip_names_are_reported_and_each_copy_read() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("dup.zip");
+    let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let first = format!("{BUNDLE}/dir-archives/etc/sf/connector.properties");
+    let second = first.replace("connector.properties", "connector.propertieZ");
+    zip.start_file(first.as_str(), options).unwrap();
+    zip.write_all(b"connector_fqdn=api-sse.cisco.com\n")
+        .unwrap();
+    zip.start_file(second.as_str(), options).unwrap();
+    zip.write_all(b"connector_fqdn=api.eu.sse.itd.cisco.com\n")
+        .unwrap();
+    append_log_entry(&mut zip, options);
+    let mut bytes = zip.finish().unwrap().into_inner();
+    // Give the second entry the first one's name, in its local and central headers.
+    let mut patched = 0;
+    while let Some(at) = bytes
+        .windows(second.len())
+        .position(|w| w == second.as_bytes())
+    {
+        bytes[at..at + second.len()].copy_from_slice(first.as_bytes());
+        patched += 1;
+    }
+    assert_eq!(patched, 2);
+    std::fs::write(&input, bytes).unwrap();
+
+    let r = analyze_json(&input, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let dup = warnings(&report, "duplicate-member");
+    assert_eq!(dup.len(), 1, "{report:#}");
+    assert!(
+        dup[0]["message"].as_str().unwrap().contains(&first),
+        "{dup:?}"
+    );
+    let facts = run(&["facts", input.to_str().unwrap(), "--format", "json"]);
+    let case = facts.json();
+    let artifacts: Vec<&str> = case["devices"][0]["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["path"].as_str())
+        .filter(|p| p.ends_with("connector.properties"))
+        .collect();
+    assert_eq!(artifacts.len(), 2, "{case:#}");
+}
+
+fn append_log_entry<W: Write + io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    options: zip::write::SimpleFileOptions,
+) {
+    zip.start_file(connector_log_path(), options).unwrap();
+    zip.write_all(LOG_LINE.as_bytes()).unwrap();
+}
+
+#[test]
+fn xz_bzip2_and_zstd_tarballs_are_read_whatever_their_name() {
+    let tmp = TempDir::new().unwrap();
+    let tar = std::fs::read(testdata("healthy-ftd.tar")).unwrap();
+    let mut xz = Vec::new();
+    {
+        let mut w =
+            lzma_rust2::XzWriter::new(&mut xz, lzma_rust2::XzOptions::with_preset(1)).unwrap();
+        w.write_all(&tar).unwrap();
+        w.finish().unwrap();
+    }
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&tar).unwrap();
+    let bz = bz.finish().unwrap();
+    let zst =
+        ruzstd::encoding::compress_to_vec(&tar[..], ruzstd::encoding::CompressionLevel::Fastest);
+    for (name, bytes) in [("xz", xz), ("bzip2", bz), ("zstd", zst)] {
+        // Named .tar.gz, as uploads are: the bytes decide.
+        let input = tmp.path().join(format!("{name}.tar.gz"));
+        std::fs::write(&input, &bytes).unwrap();
+        let facts = run(&["facts", input.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(facts.code, 0, "{name}: {}", facts.stderr);
+        assert_eq!(device_names(&facts.json()), ["ftd-branch7"], "{name}");
+        // Inside a wrapper too.
+        let wrapper = tmp.path().join(format!("wrapper-{name}.tar"));
+        let mut b = tar::Builder::new(Vec::new());
+        append(&mut b, &format!("case/ftd.tar.{name}"), &bytes);
+        std::fs::write(&wrapper, b.into_inner().unwrap()).unwrap();
+        let facts = run(&["facts", wrapper.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(facts.code, 0, "{name}: {}", facts.stderr);
+        assert_eq!(device_names(&facts.json()), ["ftd-branch7"], "{name}");
+        // Damage is named, not silent.
+        let mut bad = bytes.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0x55;
+        let input = tmp.path().join(format!("bad-{name}.tar.gz"));
+        std::fs::write(&input, &bad).unwrap();
+        let r = analyze_json(&input, &[]);
+        if r.code == 0 {
+            let found = codes(&r.json());
+            assert!(
+                found.contains(&"bad-compressed-data".to_string()),
+                "{name}: {found:?}"
+            );
+        } else {
+            assert_eq!(r.code, 2, "{name}: {}", r.stderr);
+            assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        }
+    }
+    let seven = tmp.path().join("bundle.tar.gz");
+    let mut bytes = b"7z\xbc\xaf\x27\x1c\x00\x04".to_vec();
+    bytes.resize(4096, 0);
+    std::fs::write(&seven, bytes).unwrap();
+    let r = run(&["analyze", seven.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("7-Zip"), "{}", r.stderr);
+}
+
+#[test]
+fn gnu_sparse_members_and_unknown_tar_types_are_read() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("sparse.tar");
+    let mut b = tar::Builder::new(Vec::new());
+    let properties = b"connector_fqdn=api-sse.cisco.com\nconnector_port=8989\n";
+    let real_name = format!("{BUNDLE}/dir-archives/etc/sf/connector.properties");
+    let mut records = pax_record("GNU.sparse.major", "1");
+    records.extend(pax_record("GNU.sparse.minor", "0"));
+    records.extend(pax_record("GNU.sparse.name", &real_name));
+    records.extend(pax_record(
+        "GNU.sparse.realsize",
+        &(properties.len() + 1000).to_string(),
+    ));
+    let h = raw_header(
+        b"PaxHeaders/connector.properties",
+        tar::EntryType::XHeader,
+        records.len() as u64,
+        None,
+    );
+    b.append(&h, &records[..]).unwrap();
+    // Format 1.0: the map (one chunk at 0) leads the data, padded to a block; the hole after
+    // the chunk is the file's tail.
+    let mut data = format!("1\n0\n{}\n", properties.len()).into_bytes();
+    data.resize(512, 0);
+    data.extend_from_slice(properties);
+    append(
+        &mut b,
+        &format!("{BUNDLE}/GNUSparseFile.0/connector.properties"),
+        &data,
+    );
+    let odd = raw_header(
+        connector_log_path().as_bytes(),
+        tar::EntryType::new(b'Z'),
+        LOG_LINE.len() as u64,
+        None,
+    );
+    b.append(&odd, LOG_LINE.as_bytes()).unwrap();
+    std::fs::write(&input, b.into_inner().unwrap()).unwrap();
+
+    let facts = run(&["facts", input.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(facts.code, 0, "{}", facts.stderr);
+    let case = facts.json();
+    let device = &case["devices"][0];
+    assert_eq!(
+        device["facts"]["connector.fqdn"]["value"], "api-sse.cisco.com",
+        "{case:#}"
+    );
+    assert_eq!(
+        device["facts"]["connector.log.present"]["value"], true,
+        "{case:#}"
+    );
+    let r = analyze_json(&input, &[]);
+    assert_eq!(warnings(&r.json(), "unknown-member-type").len(), 1);
+}
+
+#[test]
+fn deeply_nested_json_takes_linear_time() {
+    let tmp = TempDir::new().unwrap();
+    let input = tmp.path().join("nested-json.tar.gz");
+    let mut b = gz_tar(&input);
+    // Licensing JSON nested 1.5 million levels deep, each level holding the key again.
+    let levels = 1_500_000;
+    let mut doc = "{\"registrationStatus\":".repeat(levels).into_bytes();
+    doc.extend_from_slice(b"\"EVALUATION\"");
+    doc.extend(std::iter::repeat_n(b'}', levels));
+    append(
+        &mut b,
+        &format!("{BUNDLE}/command-outputs/usr-local-sf-bin-sfcli.pl show license status.output"),
+        &doc,
+    );
+    append(&mut b, &connector_log_path(), LOG_LINE.as_bytes());
+    finish_gz(b);
+    assert!(std::fs::metadata(&input).unwrap().len() < 1 << 20);
+    let r = run_guarded(
+        &["analyze", input.to_str().unwrap(), "--format", "json"],
+        300,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
 // Issue 12 §1: memory must not depend on the input. Each input below once took hundreds of MiB
 // to GiBs; at default limits the binary must stay under 64 MiB and its report small.
 

@@ -906,13 +906,13 @@ impl Visitor for Collector<'_> {
         Ok(())
     }
 
-    fn link(&mut self, bundle: usize, path: &str, target: &str) {
+    fn link(&mut self, bundle: usize, path: &str, target: &str) -> bool {
         let archive = self.base + bundle;
         if self.map.classify(path, &[]) != Some(ArtifactKind::Timezone) {
-            return;
+            return false;
         }
         let Some(unit) = self.unit_for(archive, path) else {
-            return;
+            return false;
         };
         let display = {
             let state = &self.archives[archive];
@@ -938,14 +938,18 @@ impl Visitor for Collector<'_> {
                     name: Some(name),
                     path: display,
                 });
+                true
             }
-            None => self.warnings.push(Warning {
-                code: "bad-time-zone",
-                path: display,
-                message: format!(
-                    "links to `{target}`, which names no zone of the IANA database; syslog times are read as UTC"
-                ),
-            }),
+            None => {
+                self.warnings.push(Warning {
+                    code: "bad-time-zone",
+                    path: display,
+                    message: format!(
+                        "links to `{target}`, which names no zone of the IANA database; syslog times are read as UTC"
+                    ),
+                });
+                false
+            }
         }
     }
 

@@ -320,9 +320,14 @@ impl Report {
         &self,
         redactor: &mut redact::Redactor,
     ) -> Result<serde_json::Value, ReportError> {
-        for device in &self.devices {
-            redactor.add_name(&device.name);
-        }
+        redactor.keep_readable(
+            self.findings
+                .iter()
+                .map(|f| f.rule.as_str())
+                .chain(self.not_evaluated.iter().map(|n| n.rule.as_str())),
+        );
+        // The redactor learns the case's private values (device names and ids, private facts,
+        // input and bundle paths) from the model itself, then replaces them everywhere.
         let mut model = serde_json::to_value(self)?;
         redactor.value(&mut model);
         Ok(model)
@@ -335,6 +340,16 @@ pub fn render(
     format: Format,
     templates: Option<&Path>,
 ) -> Result<String, ReportError> {
+    render_named(model, "report", format, templates)
+}
+
+/// Renders a model with the templates `<base>.html` / `<base>.md` (`report`, `diff`), or as JSON.
+pub fn render_named(
+    model: &serde_json::Value,
+    base: &str,
+    format: Format,
+    templates: Option<&Path>,
+) -> Result<String, ReportError> {
     // Every string of the model comes from a bundle or is mixed with one: the whole model is
     // made visible at once, so no format (and no new field) can miss it.
     let mut model = model.clone();
@@ -343,23 +358,20 @@ pub fn render(
         return Ok(serde_json::to_string_pretty(&model)? + "\n");
     }
     let name = if format == Format::Html {
-        "report.html"
+        format!("{base}.html")
     } else {
-        "report.md"
+        format!("{base}.md")
     };
     let env = environment(templates.map(Path::to_path_buf));
     let template = env
-        .get_template(name)
+        .get_template(&name)
         .map_err(|source| ReportError::Template {
-            name: name.into(),
+            name: name.clone(),
             source,
         })?;
     template
         .render(minijinja::context! { report => Serde(&model) })
-        .map_err(|source| ReportError::Template {
-            name: name.into(),
-            source,
-        })
+        .map_err(|source| ReportError::Template { name, source })
 }
 
 /// The template environment: a user folder first, then the embedded defaults.

@@ -1,0 +1,67 @@
+//! `diff`: did the fix work? Two uploads of one case, compared per device.
+
+use super::*;
+
+/// Runs `fptriage diff`: each side is one bundle, a folder, or several files of one case.
+pub fn diff(
+    before: &[PathBuf],
+    after: &[PathBuf],
+    format: Option<ReportFormat>,
+    output: Option<&Path>,
+    fail_on: Option<FailOn>,
+    common: &Common,
+) -> Result<u8> {
+    check_inputs(before)?;
+    check_inputs(after)?;
+    if before.iter().chain(after).filter(|p| is_stdin(p)).count() > 1 {
+        bail!("-: standard input can be one side's input, once");
+    }
+    let inputs: Vec<PathBuf> = before.iter().chain(after).cloned().collect();
+    let outputs: Vec<(&str, &Path)> = output.map(|p| ("--output", p)).into_iter().collect();
+    check_outputs(&outputs, &inputs, common)?;
+    let format = match format {
+        Some(ReportFormat::Html) => report::Format::Html,
+        Some(ReportFormat::Md) => report::Format::Markdown,
+        Some(ReportFormat::Json) => report::Format::Json,
+        None => output
+            .and_then(report::Format::from_path)
+            .unwrap_or(report::Format::Markdown),
+    };
+    let rules = load_rules(&common.rules)?;
+    let map = common.artifact_map()?;
+    let limits = common.limits();
+    let matcher = fptriage::matcher::MatcherSet::new(&rules.patterns)?;
+    let mut sides = Vec::new();
+    for (name, paths) in [("before", before), ("after", after)] {
+        let analysis = pipeline::analyze_with(paths, &map, &rules, &matcher, &limits);
+        for e in &analysis.case.errors {
+            eprintln!("fptriage: {}", report::escape::terminal(e));
+        }
+        warn_damage(&analysis.case);
+        if analysis.nothing_read() {
+            bail!(
+                "{name}: nothing usable could be read from {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        sides.push(analysis);
+    }
+    let changes = fptriage::diff::diff(&sides[0], &sides[1]);
+    let text = report::render_named(&serde_json::to_value(&changes)?, "diff", format, None)?;
+    match output {
+        Some(path) => report::outfile::write_atomic(path, text.as_bytes())
+            .with_context(|| format!("{}: cannot write the diff", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    let failing = fail_on.is_some_and(|f| {
+        changes.fails(match f {
+            FailOn::Warning => Severity::Warning,
+            FailOn::Critical => Severity::Critical,
+        })
+    });
+    Ok(if failing { 1 } else { 0 })
+}
