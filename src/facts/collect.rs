@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use memchr::memmem::Finder;
 
 use super::hits::{HitLine, LineHits, push_capped};
-use super::{ArtifactRef, Case, derive};
+use super::{ArtifactRef, Case, case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::ingest::{Bundle, Damage, Member, Visitor, Warning};
 use crate::limits::Limits;
@@ -365,7 +365,7 @@ impl<'a> Collector<'a> {
     pub fn finish(self) -> Case {
         let mut log = self.warnings;
         let mut warnings = Vec::new();
-        let (devices, mut loose_files) = derive::devices(
+        let (devices, mut loose_files) = case::devices(
             self.archives,
             self.bundles,
             &self.damage,

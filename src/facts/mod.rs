@@ -5,6 +5,7 @@
 //! parsed into named, typed facts (the names of [`registry::FACTS`]), each with the evidence it
 //! came from. Rules read facts and line hits, never bundle paths.
 
+mod case;
 pub mod collect;
 mod derive;
 pub mod hits;
