@@ -1,9 +1,10 @@
 //! The typed device model: what each device in an upload is, and what its bundle says.
 //!
-//! The collector ([`collect::Collector`]) receives members from ingest, classifies them with the
-//! artifact map, parses them and runs the line matcher over logs; [`derive`] then turns what was
-//! parsed into named, typed facts (the names of [`registry::FACTS`]), each with the evidence it
-//! came from. Rules read facts and line hits, never bundle paths.
+//! The collector ([`collect::Collector`]) receives members from ingest, groups them by device root,
+//! classifies them with the artifact map, parses them and runs the line matcher over logs;
+//! [`case`] decides which roots are devices and where loose files go, and [`derive`] turns what
+//! was parsed into named, typed facts (the names of [`registry::FACTS`]), each with the evidence
+//! it came from. Rules read facts and line hits, never bundle paths.
 
 mod case;
 pub mod collect;
