@@ -38,7 +38,10 @@ fn a_fixed_device_shows_its_findings_resolved_root_cause_first() {
     );
     assert_eq!(code, Some(0));
     let resolved = rules(&d, "resolved");
-    assert_eq!(resolved.first().map(String::as_str), Some("sse/dns-failure"));
+    assert_eq!(
+        resolved.first().map(String::as_str),
+        Some("sse/dns-failure")
+    );
     assert!(resolved.contains(&"sse/cloud-unreachable".to_string()));
     assert!(rules(&d, "persisting").is_empty());
     assert!(rules(&d, "new").is_empty());

@@ -166,4 +166,6 @@ pub struct Case {
     pub warnings: Vec<Warning>,
     /// Inputs that could not be read at all.
     pub errors: Vec<String>,
+    /// Error-level log lines no rule's pattern matched, as templates.
+    pub unexplained: crate::mining::Unexplained,
 }

@@ -139,6 +139,8 @@ pub struct Report {
     pub loose_files: Vec<crate::facts::LooseFile>,
     pub warnings: Vec<Warning>,
     pub errors: Vec<String>,
+    /// Error-level log lines no rule's pattern matched, as templates (most lines first).
+    pub unexplained: crate::mining::Unexplained,
 }
 
 fn fact(device: &Device, name: &str) -> Option<String> {
@@ -297,6 +299,7 @@ impl Report {
             loose_files: analysis.case.loose_files.clone(),
             warnings: analysis.case.warnings.clone(),
             errors: analysis.case.errors.clone(),
+            unexplained: analysis.case.unexplained.clone(),
         }
     }
 
