@@ -57,6 +57,8 @@
 
 pub mod fnv;
 mod output;
+pub mod sqlite;
+pub mod unexplained;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -123,6 +125,24 @@ impl Shard {
     }
 }
 
+/// What the run-wide outputs hold, besides the cases.
+#[derive(Debug, Clone)]
+pub struct SummaryOptions {
+    /// Templates ranked in `unexplained.json` (and the database's `templates`).
+    pub max_templates: usize,
+    /// Draft rules written for the top templates.
+    pub drafts: usize,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        SummaryOptions {
+            max_templates: 200,
+            drafts: 10,
+        }
+    }
+}
+
 /// What a batch run needs besides its cases.
 pub struct BatchOptions<'a> {
     pub inputs: Vec<PathBuf>,
@@ -140,6 +160,7 @@ pub struct BatchOptions<'a> {
     /// every case (and distinct case names stay distinct), applied to reports, lines, summary
     /// and index alike.
     pub redactor: Option<&'a Mutex<Redactor>>,
+    pub summary: SummaryOptions,
 }
 
 impl BatchOptions<'_> {
@@ -581,8 +602,31 @@ fn claim_out(out: &Path) -> Result<(), BatchError> {
     }
 }
 
+/// Refuses an output folder whose `triage.sqlite` is not ours (see [`sqlite::check`]).
+fn check_database(out: &Path) -> Result<(), BatchError> {
+    sqlite::check(out).map_err(|reason| refused(&out.join(sqlite::DATABASE), reason))
+}
+
+/// Writes the run-wide outputs of `dir` from its `results.jsonl`: `summary.csv`,
+/// `unexplained.json`, the drafts, `index.html` and `triage.sqlite`.
+fn write_outputs(dir: &Path, opts: &SummaryOptions) -> Result<(), BatchError> {
+    let results_path = dir.join(RESULTS);
+    let lines = output::latest_per_case(
+        output::read_results(&results_path, 0)
+            .map_err(out_err(&results_path))?
+            .lines,
+    );
+    let ranked = output::write_summaries(dir, &lines, opts).map_err(out_err(dir))?;
+    check_database(dir)?;
+    let db = dir.join(sqlite::DATABASE);
+    sqlite::build(dir, &lines, &ranked).map_err(out_err(&db))
+}
+
 /// Claims `out` and checks that `results.jsonl` can be appended to.
 fn prepare_out(out: &Path) -> Result<(), BatchError> {
+    if out.is_dir() {
+        check_database(out)?;
+    }
     claim_out(out)?;
     let results = out.join(RESULTS);
     if let Ok(m) = std::fs::symlink_metadata(&results)
@@ -805,12 +849,7 @@ pub fn run(
     }
     let mut outcome = counts.into_inner().unwrap_or_else(|e| e.into_inner());
     outcome.interrupted = cancel.load(Ordering::SeqCst);
-    let lines = output::latest_per_case(
-        output::read_results(&results_path, 0)
-            .map_err(out_err(&results_path))?
-            .lines,
-    );
-    output::write_summaries(&opts.out, &lines).map_err(out_err(&opts.out))?;
+    write_outputs(&opts.out, &opts.summary)?;
     Ok(outcome)
 }
 
@@ -910,6 +949,15 @@ pub struct MergeOutcome {
 /// be `cases/<stem>.json|.html` and a regular file inside its shard (no link out of it), or the
 /// merge is refused before anything is written. `out` is claimed as by `batch`.
 pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError> {
+    merge_with(sources, out, &SummaryOptions::default())
+}
+
+/// [`merge`] with the run-wide outputs' options.
+pub fn merge_with(
+    sources: &[PathBuf],
+    out: &Path,
+    summary: &SummaryOptions,
+) -> Result<MergeOutcome, BatchError> {
     let mut all = Vec::new();
     let mut damaged = Vec::new();
     for (i, dir) in sources.iter().enumerate() {
@@ -1019,6 +1067,9 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError
         }
     }
 
+    if out.is_dir() {
+        check_database(out)?;
+    }
     claim_out(out)?;
     for (src, rel) in &copies {
         let dst = out.join(rel);
@@ -1037,7 +1088,7 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError
         merged.push(b'\n');
     }
     output::write_atomic(&out.join(RESULTS), &merged).map_err(out_err(out))?;
-    output::write_summaries(out, &kept).map_err(out_err(out))?;
+    write_outputs(out, summary)?;
     let ok = kept.iter().filter(|l| l.view.status == "ok").count();
     Ok(MergeOutcome {
         lines_read,

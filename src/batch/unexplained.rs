@@ -1,0 +1,329 @@
+//! The batch's errors no rule explains: every case's templates ([`crate::mining`]) ranked by the
+//! number of cases they appear in, written to `unexplained.json`, and draft rules for the top
+//! ones in `drafts/`.
+//!
+//! Built from `results.jsonl` (the latest line of each case), like the summary, so a rerun and
+//! a `merge` of shards give the same ranking: counts are summed, first and last seen are the
+//! earliest and latest, the example is the one of the first case by name.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::fnv::fnv64;
+use super::output::{Located, write_atomic};
+use crate::mining::{Template, draft_regex, literal_letters};
+
+/// `unexplained.json` in an output folder.
+pub const UNEXPLAINED: &str = "unexplained.json";
+/// Folder of draft rules in an output folder: `drafts/draft/<slug>.yaml` (rule id
+/// `draft/<slug>`), so `fptriage rules lint|test OUT/drafts` and `--rules OUT/drafts` take it.
+pub const DRAFTS: &str = "drafts";
+/// The pack of the draft rules inside [`DRAFTS`].
+pub const DRAFT_PACK: &str = "draft";
+
+/// Case names listed per template.
+const CASES_LISTED: usize = 20;
+/// Letters a template's literal text must have for a draft rule.
+const DRAFT_MIN_LETTERS: usize = 8;
+
+/// One template of the batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    pub rank: usize,
+    pub artifact: String,
+    pub template: String,
+    /// Cases it appears in.
+    pub cases: usize,
+    /// Lines in all.
+    pub count: u64,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub example: String,
+    /// The case the example is from.
+    pub example_case: String,
+    /// The first cases by name (at most 20).
+    pub case_names: Vec<String>,
+    /// Its draft rule (relative to the output folder), if one was written.
+    pub draft: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct File<'a> {
+    tool: &'static str,
+    version: &'static str,
+    /// Cases analysed (status ok).
+    cases: usize,
+    /// Distinct templates over all cases; `templates` lists the first `max_templates`.
+    templates_total: usize,
+    /// Error lines counted but not templated: past a case's cap or a file's cap.
+    other_lines: u64,
+    templates: &'a [Ranked],
+}
+
+/// Ranks the templates of `lines` (cases sorted by name): most cases first, then most lines,
+/// then by artifact and text. Returns the first `max` and the number of distinct templates.
+pub fn rank(lines: &[Located], max: usize) -> (Vec<Ranked>, usize, u64) {
+    let mut by: BTreeMap<(String, String), Ranked> = BTreeMap::new();
+    let mut other = 0u64;
+    for l in lines {
+        let v = &l.view;
+        if v.status != "ok" {
+            continue;
+        }
+        let Some(u) = v.report.as_ref().and_then(|r| r.unexplained.as_ref()) else {
+            continue;
+        };
+        other += u.other + u.unread;
+        for t in &u.templates {
+            let Template {
+                artifact,
+                template,
+                count,
+                first_seen,
+                last_seen,
+                example,
+            } = t;
+            let e = by
+                .entry((artifact.clone(), template.clone()))
+                .or_insert_with(|| Ranked {
+                    rank: 0,
+                    artifact: artifact.clone(),
+                    template: template.clone(),
+                    cases: 0,
+                    count: 0,
+                    first_seen: None,
+                    last_seen: None,
+                    example: example.clone(),
+                    example_case: v.case.clone(),
+                    case_names: Vec::new(),
+                    draft: None,
+                });
+            e.cases += 1;
+            e.count += count;
+            e.first_seen = min_opt(e.first_seen, *first_seen);
+            e.last_seen = max_opt(e.last_seen, *last_seen);
+            // Lines come sorted by case: the first case keeps its example.
+            if v.case < e.example_case {
+                e.example = example.clone();
+                e.example_case = v.case.clone();
+            }
+            if e.case_names.len() < CASES_LISTED {
+                e.case_names.push(v.case.clone());
+            }
+        }
+    }
+    let total = by.len();
+    let mut ranked: Vec<Ranked> = by.into_values().collect();
+    ranked.sort_by(|a, b| {
+        b.cases
+            .cmp(&a.cases)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.artifact.cmp(&b.artifact))
+            .then_with(|| a.template.cmp(&b.template))
+    });
+    ranked.truncate(max);
+    for (i, r) in ranked.iter_mut().enumerate() {
+        r.rank = i + 1;
+        r.case_names.sort();
+    }
+    (ranked, total, other)
+}
+
+fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Writes `unexplained.json`.
+pub fn write_json(
+    dir: &Path,
+    ranked: &[Ranked],
+    cases: usize,
+    total: usize,
+    other: u64,
+) -> io::Result<()> {
+    let file = File {
+        tool: "fptriage",
+        version: env!("CARGO_PKG_VERSION"),
+        cases,
+        templates_total: total,
+        other_lines: other,
+        templates: ranked,
+    };
+    let mut text = serde_json::to_string_pretty(&file).map_err(io::Error::other)?;
+    text.push('\n');
+    write_atomic(&dir.join(UNEXPLAINED), text.as_bytes())
+}
+
+/// A draft's file stem: the template's first literal words, and a hash of it (distinct
+/// templates never share a stem).
+pub fn slug(artifact: &str, template: &str) -> String {
+    let mut words = String::new();
+    for (is_mask, text) in crate::mining::pieces(template) {
+        if is_mask {
+            continue;
+        }
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if word.is_empty() || words.len() + word.len() > 40 {
+                continue;
+            }
+            if !words.is_empty() {
+                words.push('-');
+            }
+            words.push_str(&word.to_ascii_lowercase());
+        }
+    }
+    let hash = fnv64(format!("{artifact}\0{template}").as_bytes()) as u32;
+    if words.is_empty() {
+        format!("error-{hash:08x}")
+    } else {
+        format!("{words}-{hash:08x}")
+    }
+}
+
+/// A YAML scalar: a JSON string is a YAML double-quoted one.
+fn yaml(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The draft rule and its test for one template, if the template says enough and its regex
+/// matches its example line (it does by construction, unless redaction changed one and not the
+/// other). Returns (stem, rule text, test text).
+pub fn draft(r: &Ranked) -> Option<(String, String, String)> {
+    if literal_letters(&r.template) < DRAFT_MIN_LETTERS {
+        return None;
+    }
+    let regex = draft_regex(&r.template);
+    let example = r.example.trim_end_matches('…');
+    let compiled = crate::matcher::compile(&crate::matcher::PatternText::Regex {
+        text: regex.clone(),
+        ignore_case: false,
+    })
+    .ok()?;
+    if regex.is_empty() || !compiled.is_match(example) || example.contains(['\n', '\r']) {
+        return None;
+    }
+    let (file, levels) = match r.artifact.as_str() {
+        "connector-log" => {
+            let level = crate::parse::connector_log::parse_line(example)
+                .and_then(|l| l.level)
+                .map(|l| l.as_str());
+            let levels = match level {
+                Some("error" | "fatal" | "panic") => "\n    levels: [error, fatal, panic]",
+                _ => "",
+            };
+            ("var-log/connector/connector.log", levels)
+        }
+        "syslog" => ("var-log/messages", ""),
+        _ => return None,
+    };
+    let stem = slug(&r.artifact, &r.template);
+    let id = format!("{DRAFT_PACK}/{stem}");
+    let shown: String = r
+        .template
+        .chars()
+        .map(|c| if matches!(c, '{' | '}') { '_' } else { c })
+        .take(80)
+        .collect();
+    let rule = format!(
+        "# Draft rule written by `fptriage batch` from an error no loaded rule explains:\n\
+         # {cases} case(s), {count} line(s) (rank {rank} in unexplained.json).\n\
+         # Template: {template}\n\
+         # Review the regex, title, message and remediation; then move the file into a rule pack\n\
+         # (its id is its path: <pack>/<name>) and run `fptriage rules lint` and `rules test`.\n\
+         id: {id}\n\
+         title: {title}\n\
+         severity: warning\n\
+         status: experimental\n\
+         description: {description}\n\
+         tags: [draft, unexplained]\n\
+         when:\n  \
+           lines:\n    \
+             artifact: {artifact}\n    \
+             regex: {regex_yaml}{levels}\n\
+         message: \"{{{{ count }}}} line(s) of this error, last at {{{{ last_seen }}}}.\"\n\
+         remediation: \"To be written: what fixes this error (draft rule).\"\n",
+        cases = r.cases,
+        count = r.count,
+        rank = r.rank,
+        template = r.template.replace(['\n', '\r'], " "),
+        title = yaml(&format!("Unexplained {} error: {shown}", r.artifact)),
+        description = yaml(&format!(
+            "{} case(s) of a batch logged this error and no rule explained it: {}",
+            r.cases, r.template
+        )),
+        artifact = r.artifact,
+        regex_yaml = yaml(&regex),
+    );
+    let test = format!(
+        "# Test of {id}: the example line of the batch (case {case}), in the file it came from.\n\
+         cases:\n  \
+           - name: fires on the example line\n    \
+             files:\n      \
+               \"results-01-01-2020--000000/dir-archives/etc/hostname\": \"draft-device\\n\"\n      \
+               \"results-01-01-2020--000000/dir-archives/{file}\": {line}\n    \
+             expect:\n      \
+               fires:\n        \
+                 - rule: {id}\n",
+        case = r.example_case.replace(['\n', '\r'], " "),
+        line = yaml(&format!("{example}\n")),
+    );
+    Some((stem, rule, test))
+}
+
+/// Writes draft rules for the first `max` templates that allow one into `dir/drafts/draft/`,
+/// removing the drafts of an earlier run; sets each template's `draft`.
+pub fn write_drafts(dir: &Path, ranked: &mut [Ranked], max: usize) -> io::Result<()> {
+    let drafts = dir.join(DRAFTS);
+    let pack = drafts.join(DRAFT_PACK);
+    for folder in [&drafts, &pack] {
+        match std::fs::symlink_metadata(folder) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(io::Error::other(format!(
+                    "{}: is not a folder (a link is not followed)",
+                    folder.display()
+                )));
+            }
+            Err(_) => std::fs::create_dir(folder)?,
+        }
+    }
+    let mut written = std::collections::HashSet::new();
+    for r in ranked.iter_mut() {
+        if written.len() / 2 >= max {
+            break;
+        }
+        let Some((stem, rule, test)) = draft(r) else {
+            continue;
+        };
+        let rule_name = format!("{stem}.yaml");
+        let test_name = format!("{stem}.test.yaml");
+        write_atomic(&pack.join(&rule_name), rule.as_bytes())?;
+        write_atomic(&pack.join(&test_name), test.as_bytes())?;
+        r.draft = Some(format!("{DRAFTS}/{DRAFT_PACK}/{rule_name}"));
+        written.insert(rule_name);
+        written.insert(test_name);
+    }
+    // Drafts of templates no longer at the top go.
+    for entry in std::fs::read_dir(&pack)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".yaml") && !written.contains(&name) && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
