@@ -17,6 +17,9 @@
 //! verbatim piece of the line, in order: a regex of the escaped literal parts joined by wildcards
 //! matches the line (what [`draft_regex`] builds for draft rules).
 //!
+//! Times: a connector line's `time`; a system log line's only when it is stamped with a zone
+//! (RFC 3339), since a year-less stamp is wall-clock time of an unknown year.
+//!
 //! Bounded: at most [`MiningOptions::templates_per_case`] templates per case (lines of further
 //! templates are counted as `other`), at most [`MiningOptions::lines_per_file`] lines masked per
 //! log file (the rest are counted as `unread`), templates cut at [`TEMPLATE_BYTES`] and examples
@@ -329,11 +332,12 @@ fn syslog_error(line: &str) -> Option<(&str, Option<Timestamp>)> {
     let Some(parsed) = crate::parse::syslog::parse_line(line) else {
         return Some((line.trim(), None));
     };
-    let time = parsed
-        .time
-        .as_ref()
-        .and_then(|t| t.provisional())
-        .map(|(t, _)| t);
+    // A year-less stamp is wall-clock time of an unknown year: not a time to compare across
+    // cases, so only stamped (RFC 3339) lines give first and last seen.
+    let time = match parsed.time {
+        Some(crate::parse::syslog::SyslogTime::Exact(t)) => Some(t),
+        _ => None,
+    };
     let msg_at = if parsed.msg.is_empty() {
         line.len()
     } else {
@@ -759,7 +763,10 @@ mod tests {
         let (body, time) =
             syslog_error("Apr 13 14:34:02 fmc-dc1 SF-IMS[4412]: quota failed for 7").unwrap();
         assert_eq!(body, "SF-IMS[4412]: quota failed for 7");
-        assert!(time.is_some());
+        assert!(time.is_none());
+        let (_, time) =
+            syslog_error("2023-02-10T08:20:02.123+00:00 fmc sshd[1]: error: x failed").unwrap();
+        assert_eq!(time.unwrap().to_string(), "2023-02-10T08:20:02.123Z");
         assert_eq!(m(body), "SF-IMS[<num>]: quota failed for <num>");
     }
 
