@@ -450,7 +450,8 @@ pub fn index_html(
     // Lines may come from other machines or older versions: their names are made visible here.
     // The index shows the first 50 templates; unexplained.json has them all.
     let top = &unexplained[..unexplained.len().min(50)];
-    let mut shown = serde_json::json!({"groups": groups, "clean": clean, "errors": errors, "unexplained": top});
+    let mut shown =
+        serde_json::json!({"groups": groups, "clean": clean, "errors": errors, "unexplained": top});
     crate::report::escape::visible_value(&mut shown);
     env.get_template("index.html")?.render(minijinja::context! {
         total => lines.len(),
