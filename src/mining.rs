@@ -129,6 +129,7 @@ pub struct Template {
 
 /// A case's unexplained errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Unexplained {
     /// Error-level lines no pattern matched.
     pub lines: u64,

@@ -70,19 +70,6 @@ pub struct ReportView {
     pub verdict: Vec<VerdictView>,
     #[serde(default)]
     pub devices: Vec<DeviceView>,
-    #[serde(default)]
-    pub unexplained: Option<UnexplainedView>,
-}
-
-/// A case's unexplained errors, as its report holds them.
-#[derive(Debug, Clone, Deserialize)]
-pub struct UnexplainedView {
-    #[serde(default)]
-    pub templates: Vec<crate::mining::Template>,
-    #[serde(default)]
-    pub other: u64,
-    #[serde(default)]
-    pub unread: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -466,7 +453,8 @@ pub fn index_html(
     })
 }
 
-/// Writes `summary.csv`, `unexplained.json`, the drafts and `index.html` of `lines` into `dir`.
+/// Writes `summary.csv`, `unexplained.json`, the drafts and `index.html` of `lines` (lines of
+/// `dir/results.jsonl`) into `dir`.
 pub fn write_summaries(
     dir: &Path,
     lines: &[Located],
@@ -474,7 +462,8 @@ pub fn write_summaries(
 ) -> io::Result<Vec<super::unexplained::Ranked>> {
     use super::unexplained;
     write_atomic(&dir.join(SUMMARY), summary_csv(lines).as_bytes())?;
-    let (mut ranked, total, other) = unexplained::rank(lines, opts.max_templates);
+    let (mut ranked, total, other) =
+        unexplained::rank(&dir.join(RESULTS), lines, opts.max_templates)?;
     unexplained::write_drafts(dir, &mut ranked, opts.drafts)?;
     let ok = lines.iter().filter(|l| l.view.status == "ok").count();
     unexplained::write_json(dir, &ranked, ok, total, other)?;

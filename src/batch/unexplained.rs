@@ -6,12 +6,12 @@
 //! a `merge` of shards give the same ranking: counts are summed, first and last seen are the
 //! earliest and latest, the example is the one of the first case by name.
 
-use std::collections::BTreeMap;
-use std::io;
+use std::collections::{HashMap, HashSet};
+use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::fnv::fnv64;
 use super::output::{Located, write_atomic};
@@ -64,21 +64,54 @@ struct File<'a> {
     templates: &'a [Ranked],
 }
 
-/// Ranks the templates of `lines` (cases sorted by name): most cases first, then most lines,
-/// then by artifact and text. Returns the first `max` and the number of distinct templates.
-pub fn rank(lines: &[Located], max: usize) -> (Vec<Ranked>, usize, u64) {
-    let mut by: BTreeMap<(String, String), Ranked> = BTreeMap::new();
+/// The part of a `results.jsonl` line the ranking reads (the rest is skipped while parsing).
+#[derive(Deserialize)]
+struct LineTemplates {
+    case: String,
+    status: String,
+    #[serde(default)]
+    report: Option<ReportTemplates>,
+}
+
+#[derive(Deserialize)]
+struct ReportTemplates {
+    #[serde(default)]
+    unexplained: Option<crate::mining::Unexplained>,
+}
+
+/// Ranks the templates of the lines `lines` of `results` (a `results.jsonl`, read again line by
+/// line, so only one case's templates are in memory at a time besides the distinct templates):
+/// most cases first, then most lines, then by artifact and text. Returns the first `max`, the
+/// number of distinct templates, and the error lines counted but not templated.
+pub fn rank(
+    results: &Path,
+    lines: &[Located],
+    max: usize,
+) -> io::Result<(Vec<Ranked>, usize, u64)> {
+    let wanted: HashSet<usize> = lines.iter().map(|l| l.line).collect();
+    let mut by: HashMap<(String, String), Ranked> = HashMap::new();
     let mut other = 0u64;
-    for l in lines {
-        let v = &l.view;
+    let file = match std::fs::File::open(results) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), 0, 0)),
+        Err(e) => return Err(e),
+    };
+    for (n, raw) in BufReader::new(file).split(b'\n').enumerate() {
+        let raw = raw?;
+        if !wanted.contains(&n) {
+            continue;
+        }
+        let Ok(v) = serde_json::from_slice::<LineTemplates>(&raw) else {
+            continue;
+        };
         if v.status != "ok" {
             continue;
         }
-        let Some(u) = v.report.as_ref().and_then(|r| r.unexplained.as_ref()) else {
+        let Some(u) = v.report.and_then(|r| r.unexplained) else {
             continue;
         };
         other += u.other + u.unread;
-        for t in &u.templates {
+        for t in u.templates {
             let Template {
                 artifact,
                 template,
@@ -87,12 +120,13 @@ pub fn rank(lines: &[Located], max: usize) -> (Vec<Ranked>, usize, u64) {
                 last_seen,
                 example,
             } = t;
-            let e = by
-                .entry((artifact.clone(), template.clone()))
-                .or_insert_with(|| Ranked {
+            let key = (artifact, template);
+            let e = match by.get_mut(&key) {
+                Some(e) => e,
+                None => by.entry(key.clone()).or_insert_with(|| Ranked {
                     rank: 0,
-                    artifact: artifact.clone(),
-                    template: template.clone(),
+                    artifact: key.0.clone(),
+                    template: key.1.clone(),
                     cases: 0,
                     count: 0,
                     first_seen: None,
@@ -101,18 +135,23 @@ pub fn rank(lines: &[Located], max: usize) -> (Vec<Ranked>, usize, u64) {
                     example_case: v.case.clone(),
                     case_names: Vec::new(),
                     draft: None,
-                });
+                }),
+            };
             e.cases += 1;
             e.count += count;
-            e.first_seen = min_opt(e.first_seen, *first_seen);
-            e.last_seen = max_opt(e.last_seen, *last_seen);
-            // Lines come sorted by case: the first case keeps its example.
+            e.first_seen = min_opt(e.first_seen, first_seen);
+            e.last_seen = max_opt(e.last_seen, last_seen);
+            // Whatever the order of the lines (a run, a merge of shards), the example is the
+            // one of the first case by name, and the names listed are the first ones.
             if v.case < e.example_case {
-                e.example = example.clone();
+                e.example = example;
                 e.example_case = v.case.clone();
             }
-            if e.case_names.len() < CASES_LISTED {
-                e.case_names.push(v.case.clone());
+            if e.case_names.len() < CASES_LISTED || e.case_names.last().is_some_and(|l| v.case < *l)
+            {
+                let at = e.case_names.partition_point(|c| *c < v.case);
+                e.case_names.insert(at, v.case.clone());
+                e.case_names.truncate(CASES_LISTED);
             }
         }
     }
@@ -128,9 +167,8 @@ pub fn rank(lines: &[Located], max: usize) -> (Vec<Ranked>, usize, u64) {
     ranked.truncate(max);
     for (i, r) in ranked.iter_mut().enumerate() {
         r.rank = i + 1;
-        r.case_names.sort();
     }
-    (ranked, total, other)
+    Ok((ranked, total, other))
 }
 
 fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
