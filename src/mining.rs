@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::artifacts::ArtifactKind;
 
 /// System log lines that are errors, unless `--error-pattern` says otherwise.
-pub const DEFAULT_ERROR_PATTERN: &str = r"(?i)\b(?:error|errors|failed|failure|fatal|panic)\b";
+pub const DEFAULT_ERROR_PATTERN: &str = r"(?i-u)\b(?:error|errors|failed|failure|fatal|panic)\b";
 
 /// Bytes of masked text kept as a template (cut at a token boundary).
 pub const TEMPLATE_BYTES: usize = 500;
@@ -585,7 +585,15 @@ fn is_uuid(s: &str) -> bool {
 }
 
 fn is_ip(s: &str) -> bool {
-    let s = s.strip_prefix("addr:").unwrap_or(s);
+    // Every form has a `.` (v4) or a `:` (v6), and only hex digits, dots, colons, brackets and
+    // a `/` prefix length.
+    if !s.bytes().any(|b| b == b'.' || b == b':')
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'[' | b']' | b'/'))
+    {
+        return false;
+    }
     // `[v6]:443`, `[v6]`
     if let Some(rest) = s.strip_prefix('[') {
         return rest
@@ -626,15 +634,13 @@ fn is_host(s: &str) -> bool {
         _ => s,
     };
     let s = s.strip_suffix('.').unwrap_or(s);
-    let labels: Vec<&str> = s.split('.').collect();
-    if labels.len() < 2 {
+    let Some((_, last)) = s.rsplit_once('.') else {
         return false;
-    }
-    let last = labels[labels.len() - 1];
+    };
     (2..=24).contains(&last.len())
         && last.bytes().all(|b| b.is_ascii_lowercase())
         && !FILE_ENDINGS.contains(&last)
-        && labels.iter().all(|l| {
+        && s.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
                 && l.bytes()
