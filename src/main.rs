@@ -138,8 +138,6 @@ enum Command {
         #[command(flatten)]
         mining: MiningFlags,
         #[command(flatten)]
-        unexplained: UnexplainedFlags,
-        #[command(flatten)]
         common: Common,
     },
     /// Join the output folders of several batch runs (shards) into one.
@@ -268,7 +266,6 @@ fn run(cli: Cli) -> Result<u8> {
             redact_map,
             overwrite_map,
             mining,
-            unexplained,
             common,
         } => batch(
             &inputs,
@@ -278,7 +275,6 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
             &mining,
-            &unexplained,
             &common,
         ),
         Command::Merge {

@@ -36,6 +36,8 @@ pub struct MiningFlags {
     /// errors by their level (error, fatal, panic).
     #[arg(long, value_name = "REGEX", default_value = fptriage::mining::DEFAULT_ERROR_PATTERN)]
     pub error_pattern: String,
+    #[command(flatten)]
+    pub unexplained: UnexplainedFlags,
 }
 
 /// The run's `--redact-map`: a file of its own (see [`check_outputs`]), not where the run reads
@@ -83,6 +85,8 @@ fn check_batch_map(
 
 /// `fptriage batch`: exit 0 when the batch ran (error rows included), 130 when interrupted,
 /// 2 for bad arguments or an unwritable or refused output folder (or redaction map).
+// One argument per group of flags of `Command::Batch`, as main.rs parses them.
+#[allow(clippy::too_many_arguments)]
 pub fn batch(
     inputs: &[PathBuf],
     out: &Path,
@@ -91,7 +95,6 @@ pub fn batch(
     templates: Option<PathBuf>,
     redact: Option<RedactMap<'_>>,
     mining: &MiningFlags,
-    unexplained: &UnexplainedFlags,
     common: &Common,
 ) -> Result<u8> {
     use fptriage::batch::{self, Event, Status};
@@ -128,7 +131,7 @@ pub fn batch(
         templates,
         map_fingerprint,
         redactor: redactor.as_ref(),
-        summary: unexplained.summary(),
+        summary: mining.unexplained.summary(),
     };
 
     let tty = std::io::stderr().is_terminal();
