@@ -10,9 +10,9 @@
 //! A line's **template** is its text with the variable parts masked ([`mask`]): quoted values
 //! `<str>`, URLs `<url>`, paths `<path>`, UUIDs `<uuid>`, IP addresses (with ports, CIDR or
 //! brackets) `<ip>`, dotted host names `<host>`, hex ids `<hex>` (8 to 11 hex digits with a
-//! letter, or 12 and more), numbers `<num>`. It is the
-//! masked text itself, a pure function of the line, so the same wording gives the same template
-//! in any order, in any case, on any shard. For `connector.log` the masked text is the `msg`
+//! letter, or 12 and more), numbers `<num>`. It is the masked text itself, a pure function of
+//! the line, so the same wording gives the same template in any order, in any case, on any
+//! shard. For `connector.log` the masked text is the `msg`
 //! value as written (escapes kept) without its `[host]` prefix; for the system log, what follows
 //! the host name (`program[pid]: message`). Either way every literal part of a template is a
 //! verbatim piece of the line, in order: a regex of the escaped literal parts joined by wildcards
