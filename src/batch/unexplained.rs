@@ -365,3 +365,92 @@ pub fn write_drafts(dir: &Path, ranked: &mut [Ranked], max: usize) -> io::Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::output::read_results;
+
+    fn line(case: &str, templates: &[(&str, u64, &str)]) -> String {
+        let templates: Vec<serde_json::Value> = templates
+            .iter()
+            .map(|(t, n, at)| {
+                serde_json::json!({"artifact": "syslog", "template": t, "count": n,
+                    "first_seen": at, "last_seen": at, "example": format!("{case}: {t}")})
+            })
+            .collect();
+        serde_json::json!({"case": case, "key": case, "status": "ok",
+            "report": {"unexplained": {"lines": 1, "templates": templates, "other": 2, "unread": 0}}})
+        .to_string()
+    }
+
+    fn ranked(dir: &Path, lines: &[String]) -> (Vec<Ranked>, usize, u64) {
+        let path = dir.join("results.jsonl");
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let located = read_results(&path, 0).unwrap().lines;
+        rank(&path, &located, 10).unwrap()
+    }
+
+    #[test]
+    fn the_ranking_does_not_depend_on_the_order_of_the_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = vec![
+            line("c", &[("x failed <num>", 5, "2020-01-03T00:00:00Z")]),
+            line(
+                "a",
+                &[
+                    ("x failed <num>", 1, "2020-01-01T00:00:00Z"),
+                    ("y failed", 9, "2020-01-02T00:00:00Z"),
+                ],
+            ),
+            line("b", &[("x failed <num>", 1, "2020-01-02T00:00:00Z")]),
+        ];
+        let (one, total, other) = ranked(dir.path(), &lines);
+        assert_eq!((total, other), (2, 6));
+        assert_eq!(one[0].template, "x failed <num>");
+        assert_eq!((one[0].cases, one[0].count), (3, 7));
+        assert_eq!(one[0].example_case, "a");
+        assert_eq!(one[0].case_names, ["a", "b", "c"]);
+        assert_eq!(
+            one[0].first_seen.unwrap().to_string(),
+            "2020-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            one[0].last_seen.unwrap().to_string(),
+            "2020-01-03T00:00:00Z"
+        );
+        assert_eq!((one[1].rank, one[1].cases, one[1].count), (2, 1, 9));
+        let reversed: Vec<String> = lines.iter().rev().cloned().collect();
+        let (two, _, _) = ranked(dir.path(), &reversed);
+        assert_eq!(format!("{one:?}"), format!("{two:?}"));
+    }
+
+    #[test]
+    fn drafts_need_words_and_a_regex_that_matches_their_example() {
+        let mut r = Ranked {
+            rank: 1,
+            artifact: "syslog".into(),
+            template: "SF-IMS[<num>]: worker <num> failed to sync table <num>".into(),
+            cases: 2,
+            count: 3,
+            first_seen: None,
+            last_seen: None,
+            example: "Apr 10 14:00:00 ftd SF-IMS[12]: worker 3 failed to sync table 9".into(),
+            example_case: "a".into(),
+            case_names: vec!["a".into()],
+            draft: None,
+        };
+        let (stem, rule, test) = draft(&r).unwrap();
+        assert!(
+            stem.starts_with("sf-ims-worker-failed-to-sync-table-"),
+            "{stem}"
+        );
+        assert!(rule.contains(&format!("id: {DRAFT_PACK}/{stem}")), "{rule}");
+        assert!(test.contains("dir-archives/var-log/messages"), "{test}");
+        // An example the template does not come from (redaction changed one of them): no draft.
+        r.example = "Apr 10 14:00:00 ftd SF-IMS[12]: something else".into();
+        assert!(draft(&r).is_none());
+        r.template = "<num> <ip>: x".into();
+        assert!(draft(&r).is_none());
+    }
+}
