@@ -1054,6 +1054,18 @@ fn a_foreign_or_damaged_database_in_the_output_is_refused() {
 }
 
 #[test]
+fn a_bad_error_pattern_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&["--error-pattern", "(unclosed"], &inputs, &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--error-pattern"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn the_database_is_redacted_with_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
     let inputs = tmp.path().join("in");

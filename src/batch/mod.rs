@@ -12,8 +12,10 @@
 //! Cases run on a rayon pool of `jobs` threads, one case per job at a time; the pipeline streams
 //! each case, so memory is bounded per job, not per case. Each finished case is appended to
 //! `OUT/results.jsonl` at once (one line: case, input, key, status, duration, error, report
-//! paths and the JSON report), with its reports in `OUT/cases/`. At the end `summary.csv` and
-//! `index.html` are written from `results.jsonl`.
+//! paths and the JSON report), with its reports in `OUT/cases/`. At the end `summary.csv`,
+//! `unexplained.json` and the draft rules of `drafts/` ([`unexplained`]), `index.html` and
+//! `triage.sqlite` ([`sqlite`]) are written from `results.jsonl` (the latest line of each case),
+//! by `batch` and by `merge` alike, so they always agree with it.
 //!
 //! **Resume key**: FNV-1a 64 ([`fnv`]) over the case's name, every file's path inside the case
 //! with its size and modification time (nanoseconds), the tool version, the rule pack's
