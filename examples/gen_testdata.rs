@@ -27,7 +27,7 @@
 //! expectations follow the catalog's semantics (a chain of explanations runs only through fired
 //! findings; it reaches from an FMC to the FTDs it manages) by construction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -1295,7 +1295,135 @@ fn case_scenarios(v: &[Scenario], next_seed: &mut impl FnMut() -> u64) -> Vec<Sc
         },
     );
     out.push(s);
+
+    // Later uploads for `fptriage diff` (see `diffs`). The multi-cause FMC a day later with its
+    // licence registered: the licence is fixed, the disabled connector is not.
+    let mut s = by("multi-cause");
+    s.name = "_multi-cause-partly-fixed";
+    s.license = by("healthy-fmc").license;
+    s.fires.retain(|r| *r != LICENSE_EVALUATION);
+    s.shift(86_400);
+    out.push(s);
+    // The healthy FTD three days later with its connector disabled: a regression.
+    let healthy = by("healthy-ftd");
+    let mut s = by("connector-disabled");
+    s.name = "_healthy-ftd-regressed";
+    s.uuid = healthy.uuid.clone();
+    s.hostname = healthy.hostname.clone();
+    s.version = healthy.version;
+    s.build = healthy.build;
+    s.managed_by = None;
+    let delta = healthy.collected + 3 * 86_400 - s.collected;
+    s.shift(delta);
+    out.push(s);
     out
+}
+
+impl Scenario {
+    /// Moves the collection and every log line by `seconds`.
+    fn shift(&mut self, seconds: i64) {
+        self.collected += seconds;
+        for line in self
+            .log
+            .iter_mut()
+            .chain(&mut self.log1)
+            .chain(&mut self.log2)
+        {
+            line.unix += seconds;
+        }
+        for (t, _) in &mut self.syslog_extra {
+            *t += seconds;
+        }
+    }
+}
+
+/// Before/after pairs for `fptriage diff`: (name, files before, files after), files relative to
+/// testdata/bundles. `diff/<scenario>.tar.gz` files are packed by generate.sh from `diff.list`.
+const DIFFS: [(&str, &[&str], &[&str]); 4] = [
+    (
+        "fixed",
+        &["dns-failure.tar.gz"],
+        &["diff/_dns-failure-reupload.tar.gz"],
+    ),
+    (
+        "partly-fixed",
+        &["multi-cause.tar.gz"],
+        &["diff/_multi-cause-partly-fixed.tar.gz"],
+    ),
+    (
+        "regressed",
+        &["healthy-ftd.tar.gz"],
+        &["diff/_healthy-ftd-regressed.tar.gz"],
+    ),
+    (
+        "device-added",
+        &["dns-failure.tar.gz"],
+        &[
+            "diff/_dns-failure-reupload.tar.gz",
+            "license-evaluation.tar.gz",
+        ],
+    ),
+];
+
+/// The scenario a bundle file of `DIFFS` holds.
+fn scenario_of_file<'a>(file: &str, by_name: &BTreeMap<&str, &'a Scenario>) -> &'a Scenario {
+    let stem = file.trim_start_matches("diff/").trim_end_matches(".tar.gz");
+    by_name[stem]
+}
+
+/// Expected diffs, derived from the scenarios' planted rules (not from the engine): per device
+/// (matched by appliance UUID) the warning/critical findings of each side are its root causes and
+/// symptoms; resolved = before - after, persisting = both, new = after - before, and a device in
+/// the later upload only brings all of its findings as new.
+fn diff_expectations(by_name: &BTreeMap<&str, &Scenario>) -> Value {
+    let alarming = |s: &Scenario| -> BTreeSet<String> {
+        let (roots, symptoms) = classify(&s.fires, &[]);
+        roots
+            .into_iter()
+            .chain(symptoms)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut out = serde_json::Map::new();
+    for (name, before, after) in DIFFS {
+        let side = |files: &[&str]| -> BTreeMap<String, (String, BTreeSet<String>)> {
+            files
+                .iter()
+                .map(|f| scenario_of_file(f, by_name))
+                .map(|s| (s.uuid.clone(), (s.hostname.clone(), alarming(s))))
+                .collect()
+        };
+        let (b, a) = (side(before), side(after));
+        let (mut resolved, mut persisting, mut new) = (Vec::new(), Vec::new(), Vec::new());
+        for (uuid, (host, rules)) in &b {
+            let later = a.get(uuid).map(|(_, r)| r.clone()).unwrap_or_default();
+            for r in rules {
+                let entry = json!([r, host]);
+                if later.contains(r) {
+                    persisting.push(entry);
+                } else {
+                    resolved.push(entry);
+                }
+            }
+        }
+        for (uuid, (host, rules)) in &a {
+            let earlier = b.get(uuid).map(|(_, r)| r.clone()).unwrap_or_default();
+            for r in rules.difference(&earlier) {
+                new.push(json!([r, host]));
+            }
+        }
+        out.insert(
+            name.to_string(),
+            json!({
+                "before": before,
+                "after": after,
+                "resolved": resolved,
+                "persisting": persisting,
+                "new": new,
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
 /// US Central, night of 2020-11-01: clocks go from 02:00 CDT (-05:00) back to 01:00 CST
@@ -2415,6 +2543,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fs::write(
         out.join("expected-bundles.json"),
         serde_json::to_string_pretty(&Value::Object(bundles))? + "\n",
+    )?;
+    let mut list = String::new();
+    for (_, before, after) in DIFFS {
+        for file in before.iter().chain(after) {
+            if let Some(f) = file.strip_prefix("diff/")
+                && !list.contains(f)
+            {
+                list.push_str(&format!("{} {f}\n", scenario_of_file(file, &by_name).name));
+            }
+        }
+    }
+    fs::write(out.join("diff.list"), list)?;
+    fs::write(
+        out.join("expected-diffs.json"),
+        serde_json::to_string_pretty(&diff_expectations(&by_name))? + "\n",
     )?;
     Ok(())
 }

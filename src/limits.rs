@@ -6,6 +6,36 @@
 
 use serde::Serialize;
 
+/// The largest value a limit takes. Limits are compared with and added to byte counters and
+/// turned into `usize`; a value near `u64::MAX` would wrap (`--max-document-bytes
+/// 18446744073709551615` once became 0 and produced false findings), so larger values are refused
+/// rather than silently clamped.
+pub const MAX_LIMIT: u64 = i64::MAX as u64;
+
+/// Parses a limit given on the command line: a whole number from 0 to [`MAX_LIMIT`].
+pub fn parse_limit(text: &str) -> Result<u64, String> {
+    let value: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of 0 or more"))?;
+    if value > MAX_LIMIT {
+        return Err(format!("{value} is too large (at most {MAX_LIMIT})"));
+    }
+    Ok(value)
+}
+
+/// Like [`parse_limit`], for limits held as `usize` (which may be narrower than 64 bits).
+pub fn parse_limit_usize(text: &str) -> Result<usize, String> {
+    let value = parse_limit(text)?;
+    usize::try_from(value).map_err(|_| format!("{value} is too large for this platform"))
+}
+
+/// Like [`parse_limit`], for limits held as `u32`.
+pub fn parse_limit_u32(text: &str) -> Result<u32, String> {
+    let value = parse_limit(text)?;
+    u32::try_from(value).map_err(|_| format!("{value} is too large (at most {})", u32::MAX))
+}
+
 /// Bounds on what one analysis may read, decompress or keep.
 #[derive(Debug, Clone, Serialize)]
 pub struct Limits {
@@ -21,11 +51,28 @@ pub struct Limits {
     pub line_bytes: usize,
     /// Characters of a line kept as evidence in a report.
     pub evidence_chars: usize,
-    /// Bytes of a member parsed as a whole document (JSON, command output).
+    /// Bytes of a member parsed as a whole document (JSON, command output). A document is parsed
+    /// when its member ends and only what facts need is kept, so this bounds the one document in
+    /// memory at a time.
     pub document_bytes: usize,
+    /// JSON values (objects, arrays, scalars) of one document handed to the JSON parser; the
+    /// document is cut where the budget runs out (a parsed value costs tens of bytes per byte of
+    /// text: `[1,1,1,…]`).
+    pub json_nodes: usize,
+    /// Characters of any retained string (device names, fact values and list items, messages,
+    /// warning paths and messages, inventory rows); longer ones end in `…[cut N bytes]`.
+    pub value_chars: usize,
+    /// Items of a list fact kept.
+    pub list_items: usize,
+    /// Artifacts listed per device (and loose files per case) in the inventory; what is left
+    /// out is counted. Rules see every artifact kind whatever the cap.
+    pub inventory_rows: usize,
+    /// Warnings of one code reported one by one; the rest are counted in one summary warning.
+    pub warnings_per_code: usize,
     /// Bytes of a GNU long name or PAX header block.
     pub header_bytes: u64,
-    /// Bytes of a zip nested in a tar kept in memory; a larger one is spooled to an anonymous file.
+    /// Bytes of nested zips kept in memory, all levels of nesting together; a zip that does not
+    /// fit is spooled to an anonymous file.
     pub nested_zip_memory: u64,
     /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
     /// input); 0: never spool.
@@ -43,11 +90,97 @@ impl Default for Limits {
             depth: 4,
             line_bytes: 64 << 10,
             evidence_chars: 400,
-            document_bytes: 32 << 20,
+            document_bytes: 4 << 20,
+            json_nodes: 100_000,
+            value_chars: 1024,
+            list_items: 256,
+            inventory_rows: 500,
+            warnings_per_code: 10,
             header_bytes: 64 << 10,
-            nested_zip_memory: 64 << 20,
+            nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
             mining: crate::mining::MiningOptions::default(),
         }
+    }
+}
+
+/// `text` cut to at most `max` characters, ending in `…[cut N bytes]` (N: the bytes left out)
+/// when it was longer: every string kept from a bundle goes through this, so that no input can
+/// make a name, a value or a message large.
+pub fn cap_text(text: &str, max: usize) -> String {
+    if text.len() <= max || already_cut(text, max) {
+        return text.to_string();
+    }
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}…[cut {} bytes]", &text[..at], text.len() - at),
+    }
+}
+
+/// Whether `text` is already the output of [`cap_text`] for `max`: cutting it again would lose
+/// the count of bytes cut first.
+fn already_cut(text: &str, max: usize) -> bool {
+    const OPEN: &str = "…[cut ";
+    let Some(body) = text.strip_suffix(" bytes]") else {
+        return false;
+    };
+    let Some(at) = body.rfind(OPEN) else {
+        return false;
+    };
+    body[at + OPEN.len()..].bytes().all(|b| b.is_ascii_digit())
+        && at + OPEN.len() < body.len()
+        && body[..at].chars().count() <= max
+}
+
+/// Like [`cap_text`], in place; true when `text` was cut.
+pub fn cap_in_place(text: &mut String, max: usize) -> bool {
+    if text.len() <= max || text.chars().nth(max).is_none() || already_cut(text, max) {
+        return false;
+    }
+    *text = cap_text(text, max);
+    true
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_with_a_visible_mark() {
+        assert_eq!(cap_text("hello", 5), "hello");
+        assert_eq!(cap_text("hello world", 5), "hello…[cut 6 bytes]");
+        assert_eq!(cap_text("héllo", 2), "hé…[cut 3 bytes]");
+        let mut s = "abcdef".to_string();
+        assert!(cap_in_place(&mut s, 3));
+        assert_eq!(s, "abc…[cut 3 bytes]");
+        assert!(!cap_in_place(&mut s, 100));
+        // Cutting what was cut keeps the first count.
+        assert!(!cap_in_place(&mut s, 3));
+        assert_eq!(cap_text(&s, 3), "abc…[cut 3 bytes]");
+        assert_eq!(cap_text("abc…[cut 3 bytes]", 2), "ab…[cut 17 bytes]");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_values_that_would_wrap_are_refused() {
+        assert_eq!(parse_limit("0"), Ok(0));
+        assert_eq!(parse_limit("9223372036854775807"), Ok(MAX_LIMIT));
+        for bad in [
+            "9223372036854775808",
+            "18446744073709551615",
+            "-1",
+            "1e9",
+            "",
+            "99999999999999999999",
+        ] {
+            assert!(parse_limit(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_limit_usize("65536"), Ok(65536));
+        assert!(parse_limit_usize("18446744073709551615").is_err());
+        assert!(parse_limit_u32("4294967296").is_err());
     }
 }

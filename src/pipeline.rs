@@ -117,7 +117,12 @@ pub fn analyze_with(
     limits: &Limits,
 ) -> Analysis {
     let case = collect_with(inputs, map, matcher, limits);
-    let (findings, not_evaluated) = evaluate(rules, &case.devices);
+    let (mut findings, not_evaluated) = evaluate(rules, &case.devices);
+    // Templates may print facts and captures: the rendered text is cut like any kept string.
+    for f in &mut findings {
+        crate::limits::cap_in_place(&mut f.message, limits.value_chars);
+        crate::limits::cap_in_place(&mut f.remediation, limits.value_chars);
+    }
     Analysis {
         case,
         findings,

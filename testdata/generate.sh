@@ -113,6 +113,13 @@ for list in "$tmp"/cases/*.list; do
   touch -d "@$epoch" "$out/$wrapper"
 done
 
+# Later uploads for `fptriage diff` (expected-diffs.json says which pairs and what changes).
+mkdir -p "$out/diff"
+while read -r scen name; do
+  pack_targz "$scen" "$out/diff/$name" top
+done <"$tmp/diff.list"
+cp "$tmp/expected-diffs.json" "$out/expected-diffs.json"
+
 # A partial upload: a download cut off inside the connector log (bundle-format §6).
 head -c 6000 "$out/dns-failure.tar.gz" >"$out/dns-failure-cut.tar.gz"
 touch -d "@$epoch" "$out/dns-failure-cut.tar.gz"

@@ -241,6 +241,23 @@ fn syslog_is_read_in_the_zone_the_bundle_names() {
     );
     let device = &report["devices"][0];
     assert_eq!(device["time_zone"], "Asia/Tokyo");
+    // The etc/localtime link is expected: listed as the timezone artifact, not warned about.
+    assert!(
+        !report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "link-not-followed"),
+        "{}",
+        report["warnings"]
+    );
+    assert!(
+        device["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "timezone")
+    );
     // results-04-20-2020--143507 is Tokyo wall-clock time.
     assert_eq!(device["collected_at"], "2020-04-20T05:35:07Z");
     let finding = |rule: &str| {

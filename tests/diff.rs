@@ -108,3 +108,46 @@ fn diff_renders_markdown_and_html_and_checks_its_arguments() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// (rule, device name) pairs of one list of a diff.
+fn pairs(v: &Value) -> std::collections::BTreeSet<(String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match c {
+            Value::Array(p) => (
+                p[0].as_str().unwrap().to_string(),
+                p[1].as_str().unwrap().to_string(),
+            ),
+            c => (
+                c["rule"].as_str().unwrap().to_string(),
+                c["device_name"].as_str().unwrap().to_string(),
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn generated_before_and_after_uploads_give_the_expected_changes() {
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle("expected-diffs.json")).unwrap())
+            .unwrap();
+    for (name, want) in expected.as_object().unwrap() {
+        let mut cmd = fptriage();
+        cmd.arg("diff").arg("--before");
+        for f in want["before"].as_array().unwrap() {
+            cmd.arg(bundle(f.as_str().unwrap()));
+        }
+        cmd.arg("--after");
+        for f in want["after"].as_array().unwrap() {
+            cmd.arg(bundle(f.as_str().unwrap()));
+        }
+        let out = cmd.args(["--format", "json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for list in ["resolved", "persisting", "new"] {
+            assert_eq!(pairs(&got[list]), pairs(&want[list]), "{name}: {list}");
+        }
+        assert!(got["unknown"].as_array().unwrap().is_empty(), "{name}");
+    }
+}

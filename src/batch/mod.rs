@@ -173,6 +173,24 @@ impl BatchOptions<'_> {
             None => text.to_string(),
         }
     }
+
+    /// With `--redact`: takes the case's name and its input paths (case folder, file names) as
+    /// known private values, before anything of the case is shown.
+    fn learn(&self, p: &Planned) {
+        if let Some(r) = self.redactor {
+            let mut r = lock(r);
+            r.learn_path(&p.entry.name);
+            r.learn_path(&p.entry.path.display().to_string());
+            // A refused entry (a link, a FIFO, a device) is never opened, not even to list it.
+            let inputs = match p.entry.refused {
+                None => case_inputs(&p.entry.path),
+                Some(_) => Vec::new(),
+            };
+            for input in inputs {
+                r.learn_path(&input.display().to_string());
+            }
+        }
+    }
 }
 
 /// Final state of a case.
@@ -729,6 +747,7 @@ pub fn run(
     for p in planned {
         if done.contains(&p.key) {
             skipped += 1;
+            opts.learn(&p);
             on_event(Event::Skipped {
                 case: &opts.shown(&p.entry.name),
             });
@@ -765,6 +784,7 @@ pub fn run(
             lock(&counts).not_started += 1;
             return;
         }
+        opts.learn(p);
         let case_name = opts.shown(&p.entry.name);
         on_event(Event::Started { case: &case_name });
         let start = Instant::now();

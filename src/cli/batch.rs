@@ -116,7 +116,12 @@ pub fn batch(
     limits.mining.templates_per_case = mining.max_templates_per_case;
     limits.mining.error_pattern = fptriage::mining::ErrorPattern::new(&mining.error_pattern)
         .map_err(|e| anyhow::anyhow!("--error-pattern: {e}"))?;
-    let redactor = redact.map(|_| std::sync::Mutex::new(report::redact::Redactor::new()));
+    let redactor = redact.map(|_| {
+        let mut r = report::redact::Redactor::new();
+        // Rule ids stay readable, even where a case is named like one (`dns-failure.tar.gz`).
+        r.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+        std::sync::Mutex::new(r)
+    });
     let jobs = jobs.map(|j| j as usize).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });

@@ -117,6 +117,10 @@ pub fn analyze(
     }
     warn_damage(&analysis.case);
     if analysis.nothing_read() {
+        // The damage that left nothing readable is the cause to show, not only the verdict.
+        for w in analysis.case.warnings.iter().take(10) {
+            eprintln!("fptriage: [{}] {}: {}", w.code, w.path, w.message);
+        }
         bail!(
             "nothing usable could be read from {}",
             inputs
@@ -131,6 +135,7 @@ pub fn analyze(
         None => report.render(format, templates)?,
         Some(map) => {
             let mut redactor = report::redact::Redactor::new();
+            redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
             let model = report.redacted(&mut redactor)?;
             map.write(&redactor.mapping())?;
             report::render(&model, format, templates)?

@@ -29,33 +29,51 @@ pub struct Common {
     #[arg(long)]
     pub artifacts: Option<PathBuf>,
     /// Decompressed bytes read from one member.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_member_bytes: Option<u64>,
     /// Decompressed bytes read in all.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_total_bytes: Option<u64>,
     /// Members read from one archive.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit)]
     pub max_members: Option<u64>,
     /// How deep archives may nest.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_u32)]
     pub max_depth: Option<u32>,
     /// Bytes of one log line kept for matching.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_line_bytes: Option<usize>,
     /// Characters of evidence text kept per line.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_evidence_chars: Option<usize>,
     /// Bytes of a command output or JSON document parsed.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_document_bytes: Option<usize>,
     /// Bytes of a tar long-name or PAX header.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_header_bytes: Option<u64>,
     /// Bytes spooled to an anonymous temporary file (a zip on standard input, a large nested
     /// zip); 0: never spool.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_spool_bytes: Option<u64>,
+    /// JSON values of one document parsed.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_json_nodes: Option<usize>,
+    /// Characters of any kept string (names, fact values, messages, warnings, inventory rows).
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_value_chars: Option<usize>,
+    /// Items of a list fact kept.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_list_items: Option<usize>,
+    /// Artifacts listed per device, and loose files per case.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_inventory_rows: Option<usize>,
+    /// Warnings of one code listed one by one (the rest are counted).
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_warnings_per_code: Option<usize>,
+    /// Bytes of nested zips kept in memory, all levels together (the rest is spooled).
+    #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
+    pub max_nested_zip_memory: Option<u64>,
 }
 
 impl Common {
@@ -87,6 +105,24 @@ impl Common {
         }
         if let Some(v) = self.max_spool_bytes {
             l.spool_bytes = v;
+        }
+        if let Some(v) = self.max_json_nodes {
+            l.json_nodes = v;
+        }
+        if let Some(v) = self.max_value_chars {
+            l.value_chars = v;
+        }
+        if let Some(v) = self.max_list_items {
+            l.list_items = v;
+        }
+        if let Some(v) = self.max_inventory_rows {
+            l.inventory_rows = v;
+        }
+        if let Some(v) = self.max_warnings_per_code {
+            l.warnings_per_code = v;
+        }
+        if let Some(v) = self.max_nested_zip_memory {
+            l.nested_zip_memory = v;
         }
         l
     }

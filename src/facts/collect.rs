@@ -40,9 +40,18 @@ pub(crate) struct BundleState {
     pub is_root: bool,
     /// Where it is, as reports name it: the archive's label, then the root folder.
     pub label: String,
+    /// The inventory: at most `Limits::inventory_rows` artifacts, in reading order.
     pub artifacts: Vec<ArtifactRef>,
-    /// Whole-document artifacts: kind, display path, text.
-    pub documents: Vec<(ArtifactKind, String, String)>,
+    /// Artifacts read but not listed (over `Limits::inventory_rows`).
+    pub artifacts_omitted: u64,
+    /// Every artifact kind read, listed or not: what rules look at.
+    pub kinds: BTreeSet<ArtifactKind>,
+    /// A member named `show_tech_output…` was read (an FTD's).
+    pub show_tech: bool,
+    /// The first connector.log read.
+    pub first_connector_log: Option<String>,
+    /// Whole-document artifacts, parsed when their member ended: what their facts need.
+    pub documents: Vec<derive::DocSummary>,
     pub hits: LineHits,
     /// Dialled address → SSE host, from lines naming both.
     pub host_of_addr: BTreeMap<String, String>,
@@ -80,6 +89,10 @@ impl BundleState {
             is_root,
             label,
             artifacts: Vec::new(),
+            artifacts_omitted: 0,
+            kinds: BTreeSet::new(),
+            show_tech: false,
+            first_connector_log: None,
             documents: Vec::new(),
             hits: LineHits::default(),
             host_of_addr: BTreeMap::new(),
@@ -94,8 +107,17 @@ impl BundleState {
     }
 
     /// Takes in what was read of a loose file that belongs to this device.
-    pub(crate) fn absorb(&mut self, other: BundleState) {
-        self.artifacts.extend(other.artifacts);
+    pub(crate) fn absorb(&mut self, other: BundleState, rows: usize) {
+        let room = rows.saturating_sub(self.artifacts.len());
+        let extra = other.artifacts.len().saturating_sub(room) as u64;
+        self.artifacts
+            .extend(other.artifacts.into_iter().take(room));
+        self.artifacts_omitted += other.artifacts_omitted + extra;
+        self.kinds.extend(other.kinds);
+        self.show_tech |= other.show_tech;
+        if self.first_connector_log.is_none() {
+            self.first_connector_log = other.first_connector_log;
+        }
         self.documents.extend(other.documents);
         self.hits.merge(other.hits);
         for (addr, host) in other.host_of_addr {
@@ -114,6 +136,100 @@ impl BundleState {
         if self.zone.is_none() {
             self.zone = other.zone;
         }
+    }
+}
+
+impl BundleState {
+    /// Records an artifact: listed while the inventory has room (`rows`), its kind always.
+    fn add_artifact(&mut self, artifact: ArtifactRef, member_path: &str, rows: usize) {
+        self.kinds.insert(artifact.kind);
+        self.show_tech |= member_path.contains("show_tech_output");
+        if artifact.kind == ArtifactKind::ConnectorLog && self.first_connector_log.is_none() {
+            self.first_connector_log = Some(artifact.path.clone());
+        }
+        if self.artifacts.len() < rows {
+            self.artifacts.push(artifact);
+        } else {
+            self.artifacts_omitted += 1;
+        }
+    }
+}
+
+/// Warnings as they arrive, at most `per_code` of each code listed one by one; the rest of a
+/// code is counted into one summary warning, so that 200,000 bad names make one line, not
+/// 200,000. Every path and message is cut to `max_chars`.
+pub(crate) struct WarningLog {
+    per_code: usize,
+    max_chars: usize,
+    kept: Vec<Warning>,
+    counts: BTreeMap<&'static str, u64>,
+    /// Per code: the first warning left out, how many were, and the paths of the first ones.
+    left_out: BTreeMap<&'static str, (Warning, u64, Vec<String>)>,
+}
+
+/// Paths named in a summary warning.
+const SUMMARY_EXAMPLES: usize = 10;
+
+impl WarningLog {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        WarningLog {
+            per_code: limits.warnings_per_code,
+            max_chars: limits.value_chars,
+            kept: Vec::new(),
+            counts: BTreeMap::new(),
+            left_out: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, mut warning: Warning) {
+        let n = self.counts.entry(warning.code).or_insert(0);
+        *n += 1;
+        let n = *n;
+        if n <= self.per_code as u64 {
+            crate::limits::cap_in_place(&mut warning.path, self.max_chars);
+            crate::limits::cap_in_place(&mut warning.message, self.max_chars);
+            self.kept.push(warning);
+            return;
+        }
+        let max = self.max_chars;
+        let entry = self.left_out.entry(warning.code).or_insert_with(|| {
+            let mut first = warning.clone();
+            crate::limits::cap_in_place(&mut first.path, max);
+            crate::limits::cap_in_place(&mut first.message, max);
+            (first, 0, Vec::new())
+        });
+        entry.1 += 1;
+        if entry.2.len() < SUMMARY_EXAMPLES {
+            entry
+                .2
+                .push(crate::limits::cap_text(&warning.path, max.min(256)));
+        }
+    }
+
+    /// The warnings to report, and how many of each code there were in all.
+    pub(crate) fn finish(mut self) -> (Vec<Warning>, BTreeMap<String, u64>) {
+        for (code, (first, n, examples)) in std::mem::take(&mut self.left_out) {
+            let message = format!(
+                "{n} more `{code}` warning(s) not listed (--max-warnings-per-code {}); the first: {}; paths: {}",
+                self.per_code,
+                first.message,
+                examples.join(", ")
+            );
+            self.kept.push(Warning {
+                code,
+                path: first.path,
+                message: crate::limits::cap_text(
+                    &message,
+                    self.max_chars.saturating_mul(4).max(1024),
+                ),
+            });
+        }
+        let counts = self
+            .counts
+            .into_iter()
+            .map(|(c, n)| (c.to_string(), n))
+            .collect();
+        (self.kept, counts)
     }
 }
 
@@ -155,6 +271,11 @@ fn root_of(path: &str) -> Option<&str> {
     None
 }
 
+/// The longest DNS name: a longer "host" is noise, not kept.
+const MAX_HOST_NAME: usize = 253;
+/// Dialled addresses remembered per device (address → SSE host).
+const MAX_ADDRS: usize = 4096;
+
 /// Bytes of a loose file's head kept to find the device it names.
 const LOOSE_HEAD_BYTES: usize = 4096;
 /// Bytes of `etc/localtime` read (a TZif file is a few KiB).
@@ -172,11 +293,13 @@ pub struct Collector<'a> {
     loose: BTreeMap<(usize, String), usize>,
     /// Global index of the first archive of the current input (ingest numbers bundles per input).
     base: usize,
-    warnings: Vec<Warning>,
+    warnings: WarningLog,
     damage: Vec<Damage>,
     errors: Vec<String>,
     inputs: Vec<String>,
     seq: u64,
+    /// Loose files not read: more than `Limits::inventory_rows` of them.
+    loose_unread: u64,
     matched: Vec<usize>,
     lowered: Vec<u8>,
     /// Error lines no pattern matched, as templates.
@@ -185,6 +308,7 @@ pub struct Collector<'a> {
 
 impl<'a> Collector<'a> {
     pub fn new(map: &'a ArtifactMap, matcher: &'a MatcherSet, limits: Limits) -> Self {
+        let warnings = WarningLog::new(&limits);
         Collector {
             miner: crate::mining::Miner::new(&limits.mining),
             map,
@@ -194,11 +318,12 @@ impl<'a> Collector<'a> {
             bundles: Vec::new(),
             loose: BTreeMap::new(),
             base: 0,
-            warnings: Vec::new(),
+            warnings,
             damage: Vec::new(),
             errors: Vec::new(),
             inputs: Vec::new(),
             seq: 0,
+            loose_unread: 0,
             matched: Vec::new(),
             lowered: Vec::new(),
         }
@@ -241,43 +366,74 @@ impl<'a> Collector<'a> {
 
     /// Turns what was read into devices with facts.
     pub fn finish(self) -> Case {
-        let mut warnings = self.warnings;
-        let (devices, loose_files) = derive::devices(
+        let mut log = self.warnings;
+        let mut warnings = Vec::new();
+        let (devices, mut loose_files) = derive::devices(
             self.archives,
             self.bundles,
             &self.damage,
             &self.limits,
             &mut warnings,
         );
+        let rows = self.limits.inventory_rows;
+        let loose_files_omitted = loose_files.len().saturating_sub(rows) as u64 + self.loose_unread;
+        loose_files.truncate(rows);
+        if loose_files_omitted > 0 {
+            warnings.push(Warning {
+                code: "limit-inventory",
+                path: String::new(),
+                message: format!(
+                    "{loose_files_omitted} loose file(s) outside every device root not listed or not read (--max-inventory-rows {rows})"
+                ),
+            });
+        }
+        for w in warnings {
+            log.push(w);
+        }
+        let (warnings, warning_counts) = log.finish();
         Case {
             inputs: self.inputs,
             devices,
             loose_files,
+            loose_files_omitted,
             damage: self.damage,
             warnings,
+            warning_counts,
             errors: self.errors,
             unexplained: self.miner.finish(),
         }
     }
 
     /// The unit (device root or loose file) a member of `archive` belongs to while streaming.
-    fn unit_for(&mut self, archive: usize, path: &str) -> usize {
+    fn unit_for(&mut self, archive: usize, path: &str) -> Option<usize> {
+        let max = self.limits.value_chars;
         if let Some(root) = root_of(path) {
+            // A root is known by its name cut to `--max-value-chars`: hostile names cannot make
+            // the roots' keys large.
+            let root: Cow<'_, str> = if root.len() > max {
+                Cow::Owned(crate::limits::cap_text(root, max))
+            } else {
+                Cow::Borrowed(root)
+            };
+            let root = root.as_ref();
             if let Some(&unit) = self.archives[archive].roots.get(root) {
-                return unit;
+                return Some(unit);
             }
             let state = &self.archives[archive];
             let label = if root.is_empty() {
                 state.label.clone()
             } else {
-                crate::ingest::member_display(&state.label, Some(state.format), root)
+                crate::limits::cap_text(
+                    &crate::ingest::member_display(&state.label, Some(state.format), root),
+                    max,
+                )
             };
             let mut unit = BundleState::new(archive, root.to_string(), true, label);
             unit.stamped = unit.stamped.or(state.stamped);
             self.bundles.push(unit);
             let index = self.bundles.len() - 1;
             self.archives[archive].roots.insert(root.to_string(), index);
-            return index;
+            return Some(index);
         }
         // A member beside `command-outputs/` (say `results-x/notes.txt`) belongs to that root.
         if let Some(unit) = self.archives[archive]
@@ -287,19 +443,27 @@ impl<'a> Collector<'a> {
             .max_by_key(|(root, _)| root.len())
             .map(|(_, &u)| u)
         {
-            return unit;
+            return Some(unit);
         }
-        if let Some(&unit) = self.loose.get(&(archive, path.to_string())) {
-            return unit;
+        let path = crate::limits::cap_text(path, max);
+        if let Some(&unit) = self.loose.get(&(archive, path.clone())) {
+            return Some(unit);
+        }
+        if self.loose.len() >= self.limits.inventory_rows {
+            self.loose_unread += 1;
+            return None;
         }
         let state = &self.archives[archive];
-        let label = crate::ingest::member_display(&state.label, Some(state.format), path);
-        let mut unit = BundleState::new(archive, path.to_string(), false, label);
+        let label = crate::limits::cap_text(
+            &crate::ingest::member_display(&state.label, Some(state.format), &path),
+            max,
+        );
+        let mut unit = BundleState::new(archive, path.clone(), false, label);
         unit.stamped = unit.stamped.or(state.stamped);
         self.bundles.push(unit);
         let index = self.bundles.len() - 1;
-        self.loose.insert((archive, path.to_string()), index);
-        index
+        self.loose.insert((archive, path), index);
+        Some(index)
     }
 
     fn read_log(
@@ -408,10 +572,14 @@ impl<'a> Collector<'a> {
         }
         if let Some(parsed) = connector_log::parse_line(text)
             && let Some(host) = parsed.remote_host
+            && host.len() <= MAX_HOST_NAME
             && super::regions::is_sse_host(&host)
         {
             let state = &mut self.bundles[bundle];
             for addr in parsed.addrs.as_slice() {
+                if state.host_of_addr.len() >= MAX_ADDRS {
+                    break;
+                }
                 state
                     .host_of_addr
                     .entry(addr.to_string())
@@ -445,7 +613,9 @@ impl<'a> Collector<'a> {
                         (None, None) => String::new(),
                     };
                     // Every address of a line about an SSE host stands for that host.
-                    if let Some(h) = host.as_ref().filter(|h| super::regions::is_sse_host(h)) {
+                    if let Some(h) = host.as_ref().filter(|h| super::regions::is_sse_host(h))
+                        && self.bundles[bundle].host_of_addr.len() < MAX_ADDRS
+                    {
                         for a in parsed.addrs.as_slice() {
                             self.bundles[bundle]
                                 .host_of_addr
@@ -468,7 +638,10 @@ impl<'a> Collector<'a> {
                 continue;
             }
             self.seq += 1;
-            let captures = self.matcher.captures(pattern, text);
+            let mut captures = self.matcher.captures(pattern, text);
+            for (_, value) in &mut captures {
+                crate::limits::cap_in_place(value, self.limits.value_chars);
+            }
             let line = HitLine {
                 time,
                 local,
@@ -519,6 +692,20 @@ fn zone_from_link(target: &str) -> Option<(jiff::tz::TimeZone, String)> {
         .trim_start_matches("right/");
     let zone = jiff::tz::TimeZoneDatabase::bundled().get(name).ok()?;
     Some((zone, name.to_string()))
+}
+
+/// Where `text` holds more than `nodes` JSON values (counted as the `{`, `[` and `,` that start
+/// or separate them, strings included: an over-estimate, which errs on the safe side): the byte
+/// to cut it at, or None when it is within the budget.
+fn json_budget_end(text: &str, nodes: usize) -> Option<usize> {
+    let mut seen = 0usize;
+    for at in memchr::memchr3_iter(b'{', b'[', b',', text.as_bytes()) {
+        seen += 1;
+        if seen > nodes {
+            return Some(at);
+        }
+    }
+    None
 }
 
 /// Cuts text to at most `max` characters, marking the cut.
@@ -602,7 +789,7 @@ impl Visitor for Collector<'_> {
         });
         let input = self.inputs.len().saturating_sub(1);
         self.archives.push(ArchiveState {
-            label: bundle.label.clone(),
+            label: crate::limits::cap_text(&bundle.label, self.limits.value_chars),
             format: bundle.format,
             parent,
             inner_path,
@@ -616,29 +803,49 @@ impl Visitor for Collector<'_> {
         let archive = self.base + member.bundle;
         let Some(kind) = self.map.classify(member.path, member.head) else {
             // Unclaimed members still show where device roots are.
-            if root_of(member.path).is_some() {
-                let unit = self.unit_for(archive, member.path);
+            if root_of(member.path).is_some()
+                && let Some(unit) = self.unit_for(archive, member.path)
+            {
                 self.note_member(unit, member.path);
             }
             return Ok(());
         };
-        let unit = self.unit_for(archive, member.path);
+        let Some(unit) = self.unit_for(archive, member.path) else {
+            return Ok(());
+        };
         self.note_member(unit, member.path);
         let display = {
             let state = &self.archives[archive];
             crate::ingest::member_display(&state.label, Some(state.format), member.path)
         };
+        let long = display.len();
+        let display = crate::limits::cap_text(&display, self.limits.value_chars);
+        if display.len() < long {
+            self.warnings.push(Warning {
+                code: "limit-value-chars",
+                path: display.clone(),
+                message: format!(
+                    "member name of {long} bytes cut to {} characters in the report (--max-value-chars)",
+                    self.limits.value_chars
+                ),
+            });
+        }
         if !self.bundles[unit].is_root && self.bundles[unit].head.len() < LOOSE_HEAD_BYTES {
             let head = &member.head[..member.head.len().min(LOOSE_HEAD_BYTES)];
             self.bundles[unit]
                 .head
                 .push_str(&String::from_utf8_lossy(head));
         }
-        self.bundles[unit].artifacts.push(ArtifactRef {
-            path: display.clone(),
-            kind,
-            size: member.size,
-        });
+        let rows = self.limits.inventory_rows;
+        self.bundles[unit].add_artifact(
+            ArtifactRef {
+                path: display.clone(),
+                kind,
+                size: member.size,
+            },
+            member.path,
+            rows,
+        );
         if kind.is_log() {
             return self.read_log(unit, kind, &display, body);
         }
@@ -662,11 +869,14 @@ impl Visitor for Collector<'_> {
             return Ok(());
         }
         let cap = if kind == ArtifactKind::ShowVersion {
-            SHOW_VERSION_BYTES
+            SHOW_VERSION_BYTES.min(self.limits.document_bytes.max(1))
         } else {
             self.limits.document_bytes
         };
-        let mut data = Vec::new();
+        // Room up front for what the archive says the member holds (bounded by the cap):
+        // growing by doubling would hold up to twice the document for a moment.
+        let hint = usize::try_from(member.size).unwrap_or(usize::MAX).min(cap) + 1;
+        let mut data = Vec::with_capacity(hint.min(cap + 1));
         body.take(cap as u64 + 1).read_to_end(&mut data)?;
         if data.len() > cap {
             data.truncate(cap);
@@ -680,47 +890,89 @@ impl Visitor for Collector<'_> {
                 });
             }
         }
-        let text = String::from_utf8_lossy(&data).into_owned();
-        self.bundles[unit].documents.push((kind, display, text));
+        // Valid UTF-8 (nearly always) is taken as it is, without a copy.
+        let mut text = match String::from_utf8(data) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        if matches!(
+            kind,
+            ArtifactKind::Licensing | ArtifactKind::CloudSettings | ArtifactKind::ConnectorContext
+        ) && let Some(at) = json_budget_end(&text, self.limits.json_nodes)
+        {
+            text.truncate(at);
+            self.warnings.push(Warning {
+                code: "limit-json-nodes",
+                path: display.clone(),
+                message: format!(
+                    "JSON parsed only to byte {at}, where it holds {} values (--max-json-nodes)",
+                    self.limits.json_nodes
+                ),
+            });
+        }
+        // Parsed now, while the member is at hand: only what the facts need is kept.
+        let summary = derive::summarize(kind, display, &text, &self.limits);
+        drop(text);
+        self.bundles[unit].documents.push(summary);
         Ok(())
     }
 
-    fn link(&mut self, bundle: usize, path: &str, target: &str) {
+    fn link(&mut self, bundle: usize, path: &str, target: &str) -> bool {
         let archive = self.base + bundle;
         if self.map.classify(path, &[]) != Some(ArtifactKind::Timezone) {
-            return;
+            return false;
         }
-        let unit = self.unit_for(archive, path);
+        let Some(unit) = self.unit_for(archive, path) else {
+            return false;
+        };
         let display = {
             let state = &self.archives[archive];
-            crate::ingest::member_display(&state.label, Some(state.format), path)
+            crate::limits::cap_text(
+                &crate::ingest::member_display(&state.label, Some(state.format), path),
+                self.limits.value_chars,
+            )
         };
         match zone_from_link(target) {
             Some((zone, name)) => {
-                self.bundles[unit].artifacts.push(ArtifactRef {
-                    path: display.clone(),
-                    kind: ArtifactKind::Timezone,
-                    size: 0,
-                });
+                let rows = self.limits.inventory_rows;
+                self.bundles[unit].add_artifact(
+                    ArtifactRef {
+                        path: display.clone(),
+                        kind: ArtifactKind::Timezone,
+                        size: 0,
+                    },
+                    path,
+                    rows,
+                );
                 self.bundles[unit].zone = Some(DeviceZone {
                     zone,
                     name: Some(name),
                     path: display,
                 });
+                true
             }
-            None => self.warnings.push(Warning {
-                code: "bad-time-zone",
-                path: display,
-                message: format!(
-                    "links to `{target}`, which names no zone of the IANA database; syslog times are read as UTC"
-                ),
-            }),
+            None => {
+                self.warnings.push(Warning {
+                    code: "bad-time-zone",
+                    path: display,
+                    message: format!(
+                        "links to `{target}`, which names no zone of the IANA database; syslog times are read as UTC"
+                    ),
+                });
+                false
+            }
         }
     }
 
     fn damage(&mut self, damage: Damage) {
         let mut damage = damage;
         damage.bundle += self.base;
+        let max = self.limits.value_chars;
+        crate::limits::cap_in_place(&mut damage.path, max);
+        crate::limits::cap_in_place(&mut damage.message, max);
+        if let Some(last) = &mut damage.last_whole_member {
+            crate::limits::cap_in_place(last, max);
+        }
         self.damage.push(damage);
     }
 
@@ -738,10 +990,9 @@ impl Collector<'_> {
         }
         if state.etc_sf_member.is_none() && path.contains("etc/sf/") {
             let archive = &self.archives[state.archive];
-            state.etc_sf_member = Some(crate::ingest::member_display(
-                &archive.label,
-                Some(archive.format),
-                path,
+            state.etc_sf_member = Some(crate::limits::cap_text(
+                &crate::ingest::member_display(&archive.label, Some(archive.format), path),
+                self.limits.value_chars,
             ));
         }
     }
@@ -802,6 +1053,55 @@ mod tests {
             (6, false)
         );
         assert_eq!(out, b"short\n");
+    }
+
+    #[test]
+    fn warnings_past_the_per_code_cap_are_counted_in_one() {
+        let limits = Limits {
+            warnings_per_code: 2,
+            value_chars: 20,
+            ..Limits::default()
+        };
+        let mut log = WarningLog::new(&limits);
+        for i in 0..5 {
+            log.push(Warning {
+                code: "unsafe-path",
+                path: format!("a/{i}"),
+                message: "m".into(),
+            });
+        }
+        log.push(Warning {
+            code: "bad-zip",
+            path: "z".repeat(100),
+            message: "broken".into(),
+        });
+        let (kept, counts) = log.finish();
+        let codes: Vec<&str> = kept.iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            ["unsafe-path", "unsafe-path", "bad-zip", "unsafe-path"]
+        );
+        assert!(
+            kept[2].path.ends_with("…[cut 80 bytes]"),
+            "{}",
+            kept[2].path
+        );
+        assert!(
+            kept[3].message.starts_with("3 more `unsafe-path`"),
+            "{}",
+            kept[3].message
+        );
+        assert!(kept[3].message.contains("a/3, a/4"), "{}", kept[3].message);
+        assert_eq!(kept[3].path, "a/2");
+        assert_eq!(counts["unsafe-path"], 5);
+        assert_eq!(counts["bad-zip"], 1);
+    }
+
+    #[test]
+    fn json_is_cut_where_its_value_budget_ends() {
+        assert_eq!(json_budget_end("[1,2,3]", 10), None);
+        assert_eq!(json_budget_end("[1,2,3]", 2), Some(4));
+        assert_eq!(json_budget_end("", 0), None);
     }
 
     #[test]

@@ -22,9 +22,27 @@ use crate::parse::{
 struct Builder<'a> {
     facts: BTreeMap<String, Fact>,
     limits: &'a Limits,
+    /// Facts whose values were cut.
+    cut: BTreeSet<String>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Builder {
+            facts: BTreeMap::new(),
+            limits,
+            cut: BTreeSet::new(),
+        }
+    }
+
+    fn evidence(&self, path: &str, line: Option<u32>, text: Option<&str>) -> Evidence {
+        Evidence {
+            path: crate::limits::cap_text(path, self.limits.value_chars),
+            line,
+            text: text.map(|t| cap_chars(t.trim(), self.limits.evidence_chars)),
+        }
+    }
+
     fn set(
         &mut self,
         name: &str,
@@ -33,34 +51,72 @@ impl Builder<'_> {
         line: Option<u32>,
         text: Option<&str>,
     ) {
+        let evidence = self.evidence(path, line, text);
+        self.put(name, value, Some(evidence));
+    }
+
+    /// Stores a fact, its text values cut to `--max-value-chars` and its lists to
+    /// `--max-list-items`.
+    fn put(&mut self, name: &str, mut value: FactValue, evidence: Option<Evidence>) {
         debug_assert!(
             super::registry::lookup(name).is_some(),
             "unregistered fact {name}"
         );
-        let evidence = Evidence {
-            path: path.to_string(),
-            line,
-            text: text.map(|t| cap_chars(t.trim(), self.limits.evidence_chars)),
-        };
-        self.facts.insert(
-            name.to_string(),
-            Fact {
-                value,
-                evidence: Some(evidence),
-            },
-        );
+        if cap_value(&mut value, self.limits) {
+            self.cut.insert(name.to_string());
+        }
+        self.facts
+            .insert(name.to_string(), Fact { value, evidence });
     }
 
-    fn text(
-        &mut self,
-        name: &str,
-        value: impl Into<String>,
-        path: &str,
-        line: Option<u32>,
-        doc: &str,
-    ) {
+    /// A text fact; the value is cut before it is copied.
+    fn text(&mut self, name: &str, value: &str, path: &str, line: Option<u32>, doc: &str) {
         let text = line.and_then(|l| line_text(doc, l));
-        self.set(name, FactValue::Text(value.into()), path, line, text);
+        let capped = crate::limits::cap_text(value, self.limits.value_chars);
+        if capped != value {
+            // cap_value below does not see the cut: it is already done.
+            self.cut.insert(name.to_string());
+        }
+        let value = capped;
+        self.set(name, FactValue::Text(value), path, line, text);
+    }
+}
+
+/// Cuts a fact's text (and each list item) to `value_chars` and a list to `list_items`; true
+/// when anything was cut.
+fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
+    let max = limits.value_chars;
+    let cap = |t: &mut String| -> bool {
+        if t.len() > max && t.chars().nth(max).is_some() {
+            *t = crate::limits::cap_text(t, max);
+            true
+        } else {
+            false
+        }
+    };
+    match value {
+        FactValue::Text(t) => cap(t),
+        FactValue::List(items) => {
+            let mut cut = false;
+            // A list cut while it was built (lsof peers) already ends in its marker.
+            let marked = items.len() == limits.list_items + 1
+                && items.last().is_some_and(|l| l.starts_with("…["));
+            let mut marker = None;
+            if marked {
+                marker = items.pop();
+            } else if items.len() > limits.list_items {
+                let left = items.len() - limits.list_items;
+                items.truncate(limits.list_items);
+                marker = Some(format!("…[{left} more]"));
+                cut = true;
+            }
+            for item in items.iter_mut() {
+                cut |= cap(item);
+            }
+            items.extend(marker);
+            cut
+        }
+        _ => false,
     }
 }
 
@@ -85,41 +141,22 @@ fn identity(state: &BundleState) -> Identity {
         hostname: None,
         product: Product::Unknown,
     };
-    for (kind, _, doc) in &state.documents {
-        match kind {
-            ArtifactKind::SfVersion | ArtifactKind::ShowVersion => {
-                let info = if *kind == ArtifactKind::SfVersion {
-                    version::parse_sf_version(doc)
-                } else {
-                    version::parse_show_version(doc)
-                };
-                if let Some(info) = info {
-                    if id.product == Product::Unknown {
-                        id.product = info.product;
-                    }
-                    id.uuid = id.uuid.or(info.uuid);
-                    id.hostname = id.hostname.or(info.hostname);
-                }
+    for summary in &state.documents {
+        if let Some((info, _)) = &summary.version {
+            if id.product == Product::Unknown {
+                id.product = info.product;
             }
-            ArtifactKind::Hostname => {
-                if let Some(h) = ident::parse_hostname(doc) {
-                    id.hostname = Some(h.value);
-                }
-            }
-            ArtifactKind::ImsConf => {
-                if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
-                    id.uuid = Some(u.value);
-                }
-            }
-            _ => {}
+            id.uuid = id.uuid.clone().or(info.uuid.clone());
+            id.hostname = id.hostname.clone().or(info.hostname.clone());
+        }
+        if let Some(h) = &summary.hostname {
+            id.hostname = Some(h.clone());
+        }
+        if let Some(u) = &summary.uuid {
+            id.uuid = Some(u.clone());
         }
     }
-    if id.product == Product::Unknown
-        && state
-            .artifacts
-            .iter()
-            .any(|a| a.path.contains("show_tech_output"))
-    {
+    if id.product == Product::Unknown && state.show_tech {
         id.product = Product::Ftd;
     }
     id
@@ -178,16 +215,14 @@ pub(crate) fn devices(
             Some(owner) if owner != i => {
                 let unit = slots[i].take().expect("present");
                 if let Some(Some(target)) = slots.get_mut(owner) {
-                    target.absorb(unit);
+                    target.absorb(unit, limits.inventory_rows);
                 }
             }
             _ => loose.push(i),
         }
     }
-    let has_artifacts = |s: &Option<BundleState>| {
-        s.as_ref()
-            .is_some_and(|s| s.is_root && !s.artifacts.is_empty())
-    };
+    let has_artifacts =
+        |s: &Option<BundleState>| s.as_ref().is_some_and(|s| s.is_root && !s.kinds.is_empty());
     let mut loose_files = Vec::new();
     let mut attached: Vec<(usize, usize)> = Vec::new(); // (loose unit, root unit)
     if !slots.iter().any(has_artifacts) {
@@ -199,7 +234,7 @@ pub(crate) fn devices(
             match by_archive.get(&unit.archive) {
                 Some(&owner) => {
                     if let Some(Some(target)) = slots.get_mut(owner) {
-                        target.absorb(unit);
+                        target.absorb(unit, limits.inventory_rows);
                     }
                 }
                 None => {
@@ -245,12 +280,10 @@ pub(crate) fn devices(
                 })
                 .map(|(i, _)| *i)
                 .collect();
-            let manager_setting = unit.artifacts.iter().all(|a| {
-                matches!(
-                    a.kind,
-                    ArtifactKind::Licensing | ArtifactKind::CloudSettings
-                )
-            });
+            let manager_setting = unit
+                .kinds
+                .iter()
+                .all(|k| matches!(k, ArtifactKind::Licensing | ArtifactKind::CloudSettings));
             let (owner, why) = if named.len() == 1 {
                 (Some(named[0]), LooseReason::NamesDevice)
             } else if manager_setting && fmcs.len() == 1 {
@@ -278,7 +311,7 @@ pub(crate) fn devices(
         for (i, owner) in attached {
             let unit = slots[i].take().expect("present");
             if let Some(Some(target)) = slots.get_mut(owner) {
-                target.absorb(unit);
+                target.absorb(unit, limits.inventory_rows);
             }
         }
     }
@@ -286,7 +319,7 @@ pub(crate) fn devices(
     let mut devices: Vec<Device> = Vec::new();
     for (i, slot) in slots.into_iter().enumerate() {
         let Some(state) = slot else { continue };
-        if !state.is_root || state.artifacts.is_empty() {
+        if !state.is_root || state.kinds.is_empty() {
             continue;
         }
         let damaged = damage.iter().any(|d| d.bundle == state.archive);
@@ -428,15 +461,359 @@ fn link_managers(devices: &mut [Device], warnings: &mut Vec<crate::ingest::Warni
     }
 }
 
+/// What one document says, parsed when its member ends (its text is not kept): the facts it
+/// sets, and what identity, curl outcomes and the version need.
+#[derive(Debug, Clone)]
+pub(crate) struct DocSummary {
+    pub kind: ArtifactKind,
+    pub path: String,
+    /// A version document: what it says, and the evidence of its version line.
+    version: Option<(version::VersionInfo, Evidence)>,
+    /// Facts set by this document (other than the version's).
+    facts: BTreeMap<String, Fact>,
+    /// Facts whose values were cut (`--max-value-chars`, `--max-list-items`).
+    cut: BTreeSet<String>,
+    /// The host name (`etc/hostname`).
+    hostname: Option<String>,
+    /// The appliance UUID (`ims.conf`).
+    uuid: Option<String>,
+    curl: Option<CurlSummary>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CurlSummary {
+    outcomes: Vec<super::AddrOutcome>,
+    ok: BTreeSet<String>,
+    failed: BTreeSet<String>,
+    tls: BTreeSet<String>,
+}
+
+/// Parses one document into what facts need. `path` is its display path.
+pub(crate) fn summarize(
+    kind: ArtifactKind,
+    path: String,
+    doc: &str,
+    limits: &Limits,
+) -> DocSummary {
+    let mut b = Builder::new(limits);
+    let mut summary = DocSummary {
+        kind,
+        path: String::new(),
+        version: None,
+        facts: BTreeMap::new(),
+        cut: BTreeSet::new(),
+        hostname: None,
+        uuid: None,
+        curl: None,
+    };
+    let path = &path;
+    let mut name: Option<String> = None;
+    let mut uuid: Option<String> = None;
+    let mut curl_failed = BTreeSet::new();
+    let mut curl_ok = BTreeSet::new();
+    let mut curl_tls = BTreeSet::new();
+    let mut outcomes = Vec::new();
+    if matches!(kind, ArtifactKind::SfVersion | ArtifactKind::ShowVersion) {
+        let info = if kind == ArtifactKind::SfVersion {
+            version::parse_sf_version(doc)
+        } else {
+            version::parse_show_version(doc)
+        };
+        if let Some(mut info) = info {
+            let evidence = b.evidence(path, Some(info.line), line_text(doc, info.line));
+            let vc = limits.value_chars;
+            info.hostname = info.hostname.map(|h| crate::limits::cap_text(&h, vc));
+            info.uuid = info.uuid.map(|u| crate::limits::cap_text(&u, vc));
+            if info.model.len() > vc {
+                info.model = crate::limits::cap_text(&info.model, vc);
+                summary.cut.insert("device.model".into());
+            }
+            summary.version = Some((info, evidence));
+        }
+    }
+    match kind {
+        ArtifactKind::Hostname => {
+            if let Some(h) = ident::parse_hostname(doc) {
+                b.text("device.name", &h.value, path, Some(h.line), doc);
+                name = Some(h.value);
+            }
+        }
+        ArtifactKind::ImsConf => {
+            if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
+                b.text("device.appliance_id", &u.value, path, Some(u.line), doc);
+                uuid = Some(u.value);
+            }
+        }
+        ArtifactKind::ConnectorProperties => {
+            connector_facts(&mut b, path, doc);
+        }
+        ArtifactKind::PmtoolStatus => {
+            let daemons = pmtool::parse(doc);
+            for (daemon, fact) in [
+                ("SSEConnector", "pmtool.sseconnector.state"),
+                ("EventHandler", "pmtool.eventhandler.state"),
+            ] {
+                match daemons.iter().find(|d| d.name.eq_ignore_ascii_case(daemon)) {
+                    Some(d) => b.text(fact, &d.state, path, Some(d.line), doc),
+                    None => b.set(fact, FactValue::Text("absent".into()), path, None, None),
+                }
+            }
+        }
+        ArtifactKind::Netstat => {
+            // Rows are looked at one by one: a large output is never held as rows.
+            let mut connected: Option<u32> = None;
+            let mut listening: Option<u32> = None;
+            for s in netstat::unix_sockets(doc) {
+                if !s
+                    .path
+                    .as_deref()
+                    .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
+                {
+                    continue;
+                }
+                if connected.is_none() && s.state.eq_ignore_ascii_case("CONNECTED") {
+                    connected = Some(s.line);
+                }
+                if listening.is_none() && s.state.eq_ignore_ascii_case("LISTENING") {
+                    listening = Some(s.line);
+                }
+                if connected.is_some() {
+                    break;
+                }
+            }
+            match (connected, listening) {
+                (Some(line), _) => b.text(
+                    "sockets.eventhandler.state",
+                    "connected",
+                    path,
+                    Some(line),
+                    doc,
+                ),
+                (None, Some(line)) => b.text(
+                    "sockets.eventhandler.state",
+                    "listening",
+                    path,
+                    Some(line),
+                    doc,
+                ),
+                (None, None) => b.set(
+                    "sockets.eventhandler.state",
+                    FactValue::Text("absent".into()),
+                    path,
+                    None,
+                    None,
+                ),
+            }
+        }
+        ArtifactKind::Lsof => {
+            // Rows are looked at one by one: counts and the first lines are kept, and peers up
+            // to the list cap.
+            let state_is = |r: &lsof::LsofRow, s: &str| {
+                r.state
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(s))
+            };
+            let (mut established, mut syn) = (0i64, 0i64);
+            let (mut first_established, mut first_syn) = (None, None);
+            let mut peers: Vec<String> = Vec::new();
+            let mut more_peers = 0u64;
+            for r in lsof::rows(doc) {
+                let connector = r.command.starts_with("connector")
+                    || r.command.eq_ignore_ascii_case("sseconnector");
+                let https = r.remote.as_deref().is_some_and(|p| {
+                    lsof::split_host_port(p).1 == "https" || lsof::split_host_port(p).1 == "443"
+                });
+                if !connector || !https {
+                    continue;
+                }
+                if state_is(&r, "ESTABLISHED") {
+                    established += 1;
+                    first_established.get_or_insert(r.line);
+                }
+                if state_is(&r, "SYN_SENT") {
+                    syn += 1;
+                    first_syn.get_or_insert(r.line);
+                }
+                if peers.len() < limits.list_items {
+                    peers.push(format!(
+                        "{} ({})",
+                        r.remote.unwrap_or_default(),
+                        r.state.unwrap_or_default()
+                    ));
+                } else {
+                    more_peers += 1;
+                }
+            }
+            b.set(
+                "connector.tcp.established",
+                FactValue::Int(established),
+                path,
+                first_established,
+                first_established.and_then(|l| line_text(doc, l)),
+            );
+            b.set(
+                "connector.tcp.syn_sent",
+                FactValue::Int(syn),
+                path,
+                first_syn,
+                first_syn.and_then(|l| line_text(doc, l)),
+            );
+            if more_peers > 0 {
+                peers.push(format!("…[{more_peers} more]"));
+                b.cut.insert("connector.tcp.peers".into());
+            }
+            b.set(
+                "connector.tcp.peers",
+                FactValue::List(peers),
+                path,
+                None,
+                None,
+            );
+        }
+        ArtifactKind::Licensing => {
+            if let Some(lic) = licensing::parse(doc) {
+                if let Some(r) = &lic.registration {
+                    b.text("license.registration", &r.value, path, Some(r.line), doc);
+                }
+                if let Some(a) = &lic.authorization {
+                    b.text("license.authorization", &a.value, path, Some(a.line), doc);
+                }
+                let eval_line = lic
+                    .registration
+                    .as_ref()
+                    .or(lic.authorization.as_ref())
+                    .map(|l| l.line);
+                b.set(
+                    "license.evaluation",
+                    FactValue::Bool(lic.evaluation),
+                    path,
+                    eval_line,
+                    eval_line.and_then(|l| line_text(doc, l)),
+                );
+                match &lic.satellite {
+                    Some(s) => b.set(
+                        "license.satellite",
+                        FactValue::Bool(true),
+                        path,
+                        Some(s.line),
+                        line_text(doc, s.line),
+                    ),
+                    None => b.set(
+                        "license.satellite",
+                        FactValue::Bool(false),
+                        path,
+                        None,
+                        None,
+                    ),
+                }
+            }
+        }
+        ArtifactKind::CloudSettings => {
+            let cs = cloud_settings::parse(doc);
+            if let Some(e) = &cs.events_enabled {
+                b.set(
+                    "cloud.events.enabled",
+                    FactValue::Bool(e.value),
+                    path,
+                    Some(e.line),
+                    line_text(doc, e.line),
+                );
+                b.set(
+                    "cloud.events.types",
+                    FactValue::List(cs.event_types.clone()),
+                    path,
+                    Some(e.line),
+                    None,
+                );
+            }
+            if let Some(r) = &cs.region {
+                b.text("cloud.region", &r.value, path, Some(r.line), doc);
+            }
+        }
+        ArtifactKind::ConnectorContext => {
+            if let Some(ctx) = connector_context::parse(doc) {
+                if let Some(s) = &ctx.status {
+                    b.text("context.status", &s.value, path, Some(s.line), doc);
+                }
+                if let Some(f) = &ctx.fqdn {
+                    b.text("context.fqdn", &f.value, path, Some(f.line), doc);
+                }
+            }
+        }
+        ArtifactKind::CurlTest => {
+            for test in curl_test::parse(doc) {
+                let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
+                    continue;
+                };
+                if !regions::is_sse_host(&host) {
+                    continue;
+                }
+                for a in &test.attempts {
+                    outcomes.push(super::AddrOutcome {
+                        kind: ArtifactKind::CurlTest,
+                        host: host.clone(),
+                        addr: a.addr,
+                        connected: a.connected,
+                        evidence: Evidence {
+                            path: path.clone(),
+                            line: Some(a.line),
+                            text: Some(cap_chars(a.detail.trim(), limits.evidence_chars)),
+                        },
+                    });
+                }
+                match test.outcome {
+                    curl_test::CurlOutcome::Success => {
+                        curl_ok.insert(host);
+                    }
+                    curl_test::CurlOutcome::Failed => {
+                        curl_failed.insert(host);
+                    }
+                    curl_test::CurlOutcome::TlsFailure => {
+                        // Only a test that checked against the connector CA proves interception.
+                        if test.verified {
+                            curl_tls.insert(host.clone());
+                        }
+                        curl_failed.insert(host);
+                    }
+                    // Expired or not yet valid: a failed test, but a clock problem, not
+                    // interception.
+                    curl_test::CurlOutcome::CertificateValidity => {
+                        curl_failed.insert(host);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    summary.path = path.clone();
+    summary.hostname = name.map(|n| crate::limits::cap_text(&n, limits.value_chars));
+    summary.uuid = uuid.map(|u| crate::limits::cap_text(&u, limits.value_chars));
+    if kind == ArtifactKind::CurlTest {
+        let cap = |set: BTreeSet<String>| -> BTreeSet<String> {
+            set.into_iter()
+                .take(limits.list_items)
+                .map(|h| crate::limits::cap_text(&h, limits.value_chars))
+                .collect()
+        };
+        outcomes.truncate(limits.list_items.max(1) * 4);
+        summary.curl = Some(CurlSummary {
+            outcomes,
+            ok: cap(curl_ok),
+            failed: cap(curl_failed),
+            tls: cap(curl_tls),
+        });
+    }
+    summary.facts = b.facts;
+    summary.cut.extend(b.cut);
+    summary
+}
+
 fn device(
     state: BundleState,
     limits: &Limits,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Device {
-    let mut b = Builder {
-        facts: BTreeMap::new(),
-        limits,
-    };
+    let mut b = Builder::new(limits);
     let mut product = Product::Unknown;
     let mut name: Option<String> = None;
     let mut version_text: Option<String> = None;
@@ -449,39 +826,30 @@ fn device(
     let mut properties_seen = false;
 
     // Version documents first: other facts depend on the product.
-    for (kind, path, doc) in &state.documents {
-        let info = match kind {
-            ArtifactKind::SfVersion => version::parse_sf_version(doc),
-            ArtifactKind::ShowVersion => version::parse_show_version(doc),
-            _ => None,
+    for summary in &state.documents {
+        let Some((info, evidence)) = &summary.version else {
+            continue;
         };
-        let Some(info) = info else { continue };
-        if version_text.is_some() && *kind == ArtifactKind::ShowVersion {
+        if version_text.is_some() && summary.kind == ArtifactKind::ShowVersion {
             continue; // sf-version is the more precise source
         }
         if info.product != Product::Unknown {
             product = info.product;
         }
-        b.text(
+        b.put(
             "device.product",
-            product.as_str(),
-            path,
-            Some(info.line),
-            doc,
+            FactValue::Text(product.as_str().to_string()),
+            Some(evidence.clone()),
         );
-        b.set(
+        b.put(
             "device.version",
             FactValue::Version(info.version.clone()),
-            path,
-            Some(info.line),
-            line_text(doc, info.line),
+            Some(evidence.clone()),
         );
-        b.text(
+        b.put(
             "device.model",
-            info.model.clone(),
-            path,
-            Some(info.line),
-            doc,
+            FactValue::Text(info.model.clone()),
+            Some(evidence.clone()),
         );
         version_text = Some(info.version.to_string());
         if let Some(h) = &info.hostname {
@@ -492,271 +860,31 @@ fn device(
         }
     }
 
-    for (kind, path, doc) in &state.documents {
-        match kind {
-            ArtifactKind::Hostname => {
-                if let Some(h) = ident::parse_hostname(doc) {
-                    b.text("device.name", h.value.clone(), path, Some(h.line), doc);
-                    name = Some(h.value);
-                }
-            }
-            ArtifactKind::ImsConf => {
-                if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
-                    b.text(
-                        "device.appliance_id",
-                        u.value.clone(),
-                        path,
-                        Some(u.line),
-                        doc,
-                    );
-                    uuid = Some(u.value);
-                }
-            }
-            ArtifactKind::ConnectorProperties => {
-                properties_seen = true;
-                connector_facts(&mut b, path, doc);
-            }
-            ArtifactKind::PmtoolStatus => {
-                let daemons = pmtool::parse(doc);
-                for (daemon, fact) in [
-                    ("SSEConnector", "pmtool.sseconnector.state"),
-                    ("EventHandler", "pmtool.eventhandler.state"),
-                ] {
-                    match daemons.iter().find(|d| d.name.eq_ignore_ascii_case(daemon)) {
-                        Some(d) => b.text(fact, d.state.clone(), path, Some(d.line), doc),
-                        None => b.set(fact, FactValue::Text("absent".into()), path, None, None),
-                    }
-                }
-            }
-            ArtifactKind::Netstat => {
-                let parsed = netstat::parse(doc);
-                let sockets: Vec<_> = parsed
-                    .unix
-                    .iter()
-                    .filter(|s| {
-                        s.path
-                            .as_deref()
-                            .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
-                    })
-                    .collect();
-                let connected = sockets
-                    .iter()
-                    .find(|s| s.state.eq_ignore_ascii_case("CONNECTED"));
-                let listening = sockets
-                    .iter()
-                    .find(|s| s.state.eq_ignore_ascii_case("LISTENING"));
-                match (connected, listening) {
-                    (Some(s), _) => b.text(
-                        "sockets.eventhandler.state",
-                        "connected",
-                        path,
-                        Some(s.line),
-                        doc,
-                    ),
-                    (None, Some(s)) => b.text(
-                        "sockets.eventhandler.state",
-                        "listening",
-                        path,
-                        Some(s.line),
-                        doc,
-                    ),
-                    (None, None) => b.set(
-                        "sockets.eventhandler.state",
-                        FactValue::Text("absent".into()),
-                        path,
-                        None,
-                        None,
-                    ),
-                }
-            }
-            ArtifactKind::Lsof => {
-                let rows: Vec<_> = lsof::parse(doc)
-                    .into_iter()
-                    .filter(|r| {
-                        r.command.starts_with("connector")
-                            || r.command.eq_ignore_ascii_case("sseconnector")
-                    })
-                    .filter(|r| {
-                        r.remote.as_deref().is_some_and(|p| {
-                            lsof::split_host_port(p).1 == "https"
-                                || lsof::split_host_port(p).1 == "443"
-                        })
-                    })
-                    .collect();
-                let state_is = |r: &&lsof::LsofRow, s: &str| {
-                    r.state
-                        .as_deref()
-                        .is_some_and(|x| x.eq_ignore_ascii_case(s))
-                };
-                let established: Vec<_> =
-                    rows.iter().filter(|r| state_is(r, "ESTABLISHED")).collect();
-                let syn: Vec<_> = rows.iter().filter(|r| state_is(r, "SYN_SENT")).collect();
-                let first = |v: &[&lsof::LsofRow]| v.first().map(|r| r.line);
-                b.set(
-                    "connector.tcp.established",
-                    FactValue::Int(established.len() as i64),
-                    path,
-                    first(&established),
-                    first(&established).and_then(|l| line_text(doc, l)),
-                );
-                b.set(
-                    "connector.tcp.syn_sent",
-                    FactValue::Int(syn.len() as i64),
-                    path,
-                    first(&syn),
-                    first(&syn).and_then(|l| line_text(doc, l)),
-                );
-                let peers = rows
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "{} ({})",
-                            r.remote.clone().unwrap_or_default(),
-                            r.state.clone().unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                b.set(
-                    "connector.tcp.peers",
-                    FactValue::List(peers),
-                    path,
-                    None,
-                    None,
-                );
-            }
-            ArtifactKind::Licensing => {
-                if let Some(lic) = licensing::parse(doc) {
-                    if let Some(r) = &lic.registration {
-                        b.text(
-                            "license.registration",
-                            r.value.clone(),
-                            path,
-                            Some(r.line),
-                            doc,
-                        );
-                    }
-                    if let Some(a) = &lic.authorization {
-                        b.text(
-                            "license.authorization",
-                            a.value.clone(),
-                            path,
-                            Some(a.line),
-                            doc,
-                        );
-                    }
-                    let eval_line = lic
-                        .registration
-                        .as_ref()
-                        .or(lic.authorization.as_ref())
-                        .map(|l| l.line);
-                    b.set(
-                        "license.evaluation",
-                        FactValue::Bool(lic.evaluation),
-                        path,
-                        eval_line,
-                        eval_line.and_then(|l| line_text(doc, l)),
-                    );
-                    match &lic.satellite {
-                        Some(s) => b.set(
-                            "license.satellite",
-                            FactValue::Bool(true),
-                            path,
-                            Some(s.line),
-                            line_text(doc, s.line),
-                        ),
-                        None => b.set(
-                            "license.satellite",
-                            FactValue::Bool(false),
-                            path,
-                            None,
-                            None,
-                        ),
-                    }
-                }
-            }
-            ArtifactKind::CloudSettings => {
-                let cs = cloud_settings::parse(doc);
-                if let Some(e) = &cs.events_enabled {
-                    b.set(
-                        "cloud.events.enabled",
-                        FactValue::Bool(e.value),
-                        path,
-                        Some(e.line),
-                        line_text(doc, e.line),
-                    );
-                    b.set(
-                        "cloud.events.types",
-                        FactValue::List(cs.event_types.clone()),
-                        path,
-                        Some(e.line),
-                        None,
-                    );
-                }
-                if let Some(r) = &cs.region {
-                    b.text("cloud.region", r.value.clone(), path, Some(r.line), doc);
-                }
-            }
-            ArtifactKind::ConnectorContext => {
-                if let Some(ctx) = connector_context::parse(doc) {
-                    if let Some(s) = &ctx.status {
-                        b.text("context.status", s.value.clone(), path, Some(s.line), doc);
-                    }
-                    if let Some(f) = &ctx.fqdn {
-                        b.text("context.fqdn", f.value.clone(), path, Some(f.line), doc);
-                    }
-                }
-            }
-            ArtifactKind::CurlTest => {
-                curl_path = path.clone();
-                for test in curl_test::parse(doc) {
-                    let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
-                        continue;
-                    };
-                    if !regions::is_sse_host(&host) {
-                        continue;
-                    }
-                    for a in &test.attempts {
-                        outcomes.push(super::AddrOutcome {
-                            kind: ArtifactKind::CurlTest,
-                            host: host.clone(),
-                            addr: a.addr,
-                            connected: a.connected,
-                            evidence: Evidence {
-                                path: path.clone(),
-                                line: Some(a.line),
-                                text: Some(cap_chars(a.detail.trim(), limits.evidence_chars)),
-                            },
-                        });
-                    }
-                    match test.outcome {
-                        curl_test::CurlOutcome::Success => {
-                            curl_ok.insert(host);
-                        }
-                        curl_test::CurlOutcome::Failed => {
-                            curl_failed.insert(host);
-                        }
-                        curl_test::CurlOutcome::TlsFailure => {
-                            // Only a test that checked against the connector CA proves interception.
-                            if test.verified {
-                                curl_tls.insert(host.clone());
-                            }
-                            curl_failed.insert(host);
-                        }
-                        // Expired or not yet valid: a failed test, but a clock problem, not
-                        // interception.
-                        curl_test::CurlOutcome::CertificateValidity => {
-                            curl_failed.insert(host);
-                        }
-                    }
-                }
-            }
-            _ => {}
+    // Then every other document, in reading order: a later one overrides an earlier one.
+    for summary in &state.documents {
+        for (fact, value) in &summary.facts {
+            b.facts.insert(fact.clone(), value.clone());
+        }
+        b.cut.extend(summary.cut.iter().cloned());
+        if let Some(h) = &summary.hostname {
+            name = Some(h.clone());
+        }
+        if let Some(u) = &summary.uuid {
+            uuid = Some(u.clone());
+        }
+        properties_seen |= summary.kind == ArtifactKind::ConnectorProperties;
+        if let Some(curl) = &summary.curl {
+            curl_path = summary.path.clone();
+            outcomes.extend(curl.outcomes.iter().cloned());
+            curl_ok.extend(curl.ok.iter().cloned());
+            curl_failed.extend(curl.failed.iter().cloned());
+            curl_tls.extend(curl.tls.iter().cloned());
         }
     }
     if state
         .documents
         .iter()
-        .any(|(k, _, _)| *k == ArtifactKind::CurlTest)
+        .any(|d| d.kind == ArtifactKind::CurlTest)
     {
         b.set(
             "curl.failed_hosts",
@@ -789,18 +917,10 @@ fn device(
             None,
         );
     }
-    if product == Product::Unknown
-        && state
-            .artifacts
-            .iter()
-            .any(|a| a.path.contains("show_tech_output"))
-    {
+    if product == Product::Unknown && state.show_tech {
         product = Product::Ftd;
     }
-    let has_connector_log = state
-        .artifacts
-        .iter()
-        .any(|a| a.kind == ArtifactKind::ConnectorLog);
+    let has_connector_log = state.kinds.contains(&ArtifactKind::ConnectorLog);
     let peer_regions: BTreeSet<&str> = state
         .peer_hosts
         .iter()
@@ -814,12 +934,7 @@ fn device(
         None,
     );
     if has_connector_log {
-        let path = state
-            .artifacts
-            .iter()
-            .find(|a| a.kind == ArtifactKind::ConnectorLog)
-            .map(|a| a.path.clone())
-            .unwrap_or_default();
+        let path = state.first_connector_log.clone().unwrap_or_default();
         b.set(
             "connector.peer_regions",
             FactValue::List(peer_regions.iter().map(|s| s.to_string()).collect()),
@@ -841,6 +956,31 @@ fn device(
             .unwrap_or(&state.label)
             .to_string()
     });
+    let name = crate::limits::cap_text(&name, limits.value_chars);
+    let id = crate::limits::cap_text(&id, limits.value_chars);
+    if !b.cut.is_empty() {
+        let cut: Vec<&str> = b.cut.iter().map(String::as_str).collect();
+        warnings.push(crate::ingest::Warning {
+            code: "limit-value-chars",
+            path: state.label.clone(),
+            message: format!(
+                "values of {} cut to {} characters or {} items (--max-value-chars, --max-list-items)",
+                cut.join(", "),
+                limits.value_chars,
+                limits.list_items
+            ),
+        });
+    }
+    if state.artifacts_omitted > 0 {
+        warnings.push(crate::ingest::Warning {
+            code: "limit-inventory",
+            path: state.label.clone(),
+            message: format!(
+                "{} artifact(s) read but not listed (--max-inventory-rows {}); every kind is still seen by the rules",
+                state.artifacts_omitted, limits.inventory_rows
+            ),
+        });
+    }
     let mut hits = state.hits;
     let host_of_addr = state.host_of_addr;
     hits.resolve_keys(|addr| host_of_addr.get(addr).cloned());
@@ -876,12 +1016,7 @@ fn device(
             .clone()
             .unwrap_or_else(|| format!("from {}", z.path.rsplit("!/").next().unwrap_or(&z.path)))
     });
-    if state.zone.is_none()
-        && state
-            .artifacts
-            .iter()
-            .any(|a| a.kind == ArtifactKind::Syslog)
-    {
+    if state.zone.is_none() && state.kinds.contains(&ArtifactKind::Syslog) {
         warnings.push(crate::ingest::Warning {
             code: "no-time-zone",
             path: state.label.clone(),
@@ -901,6 +1036,8 @@ fn device(
         duplicates: Vec::new(),
         input: 0,
         artifacts: state.artifacts,
+        artifacts_omitted: state.artifacts_omitted,
+        kinds: state.kinds,
         facts: b.facts,
         hits,
         outcomes,
@@ -920,7 +1057,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
     let mut problems = Vec::new();
     match props.get("connector_fqdn") {
         Some(e) if !e.value.is_empty() => {
-            b.text("connector.fqdn", e.value.clone(), path, Some(e.line), doc);
+            b.text("connector.fqdn", &e.value, path, Some(e.line), doc);
             let region = regions::region_of_api_host(&e.value);
             b.text(
                 "connector.fqdn.region",
@@ -932,7 +1069,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             if region.is_none() {
                 problems.push(format!(
                     "connector_fqdn `{}` is not an SSE API host",
-                    e.value
+                    crate::limits::cap_text(&e.value, b.limits.value_chars)
                 ));
             }
         }
@@ -952,7 +1089,10 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
                     problems.push(format!("connector_port {port} is not 1-65535"));
                 }
             }
-            Err(_) => problems.push(format!("connector_port `{}` is not a number", e.value)),
+            Err(_) => problems.push(format!(
+                "connector_port `{}` is not a number",
+                crate::limits::cap_text(&e.value, b.limits.value_chars)
+            )),
         },
         None => problems.push("connector_port missing".to_string()),
     }
@@ -972,7 +1112,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             }
             Err(_) => problems.push(format!(
                 "registration_interval `{}` is not a number",
-                e.value
+                crate::limits::cap_text(&e.value, b.limits.value_chars)
             )),
         },
         None => problems.push("registration_interval missing".to_string()),
@@ -1053,7 +1193,58 @@ pub(crate) fn region_facts(
 
 #[cfg(test)]
 mod tests {
-    use super::names;
+    use super::*;
+
+    #[test]
+    fn values_and_lists_are_cut_visibly() {
+        let limits = Limits {
+            value_chars: 4,
+            list_items: 2,
+            ..Limits::default()
+        };
+        let mut text = FactValue::Text("abcdefgh".into());
+        assert!(cap_value(&mut text, &limits));
+        assert_eq!(text, FactValue::Text("abcd…[cut 4 bytes]".into()));
+        let mut list = FactValue::List(vec!["a".into(), "bbbbbb".into(), "c".into()]);
+        assert!(cap_value(&mut list, &limits));
+        assert_eq!(
+            list,
+            FactValue::List(vec![
+                "a".into(),
+                "bbbb…[cut 2 bytes]".into(),
+                "…[1 more]".into()
+            ])
+        );
+        let mut short = FactValue::List(vec!["a".into()]);
+        assert!(!cap_value(&mut short, &limits));
+    }
+
+    #[test]
+    fn a_document_is_summarised_into_its_facts() {
+        let limits = Limits {
+            value_chars: 8,
+            ..Limits::default()
+        };
+        let s = summarize(
+            ArtifactKind::Hostname,
+            "b!/etc/hostname".into(),
+            "# comment\nfmc-very-long-name\n",
+            &limits,
+        );
+        assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
+        let fact = &s.facts["device.name"];
+        assert_eq!(fact.evidence.as_ref().unwrap().line, Some(2));
+        assert!(s.cut.contains("device.name"));
+        let lsof = "COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME\n".to_string()
+            + &"connector 1 www 12u IPv4 1 0t0 TCP a:1->b:https (SYN_SENT)\n".repeat(300);
+        let s = summarize(ArtifactKind::Lsof, "x".into(), &lsof, &Limits::default());
+        assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
+        let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {
+            panic!()
+        };
+        assert_eq!(peers.len(), 257);
+        assert_eq!(peers[256], "…[44 more]");
+    }
 
     #[test]
     fn a_host_name_is_named_as_a_whole_word() {

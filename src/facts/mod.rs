@@ -108,7 +108,13 @@ pub struct Device {
     /// Index of the input (command-line argument) the device was read from.
     #[serde(skip)]
     pub input: usize,
+    /// The inventory, at most `Limits::inventory_rows` long.
     pub artifacts: Vec<ArtifactRef>,
+    /// Artifacts read but not listed in `artifacts` (over `Limits::inventory_rows`).
+    pub artifacts_omitted: u64,
+    /// Every artifact kind read, listed or not: what `has_artifact` answers from.
+    #[serde(skip)]
+    pub kinds: std::collections::BTreeSet<ArtifactKind>,
     pub facts: BTreeMap<String, Fact>,
     #[serde(skip)]
     pub hits: LineHits,
@@ -121,7 +127,7 @@ pub struct Device {
 
 impl Device {
     pub fn has_artifact(&self, kind: ArtifactKind) -> bool {
-        self.artifacts.iter().any(|a| a.kind == kind)
+        self.kinds.contains(&kind) || self.artifacts.iter().any(|a| a.kind == kind)
     }
 
     pub fn fact(&self, name: &str) -> Option<&Fact> {
@@ -161,9 +167,14 @@ pub struct Case {
     pub devices: Vec<Device>,
     /// Artifacts outside every device root, and where each went.
     pub loose_files: Vec<LooseFile>,
+    /// Loose files not listed (over `Limits::inventory_rows`).
+    pub loose_files_omitted: u64,
     /// Archives that are truncated or corrupt: the upload is partial.
     pub damage: Vec<Damage>,
+    /// At most `Limits::warnings_per_code` warnings of each code, then one that counts the rest.
     pub warnings: Vec<Warning>,
+    /// How many warnings of each code there were in all.
+    pub warning_counts: BTreeMap<String, u64>,
     /// Inputs that could not be read at all.
     pub errors: Vec<String>,
     /// Error-level log lines no rule's pattern matched, as templates.

@@ -29,8 +29,14 @@ pub fn eventing_host(region: &str) -> Option<&'static str> {
     })
 }
 
+/// Longer than any host name (253 bytes) with room for spaces and a trailing dot: not one.
+const MAX_HOST_TEXT: usize = 512;
+
 /// The region of an SSE API host given as `connector_fqdn`; None when it is not one.
 pub fn region_of_api_host(host: &str) -> Option<&'static str> {
+    if host.len() > MAX_HOST_TEXT {
+        return None;
+    }
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
     REGIONS
         .into_iter()
@@ -39,6 +45,9 @@ pub fn region_of_api_host(host: &str) -> Option<&'static str> {
 
 /// Whether a host name belongs to the SSE cloud (any region, any service).
 pub fn is_sse_host(host: &str) -> bool {
+    if host.len() > MAX_HOST_TEXT {
+        return false;
+    }
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     host == "api-sse.cisco.com"
         || host == "est.sco.cisco.com"

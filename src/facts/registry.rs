@@ -25,23 +25,34 @@ pub struct FactDef {
     /// Where it comes from, for rule authors and for "what to ask the customer for".
     pub source: &'static str,
     pub description: &'static str,
+    /// Its value can name the customer (a host name, an address, an id): `--redact` replaces
+    /// every occurrence of the value, in every output, wherever it stands.
+    pub private: bool,
 }
 
 macro_rules! facts {
-    ($($name:literal : $ty:ident, $source:literal, $desc:literal;)*) => {
+    (@private) => { false };
+    (@private private) => { true };
+    ($($name:literal : $ty:ident $($private:ident)?, $source:literal, $desc:literal;)*) => {
         /// Every fact, in the order `fptriage facts` prints them.
-        pub const FACTS: &[FactDef] = &[$(FactDef { name: $name, ty: FactType::$ty, source: $source, description: $desc }),*];
+        pub const FACTS: &[FactDef] = &[$(FactDef {
+            name: $name,
+            ty: FactType::$ty,
+            source: $source,
+            description: $desc,
+            private: facts!(@private $($private)?),
+        }),*];
     };
 }
 
 facts! {
     "device.product": Text, "sf-version or show version", "FMC or FTD";
-    "device.name": Text, "etc/hostname or show version", "host name of the device";
+    "device.name": Text private, "etc/hostname or show version", "host name of the device";
     "device.version": Version, "sf-version or show version", "software version, compared part by part";
     "device.model": Text, "sf-version or show version", "model line";
-    "device.appliance_id": Text, "etc/sf/ims.conf or show version", "appliance UUID";
+    "device.appliance_id": Text private, "etc/sf/ims.conf or show version", "appliance UUID";
     "connector.properties.present": Bool, "etc/sf/connector.properties", "whether connector.properties is in the bundle (false: its folder etc/sf is there, the file is not)";
-    "connector.fqdn": Text, "etc/sf/connector.properties", "connector_fqdn: the SSE API host";
+    "connector.fqdn": Text private, "etc/sf/connector.properties", "connector_fqdn: the SSE API host";
     "connector.fqdn.region": Text, "etc/sf/connector.properties", "region of connector_fqdn (US, EU, APJC, AUS, IN) or `unknown`";
     "connector.port": Int, "etc/sf/connector.properties", "connector_port";
     "connector.registration_interval": Int, "etc/sf/connector.properties", "registration_interval";
@@ -53,7 +64,7 @@ facts! {
     "sockets.eventhandler.state": Text, "netstat -anlp", "EventHandler_SSEConnector.sock: `connected`, `listening` or `absent`";
     "connector.tcp.established": Int, "lsof -i", "connector TCP connections ESTABLISHED to https peers";
     "connector.tcp.syn_sent": Int, "lsof -i", "connector TCP connections stuck in SYN_SENT to https peers";
-    "connector.tcp.peers": List, "lsof -i", "connector TCP peers with their state";
+    "connector.tcp.peers": List private, "lsof -i", "connector TCP peers with their state";
     "license.registration": Text, "smart licensing status", "EVALUATION, REGISTERED, UNREGISTERED, REGISTRATION_EXPIRED, REGISTERED_SATELLITE";
     "license.authorization": Text, "smart licensing status", "AUTHORIZED, EVAL_MODE, OUT_OF_COMPLIANCE, AUTHORIZATION_EXPIRED, ...";
     "license.evaluation": Bool, "smart licensing status", "Smart Licensing in evaluation mode";
@@ -62,10 +73,10 @@ facts! {
     "cloud.events.types": List, "cloud event configuration", "event types sent to the cloud";
     "cloud.region": Text, "cloud region setting", "configured cloud region";
     "context.status": Text, "connector context (curl localhost:8989/v1/contexts/default)", "enrollment status (`Enrolled`, ...)";
-    "context.fqdn": Text, "connector context", "settings.exchange.fqdn";
-    "curl.failed_hosts": List, "curl -v tests", "SSE hosts whose connectivity test failed";
-    "curl.ok_hosts": List, "curl -v tests", "SSE hosts whose connectivity test succeeded";
-    "curl.tls_intercepted_hosts": List, "curl -v tests", "SSE hosts whose test with --cacert failed certificate verification";
+    "context.fqdn": Text private, "connector context", "settings.exchange.fqdn";
+    "curl.failed_hosts": List private, "curl -v tests", "SSE hosts whose connectivity test failed";
+    "curl.ok_hosts": List private, "curl -v tests", "SSE hosts whose connectivity test succeeded";
+    "curl.tls_intercepted_hosts": List private, "curl -v tests", "SSE hosts whose test with --cacert failed certificate verification";
     "sse.region": Text, "connector.properties, context, cloud region, connector.log", "the region the device uses";
     "region.conflicts": List, "connector.properties, context, cloud region, connector.log", "sources that disagree on the region";
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use walkdir::WalkDir;
 
-use super::{Format, Walk, normalise_path};
+use super::{Format, LimitedReader, Walk, normalise_path};
 
 pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
     let bundle = walk.open_bundle(label.to_string(), None, Format::Directory, 0);
@@ -29,15 +29,20 @@ pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
         };
         let kind = entry.file_type();
         if kind.is_symlink() {
-            if let (Ok(target), Ok(relative)) = (
+            let expected = match (
                 std::fs::read_link(entry.path()),
                 entry.path().strip_prefix(root),
             ) {
-                let relative = relative.to_string_lossy().replace('\\', "/");
-                walk.visitor
-                    .link(bundle, &relative, &target.to_string_lossy());
+                (Ok(target), Ok(relative)) => {
+                    let relative = relative.to_string_lossy().replace('\\', "/");
+                    walk.visitor
+                        .link(bundle, &relative, &target.to_string_lossy())
+                }
+                _ => false,
+            };
+            if !expected {
+                links.push(entry.path().display().to_string());
             }
-            links.push(entry.path().display().to_string());
             continue;
         }
         if !kind.is_file() {
@@ -58,13 +63,21 @@ pub(crate) fn read_directory(walk: &mut Walk<'_>, root: &Path, label: &str) {
         let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
         let path = normalise_path(&relative.to_string_lossy());
         match File::open(entry.path()) {
-            Ok(mut file) => {
+            Ok(file) => {
                 let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-                walk.total_bytes += size;
                 if walk.over_total(label) {
                     break;
                 }
-                walk.route(bundle, label, 0, &path, size, &mut file);
+                // What is read counts, not what the file system said before reading.
+                let remaining = walk.limits.total_bytes.saturating_sub(walk.total_bytes);
+                let mut counted = LimitedReader::new(file, remaining);
+                walk.route(bundle, label, 0, &path, size, &mut counted);
+                walk.total_bytes = walk.total_bytes.saturating_add(remaining - counted.left);
+                if counted.hit_limit {
+                    walk.total_bytes = walk.limits.total_bytes.saturating_add(1);
+                    walk.over_total(label);
+                    break;
+                }
             }
             Err(e) => walk.warn(
                 "unreadable-member",

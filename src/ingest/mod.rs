@@ -8,6 +8,7 @@
 //! whatever the visitor does not read is skipped without being buffered. Damage and limits become
 //! [`Warning`]s; reading goes on with whatever is still readable.
 
+mod decode;
 mod directory;
 mod readahead;
 mod shared_file;
@@ -23,6 +24,8 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::limits::Limits;
+pub use decode::{Compression, sniff_compression};
+use decode::{Gunzip, damage_of};
 pub use sniff::{Format, sniff};
 
 /// Bytes of a member's head that are peeked before it is routed (format sniffing, content
@@ -104,8 +107,12 @@ pub trait Visitor {
     fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()>;
     /// Damage or a limit hit.
     fn warning(&mut self, warning: Warning);
-    /// A symbolic link member: recorded, never followed. `target` is the link's text.
-    fn link(&mut self, _bundle: usize, _path: &str, _target: &str) {}
+    /// A symbolic link member: recorded, never followed. `target` is the link's text. Returns
+    /// true when the link is an artifact the visitor understood (`etc/localtime` naming the
+    /// device's zone): such an expected link is listed in the inventory, not warned about.
+    fn link(&mut self, _bundle: usize, _path: &str, _target: &str) -> bool {
+        false
+    }
     /// An archive is damaged; a `warning` with the same code follows.
     fn damage(&mut self, _damage: Damage) {}
 }
@@ -124,6 +131,10 @@ pub(crate) struct Walk<'v> {
     pub formats: Vec<Format>,
     /// The last member of each bundle read whole, by index (for damage reports).
     pub last_whole: Vec<Option<String>>,
+    /// Bytes of nested zips held in memory now, all levels together (`Limits::nested_zip_memory`).
+    pub nested_in_memory: u64,
+    /// Bytes in anonymous spool files now, all levels together (`Limits::spool_bytes`).
+    pub spooled: u64,
 }
 
 /// Small members remembered for hard links.
@@ -213,58 +224,88 @@ impl Walk<'_> {
         let display = member_display(label, self.formats.get(bundle).copied(), path);
         let budget = self.limits.member_bytes;
         let mut limited = LimitedReader::new(body, budget);
-        let mut head = Vec::with_capacity(HEAD_BYTES.min(size as usize + 1));
+        // `size` is the archive's word, not a fact: it only sizes the first allocation.
+        let room = usize::try_from(size)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        let mut head = Vec::with_capacity(HEAD_BYTES.min(room));
         if let Err(e) = (&mut limited)
             .take(HEAD_BYTES as u64)
             .read_to_end(&mut head)
         {
-            self.warn("unreadable-member", &display, format!("cannot read: {e}"));
+            self.unreadable(&display, false, &e, "cannot read");
             return;
         }
         let format = sniff::sniff(&head);
-        match format {
-            Format::Gzip => {
-                let gz =
-                    flate2::read::MultiGzDecoder::new(io::Cursor::new(head).chain(&mut limited));
-                let mut inner = LimitedReader::new(gz, budget);
-                let mut ihead = Vec::with_capacity(HEAD_BYTES);
-                if let Err(e) = (&mut inner).take(HEAD_BYTES as u64).read_to_end(&mut ihead) {
-                    self.warn(
-                        "bad-gzip",
-                        &display,
-                        format!("gzip member cannot be decompressed: {e}"),
-                    );
-                    return;
-                }
-                let inner_format = sniff::sniff(&ihead);
-                let mut rest = io::Cursor::new(&ihead[..]).chain(&mut inner);
-                if inner_format == Format::Tar {
-                    self.nested(bundle, &display, depth, Format::Gzip, &mut rest);
+        let codec = match format {
+            Format::Gzip => Some(None),
+            Format::Other => decode::sniff_compression(&head).map(Some),
+            _ => None,
+        };
+        if let Some(codec) = codec {
+            let name = codec.map_or("gzip", Compression::name);
+            let source = io::Cursor::new(head).chain(&mut limited);
+            let decoder: Box<dyn Read + '_> = match codec {
+                None => Box::new(Gunzip::new(io::BufReader::new(source))),
+                Some(codec) => decode::decompress(codec, source),
+            };
+            let mut inner = LimitedReader::new(decoder, budget);
+            let mut ihead = Vec::with_capacity(HEAD_BYTES);
+            // A head cut short by damage is still routed: the decoder repeats its error where
+            // the head ends, and whoever reads on reports it there.
+            if let Err(e) = (&mut inner).take(HEAD_BYTES as u64).read_to_end(&mut ihead)
+                && ihead.is_empty()
+            {
+                let code = damage_of(&e).map_or("bad-gzip", |d| d.code());
+                let code = if codec.is_some() && code == "bad-gzip" {
+                    "bad-compressed-data"
                 } else {
-                    self.deliver(bundle, &display, path, size, &ihead, true, &mut rest);
-                }
-                if inner.hit_limit {
-                    self.warn(
-                        "limit-member-bytes",
-                        &display,
-                        format!("decompressed content cut at {budget} bytes (--max-member-bytes)"),
-                    );
-                }
+                    code
+                };
+                self.warn(
+                    code,
+                    &display,
+                    format!("{name} member cannot be decompressed: {e}"),
+                );
+                return;
             }
-            Format::Tar | Format::Zip => {
-                let mut rest = io::Cursor::new(head).chain(&mut limited);
-                self.nested(bundle, &display, depth, format, &mut rest);
+            let inner_format = sniff::sniff(&ihead);
+            let mut rest = io::Cursor::new(&ihead[..]).chain(&mut inner);
+            if inner_format == Format::Tar {
+                // A tar in xz, bzip2 or zstd is a bundle of format `tar`: `gzip` means gzip'd tar.
+                let bundle_format = if codec.is_none() {
+                    Format::Gzip
+                } else {
+                    Format::Tar
+                };
+                self.nested(bundle, &display, depth, bundle_format, &mut rest);
+            } else {
+                self.deliver(bundle, &display, path, size, &ihead, true, &mut rest);
             }
-            Format::Other | Format::Directory => {
-                if head.len() as u64 == size && head.len() < HEAD_BYTES {
-                    if self.small_members.len() >= SMALL_MEMBERS {
-                        self.small_members.pop_front();
+            if inner.hit_limit {
+                self.warn(
+                    "limit-member-bytes",
+                    &display,
+                    format!("decompressed content cut at {budget} bytes (--max-member-bytes)"),
+                );
+            }
+        } else {
+            match format {
+                Format::Tar | Format::Zip => {
+                    let mut rest = io::Cursor::new(head).chain(&mut limited);
+                    self.nested(bundle, &display, depth, format, &mut rest);
+                }
+                _ => {
+                    if head.len() as u64 == size && head.len() < HEAD_BYTES {
+                        if self.small_members.len() >= SMALL_MEMBERS {
+                            self.small_members.pop_front();
+                        }
+                        self.small_members
+                            .push_back((bundle, path.to_string(), head.clone()));
                     }
-                    self.small_members
-                        .push_back((bundle, path.to_string(), head.clone()));
+                    let mut rest = io::Cursor::new(&head[..]).chain(&mut limited);
+                    self.deliver(bundle, &display, path, size, &head, false, &mut rest);
                 }
-                let mut rest = io::Cursor::new(&head[..]).chain(&mut limited);
-                self.deliver(bundle, &display, path, size, &head, false, &mut rest);
             }
         }
         if limited.hit_limit {
@@ -274,6 +315,20 @@ impl Walk<'_> {
                 format!("member cut at {budget} bytes (--max-member-bytes)"),
             );
         }
+    }
+
+    /// Reports an error met reading a member. Damage of the enclosing archive's own stream is
+    /// left to the archive reader, which meets the same error again when it skips the rest and
+    /// reports it once, with its offset.
+    fn unreadable(&mut self, display: &str, decompressed: bool, e: &io::Error, what: &str) {
+        let code = match damage_of(e) {
+            Some(damage) if decompressed => damage.code(),
+            Some(_) => return,
+            // A compressed member cut short, told apart from one whose checksum is wrong.
+            None if decompressed && e.kind() == io::ErrorKind::UnexpectedEof => "truncated-archive",
+            None => "unreadable-member",
+        };
+        self.warn(code, display, format!("{what}: {e}"));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -294,17 +349,22 @@ impl Walk<'_> {
             head,
             gunzipped,
         };
-        // Raw tar bytes are counted by the tar reader; only what gunzip adds is counted here.
+        // Raw archive bytes are counted by the archive reader; only what decompression adds
+        // is counted here.
         let mut counted = CountingReader {
             inner: body,
             count: 0,
+            trailing: None,
         };
         let result = self.visitor.member(&member, &mut counted);
         if gunzipped {
-            self.total_bytes += counted.count;
+            self.total_bytes = self.total_bytes.saturating_add(counted.count);
+        }
+        if let Some(e) = counted.trailing {
+            self.unreadable(display, gunzipped, &e, "read whole");
         }
         if let Err(e) = result {
-            self.warn("unreadable-member", display, format!("read stopped: {e}"));
+            self.unreadable(display, gunzipped, &e, "read stopped");
         }
     }
 
@@ -317,7 +377,7 @@ impl Walk<'_> {
         format: Format,
         body: &mut dyn Read,
     ) {
-        if depth + 1 > self.limits.depth {
+        if depth >= self.limits.depth {
             self.warn(
                 "limit-depth",
                 display,
@@ -384,7 +444,7 @@ pub fn read_input(
             path: label.clone(),
             source,
         })?;
-    read_archive(&mut walk, &label, file, readahead::ReadAhead::gunzip)?;
+    read_archive::<_, OnThread>(&mut walk, &label, file)?;
     Ok(walk.bundles)
 }
 
@@ -397,12 +457,7 @@ pub fn read_bytes(
     visitor: &mut dyn Visitor,
 ) -> Result<usize, IngestError> {
     let mut walk = Walk::new(limits, visitor);
-    read_archive(
-        &mut walk,
-        label,
-        io::Cursor::new(data),
-        flate2::read::MultiGzDecoder::new,
-    )?;
+    read_archive::<_, InLine>(&mut walk, label, io::Cursor::new(data))?;
     Ok(walk.bundles)
 }
 
@@ -474,6 +529,7 @@ pub fn read_stream(
                     "a zip on standard input larger than {limit} bytes cannot be spooled (--max-spool-bytes): give the file's path instead"
                 )));
             }
+            walk.spooled = copied;
             let file = shared_file::SharedFile::new(spool).map_err(open_error)?;
             zip_archive::read_zip_file(&mut walk, file, label)?;
         }
@@ -502,17 +558,47 @@ impl<'v> Walk<'v> {
             small_members: Default::default(),
             formats: Vec::new(),
             last_whole: Vec::new(),
+            nested_in_memory: 0,
+            spooled: 0,
         }
     }
 }
 
-/// An archive given as input: sniffed from its first bytes, then read as gzip'd tar, tar or
-/// zip. `gunzip` turns the source into its inflated stream.
-fn read_archive<R: Read + io::Seek + Clone + Send, G: Read>(
+/// How an input's compressed stream is read: on a second thread for a file, in line for bytes
+/// in memory.
+trait Inflate<'a, R: 'a> {
+    fn gunzip(source: R) -> Box<dyn Read + 'a>;
+    fn decompress(codec: Compression, source: R) -> Box<dyn Read + 'a>;
+}
+
+struct OnThread;
+
+impl<R: Read + Send + 'static> Inflate<'static, R> for OnThread {
+    fn gunzip(source: R) -> Box<dyn Read> {
+        Box::new(readahead::ReadAhead::gunzip(source))
+    }
+    fn decompress(codec: Compression, source: R) -> Box<dyn Read> {
+        Box::new(readahead::ReadAhead::decompress(codec, source))
+    }
+}
+
+struct InLine;
+
+impl<'a, R: Read + 'a> Inflate<'a, R> for InLine {
+    fn gunzip(source: R) -> Box<dyn Read + 'a> {
+        Box::new(Gunzip::new(BufReader::new(source)))
+    }
+    fn decompress(codec: Compression, source: R) -> Box<dyn Read + 'a> {
+        decode::decompress(codec, source)
+    }
+}
+
+/// An archive given as input: sniffed from its first bytes, then read as (compressed) tar or
+/// zip.
+fn read_archive<'a, R: Read + io::Seek + Clone + Send + 'a, I: Inflate<'a, R>>(
     walk: &mut Walk<'_>,
     label: &str,
     mut source: R,
-    gunzip: impl FnOnce(R) -> G,
 ) -> Result<(), IngestError> {
     let open_error = |source| IngestError::Open {
         path: label.to_string(),
@@ -522,40 +608,68 @@ fn read_archive<R: Read + io::Seek + Clone + Send, G: Read>(
     let n = read_up_to(&mut source, &mut head).map_err(open_error)?;
     source.rewind().map_err(open_error)?;
     let format = sniff::sniff(&head[..n]);
-    match format {
-        Format::Gzip => {
-            let mut inflated = gunzip(source);
-            let mut ihead = Vec::with_capacity(HEAD_BYTES);
-            (&mut inflated)
-                .take(HEAD_BYTES as u64)
-                .read_to_end(&mut ihead)
-                .map_err(|e| IngestError::NotAnArchive {
-                    path: label.to_string(),
-                    reason: format!("gzip data cannot be decompressed: {e}"),
-                })?;
-            if sniff::sniff(&ihead) != Format::Tar {
-                return Err(IngestError::NotAnArchive {
-                    path: label.to_string(),
-                    reason: "a gzip file that does not hold a tar archive".into(),
-                });
-            }
-            let index = walk.open_bundle(label.to_string(), None, Format::Gzip, 0);
-            let mut body = io::Cursor::new(ihead).chain(inflated);
-            tar_stream::read_tar(walk, index, label, 0, &mut body);
+    let codec = match format {
+        Format::Gzip => Some(None),
+        Format::Other => decode::sniff_compression(&head[..n]).map(Some),
+        _ => None,
+    };
+    if let Some(codec) = codec {
+        let name = codec.map_or("gzip", Compression::name);
+        let mut inflated = match codec {
+            None => I::gunzip(source),
+            Some(codec) => I::decompress(codec, source),
+        };
+        let mut ihead = Vec::with_capacity(HEAD_BYTES);
+        // A small archive fits in its head: damage met there (a checksum at the very end) is
+        // met again by the tar reader, which reports it after what could be read.
+        let head_error = (&mut inflated)
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut ihead)
+            .err();
+        if let Some(e) = head_error
+            && sniff::sniff(&ihead) != Format::Tar
+        {
+            return Err(IngestError::NotAnArchive {
+                path: label.to_string(),
+                reason: format!("this is a {name} file whose data cannot be decompressed: {e}"),
+            });
         }
+        if sniff::sniff(&ihead) != Format::Tar {
+            return Err(IngestError::NotAnArchive {
+                path: label.to_string(),
+                reason: format!("a {name} file that does not hold a tar archive"),
+            });
+        }
+        // `gzip` is a gzip'd tar; a tar in xz, bzip2 or zstd is reported as a tar.
+        let bundle_format = if codec.is_none() {
+            Format::Gzip
+        } else {
+            Format::Tar
+        };
+        let index = walk.open_bundle(label.to_string(), None, bundle_format, 0);
+        let mut body = io::Cursor::new(ihead).chain(inflated);
+        tar_stream::read_tar(walk, index, label, 0, &mut body);
+        return Ok(());
+    }
+    match format {
         Format::Tar => {
             let index = walk.open_bundle(label.to_string(), None, Format::Tar, 0);
             let mut body = BufReader::with_capacity(256 << 10, source);
             tar_stream::read_tar(walk, index, label, 0, &mut body);
         }
         Format::Zip => zip_archive::read_zip_file(walk, source, label)?,
-        Format::Other | Format::Directory => {
+        Format::Gzip | Format::Other | Format::Directory => {
             return Err(IngestError::NotAnArchive {
                 path: label.to_string(),
                 reason: if n == 0 {
                     "the file is empty".into()
                 } else {
-                    "not a tar, gzip'd tar or zip archive, nor a directory".into()
+                    match sniff::other_format(&head[..n]) {
+                        Some(found) => format!(
+                            "this is {found}, which is not read: re-pack it as tar.gz, tar or zip"
+                        ),
+                        None => "not a tar, gzip'd tar or zip archive, nor a directory".into(),
+                    }
                 },
             });
         }
@@ -637,16 +751,31 @@ impl<R: Read> Read for LimitedReader<R> {
     }
 }
 
+/// Counts what the visitor reads. Data after the end of a decompressed member's stream is
+/// not gzip (or xz…) but the member's content is whole: the visitor sees a clean end, so that
+/// it keeps what it read, and the trailing data is reported after it.
 struct CountingReader<'a> {
     inner: &'a mut dyn Read,
     count: u64,
+    trailing: Option<io::Error>,
 }
 
 impl Read for CountingReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count += n as u64;
-        Ok(n)
+        if self.trailing.is_some() {
+            return Ok(0);
+        }
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.count = self.count.saturating_add(n as u64);
+                Ok(n)
+            }
+            Err(e) if matches!(damage_of(&e), Some(decode::Damage::Trailing { .. })) => {
+                self.trailing = Some(e);
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

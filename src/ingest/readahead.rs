@@ -6,10 +6,16 @@
 //! the bundle's size. Large buffers matter: each hand-over may wake a sleeping thread on the
 //! other core, and with 256 KiB buffers those wake-ups (thousands per GB) cost more than a
 //! quarter of the wall time on this VM.
+//!
+//! An error of the decompressor (damage, truncation) is handed over after the data before it
+//! and then returned on every later read: the tar reader skips members and drains the stream
+//! after its end, and a clean end after an error would hide the damage.
 
 use std::io::{self, BufReader, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
+
+use super::decode::{Compression, Gunzip, decompress, replay};
 
 const CHUNK: usize = 2 << 20;
 const IN_FLIGHT: usize = 6;
@@ -23,15 +29,25 @@ pub struct ReadAhead {
     current: Vec<u8>,
     pos: usize,
     done: bool,
+    failed: Option<io::Error>,
 }
 
 impl ReadAhead {
     pub fn gunzip<R: Read + Send + 'static>(file: R) -> ReadAhead {
+        ReadAhead::spawn(move || Gunzip::new(BufReader::with_capacity(INPUT_BUFFER, file)))
+    }
+
+    /// Decompresses `codec` (xz, bzip2, zstd) on the second thread.
+    pub fn decompress<R: Read + Send + 'static>(codec: Compression, file: R) -> ReadAhead {
+        ReadAhead::spawn(move || decompress(codec, BufReader::with_capacity(INPUT_BUFFER, file)))
+    }
+
+    /// `open` builds the decoder on the second thread, so that it need not be `Send` itself.
+    fn spawn<D: Read>(open: impl FnOnce() -> D + Send + 'static) -> ReadAhead {
         let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
         let (recycle, spare) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
         thread::spawn(move || {
-            let mut gz =
-                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(INPUT_BUFFER, file));
+            let mut gz = open();
             loop {
                 let mut buf = spare
                     .try_recv()
@@ -71,6 +87,7 @@ impl ReadAhead {
             current: Vec::new(),
             pos: 0,
             done: false,
+            failed: None,
         }
     }
 }
@@ -78,6 +95,9 @@ impl ReadAhead {
 impl Read for ReadAhead {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         while self.pos >= self.current.len() {
+            if let Some(e) = &self.failed {
+                return Err(replay(e));
+            }
             if self.done {
                 return Ok(0);
             }
@@ -89,6 +109,7 @@ impl Read for ReadAhead {
                 }
                 Ok(Err(e)) => {
                     self.done = true;
+                    self.failed = Some(replay(&e));
                     return Err(e);
                 }
                 Err(_) => {

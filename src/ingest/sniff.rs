@@ -28,6 +28,24 @@ pub fn sniff(head: &[u8]) -> Format {
     Format::Other
 }
 
+/// Names an archive or compression format that is recognised but not read, for the message
+/// that refuses it ("this is a 7-Zip archive").
+pub fn other_format(head: &[u8]) -> Option<&'static str> {
+    const MAGICS: [(&[u8], &str); 7] = [
+        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+        (b"Rar!\x1a\x07", "a RAR archive"),
+        (b"\x04\x22\x4d\x18", "an LZ4 file"),
+        (b"LZIP", "an lzip file"),
+        (b"\x1f\x9d", "a Unix compress (.Z) file"),
+        (b"\x5d\x00\x00", "an LZMA (.lzma) file"),
+        (b"PK\x07\x08", "a split zip archive (one part of several)"),
+    ];
+    MAGICS
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, name)| *name)
+}
+
 /// A ustar/GNU magic, or an old-style header whose checksum is right.
 fn is_tar_header(block: &[u8]) -> bool {
     if &block[257..262] == b"ustar" {

@@ -37,14 +37,8 @@ fn path<'a>(map: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
 }
 
 fn document(text: &str) -> Option<Map<String, Value>> {
-    text.match_indices('{').take(MAX_TRIES).find_map(|(at, _)| {
-        let rest = text.get(at..)?;
-        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Map<String, Value>>();
-        let map = stream.next()?.ok()?;
-        KNOWN
-            .iter()
-            .any(|k| get_ci(&map, k).is_some())
-            .then_some(map)
+    json_find::first_object(text, MAX_TRIES, |map| {
+        KNOWN.iter().any(|k| get_ci(map, k).is_some())
     })
 }
 

@@ -21,9 +21,12 @@ pub struct LsofRow {
 }
 
 pub fn parse(text: &str) -> Vec<LsofRow> {
-    numbered_lines(text)
-        .filter_map(|(n, l)| parse_row(l, n))
-        .collect()
+    rows(text).collect()
+}
+
+/// The rows of [`parse`] one at a time, so that a caller that keeps few of them holds few.
+pub fn rows(text: &str) -> impl Iterator<Item = LsofRow> + '_ {
+    numbered_lines(text).filter_map(|(n, l)| parse_row(l, n))
 }
 
 fn parse_row(line: &str, n: u32) -> Option<LsofRow> {

@@ -53,6 +53,19 @@ pub fn parse(text: &str) -> Netstat {
     out
 }
 
+/// The unix socket rows of [`parse`] one at a time, so that a caller that keeps few of them
+/// holds few.
+pub fn unix_sockets(text: &str) -> impl Iterator<Item = UnixSocket> + '_ {
+    numbered_lines(text).filter_map(|(n, line)| {
+        let line = line.trim();
+        if line.split_whitespace().next() == Some("unix") {
+            parse_unix(line, n)
+        } else {
+            None
+        }
+    })
+}
+
 fn is_inet_proto(p: &str) -> bool {
     matches!(
         p,

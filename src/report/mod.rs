@@ -98,6 +98,8 @@ pub struct DeviceRow {
     pub duplicates: Vec<String>,
     pub managed_by: Option<String>,
     pub artifacts: Vec<crate::facts::ArtifactRef>,
+    /// Artifacts read but not listed (over `--max-inventory-rows`).
+    pub artifacts_omitted: u64,
     pub facts: BTreeMap<String, FactValue>,
 }
 
@@ -137,7 +139,12 @@ pub struct Report {
     pub not_evaluated: Vec<NotEvaluated>,
     /// Artifacts outside every device root, and the device each was attached to (if any).
     pub loose_files: Vec<crate::facts::LooseFile>,
+    /// Loose files not listed (over `--max-inventory-rows`).
+    pub loose_files_omitted: u64,
+    /// At most `--max-warnings-per-code` of each code, then one warning counting the rest.
     pub warnings: Vec<Warning>,
+    /// How many warnings of each code there were in all.
+    pub warning_counts: BTreeMap<String, u64>,
     pub errors: Vec<String>,
     /// Error-level log lines no rule's pattern matched, as templates (most lines first).
     pub unexplained: crate::mining::Unexplained,
@@ -199,6 +206,7 @@ fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
             .and_then(|m| devices.get(m))
             .map(|m| m.name.clone()),
         artifacts: device.artifacts.clone(),
+        artifacts_omitted: device.artifacts_omitted,
         facts: device
             .facts
             .iter()
@@ -297,7 +305,9 @@ impl Report {
             timeline,
             not_evaluated: analysis.not_evaluated.clone(),
             loose_files: analysis.case.loose_files.clone(),
+            loose_files_omitted: analysis.case.loose_files_omitted,
             warnings: analysis.case.warnings.clone(),
+            warning_counts: analysis.case.warning_counts.clone(),
             errors: analysis.case.errors.clone(),
             unexplained: analysis.case.unexplained.clone(),
         }
@@ -313,9 +323,14 @@ impl Report {
         &self,
         redactor: &mut redact::Redactor,
     ) -> Result<serde_json::Value, ReportError> {
-        for device in &self.devices {
-            redactor.add_name(&device.name);
-        }
+        redactor.keep_readable(
+            self.findings
+                .iter()
+                .map(|f| f.rule.as_str())
+                .chain(self.not_evaluated.iter().map(|n| n.rule.as_str())),
+        );
+        // The redactor learns the case's private values (device names and ids, private facts,
+        // input and bundle paths) from the model itself, then replaces them everywhere.
         let mut model = serde_json::to_value(self)?;
         redactor.value(&mut model);
         Ok(model)

@@ -911,6 +911,8 @@ mod tests {
             duplicates: Vec::new(),
             input: 0,
             artifacts: Vec::new(),
+            artifacts_omitted: 0,
+            kinds: Default::default(),
             facts: BTreeMap::new(),
             hits: LineHits::default(),
             outcomes: Vec::new(),
