@@ -15,6 +15,7 @@ pub mod facts;
 pub mod ingest;
 pub mod limits;
 pub mod matcher;
+pub mod mining;
 pub mod parse;
 pub mod pipeline;
 pub mod report;

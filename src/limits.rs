@@ -77,6 +77,8 @@ pub struct Limits {
     /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
     /// input); 0: never spool.
     pub spool_bytes: u64,
+    /// How error lines no rule explains are mined into templates (see [`crate::mining`]).
+    pub mining: crate::mining::MiningOptions,
 }
 
 impl Default for Limits {
@@ -97,6 +99,7 @@ impl Default for Limits {
             header_bytes: 64 << 10,
             nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
+            mining: crate::mining::MiningOptions::default(),
         }
     }
 }

@@ -14,7 +14,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use cli::authoring::{explain, lint, list_rules, rule_tests};
-use cli::batch::{batch, merge};
+use cli::batch::{MiningFlags, UnexplainedFlags, batch, merge};
 use cli::case::{analyze, facts};
 use cli::diff::diff;
 use cli::{Common, FactsFormat, FailOn, RedactMap, ReportFormat};
@@ -103,7 +103,8 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Analyse many cases in parallel: per-case reports, results.jsonl, summary.csv, index.html.
+    /// Analyse many cases in parallel: per-case reports, results.jsonl, summary.csv, index.html,
+    /// unexplained.json, draft rules and triage.sqlite.
     Batch {
         /// Folders whose top-level entries are cases (a file, or a folder of bundles or an
         /// extracted bundle), or case files.
@@ -135,6 +136,8 @@ enum Command {
         #[arg(long, requires = "redact_map")]
         overwrite_map: bool,
         #[command(flatten)]
+        mining: MiningFlags,
+        #[command(flatten)]
         common: Common,
     },
     /// Join the output folders of several batch runs (shards) into one.
@@ -146,6 +149,8 @@ enum Command {
         /// new, empty, or an earlier batch or merge output.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        #[command(flatten)]
+        unexplained: UnexplainedFlags,
     },
     /// Rule authoring: lint, list, explain.
     Rules {
@@ -260,6 +265,7 @@ fn run(cli: Cli) -> Result<u8> {
             redact,
             redact_map,
             overwrite_map,
+            mining,
             common,
         } => batch(
             &inputs,
@@ -268,9 +274,14 @@ fn run(cli: Cli) -> Result<u8> {
             shard,
             templates,
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
+            &mining,
             &common,
         ),
-        Command::Merge { sources, out } => merge(&sources, &out),
+        Command::Merge {
+            sources,
+            out,
+            unexplained,
+        } => merge(&sources, &out, &unexplained),
         Command::Rules { command } => match command {
             RulesCommand::Lint { paths, format } => lint(&paths, format),
             RulesCommand::List { rules } => list_rules(&rules),

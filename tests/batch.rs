@@ -776,3 +776,321 @@ fn batch_redact_map_is_a_file_of_its_own() {
         assert_eq!(fs::read(&bad).ok(), before);
     }
 }
+
+/// The wording no rule knows, planted in some cases.
+const NOVEL: &str = "[quota.go:<num> quota:Check] quota exceeded for tenant <num> on node <ip>";
+
+/// A case built from the extracted healthy FTD with `lines` appended to its connector.log.
+fn case_with_lines(dir: &Path, name: &str, lines: &[String]) {
+    let case = dir.join(name);
+    copy_tree(&bundle("extracted/healthy-ftd"), &case);
+    let log = walkdir::WalkDir::new(&case)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == "connector.log")
+        .unwrap()
+        .into_path();
+    let mut text = fs::read_to_string(&log).unwrap();
+    for l in lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    fs::write(&log, text).unwrap();
+}
+
+/// A generated backlog: bundles of the test data, and cases of the extracted healthy FTD where
+/// three log the novel error (with other numbers and addresses each time), and one logs an
+/// error line a rule matches (and nothing novel). Returns the folder and the novel lines planted.
+fn backlog(root: &Path) -> (PathBuf, u64) {
+    let dir = root.join("backlog");
+    fs::create_dir_all(&dir).unwrap();
+    for name in [
+        "healthy-ftd.tar.gz",
+        "dns-failure.tar.gz",
+        "case-fmc-ftd.tar",
+        "license-evaluation.tar.gz",
+    ] {
+        fs::copy(bundle(name), dir.join(name)).unwrap();
+    }
+    let mut planted = 0;
+    for i in 1..=3u32 {
+        let lines: Vec<String> = (1..=i)
+            .map(|j| {
+                planted += 1;
+                format!(
+                    "time=\"2020-04-10T14:{j:02}:00Z\" level=error msg=\"[ftd-branch7][quota.go:{} quota:Check] quota exceeded for tenant {} on node 10.1.{i}.{j}\"",
+                    10 + i,
+                    4700 + 13 * i + j
+                )
+            })
+            .collect();
+        case_with_lines(&dir, &format!("novel-{i}"), &lines);
+    }
+    case_with_lines(
+        &dir,
+        "matched",
+        &["time=\"2020-04-10T14:09:00Z\" level=error msg=\"[ftd-branch7][events.go:90 events:connectWebSocket] dial tcp: lookup api-sse.cisco.com on 10.0.0.2:53: no such host\"".to_string()],
+    );
+    (dir, planted)
+}
+
+/// Row counts of triage.sqlite: cases, devices, findings, evidence, not_evaluated, unexplained.
+fn db_counts(out: &Path) -> [usize; 6] {
+    let conn = rusqlite::Connection::open_with_flags(
+        out.join("triage.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut counts = [0usize; 6];
+    for (i, table) in [
+        "cases",
+        "devices",
+        "findings",
+        "evidence",
+        "not_evaluated",
+        "unexplained",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        counts[i] = n as usize;
+    }
+    counts
+}
+
+/// The same counts from results.jsonl (the latest line of each case).
+fn jsonl_counts(out: &Path) -> [usize; 6] {
+    let mut latest: BTreeMap<String, Value> = BTreeMap::new();
+    for l in results(out) {
+        latest.insert(l["case"].as_str().unwrap().to_string(), l);
+    }
+    let len = |v: &Value| v.as_array().map_or(0, Vec::len);
+    let mut counts = [latest.len(), 0, 0, 0, 0, 0];
+    for l in latest.values() {
+        let r = &l["report"];
+        counts[1] += len(&r["devices"]);
+        counts[2] += len(&r["findings"]);
+        counts[3] += r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| len(&f["evidence"]))
+            .sum::<usize>();
+        counts[4] += len(&r["not_evaluated"]);
+        counts[5] += len(&r["unexplained"]["templates"]);
+    }
+    counts
+}
+
+fn unexplained(out: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(out.join("unexplained.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_novel_error_is_the_top_unexplained_template_with_a_draft_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (inputs, planted) = backlog(tmp.path());
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&["--jobs", "2"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+
+    let u = unexplained(&out);
+    let top = &u["templates"][0];
+    assert_eq!(top["template"], NOVEL, "{u:#}");
+    assert_eq!(top["artifact"], "connector-log");
+    assert_eq!(top["cases"], 3);
+    assert_eq!(top["count"], planted);
+    assert_eq!(
+        top["case_names"],
+        serde_json::json!(["novel-1", "novel-2", "novel-3"])
+    );
+    assert_eq!(top["first_seen"], "2020-04-10T14:01:00Z");
+    assert_eq!(top["last_seen"], "2020-04-10T14:03:00Z");
+    // A line a rule matches (here sse/dns-failure's) is never unexplained, in any case.
+    let text = fs::read_to_string(out.join("unexplained.json")).unwrap();
+    assert!(!text.contains("no such host"), "{text}");
+    let lines = results(&out);
+    let matched = lines.iter().find(|l| l["case"] == "matched").unwrap();
+    assert!(
+        matched["report"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "sse/dns-failure"),
+        "{matched}"
+    );
+    for l in &lines {
+        let own = l["report"]["unexplained"]["templates"].as_array().unwrap();
+        assert!(
+            own.iter()
+                .all(|t| !t["example"].as_str().unwrap().contains("no such host"))
+        );
+        // A case's report carries its own templates.
+        let has = own.iter().any(|t| t["template"] == NOVEL);
+        assert_eq!(
+            has,
+            l["case"].as_str().unwrap().starts_with("novel-"),
+            "{l}"
+        );
+    }
+    let index = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        index.contains("quota exceeded for tenant &lt;num&gt;"),
+        "{index}"
+    );
+
+    // The draft rule lints clean and its test passes.
+    let draft = top["draft"].as_str().unwrap();
+    assert!(out.join(draft).is_file(), "{draft}");
+    let drafts = out.join("drafts");
+    let lint = fptriage()
+        .args(["rules", "lint"])
+        .arg(&drafts)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&lint.stdout);
+    assert_eq!(lint.status.code(), Some(0), "{said}");
+    assert!(said.contains("0 problem(s)"), "{said}");
+    let test = fptriage()
+        .args(["rules", "test"])
+        .arg(&drafts)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&test.stdout);
+    assert_eq!(test.status.code(), Some(0), "{said}");
+    assert!(said.contains(" 0 failed"), "{said}");
+    let stem = Path::new(draft).file_stem().unwrap().to_str().unwrap();
+    assert!(said.contains(&format!("{stem}.test.yaml")), "{said}");
+
+    // The database holds what results.jsonl holds: after the run, a rerun, and a merge.
+    assert_eq!(db_counts(&out), jsonl_counts(&out));
+    let first = db_counts(&out);
+    assert!(first[5] >= 3 && first[1] > 0 && first[2] > 0, "{first:?}");
+    let (code, stderr) = batch(&["--jobs", "2"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(db_counts(&out), first);
+    assert_eq!(jsonl_counts(&out), first);
+
+    let mut shards = Vec::new();
+    for k in 0..2 {
+        let shard = tmp.path().join(format!("shard-{k}"));
+        let (code, stderr) = batch(&["--shard", &format!("{k}/2")], &inputs, &shard);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(db_counts(&shard), jsonl_counts(&shard));
+        shards.push(shard);
+    }
+    let merged = tmp.path().join("merged");
+    for _ in 0..2 {
+        let (code, stderr) = merge(&[&shards[0], &shards[1]], &merged);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(db_counts(&merged), first);
+        assert_eq!(jsonl_counts(&merged), first);
+    }
+    // Merge sums the shards' templates to the whole run's ranking.
+    let mut whole = unexplained(&out);
+    let mut joined = unexplained(&merged);
+    assert_eq!(joined["templates"], whole["templates"]);
+    whole["templates"] = Value::Null;
+    joined["templates"] = Value::Null;
+    assert_eq!(joined, whole);
+
+    // The batch ranking is in the database too, with the case count.
+    let conn = rusqlite::Connection::open(merged.join("triage.sqlite")).unwrap();
+    let (template, cases): (String, i64) = conn
+        .query_row(
+            "SELECT template, count(DISTINCT case_id) FROM unexplained GROUP BY artifact, template \
+             ORDER BY 2 DESC, sum(count) DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((template.as_str(), cases), (NOVEL, 3));
+}
+
+#[test]
+fn a_foreign_or_damaged_database_in_the_output_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("healthy-ftd.tar.gz"), inputs.join("a.tar.gz")).unwrap();
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&[], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let db = out.join("triage.sqlite");
+    // Someone else's database, then a damaged file: refused by batch and merge, left as it is.
+    let foreign = tmp.path().join("foreign.sqlite");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('mine');")
+        .unwrap();
+    for bytes in [
+        fs::read(&foreign).unwrap(),
+        b"not a database at all".to_vec(),
+    ] {
+        fs::write(&db, &bytes).unwrap();
+        fs::write(
+            inputs.join("b.tar.gz"),
+            fs::read(bundle("dns-failure.tar.gz")).unwrap(),
+        )
+        .unwrap();
+        let (code, stderr) = batch(&[], &inputs, &out);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("triage.sqlite"), "{stderr}");
+        assert!(
+            stderr.contains("not a database written by fptriage"),
+            "{stderr}"
+        );
+        assert_eq!(fs::read(&db).unwrap(), bytes);
+        // Nothing ran: the new case is not in results.jsonl.
+        assert!(results(&out).iter().all(|l| l["case"] != "b.tar.gz"));
+        let (code, stderr) = merge(&[&out], &out);
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(fs::read(&db).unwrap(), bytes);
+        fs::remove_file(inputs.join("b.tar.gz")).unwrap();
+    }
+}
+
+#[test]
+fn a_bad_error_pattern_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&["--error-pattern", "(unclosed"], &inputs, &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--error-pattern"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_database_is_redacted_with_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    // The device's own name and an address, in an unexplained line (its example is kept).
+    case_with_lines(
+        &inputs,
+        "planted",
+        &["time=\"2020-04-10T14:00:00Z\" level=error msg=\"[ftd-branch7][vault.go:7 vault:Check] vault sealed on ftd-branch7 for 10.77.66.55\"".to_string()],
+    );
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&["--redact"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let db = fs::read(out.join("triage.sqlite")).unwrap();
+    let text = String::from_utf8_lossy(&db);
+    assert!(
+        text.contains("vault sealed on"),
+        "the template is in the database"
+    );
+    for secret in ["ftd-branch7", "10.77.66.55"] {
+        assert!(!text.contains(secret), "triage.sqlite shows {secret}");
+        for file in ["unexplained.json", "results.jsonl", "index.html"] {
+            let t = fs::read_to_string(out.join(file)).unwrap();
+            assert!(!t.contains(secret), "{file} shows {secret}");
+        }
+    }
+    assert_eq!(db_counts(&out), jsonl_counts(&out));
+}

@@ -169,7 +169,9 @@ fn batch_outputs_hide_the_private_values_too() {
             );
         }
         if entry.file_type().is_file() {
-            let text = std::fs::read_to_string(entry.path()).unwrap();
+            // Bytes, not text: triage.sqlite is binary (its strings are stored as UTF-8).
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
             for original in &originals {
                 assert!(!text.contains(original.as_str()), "{name} shows {original}");
             }
@@ -567,7 +569,9 @@ fn planted_corpus_leaves_nothing_behind_in_batch_outputs() {
         let left = survivors(&name);
         assert!(left.is_empty(), "file name {name} shows {left:?}");
         if entry.file_type().is_file() {
-            let text = std::fs::read_to_string(entry.path()).unwrap();
+            // Bytes, not text: triage.sqlite is binary (its strings are stored as UTF-8).
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
             let left = survivors(&text);
             assert!(left.is_empty(), "{name} shows {left:?}");
             checked += 1;

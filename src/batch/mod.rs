@@ -12,8 +12,10 @@
 //! Cases run on a rayon pool of `jobs` threads, one case per job at a time; the pipeline streams
 //! each case, so memory is bounded per job, not per case. Each finished case is appended to
 //! `OUT/results.jsonl` at once (one line: case, input, key, status, duration, error, report
-//! paths and the JSON report), with its reports in `OUT/cases/`. At the end `summary.csv` and
-//! `index.html` are written from `results.jsonl`.
+//! paths and the JSON report), with its reports in `OUT/cases/`. At the end `summary.csv`,
+//! `unexplained.json` and the draft rules of `drafts/` ([`unexplained`]), `index.html` and
+//! `triage.sqlite` ([`sqlite`]) are written from `results.jsonl` (the latest line of each case),
+//! by `batch` and by `merge` alike, so they always agree with it.
 //!
 //! **Resume key**: FNV-1a 64 ([`fnv`]) over the case's name, every file's path inside the case
 //! with its size and modification time (nanoseconds), the tool version, the rule pack's
@@ -57,6 +59,8 @@
 
 pub mod fnv;
 mod output;
+pub mod sqlite;
+pub mod unexplained;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -123,6 +127,24 @@ impl Shard {
     }
 }
 
+/// What the run-wide outputs hold, besides the cases.
+#[derive(Debug, Clone)]
+pub struct SummaryOptions {
+    /// Templates ranked in `unexplained.json` (and the database's `templates`).
+    pub max_templates: usize,
+    /// Draft rules written for the top templates.
+    pub drafts: usize,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        SummaryOptions {
+            max_templates: 200,
+            drafts: 10,
+        }
+    }
+}
+
 /// What a batch run needs besides its cases.
 pub struct BatchOptions<'a> {
     pub inputs: Vec<PathBuf>,
@@ -140,6 +162,7 @@ pub struct BatchOptions<'a> {
     /// every case (and distinct case names stay distinct), applied to reports, lines, summary
     /// and index alike.
     pub redactor: Option<&'a Mutex<Redactor>>,
+    pub summary: SummaryOptions,
 }
 
 impl BatchOptions<'_> {
@@ -599,8 +622,31 @@ fn claim_out(out: &Path) -> Result<(), BatchError> {
     }
 }
 
+/// Refuses an output folder whose `triage.sqlite` is not ours (see [`sqlite::check`]).
+fn check_database(out: &Path) -> Result<(), BatchError> {
+    sqlite::check(out).map_err(|reason| refused(&out.join(sqlite::DATABASE), reason))
+}
+
+/// Writes the run-wide outputs of `dir` from its `results.jsonl`: `summary.csv`,
+/// `unexplained.json`, the drafts, `index.html` and `triage.sqlite`.
+fn write_outputs(dir: &Path, opts: &SummaryOptions) -> Result<(), BatchError> {
+    let results_path = dir.join(RESULTS);
+    let lines = output::latest_per_case(
+        output::read_results(&results_path, 0)
+            .map_err(out_err(&results_path))?
+            .lines,
+    );
+    let ranked = output::write_summaries(dir, &lines, opts).map_err(out_err(dir))?;
+    check_database(dir)?;
+    let db = dir.join(sqlite::DATABASE);
+    sqlite::build(dir, &lines, &ranked).map_err(out_err(&db))
+}
+
 /// Claims `out` and checks that `results.jsonl` can be appended to.
 fn prepare_out(out: &Path) -> Result<(), BatchError> {
+    if out.is_dir() {
+        check_database(out)?;
+    }
     claim_out(out)?;
     let results = out.join(RESULTS);
     if let Ok(m) = std::fs::symlink_metadata(&results)
@@ -825,12 +871,7 @@ pub fn run(
     }
     let mut outcome = counts.into_inner().unwrap_or_else(|e| e.into_inner());
     outcome.interrupted = cancel.load(Ordering::SeqCst);
-    let lines = output::latest_per_case(
-        output::read_results(&results_path, 0)
-            .map_err(out_err(&results_path))?
-            .lines,
-    );
-    output::write_summaries(&opts.out, &lines).map_err(out_err(&opts.out))?;
+    write_outputs(&opts.out, &opts.summary)?;
     Ok(outcome)
 }
 
@@ -930,6 +971,15 @@ pub struct MergeOutcome {
 /// be `cases/<stem>.json|.html` and a regular file inside its shard (no link out of it), or the
 /// merge is refused before anything is written. `out` is claimed as by `batch`.
 pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError> {
+    merge_with(sources, out, &SummaryOptions::default())
+}
+
+/// [`merge`] with the run-wide outputs' options.
+pub fn merge_with(
+    sources: &[PathBuf],
+    out: &Path,
+    summary: &SummaryOptions,
+) -> Result<MergeOutcome, BatchError> {
     let mut all = Vec::new();
     let mut damaged = Vec::new();
     for (i, dir) in sources.iter().enumerate() {
@@ -1039,6 +1089,9 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError
         }
     }
 
+    if out.is_dir() {
+        check_database(out)?;
+    }
     claim_out(out)?;
     for (src, rel) in &copies {
         let dst = out.join(rel);
@@ -1057,7 +1110,7 @@ pub fn merge(sources: &[PathBuf], out: &Path) -> Result<MergeOutcome, BatchError
         merged.push(b'\n');
     }
     output::write_atomic(&out.join(RESULTS), &merged).map_err(out_err(out))?;
-    output::write_summaries(out, &kept).map_err(out_err(out))?;
+    write_outputs(out, summary)?;
     let ok = kept.iter().filter(|l| l.view.status == "ok").count();
     Ok(MergeOutcome {
         lines_read,

@@ -335,6 +335,22 @@ li { margin: .15em 0; }
 </ul>
 {% endif %}
 </section>
+<section id="unexplained">
+<h2>Errors no rule explains ({{ unexplained | length }}{% if unexplained_total > unexplained | length %} of {{ unexplained_total }}{% endif %})</h2>
+{% if unexplained %}
+<p>Error-level log lines that no loaded rule's pattern matches, masked into templates, by the number of cases they appear in (all of them in <a href="unexplained.json">unexplained.json</a>; draft rules in <code>drafts/</code>).</p>
+<table>
+<thead><tr><th>#</th><th>Cases</th><th>Lines</th><th>Log</th><th>Template</th><th>Example</th><th>Draft</th></tr></thead>
+<tbody>
+{% for t in unexplained %}
+<tr><td>{{ t.rank }}</td><td>{{ t.cases }}</td><td>{{ t.count }}</td><td>{{ t.artifact }}</td><td><code>{{ t.template }}</code></td><td>{{ t.example_case }}</td><td>{% if t.draft %}<a href="{{ t.draft }}"><code>{{ t.draft }}</code></a>{% endif %}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+{% else %}
+<p>None: every error-level line is matched by some rule.</p>
+{% endif %}
+</section>
 <section id="errors">
 <h2><span class="sev error">ERROR</span> Could not be read ({{ errors | length }})</h2>
 {% if errors %}
@@ -366,7 +382,11 @@ fn index_case(v: &LineView) -> IndexCase {
 /// `index.html`: cases grouped by root cause (most cases first), then the cases without one,
 /// then those that could not be read. Self-contained, everything escaped (autoescape: the
 /// template's name ends in `.html`).
-pub fn index_html(lines: &[Located]) -> Result<String, minijinja::Error> {
+pub fn index_html(
+    lines: &[Located],
+    unexplained: &[super::unexplained::Ranked],
+    unexplained_total: usize,
+) -> Result<String, minijinja::Error> {
     let mut groups: BTreeMap<String, IndexGroup> = BTreeMap::new();
     let mut clean = Vec::new();
     let mut errors = Vec::new();
@@ -415,7 +435,10 @@ pub fn index_html(lines: &[Located]) -> Result<String, minijinja::Error> {
     env.add_template("index.html", INDEX_TEMPLATE)?;
     let ok = lines.iter().filter(|l| l.view.status == "ok").count();
     // Lines may come from other machines or older versions: their names are made visible here.
-    let mut shown = serde_json::json!({"groups": groups, "clean": clean, "errors": errors});
+    // The index shows the first 50 templates; unexplained.json has them all.
+    let top = &unexplained[..unexplained.len().min(50)];
+    let mut shown =
+        serde_json::json!({"groups": groups, "clean": clean, "errors": errors, "unexplained": top});
     crate::report::escape::visible_value(&mut shown);
     env.get_template("index.html")?.render(minijinja::context! {
         total => lines.len(),
@@ -425,14 +448,28 @@ pub fn index_html(lines: &[Located]) -> Result<String, minijinja::Error> {
         groups => Serde(&shown["groups"]),
         clean => Serde(&shown["clean"]),
         errors => Serde(&shown["errors"]),
+        unexplained => Serde(&shown["unexplained"]),
+        unexplained_total => unexplained_total,
     })
 }
 
-/// Writes `summary.csv` and `index.html` of `lines` into `dir`.
-pub fn write_summaries(dir: &Path, lines: &[Located]) -> io::Result<()> {
+/// Writes `summary.csv`, `unexplained.json`, the drafts and `index.html` of `lines` (lines of
+/// `dir/results.jsonl`) into `dir`.
+pub fn write_summaries(
+    dir: &Path,
+    lines: &[Located],
+    opts: &super::SummaryOptions,
+) -> io::Result<Vec<super::unexplained::Ranked>> {
+    use super::unexplained;
     write_atomic(&dir.join(SUMMARY), summary_csv(lines).as_bytes())?;
-    let html = index_html(lines).map_err(io::Error::other)?;
-    write_atomic(&dir.join(INDEX), html.as_bytes())
+    let (mut ranked, total, other) =
+        unexplained::rank(&dir.join(RESULTS), lines, opts.max_templates)?;
+    unexplained::write_drafts(dir, &mut ranked, opts.drafts)?;
+    let ok = lines.iter().filter(|l| l.view.status == "ok").count();
+    unexplained::write_json(dir, &ranked, ok, total, other)?;
+    let html = index_html(lines, &ranked, total).map_err(io::Error::other)?;
+    write_atomic(&dir.join(INDEX), html.as_bytes())?;
+    Ok(ranked)
 }
 
 /// Whether `rel` is a report path a batch writes: `cases/<stem><ext>`, the stem of
@@ -505,7 +542,7 @@ mod tests {
             view("c", "ok", &[]),
             view("d<script>", "error", &[]),
         ];
-        let html = index_html(&lines).unwrap();
+        let html = index_html(&lines, &[], 0).unwrap();
         assert!(html.contains("sse&#x2f;dns-failure"));
         assert!(html.contains("(2)"), "{html}");
         assert!(!html.contains("<script>"));
@@ -524,7 +561,7 @@ mod tests {
             json: "javascript:alert(1)".into(),
             html: "cases/../../x.html".into(),
         });
-        let html = index_html(&[l]).unwrap();
+        let html = index_html(&[l], &[], 0).unwrap();
         assert!(!html.contains("javascript"), "{html}");
         assert!(!html.contains("x.html"), "{html}");
         assert!(html.contains("<li>a: "), "{html}");

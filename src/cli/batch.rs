@@ -5,6 +5,41 @@ use super::*;
 use fptriage::report::escape::terminal;
 use fptriage::report::outfile::is_inside;
 
+/// What `batch` and `merge` do with the errors no rule explains.
+#[derive(clap::Args, Clone)]
+pub struct UnexplainedFlags {
+    /// Templates ranked in unexplained.json, the database and index.html.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_templates: usize,
+    /// Draft rules written to OUT/drafts/ for the top templates (0: none).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub drafts: usize,
+}
+
+impl UnexplainedFlags {
+    fn summary(&self) -> fptriage::batch::SummaryOptions {
+        fptriage::batch::SummaryOptions {
+            max_templates: self.max_templates,
+            drafts: self.drafts,
+        }
+    }
+}
+
+/// How `batch` mines each case's unexplained errors.
+#[derive(clap::Args, Clone)]
+pub struct MiningFlags {
+    /// Templates of unexplained errors kept per case (the lines of further ones are counted as
+    /// `other`); 0 turns the mining off.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_templates_per_case: usize,
+    /// Regex (Rust syntax) of the system log lines that are errors; connector.log lines are
+    /// errors by their level (error, fatal, panic).
+    #[arg(long, value_name = "REGEX", default_value = fptriage::mining::DEFAULT_ERROR_PATTERN)]
+    pub error_pattern: String,
+    #[command(flatten)]
+    pub unexplained: UnexplainedFlags,
+}
+
 /// The run's `--redact-map`: a file of its own (see [`check_outputs`]), not where the run reads
 /// cases (the next run would take it for one) nor one of the files the run writes in `--out`.
 fn check_batch_map(
@@ -32,9 +67,12 @@ fn check_batch_map(
         "results.jsonl",
         "summary.csv",
         "index.html",
+        fptriage::batch::unexplained::UNEXPLAINED,
+        fptriage::batch::sqlite::DATABASE,
     ];
     if reserved.iter().any(|name| same_file(path, &out.join(name)))
         || is_inside(path, &out.join("cases"))
+        || is_inside(path, &out.join(fptriage::batch::unexplained::DRAFTS))
     {
         bail!(
             "--redact-map {}: is a file the batch writes in {}; choose another name",
@@ -47,6 +85,8 @@ fn check_batch_map(
 
 /// `fptriage batch`: exit 0 when the batch ran (error rows included), 130 when interrupted,
 /// 2 for bad arguments or an unwritable or refused output folder (or redaction map).
+// One argument per group of flags of `Command::Batch`, as main.rs parses them.
+#[allow(clippy::too_many_arguments)]
 pub fn batch(
     inputs: &[PathBuf],
     out: &Path,
@@ -54,6 +94,7 @@ pub fn batch(
     shard: Option<fptriage::batch::Shard>,
     templates: Option<PathBuf>,
     redact: Option<RedactMap<'_>>,
+    mining: &MiningFlags,
     common: &Common,
 ) -> Result<u8> {
     use fptriage::batch::{self, Event, Status};
@@ -71,7 +112,10 @@ pub fn batch(
         Some(path) => std::fs::read_to_string(path).unwrap_or_default(),
         None => String::new(),
     };
-    let limits = common.limits();
+    let mut limits = common.limits();
+    limits.mining.templates_per_case = mining.max_templates_per_case;
+    limits.mining.error_pattern = fptriage::mining::ErrorPattern::new(&mining.error_pattern)
+        .map_err(|e| anyhow::anyhow!("--error-pattern: {e}"))?;
     let redactor = redact.map(|_| {
         let mut r = report::redact::Redactor::new();
         // Rule ids stay readable, even where a case is named like one (`dns-failure.tar.gz`).
@@ -92,6 +136,7 @@ pub fn batch(
         templates,
         map_fingerprint,
         redactor: redactor.as_ref(),
+        summary: mining.unexplained.summary(),
     };
 
     let tty = std::io::stderr().is_terminal();
@@ -222,7 +267,8 @@ pub fn batch(
         n => format!(", {n} unreadable line(s) kept in results.jsonl"),
     };
     eprintln!(
-        "fptriage: {} ok, {} error(s), {} skipped{damaged}; results.jsonl, summary.csv, index.html in {}",
+        "fptriage: {} ok, {} error(s), {} skipped{damaged}; results.jsonl, summary.csv, index.html, \
+         unexplained.json, triage.sqlite in {}",
         outcome.ok,
         outcome.errors,
         outcome.skipped,
@@ -239,8 +285,8 @@ pub fn batch(
 }
 
 /// `fptriage merge`: joins batch output folders.
-pub fn merge(sources: &[PathBuf], out: &Path) -> Result<u8> {
-    let outcome = fptriage::batch::merge(sources, out)?;
+pub fn merge(sources: &[PathBuf], out: &Path, unexplained: &UnexplainedFlags) -> Result<u8> {
+    let outcome = fptriage::batch::merge_with(sources, out, &unexplained.summary())?;
     for (path, lines) in &outcome.damaged {
         let shown: Vec<String> = lines.iter().take(10).map(|n| (n + 1).to_string()).collect();
         eprintln!(

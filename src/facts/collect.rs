@@ -302,12 +302,15 @@ pub struct Collector<'a> {
     loose_unread: u64,
     matched: Vec<usize>,
     lowered: Vec<u8>,
+    /// Error lines no pattern matched, as templates.
+    miner: crate::mining::Miner,
 }
 
 impl<'a> Collector<'a> {
     pub fn new(map: &'a ArtifactMap, matcher: &'a MatcherSet, limits: Limits) -> Self {
         let warnings = WarningLog::new(&limits);
         Collector {
+            miner: crate::mining::Miner::new(&limits.mining),
             map,
             matcher,
             limits,
@@ -397,6 +400,7 @@ impl<'a> Collector<'a> {
             warnings,
             warning_counts,
             errors: self.errors,
+            unexplained: self.miner.finish(),
         }
     }
 
@@ -476,6 +480,7 @@ impl<'a> Collector<'a> {
         let mut last_time: Option<(Timestamp, bool)> = None;
         let mut last_line = String::new();
         let wants = self.matcher.wants(kind);
+        self.miner.start_file();
         loop {
             line.clear();
             let (read, cut) = read_bounded_line(&mut reader, &mut line, self.limits.line_bytes)?;
@@ -497,15 +502,21 @@ impl<'a> Collector<'a> {
             {
                 self.note_peer(bundle, text, url_at);
             }
+            let mut explained = false;
             if wants {
                 self.matched.clear();
                 self.matcher
                     .matches(kind, text, &mut self.matched, &mut self.lowered);
                 if !self.matched.is_empty() {
+                    explained = true;
                     let matched = std::mem::take(&mut self.matched);
                     self.record(bundle, kind, display, number, text, &matched);
                     self.matched = matched;
                 }
+            }
+            // A pattern's raw match explains the line, whatever its level or host filters.
+            if !explained {
+                self.miner.observe(kind, text);
             }
             if text.len() > 10 {
                 last_line.clear();

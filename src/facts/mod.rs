@@ -179,4 +179,6 @@ pub struct Case {
     pub warning_counts: BTreeMap<String, u64>,
     /// Inputs that could not be read at all.
     pub errors: Vec<String>,
+    /// Error-level log lines no rule's pattern matched, as templates.
+    pub unexplained: crate::mining::Unexplained,
 }

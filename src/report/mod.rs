@@ -146,6 +146,8 @@ pub struct Report {
     /// How many warnings of each code there were in all.
     pub warning_counts: BTreeMap<String, u64>,
     pub errors: Vec<String>,
+    /// Error-level log lines no rule's pattern matched, as templates (most lines first).
+    pub unexplained: crate::mining::Unexplained,
 }
 
 fn fact(device: &Device, name: &str) -> Option<String> {
@@ -307,6 +309,7 @@ impl Report {
             warnings: analysis.case.warnings.clone(),
             warning_counts: analysis.case.warning_counts.clone(),
             errors: analysis.case.errors.clone(),
+            unexplained: analysis.case.unexplained.clone(),
         }
     }
 
