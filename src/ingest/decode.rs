@@ -3,7 +3,7 @@
 //! A troubleshoot bundle is evidence: a host name altered in transit must not be reported as
 //! fact without a word. Every compressed stream is therefore read to its end and checked: each
 //! gzip member's CRC-32 and ISIZE, xz's block checks, bzip2's block CRCs, zstd's content
-//! checksum. Damage is returned as an `io::Error` carrying a [`Damage`] (so that the archive
+//! checksum. StreamDamage is returned as an `io::Error` carrying a [`StreamDamage`] (so that the archive
 //! readers above can tell it from truncation, which stays a plain `UnexpectedEof`), and every
 //! reader here repeats its first error on later reads instead of pretending the stream ended:
 //! layers above skip what they do not read, and a skip that met a clean end after an error would
@@ -19,7 +19,7 @@ use thiserror::Error;
 
 /// A compressed stream whose content is not what was compressed, or not all of it.
 #[derive(Debug, Clone, Error)]
-pub(crate) enum Damage {
+pub(crate) enum StreamDamage {
     #[error(
         "gzip member {member} fails its CRC-32/length check: the decompressed data is not what was compressed"
     )]
@@ -35,13 +35,15 @@ pub(crate) enum Damage {
     Trailing { format: &'static str, member: u64 },
 }
 
-impl Damage {
+impl StreamDamage {
     /// The warning code a reader reports this damage with.
     pub(crate) fn code(&self) -> &'static str {
         match self {
-            Damage::GzipChecksum { .. } | Damage::Corrupt { format: "gzip", .. } => "bad-gzip",
-            Damage::Corrupt { .. } => "bad-compressed-data",
-            Damage::Trailing { .. } => "trailing-data",
+            StreamDamage::GzipChecksum { .. } | StreamDamage::Corrupt { format: "gzip", .. } => {
+                "bad-gzip"
+            }
+            StreamDamage::Corrupt { .. } => "bad-compressed-data",
+            StreamDamage::Trailing { .. } => "trailing-data",
         }
     }
 
@@ -50,9 +52,9 @@ impl Damage {
     }
 }
 
-/// The [`Damage`] an error carries, if it is one.
-pub(crate) fn damage_of(e: &io::Error) -> Option<&Damage> {
-    e.get_ref()?.downcast_ref::<Damage>()
+/// The [`StreamDamage`] an error carries, if it is one.
+pub(crate) fn damage_of(e: &io::Error) -> Option<&StreamDamage> {
+    e.get_ref()?.downcast_ref::<StreamDamage>()
 }
 
 /// An equivalent of `e`, to be returned again (`io::Error` is not `Clone`).
@@ -117,7 +119,7 @@ pub(crate) fn decompress<'a, R: Read + 'a>(codec: Compression, source: R) -> Box
 }
 
 /// Wraps a decoder whose errors are not classified: truncation stays `UnexpectedEof`, anything
-/// else is [`Damage::Corrupt`]; the first error repeats.
+/// else is [`StreamDamage::Corrupt`]; the first error repeats.
 struct Checked<R> {
     format: &'static str,
     inner: R,
@@ -146,7 +148,7 @@ impl<R: Read> Read for Checked<R> {
                 let e = if e.kind() == io::ErrorKind::UnexpectedEof || damage_of(&e).is_some() {
                     e
                 } else {
-                    Damage::Corrupt {
+                    StreamDamage::Corrupt {
                         format: self.format,
                         detail: e.to_string(),
                     }
@@ -189,12 +191,12 @@ impl<R: BufRead> Gunzip<R> {
         }
         let text = e.to_string();
         if text.contains("checksum") {
-            Damage::GzipChecksum {
+            StreamDamage::GzipChecksum {
                 member: self.member,
             }
             .into_io()
         } else {
-            Damage::Corrupt {
+            StreamDamage::Corrupt {
                 format: "gzip",
                 detail: format!("member {}: {text}", self.member),
             }
@@ -237,7 +239,7 @@ impl<R: BufRead> Read for Gunzip<R> {
                             self.member += 1;
                         }
                         Some(false) => {
-                            let e = Damage::Trailing {
+                            let e = StreamDamage::Trailing {
                                 format: "gzip",
                                 member: self.member,
                             }
@@ -286,7 +288,7 @@ impl<R: BufRead> Zstd<R> {
     }
 
     fn corrupt(&mut self, detail: impl std::fmt::Display) -> io::Error {
-        let e = Damage::Corrupt {
+        let e = StreamDamage::Corrupt {
             format: "zstd",
             detail: format!("frame {}: {detail}", self.frame),
         }
@@ -320,7 +322,7 @@ impl<R: BufRead> Zstd<R> {
                 Err(FrameDecoderError::ReadFrameHeaderError(
                     ReadFrameHeaderError::BadMagicNumber(_),
                 )) if self.frame > 1 => {
-                    let e = Damage::Trailing {
+                    let e = StreamDamage::Trailing {
                         format: "zstd",
                         member: self.frame - 1,
                     }
@@ -428,7 +430,7 @@ mod tests {
         let e = result.unwrap_err();
         assert!(matches!(
             damage_of(&e),
-            Some(Damage::GzipChecksum { member: 1 })
+            Some(StreamDamage::GzipChecksum { member: 1 })
         ));
         assert_eq!(damage_of(&e).unwrap().code(), "bad-gzip");
     }

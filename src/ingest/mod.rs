@@ -770,7 +770,7 @@ impl Read for CountingReader<'_> {
                 self.count = self.count.saturating_add(n as u64);
                 Ok(n)
             }
-            Err(e) if matches!(damage_of(&e), Some(decode::Damage::Trailing { .. })) => {
+            Err(e) if matches!(damage_of(&e), Some(decode::StreamDamage::Trailing { .. })) => {
                 self.trailing = Some(e);
                 Ok(0)
             }
