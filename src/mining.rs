@@ -365,10 +365,11 @@ fn is_delim(b: u8) -> bool {
 /// Where the quote opened at `from` (after its opening `quote`) closes: the index of the
 /// closing quote.
 fn close_quote(text: &str, from: usize, quote: &str) -> Option<usize> {
+    // Bytes, not `str` slices: `i` steps through multi-byte characters one byte at a time.
     let b = text.as_bytes();
     let mut i = from;
     while i < b.len() {
-        if text[i..].starts_with(quote) {
+        if b[i..].starts_with(quote.as_bytes()) {
             // A closing `'` ends a word: `it's` does not close.
             if quote == "'" && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
                 i += 1;
@@ -395,7 +396,7 @@ pub fn mask(text: &str, out: &mut String) {
             break;
         }
         let c = b[i];
-        let quote = if text[i..].starts_with("\\\"") {
+        let quote = if b[i..].starts_with(b"\\\"") {
             Some("\\\"")
         } else if c == b'"' {
             Some("\"")
@@ -726,6 +727,17 @@ pub fn literal_letters(template: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn quotes_around_multibyte_characters_are_no_panic() {
+        // Found by the archive fuzz target: an unclosed quote before a multi-byte character.
+        let mut out = String::new();
+        mask("level=error [\"\u{fffd}e\"X{\u{fffd}=\u{fffd}", &mut out);
+        mask("a \"\u{e9}\\\u{e9}", &mut out);
+        mask("it\u{2019}s 'caf\u{e9}", &mut out);
+        assert!(!out.is_empty());
+    }
+
     use super::*;
 
     fn m(s: &str) -> String {
