@@ -102,14 +102,7 @@ pub fn analyze(
     if let Some(r) = redact {
         r.check_existing()?;
     }
-    let format = match format {
-        Some(ReportFormat::Html) => report::Format::Html,
-        Some(ReportFormat::Md) => report::Format::Markdown,
-        Some(ReportFormat::Json) => report::Format::Json,
-        None => output
-            .and_then(report::Format::from_path)
-            .unwrap_or(report::Format::Markdown),
-    };
+    let format = output_format(format, output);
     let rules = load_rules(&common.rules)?;
     let analysis = pipeline::analyze(inputs, &common.artifact_map()?, &rules, &common.limits())?;
     for e in &analysis.case.errors {

@@ -19,14 +19,7 @@ pub fn diff(
     let inputs: Vec<PathBuf> = before.iter().chain(after).cloned().collect();
     let outputs: Vec<(&str, &Path)> = output.map(|p| ("--output", p)).into_iter().collect();
     check_outputs(&outputs, &inputs, common)?;
-    let format = match format {
-        Some(ReportFormat::Html) => report::Format::Html,
-        Some(ReportFormat::Md) => report::Format::Markdown,
-        Some(ReportFormat::Json) => report::Format::Json,
-        None => output
-            .and_then(report::Format::from_path)
-            .unwrap_or(report::Format::Markdown),
-    };
+    let format = output_format(format, output);
     let rules = load_rules(&common.rules)?;
     let map = common.artifact_map()?;
     let limits = common.limits();

@@ -183,6 +183,18 @@ pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
     Ok(set)
 }
 
+/// The format asked for, else the one `--output`'s extension names, else Markdown.
+pub fn output_format(format: Option<ReportFormat>, output: Option<&Path>) -> report::Format {
+    match format {
+        Some(ReportFormat::Html) => report::Format::Html,
+        Some(ReportFormat::Md) => report::Format::Markdown,
+        Some(ReportFormat::Json) => report::Format::Json,
+        None => output
+            .and_then(report::Format::from_path)
+            .unwrap_or(report::Format::Markdown),
+    }
+}
+
 /// `-` names standard input.
 pub fn is_stdin(input: &Path) -> bool {
     input.as_os_str() == "-"
