@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fnv::fnv64;
 use super::output::{Located, write_atomic};
+use crate::facts::{earliest, latest};
 use crate::mining::{Template, draft_regex, literal_letters};
 
 /// `unexplained.json` in an output folder.
@@ -139,8 +140,8 @@ pub fn rank(
             };
             e.cases += 1;
             e.count += count;
-            e.first_seen = min_opt(e.first_seen, first_seen);
-            e.last_seen = max_opt(e.last_seen, last_seen);
+            e.first_seen = earliest(e.first_seen, first_seen);
+            e.last_seen = latest(e.last_seen, last_seen);
             // Whatever the order of the lines (a run, a merge of shards), the example is the
             // one of the first case by name, and the names listed are the first ones.
             if v.case < e.example_case {
@@ -169,20 +170,6 @@ pub fn rank(
         r.rank = i + 1;
     }
     Ok((ranked, total, other))
-}
-
-fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    }
-}
-
-fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, y) => x.or(y),
-    }
 }
 
 /// Writes `unexplained.json`.

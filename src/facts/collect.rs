@@ -128,8 +128,8 @@ impl BundleState {
                 self.peer_hosts.insert(host);
             }
         }
-        self.newest_log = later_of(self.newest_log, other.newest_log);
-        self.newest_local = later_of(self.newest_local, other.newest_local);
+        self.newest_log = super::latest(self.newest_log, other.newest_log);
+        self.newest_local = super::latest(self.newest_local, other.newest_local);
         if self.etc_sf_member.is_none() {
             self.etc_sf_member = other.etc_sf_member;
         }
@@ -230,13 +230,6 @@ impl WarningLog {
             .map(|(c, n)| (c.to_string(), n))
             .collect();
         (self.kept, counts)
-    }
-}
-
-fn later_of(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, y) => x.or(y),
     }
 }
 

@@ -24,6 +24,19 @@ use crate::ingest::{Damage, Warning};
 use crate::version::Version;
 pub use hits::{AddrOutcome, HitAgg, HitSample, LineHits};
 
+/// The earlier of two optional times; a known time wins over an unknown one.
+pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// The later of two optional times; a known time wins over an unknown one.
+pub fn latest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    a.max(b)
+}
+
 /// A fact's value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FactValue {

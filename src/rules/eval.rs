@@ -16,7 +16,9 @@ use serde::Serialize;
 use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
-use crate::facts::{Device, Evidence, Fact, FactValue, Product, regions, registry};
+use crate::facts::{
+    Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
+};
 
 /// One piece of evidence of a finding.
 #[derive(Debug, Clone, Serialize)]
@@ -125,26 +127,12 @@ impl Hit {
             self.captures.entry(k).or_insert(v);
         }
         self.count += other.count;
-        self.first = min_opt(self.first, other.first);
-        self.last = max_opt(self.last, other.last);
-        self.recovered_at = max_opt(self.recovered_at, other.recovered_at);
+        self.first = earliest(self.first, other.first);
+        self.last = latest(self.last, other.last);
+        self.recovered_at = latest(self.recovered_at, other.recovered_at);
         self.hosts.extend(other.hosts);
         self.own |= other.own;
         self.inherited |= other.inherited;
-    }
-}
-
-fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
-    }
-}
-
-fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, y) => x.or(y),
     }
 }
 
@@ -381,8 +369,8 @@ impl Scope<'_> {
                 &mut current
             };
             target.count += agg.count;
-            target.first = min_opt(target.first, agg.first.time);
-            target.last = max_opt(target.last, agg.last.time);
+            target.first = earliest(target.first, agg.first.time);
+            target.last = latest(target.last, agg.last.time);
             if !key.is_empty() {
                 target.hosts.insert(key.clone());
             }
@@ -401,7 +389,7 @@ impl Scope<'_> {
                 });
             }
             if let Some(r) = rec {
-                target.recovered_at = max_opt(target.recovered_at, r.last.time);
+                target.recovered_at = latest(target.recovered_at, r.last.time);
                 if target.evidence.len() < 6 {
                     target.evidence.push(EvidenceItem {
                         path: r.last.evidence.path.clone(),
@@ -471,8 +459,8 @@ impl Scope<'_> {
                     side.add(connected, &agg.addrs, item);
                     if !connected {
                         side.failures += agg.count;
-                        side.first = min_opt(side.first, agg.first.time);
-                        side.last = max_opt(side.last, agg.last.time);
+                        side.first = earliest(side.first, agg.first.time);
+                        side.last = latest(side.last, agg.last.time);
                     }
                 }
             }
@@ -519,8 +507,8 @@ impl Scope<'_> {
             }
             hit.hosts.insert(host);
             hit.count += side.failures;
-            hit.first = min_opt(hit.first, side.first);
-            hit.last = max_opt(hit.last, side.last);
+            hit.first = earliest(hit.first, side.first);
+            hit.last = latest(hit.last, side.last);
             // Failures first, then successes; only rows about the addresses that decide it.
             let mut rows: Vec<&(bool, BTreeSet<std::net::IpAddr>, EvidenceItem)> = side
                 .rows
