@@ -101,18 +101,8 @@ fn root_causes(report: &Value) -> BTreeSet<String> {
 
 /// Root causes `analyze` gives on the same files.
 fn analyze_root_causes(inputs: &[PathBuf]) -> BTreeSet<String> {
-    let out = fptriage()
-        .arg("analyze")
-        .args(inputs)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    root_causes(&serde_json::from_slice(&out.stdout).unwrap())
+    let args = std::iter::once(PathBuf::from("analyze")).chain(inputs.iter().cloned());
+    root_causes(&common::json_run(args).0)
 }
 
 /// RFC 4180 rows (quoted fields with doubled quotes, CRLF line ends).

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::{bundle, fptriage};
+use common::{bundle, fptriage, json_run};
 
 fn json_of(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -20,39 +20,15 @@ fn json_of(out: &std::process::Output) -> Value {
 }
 
 fn analyze(input: &Path, extra: &[&str]) -> (Value, String) {
-    let out = fptriage()
-        .arg("analyze")
-        .arg(input)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}: {}",
-        input.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        json_of(&out),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args = [Path::new("analyze"), input]
+        .into_iter()
+        .map(|p| p.as_os_str())
+        .chain(extra.iter().map(std::ffi::OsStr::new));
+    json_run(args)
 }
 
 fn facts(input: &Path) -> Value {
-    let out = fptriage()
-        .arg("facts")
-        .arg(input)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    json_of(&out)
+    json_run([std::ffi::OsStr::new("facts"), input.as_os_str()]).0
 }
 
 fn device_names(case: &Value) -> Vec<String> {

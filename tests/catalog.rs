@@ -8,22 +8,10 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::fptriage;
+use common::json_run;
 
 fn analyze(input: &Path) -> Value {
-    let out = fptriage()
-        .arg("analyze")
-        .arg(input)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        input.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_run([std::ffi::OsStr::new("analyze"), input.as_os_str()]).0
 }
 
 fn set(v: &Value) -> BTreeSet<String> {

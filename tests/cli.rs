@@ -9,18 +9,7 @@ mod common;
 use common::{bundle, fptriage};
 
 fn facts(input: &Path) -> Value {
-    let out = fptriage()
-        .arg("facts")
-        .arg(input)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::json_run([std::ffi::OsStr::new("facts"), input.as_os_str()]).0
 }
 
 fn fact<'a>(device: &'a Value, name: &str) -> &'a Value {

@@ -16,3 +16,23 @@ pub fn bundle(name: &str) -> PathBuf {
 pub fn fptriage() -> Command {
     Command::cargo_bin("fptriage").unwrap()
 }
+
+/// Runs `fptriage <args>… --format json`, asserts exit 0 (naming the arguments and stderr) and
+/// returns the parsed output and stderr.
+pub fn json_run<I, S>(args: I) -> (serde_json::Value, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().into()).collect();
+    let out = fptriage()
+        .args(&args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}); stderr: {stderr}"));
+    (json, stderr)
+}
