@@ -120,7 +120,7 @@ enum Command {
         /// Take only shard K of N (K from 0 to N-1), chosen by a hash of each case's name.
         #[arg(long, value_name = "K/N")]
         shard: Option<fptriage::batch::Shard>,
-        /// Folder of report templates overriding the built-in ones (report.html).
+        /// Folder of report templates overriding the built-in ones (report.html, index.html).
         #[arg(long)]
         templates: Option<PathBuf>,
         /// Replace IP addresses, host names, serials, UUIDs, tokens and user names with
@@ -149,6 +149,9 @@ enum Command {
         /// new, empty, or an earlier batch or merge output.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Folder of templates overriding the built-in index.html.
+        #[arg(long)]
+        templates: Option<PathBuf>,
         #[command(flatten)]
         unexplained: UnexplainedFlags,
     },
@@ -280,8 +283,9 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Merge {
             sources,
             out,
+            templates,
             unexplained,
-        } => merge(&sources, &out, &unexplained),
+        } => merge(&sources, &out, templates, &unexplained),
         Command::Rules { command } => match command {
             RulesCommand::Lint { paths, format } => lint(&paths, format),
             RulesCommand::List { rules } => list_rules(&rules),

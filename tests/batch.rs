@@ -237,7 +237,8 @@ fn batch_reports_every_case_then_resumes() {
     );
     assert!(index.contains("customer 42"));
     assert!(index.contains("broken.tar.gz"));
-    assert!(!index.contains("<script"));
+    // One script: the index's own (allowed by its hash); nothing from a case is markup.
+    assert_eq!(index.matches("<script").count(), 1);
 
     // A rerun skips every finished case and does not duplicate results.jsonl.
     let before = fs::read_to_string(out.join("results.jsonl")).unwrap();
@@ -851,6 +852,19 @@ fn db_counts(out: &Path) -> [usize; 6] {
     counts
 }
 
+/// Rows of triage.sqlite's batch ranking (`templates`).
+fn templates_rows(out: &Path) -> usize {
+    let conn = rusqlite::Connection::open_with_flags(
+        out.join("triage.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM templates", [], |r| r.get(0))
+        .unwrap();
+    n as usize
+}
+
 /// The same counts from results.jsonl (the latest line of each case).
 fn jsonl_counts(out: &Path) -> [usize; 6] {
     let mut latest: BTreeMap<String, Value> = BTreeMap::new();
@@ -963,6 +977,31 @@ fn a_novel_error_is_the_top_unexplained_template_with_a_draft_rule() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(db_counts(&out), first);
     assert_eq!(jsonl_counts(&out), first);
+    assert_eq!(
+        templates_rows(&out),
+        unexplained(&out)["templates"].as_array().unwrap().len()
+    );
+    // A rerun that analyses a changed case again: results.jsonl then holds two lines of it, the
+    // database one case (the latest line), no duplicate row.
+    let lines_before = results(&out).len();
+    let log = walkdir::WalkDir::new(inputs.join("novel-2"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == "connector.log")
+        .unwrap()
+        .into_path();
+    fs::File::options()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30))
+        .unwrap();
+    let (code, stderr) = batch(&["--jobs", "2"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 ok, 0 error(s)"), "{stderr}");
+    assert_eq!(results(&out).len(), lines_before + 1);
+    assert_eq!(db_counts(&out), first);
+    assert_eq!(jsonl_counts(&out), first);
 
     let mut shards = Vec::new();
     for k in 0..2 {
@@ -978,6 +1017,10 @@ fn a_novel_error_is_the_top_unexplained_template_with_a_draft_rule() {
         assert_eq!(code, 0, "{stderr}");
         assert_eq!(db_counts(&merged), first);
         assert_eq!(jsonl_counts(&merged), first);
+        assert_eq!(
+            templates_rows(&merged),
+            unexplained(&merged)["templates"].as_array().unwrap().len()
+        );
     }
     // Merge sums the shards' templates to the whole run's ranking.
     let mut whole = unexplained(&out);
@@ -1083,4 +1126,119 @@ fn the_database_is_redacted_with_the_rest() {
         }
     }
     assert_eq!(db_counts(&out), jsonl_counts(&out));
+}
+
+/// The `<section>` of index.html whose `data-kind` is `kind` (the first), up to its end.
+fn index_sections<'a>(index: &'a str, kind: &str) -> Vec<&'a str> {
+    let marker = format!("data-kind=\"{kind}\">");
+    index
+        .match_indices(&marker)
+        .map(|(at, _)| {
+            let rest = &index[at..];
+            &rest[..rest.find("</section>").unwrap()]
+        })
+        .collect()
+}
+
+#[test]
+fn the_index_files_recovered_cases_as_recovered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    for name in [
+        "recovered-cloud-unreachable.tar.gz",
+        "cloud-unreachable.tar.gz",
+        "healthy-ftd.tar.gz",
+    ] {
+        fs::copy(bundle(name), inputs.join(name)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&[], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    // The recovered case has no root cause in its report: the index must not take it for clean.
+    let lines = results(&out);
+    let rec = lines
+        .iter()
+        .find(|l| l["case"] == "recovered-cloud-unreachable.tar.gz")
+        .unwrap();
+    assert!(root_causes(&rec["report"]).is_empty());
+    let recovered_at = rec["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "sse/cloud-unreachable" && f["status"] == "recovered")
+        .unwrap()["recovered_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let index = fs::read_to_string(out.join("index.html")).unwrap();
+    let recovered = index_sections(&index, "recovered");
+    assert_eq!(recovered.len(), 1, "{index}");
+    let section = recovered[0];
+    assert!(section.contains("sse&#x2f;cloud-unreachable"), "{section}");
+    assert!(section.contains("RECOVERED"), "{section}");
+    assert!(
+        section.contains("data-case=\"recovered-cloud-unreachable.tar.gz\""),
+        "{section}"
+    );
+    assert!(section.contains(&recovered_at), "{section}");
+    assert!(!section.contains("data-case=\"cloud-unreachable.tar.gz\""));
+    // The current outage is a root cause, the healthy bundle is the one without.
+    let current = index_sections(&index, "current");
+    assert_eq!(current.len(), 1, "{index}");
+    assert!(current[0].contains("data-case=\"cloud-unreachable.tar.gz\""));
+    assert!(!current[0].contains("data-case=\"recovered-cloud-unreachable.tar.gz\""));
+    let none = index_sections(&index, "none");
+    assert_eq!(none.len(), 1, "{index}");
+    assert!(none[0].contains("data-case=\"healthy-ftd.tar.gz\""));
+    assert!(
+        !none[0].contains("recovered-cloud-unreachable"),
+        "{}",
+        none[0]
+    );
+}
+
+#[test]
+fn the_index_template_is_overridden_by_templates_in_batch_and_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("cases");
+    fs::create_dir_all(&inputs).unwrap();
+    fs::copy(bundle("dns-failure.tar.gz"), inputs.join("a.tar.gz")).unwrap();
+    let templates = tmp.path().join("templates");
+    fs::create_dir_all(&templates).unwrap();
+    fs::write(
+        templates.join("index.html"),
+        "<p>mine: {{ total }}{% for g in groups %} [{{ g.kind }} {{ g.rule }}]{% endfor %}</p>\n",
+    )
+    .unwrap();
+    let t = templates.to_str().unwrap();
+    let out = tmp.path().join("out");
+    let (code, stderr) = batch(&["--templates", t], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    let want = "<p>mine: 1 [current sse&#x2f;dns-failure]</p>";
+    assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), want);
+    // The case's report is still the built-in one (the folder has no report.html).
+    let report = fs::read_to_string(out.join("cases/a.tar.gz.html")).unwrap();
+    assert!(report.contains("id=\"verdict\""), "{report}");
+
+    let merged = tmp.path().join("merged");
+    let output = fptriage()
+        .arg("merge")
+        .arg(&out)
+        .arg("--out")
+        .arg(&merged)
+        .arg("--templates")
+        .arg(&templates)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(fs::read_to_string(merged.join("index.html")).unwrap(), want);
+    // A template that does not render is refused before any case is analysed.
+    fs::write(templates.join("index.html"), "{% for %}").unwrap();
+    let broken = tmp.path().join("broken");
+    let (code, stderr) = batch(&["--templates", t], &inputs, &broken);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("index.html"), "{stderr}");
+    assert!(!broken.exists(), "{stderr}");
 }

@@ -6,6 +6,7 @@
 //! `CI` is set and is skipped, with a note on stderr, otherwise. The screenshot is kept as
 //! `target/report-screenshot.png`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -142,4 +143,291 @@ fn html_report_in_headless_chromium() {
         "no screenshot at {}",
         screenshot.display()
     );
+}
+
+/// The earliest collection day of a results.jsonl line's devices (`YYYY-MM-DD`), if any.
+fn collected(line: &serde_json::Value) -> Option<String> {
+    line["report"]["devices"]
+        .as_array()?
+        .iter()
+        .filter_map(|d| d["collected_at"].as_str())
+        .map(|t| t[..10].to_string())
+        .min()
+}
+
+/// Cases of `lines` for which `keep` holds, sorted.
+fn cases_where(
+    lines: &[serde_json::Value],
+    keep: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<String> {
+    let mut out: Vec<String> = lines
+        .iter()
+        .filter(|l| keep(l))
+        .map(|l| l["case"].as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every displayed row of a snapshot of index.mjs, as distinct case names, sorted.
+fn displayed(snapshot: &serde_json::Value) -> Vec<String> {
+    let mut out: Vec<String> = snapshot["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["rows"].as_array().unwrap())
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn has_device(line: &serde_json::Value, field: &str, value: &str) -> bool {
+    line["report"]["devices"]
+        .as_array()
+        .is_some_and(|ds| ds.iter().any(|d| d[field] == value))
+}
+
+#[test]
+fn batch_index_filters_sorts_and_reads_without_script_in_headless_chromium() {
+    let missing = missing_tools();
+    // This check has no skip: without the browser it fails, and says what to install.
+    assert!(
+        missing.is_empty(),
+        "the browser check cannot run; missing: {}",
+        missing.join(", ")
+    );
+
+    // A backlog of every generated test bundle and one that cannot be read.
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("index_browser");
+    let _ = fs::remove_dir_all(&work);
+    let cases = work.join("cases");
+    fs::create_dir_all(&cases).unwrap();
+    for entry in fs::read_dir(root().join("testdata/bundles")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file()
+            && [".tar.gz", ".tgz", ".tar", ".zip"]
+                .iter()
+                .any(|e| entry.file_name().to_string_lossy().ends_with(e))
+        {
+            fs::copy(entry.path(), cases.join(entry.file_name())).unwrap();
+        }
+    }
+    fs::write(cases.join("broken.tar.gz"), b"\x1f\x8bnot really gzip").unwrap();
+    let out = work.join("out");
+    let run = fptriage()
+        .arg("batch")
+        .arg(&cases)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let lines: Vec<serde_json::Value> = fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let all = cases_where(&lines, |_| true);
+    assert!(all.len() > 30, "{all:?}");
+
+    // What each filter should leave, derived from results.jsonl.
+    let eu = cases_where(&lines, |l| has_device(l, "region", "EU"));
+    let version = "6.7.0.2 (build 24)";
+    let on_version = cases_where(&lines, |l| has_device(l, "version", version));
+    let recovered = cases_where(&lines, |l| {
+        l["report"]["findings"].as_array().is_some_and(|fs| {
+            fs.iter()
+                .any(|f| f["status"] == "recovered" && f["rule_severity"] != "info")
+        })
+    });
+    let dns = cases_where(&lines, |l| {
+        l["report"]["verdict"].as_array().is_some_and(|v| {
+            v.iter().any(|f| {
+                f["finding"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("sse/dns-failure@")
+            })
+        })
+    });
+    let in_range = cases_where(&lines, |l| {
+        collected(l).is_some_and(|d| ("2020-04-20".to_string()..="2020-04-22".into()).contains(&d))
+    });
+    let critical = cases_where(&lines, |l| {
+        l["report"]["verdict"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|f| f["severity"] == "critical"))
+    });
+    for set in [&eu, &on_version, &recovered, &dns, &in_range, &critical] {
+        assert!(!set.is_empty() && set.len() < all.len(), "{set:?}");
+    }
+
+    // The groups of the page, as the page lists them without script.
+    let first = |args: &str| {
+        let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .unwrap()
+            .join("index-screenshot.png");
+        let out = Process::new("node")
+            .arg(root().join("tests/browser/index.mjs"))
+            .arg(out.join("index.html"))
+            .arg(&screenshot)
+            .arg(args)
+            .env("CHROMIUM", CHROMIUM)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "index.mjs failed ({:?}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let probe = first("[]");
+    let sections = probe["without_script"]["sections"].as_array().unwrap();
+    let group_of = |kind: &str, needle: &str| -> String {
+        sections
+            .iter()
+            .find(|s| s["kind"] == kind && s["heading"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no {kind} section naming {needle}: {sections:?}"))["group"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let dns_group = group_of("current", "sse/dns-failure");
+    let recovered_group = group_of("recovered", "sse/cloud-unreachable");
+
+    let select = |id: &str, value: &str| serde_json::json!({"select": id, "value": value});
+    let fill = |id: &str, value: &str| serde_json::json!({"fill": id, "value": value});
+    let reset = serde_json::json!({"reset": true});
+    let steps = serde_json::json!([
+        select("f-region", "EU"),
+        reset,
+        select("f-version", version),
+        reset,
+        select("f-severity", "recovered"),
+        reset,
+        select("f-group", &dns_group),
+        reset,
+        select("f-group", &recovered_group),
+        reset,
+        fill("f-from", "2020-04-20"),
+        fill("f-to", "2020-04-22"),
+        reset,
+        select("f-severity", "critical"),
+        select("f-sort", "collected-desc"),
+    ]);
+    let seen = first(&steps.to_string());
+    assert_eq!(seen["console_errors"], serde_json::json!([]), "{seen}");
+    assert_eq!(seen["page_errors"], serde_json::json!([]), "{seen}");
+    assert_eq!(seen["requests"], serde_json::json!([]), "{seen}");
+
+    // Without script: every case is listed, in its groups; the filters are not shown, the
+    // <noscript> note is.
+    let plain = &seen["without_script"];
+    assert_eq!(plain["form_displayed"], false, "{plain}");
+    assert_eq!(plain["noscript_displayed"], true, "{plain}");
+    assert_eq!(displayed(plain), all);
+    for s in plain["sections"].as_array().unwrap() {
+        assert_eq!(s["displayed"], true, "{s}");
+        assert!(!s["heading"].as_str().unwrap().is_empty(), "{s}");
+    }
+    assert!(plain["chart_bars"].as_u64().unwrap() > 0, "{plain}");
+    // The recovered case is filed as recovered, not under "no root cause".
+    let by_kind = |snapshot: &serde_json::Value, kind: &str| -> Vec<String> {
+        let mut v: Vec<String> = snapshot["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] == kind)
+            .flat_map(|s| s["rows"].as_array().unwrap())
+            .map(|r| r.as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(by_kind(plain, "recovered"), recovered);
+    for case in &recovered {
+        assert!(!by_kind(plain, "none").contains(case), "{case}");
+    }
+
+    // With script: the filters show, and each leaves exactly its cases.
+    let scripted = &seen["with_script"];
+    assert_eq!(scripted["form_displayed"], true, "{scripted}");
+    assert_eq!(scripted["noscript_displayed"], false, "{scripted}");
+    let total = format!("{n} of {n} case(s) shown", n = all.len());
+    assert_eq!(scripted["shown_text"], total.as_str());
+    let steps = seen["steps"].as_array().unwrap();
+    let expect = [
+        (0, &eu),
+        (1, &all),
+        (2, &on_version),
+        (4, &recovered),
+        (6, &dns),
+        (8, &recovered),
+        (11, &in_range),
+        (12, &all),
+        (13, &critical),
+    ];
+    for (i, want) in expect {
+        let step = &steps[i];
+        assert_eq!(&displayed(step), want, "step {i}: {}", step["action"]);
+        assert_eq!(
+            step["shown_text"],
+            format!("{} of {} case(s) shown", want.len(), all.len()).as_str(),
+            "step {i}"
+        );
+    }
+    // A group filter leaves that section alone.
+    let shown_groups: Vec<&serde_json::Value> = steps[6]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["displayed"] == true)
+        .map(|s| &s["group"])
+        .collect();
+    assert_eq!(shown_groups, [&serde_json::json!(dns_group)]);
+
+    // Sorted by collection date, newest first, in every section (cases without a date last).
+    let day: BTreeMap<&str, Option<String>> = lines
+        .iter()
+        .map(|l| (l["case"].as_str().unwrap(), collected(l)))
+        .collect();
+    let sorted = &steps[14];
+    assert_eq!(displayed(sorted), critical);
+    let mut checked = 0;
+    for s in sorted["sections"].as_array().unwrap() {
+        let days: Vec<Option<String>> = s["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| day[r.as_str().unwrap()].clone())
+            .collect();
+        let key = |d: &Option<String>| (d.is_none(), std::cmp::Reverse(d.clone()));
+        assert!(
+            days.windows(2).all(|w| key(&w[0]) <= key(&w[1])),
+            "{}: {days:?}",
+            s["group"]
+        );
+        checked += usize::from(days.windows(2).any(|w| w[0] != w[1]));
+    }
+    assert!(checked > 0, "no section had two dates to order");
+    // And by name by default: the first section's rows before sorting were in name order.
+    let names: Vec<&str> = plain["sections"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let mut by_name = names.clone();
+    by_name.sort();
+    assert_eq!(names, by_name);
 }

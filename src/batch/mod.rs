@@ -58,6 +58,7 @@
 //! or refused output folder.
 
 pub mod fnv;
+pub mod index;
 mod output;
 pub mod sqlite;
 pub mod unexplained;
@@ -134,6 +135,8 @@ pub struct SummaryOptions {
     pub max_templates: usize,
     /// Draft rules written for the top templates.
     pub drafts: usize,
+    /// A folder whose `index.html` overrides the built-in template of the index.
+    pub templates: Option<PathBuf>,
 }
 
 impl Default for SummaryOptions {
@@ -141,6 +144,7 @@ impl Default for SummaryOptions {
         SummaryOptions {
             max_templates: 200,
             drafts: 10,
+            templates: None,
         }
     }
 }
@@ -262,6 +266,8 @@ pub enum BatchError {
     Output { path: String, source: io::Error },
     #[error("{path}: refused: {reason}")]
     Refused { path: String, reason: String },
+    #[error("{template}: does not render: {message}")]
+    Template { template: String, message: String },
     #[error(
         "two cases are both named `{case}` ({first} and {second}); give inputs whose entries differ"
     )]
@@ -642,6 +648,20 @@ fn write_outputs(dir: &Path, opts: &SummaryOptions) -> Result<(), BatchError> {
     sqlite::build(dir, &lines, &ranked).map_err(out_err(&db))
 }
 
+/// Renders the index of no case, so that a `--templates` index that does not render is refused
+/// before any case is analysed or anything written.
+fn check_index_template(opts: &SummaryOptions) -> Result<(), BatchError> {
+    index::render(&[], &[], 0, opts.templates.as_deref())
+        .map(drop)
+        .map_err(|e| BatchError::Template {
+            template: match &opts.templates {
+                Some(dir) => dir.join(index::TEMPLATE).display().to_string(),
+                None => format!("built-in {}", index::TEMPLATE),
+            },
+            message: format!("{e:#}"),
+        })
+}
+
 /// Claims `out` and checks that `results.jsonl` can be appended to.
 fn prepare_out(out: &Path) -> Result<(), BatchError> {
     if out.is_dir() {
@@ -684,6 +704,7 @@ pub fn run(
     cancel: &AtomicBool,
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Outcome, BatchError> {
+    check_index_template(&opts.summary)?;
     prepare_out(&opts.out)?;
     // Compiled once for the whole run: every case shares the rules' line matcher.
     let matcher = MatcherSet::new(&opts.rules.patterns)?;
@@ -980,6 +1001,7 @@ pub fn merge_with(
     out: &Path,
     summary: &SummaryOptions,
 ) -> Result<MergeOutcome, BatchError> {
+    check_index_template(summary)?;
     let mut all = Vec::new();
     let mut damaged = Vec::new();
     for (i, dir) in sources.iter().enumerate() {

@@ -1,5 +1,5 @@
-//! The run-wide outputs: `results.jsonl` lines (written and read back), `summary.csv` and
-//! `index.html`.
+//! The run-wide outputs: `results.jsonl` lines (written and read back), `summary.csv`, and the
+//! writing of `index.html` ([`super::index`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -7,7 +7,6 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
 /// `results.jsonl` in an output folder.
@@ -69,7 +68,26 @@ pub struct ReportView {
     #[serde(default)]
     pub verdict: Vec<VerdictView>,
     #[serde(default)]
+    pub findings: Vec<FindingView>,
+    #[serde(default)]
     pub devices: Vec<DeviceView>,
+}
+
+/// What the index needs of a finding (a recovered one is filed as such).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FindingView {
+    pub id: String,
+    pub rule: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub rule_severity: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub explained_by: Vec<String>,
+    #[serde(default)]
+    pub recovered_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -87,6 +105,10 @@ pub struct DeviceView {
     pub product: String,
     #[serde(default)]
     pub version: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub collected_at: Option<Timestamp>,
 }
 
 impl VerdictView {
@@ -96,7 +118,7 @@ impl VerdictView {
     }
 }
 
-fn severity_rank(s: &str) -> u8 {
+pub(super) fn severity_rank(s: &str) -> u8 {
     match s {
         "critical" => 3,
         "warning" => 2,
@@ -204,7 +226,7 @@ fn root_causes(view: &LineView) -> Vec<(String, String, String)> {
     out
 }
 
-fn devices(view: &LineView) -> String {
+pub(super) fn devices(view: &LineView) -> String {
     view.report
         .iter()
         .flat_map(|r| &r.devices)
@@ -260,199 +282,6 @@ pub fn summary_csv(lines: &[Located]) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct IndexCase {
-    case: String,
-    html: Option<String>,
-    json: Option<String>,
-    devices: String,
-    error: Option<String>,
-    duration_ms: u64,
-}
-
-#[derive(Serialize)]
-struct IndexGroup {
-    anchor: String,
-    rule: String,
-    title: String,
-    severity: String,
-    cases: Vec<IndexCase>,
-}
-
-const INDEX_TEMPLATE: &str = r##"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'">
-<title>fptriage batch: {{ total }} cases</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em; color: #111; }
-table { border-collapse: collapse; }
-th, td { border: 1px solid #999; padding: .25em .6em; text-align: left; vertical-align: top; }
-.sev { font-weight: bold; padding: 0 .3em; }
-.critical { border: 2px solid #000; background: #f8d0d0; }
-.warning { border: 2px dashed #000; background: #fbecc0; }
-.info { border: 1px dotted #000; }
-.error { border: 2px double #000; background: #eee; }
-code { font-size: 95%; }
-li { margin: .15em 0; }
-</style>
-</head>
-<body>
-<h1>fptriage batch</h1>
-<p>{{ total }} case(s): {{ ok }} analysed, {{ failed }} could not be read. fptriage {{ version }}.</p>
-<h2>Root causes</h2>
-{% if groups %}
-<table>
-<thead><tr><th>Severity</th><th>Root cause</th><th>Rule</th><th>Cases</th></tr></thead>
-<tbody>
-{% for g in groups %}
-<tr><td><span class="sev {{ g.severity }}">{{ g.severity | upper }}</span></td><td><a href="#{{ g.anchor }}">{{ g.title }}</a></td><td><code>{{ g.rule }}</code></td><td>{{ g.cases | length }}</td></tr>
-{% endfor %}
-</tbody>
-</table>
-{% else %}
-<p>No root cause in any case.</p>
-{% endif %}
-{% for g in groups %}
-<section id="{{ g.anchor }}">
-<h3><span class="sev {{ g.severity }}">{{ g.severity | upper }}</span> {{ g.title }} <code>{{ g.rule }}</code> ({{ g.cases | length }})</h3>
-<ul>
-{% for c in g.cases %}
-<li>{% if c.html %}<a href="{{ c.html }}">{{ c.case }}</a>{% else %}{{ c.case }}{% endif %}{% if c.json %} (<a href="{{ c.json }}">JSON</a>){% endif %}{% if c.devices %}: {{ c.devices }}{% endif %}</li>
-{% endfor %}
-</ul>
-</section>
-{% endfor %}
-<section id="no-root-cause">
-<h2>No root cause found ({{ clean | length }})</h2>
-{% if clean %}
-<ul>
-{% for c in clean %}
-<li>{% if c.html %}<a href="{{ c.html }}">{{ c.case }}</a>{% else %}{{ c.case }}{% endif %}{% if c.json %} (<a href="{{ c.json }}">JSON</a>){% endif %}{% if c.devices %}: {{ c.devices }}{% endif %}</li>
-{% endfor %}
-</ul>
-{% endif %}
-</section>
-<section id="unexplained">
-<h2>Errors no rule explains ({{ unexplained | length }}{% if unexplained_total > unexplained | length %} of {{ unexplained_total }}{% endif %})</h2>
-{% if unexplained %}
-<p>Error-level log lines that no loaded rule's pattern matches, masked into templates, by the number of cases they appear in (all of them in <a href="unexplained.json">unexplained.json</a>; draft rules in <code>drafts/</code>).</p>
-<table>
-<thead><tr><th>#</th><th>Cases</th><th>Lines</th><th>Log</th><th>Template</th><th>Example</th><th>Draft</th></tr></thead>
-<tbody>
-{% for t in unexplained %}
-<tr><td>{{ t.rank }}</td><td>{{ t.cases }}</td><td>{{ t.count }}</td><td>{{ t.artifact }}</td><td><code>{{ t.template }}</code></td><td>{{ t.example_case }}</td><td>{% if t.draft %}<a href="{{ t.draft }}"><code>{{ t.draft }}</code></a>{% endif %}</td></tr>
-{% endfor %}
-</tbody>
-</table>
-{% else %}
-<p>None: every error-level line is matched by some rule.</p>
-{% endif %}
-</section>
-<section id="errors">
-<h2><span class="sev error">ERROR</span> Could not be read ({{ errors | length }})</h2>
-{% if errors %}
-<ul>
-{% for c in errors %}
-<li>{{ c.case }}: {{ c.error }}</li>
-{% endfor %}
-</ul>
-{% endif %}
-</section>
-</body>
-</html>
-"##;
-
-fn index_case(v: &LineView) -> IndexCase {
-    // A line edited by hand (or from an older run) links only to a report batch could have
-    // written: no `javascript:` or `../` link in the index.
-    let link = |rel: &String, ext: &str| is_report_path(rel, ext).then(|| rel.clone());
-    IndexCase {
-        case: v.case.clone(),
-        html: v.reports.as_ref().and_then(|r| link(&r.html, ".html")),
-        json: v.reports.as_ref().and_then(|r| link(&r.json, ".json")),
-        devices: devices(v),
-        error: v.error.clone(),
-        duration_ms: v.duration_ms,
-    }
-}
-
-/// `index.html`: cases grouped by root cause (most cases first), then the cases without one,
-/// then those that could not be read. Self-contained, everything escaped (autoescape: the
-/// template's name ends in `.html`).
-pub fn index_html(
-    lines: &[Located],
-    unexplained: &[super::unexplained::Ranked],
-    unexplained_total: usize,
-) -> Result<String, minijinja::Error> {
-    let mut groups: BTreeMap<String, IndexGroup> = BTreeMap::new();
-    let mut clean = Vec::new();
-    let mut errors = Vec::new();
-    for l in lines {
-        let v = &l.view;
-        if v.status != "ok" {
-            errors.push(index_case(v));
-            continue;
-        }
-        let causes = root_causes(v);
-        if causes.is_empty() {
-            clean.push(index_case(v));
-        }
-        for (rule, severity, title) in causes {
-            let g = groups.entry(rule.clone()).or_insert_with(|| IndexGroup {
-                anchor: String::new(),
-                rule: rule.clone(),
-                title: title.clone(),
-                severity: severity.clone(),
-                cases: Vec::new(),
-            });
-            if severity_rank(&severity) > severity_rank(&g.severity) {
-                g.severity = severity;
-            }
-            g.cases.push(index_case(v));
-        }
-    }
-    let mut groups: Vec<IndexGroup> = groups.into_values().collect();
-    groups.sort_by(|a, b| {
-        severity_rank(&b.severity)
-            .cmp(&severity_rank(&a.severity))
-            .then(b.cases.len().cmp(&a.cases.len()))
-            .then(a.rule.cmp(&b.rule))
-    });
-    for (i, g) in groups.iter_mut().enumerate() {
-        g.anchor = format!("rc-{}", i + 1);
-    }
-    let mut env = minijinja::Environment::new();
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
-    env.add_template("index.html", INDEX_TEMPLATE)?;
-    let ok = lines.iter().filter(|l| l.view.status == "ok").count();
-    // Lines may come from other machines or older versions: their names are made visible here.
-    // The index shows the first 50 templates; unexplained.json has them all.
-    let top = &unexplained[..unexplained.len().min(50)];
-    let mut shown =
-        serde_json::json!({"groups": groups, "clean": clean, "errors": errors, "unexplained": top});
-    crate::report::escape::visible_value(&mut shown);
-    env.get_template("index.html")?.render(minijinja::context! {
-        total => lines.len(),
-        ok => ok,
-        failed => lines.len() - ok,
-        version => env!("CARGO_PKG_VERSION"),
-        groups => Serde(&shown["groups"]),
-        clean => Serde(&shown["clean"]),
-        errors => Serde(&shown["errors"]),
-        unexplained => Serde(&shown["unexplained"]),
-        unexplained_total => unexplained_total,
-    })
-}
-
 /// Writes `summary.csv`, `unexplained.json`, the drafts and `index.html` of `lines` (lines of
 /// `dir/results.jsonl`) into `dir`.
 pub fn write_summaries(
@@ -467,7 +296,8 @@ pub fn write_summaries(
     unexplained::write_drafts(dir, &mut ranked, opts.drafts)?;
     let ok = lines.iter().filter(|l| l.view.status == "ok").count();
     unexplained::write_json(dir, &ranked, ok, total, other)?;
-    let html = index_html(lines, &ranked, total).map_err(io::Error::other)?;
+    let html = super::index::render(lines, &ranked, total, opts.templates.as_deref())
+        .map_err(|e| io::Error::other(format!("{}: {e:#}", super::index::TEMPLATE)))?;
     write_atomic(&dir.join(INDEX), html.as_bytes())?;
     Ok(ranked)
 }
@@ -535,39 +365,24 @@ mod tests {
     }
 
     #[test]
-    fn index_groups_and_escapes() {
+    fn csv_rows_per_case() {
         let lines = vec![
             view("a", "ok", &[("sse/dns-failure@x", "critical")]),
-            view("b", "ok", &[("sse/dns-failure@y", "warning")]),
-            view("c", "ok", &[]),
             view("d<script>", "error", &[]),
         ];
-        let html = index_html(&lines, &[], 0).unwrap();
-        assert!(html.contains("sse&#x2f;dns-failure"));
-        assert!(html.contains("(2)"), "{html}");
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("d&lt;script&gt;"));
-        assert!(html.contains("ftd&lt;1&gt;"));
-        assert!(html.contains("bad &lt;bytes&gt;"));
         let csv = summary_csv(&lines);
         assert!(csv.starts_with(CSV_HEADER));
         assert!(csv.contains("a,ok,ftd<1> (FTD),7.2,sse/dns-failure,critical,5,\r\n"));
+        assert!(csv.contains("d<script>,error,"));
     }
 
     #[test]
-    fn index_links_only_to_report_files() {
-        let mut l = view("a", "ok", &[]);
-        l.view.reports = Some(ReportPaths {
-            json: "javascript:alert(1)".into(),
-            html: "cases/../../x.html".into(),
-        });
-        let html = index_html(&[l], &[], 0).unwrap();
-        assert!(!html.contains("javascript"), "{html}");
-        assert!(!html.contains("x.html"), "{html}");
-        assert!(html.contains("<li>a: "), "{html}");
+    fn report_paths_are_files_of_cases() {
         assert!(is_report_path("cases/a.tar.gz.json", ".json"));
         assert!(!is_report_path("cases/.x.json", ".json"));
         assert!(!is_report_path("cases/a/b.json", ".json"));
+        assert!(!is_report_path("javascript:alert(1)", ".json"));
+        assert!(!is_report_path("cases/../../x.html", ".html"));
     }
 
     #[test]

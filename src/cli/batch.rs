@@ -21,6 +21,7 @@ impl UnexplainedFlags {
         fptriage::batch::SummaryOptions {
             max_templates: self.max_templates,
             drafts: self.drafts,
+            templates: None,
         }
     }
 }
@@ -133,10 +134,13 @@ pub fn batch(
         map: &map,
         rules: &rules,
         limits: &limits,
-        templates,
+        templates: templates.clone(),
         map_fingerprint,
         redactor: redactor.as_ref(),
-        summary: mining.unexplained.summary(),
+        summary: fptriage::batch::SummaryOptions {
+            templates,
+            ..mining.unexplained.summary()
+        },
     };
 
     let tty = std::io::stderr().is_terminal();
@@ -285,8 +289,17 @@ pub fn batch(
 }
 
 /// `fptriage merge`: joins batch output folders.
-pub fn merge(sources: &[PathBuf], out: &Path, unexplained: &UnexplainedFlags) -> Result<u8> {
-    let outcome = fptriage::batch::merge_with(sources, out, &unexplained.summary())?;
+pub fn merge(
+    sources: &[PathBuf],
+    out: &Path,
+    templates: Option<PathBuf>,
+    unexplained: &UnexplainedFlags,
+) -> Result<u8> {
+    let summary = fptriage::batch::SummaryOptions {
+        templates,
+        ..unexplained.summary()
+    };
+    let outcome = fptriage::batch::merge_with(sources, out, &summary)?;
     for (path, lines) in &outcome.damaged {
         let shown: Vec<String> = lines.iter().take(10).map(|n| (n + 1).to_string()).collect();
         eprintln!(
