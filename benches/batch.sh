@@ -1,74 +1,172 @@
 #!/usr/bin/env bash
-# Benchmark of `fptriage batch`: --jobs 1 against --jobs 2 on a folder of ~24 cases (the
-# testdata bundles plus a few large generated ones), with wall time and peak RSS from
-# /usr/bin/time -v. Usage: bash benches/batch.sh [WORK_DIR] (default: target/bench-batch).
-# Env: BIG (number of large bundles, default 4), BIG_MB (their uncompressed size, default 60),
-# SMALL (testdata bundles copied, default 20), REPEAT (runs of each setting, default 3),
-# NICE (e.g. -15, as root: run the timed commands at that priority so that other work on a
-# shared machine disturbs the figures less; default: unchanged).
+# Benchmark of `fptriage batch` on a generated backlog (issue 18). Run by hand, not in CI:
+#   bash benches/batch.sh [WORK_DIR]            (default WORK_DIR: target/bench-batch)
+# Env: CASES (cases of the backlog, default 200), REPEAT (alternated runs of each setting,
+# default 3), TINY (cases of the per-case overhead run, default 200), THOUSAND (cases of the
+# large run, default 1000; 0 skips it), MINING_MB (uncompressed size of the bundle of the mining
+# run, default 1024; 0 skips it), SECTIONS (which parts to run, default "jobs tiny thousand
+# mining"), NICE (e.g. -15, as root: the timed commands run at that priority, so that other work
+# on a shared machine disturbs them less).
+#
+# The backlog: case i is, in turn, one of the generated testdata bundles (cycled, a few KiB to a
+# few hundred KiB each) and a generated FTD bundle (examples/gen_big_bundle.rs) of 4, 8 or 16 MiB
+# uncompressed (4,000 members, the dns-failure scenario inside), as hard links under distinct
+# names (each is a case of its own; the files are generated once and cached in WORK_DIR/cache).
+#
+# What it measures, each with wall time and peak RSS from GNU /usr/bin/time -v, the best and the
+# median of REPEAT runs (alternated, so that other load falls evenly on each setting):
+#   jobs:     the backlog with --jobs 1, with the default --jobs (the number of cores) and, for
+#             comparison, the default --jobs with --read-ahead on (a second inflate thread per
+#             case, as analyze does); the speed-up of the default over --jobs 1;
+#   tiny:     TINY copies of the smallest testdata bundle with --jobs 1: the per-case cost of
+#             batch (wall / TINY), beside `analyze` run once per case by a shell loop; and the
+#             run-wide outputs alone (`merge` of that output into a new folder: summary.csv,
+#             unexplained.json, index.html, triage.sqlite, and copying the reports);
+#   thousand: THOUSAND cases of the same mix with the default --jobs: time and peak RSS;
+#   mining:   the 1 GiB bundle of benches/bench.py as a one-case batch, with the default mining
+#             and with --max-templates-per-case 0 (mining off), beside the inflate floor
+#             (examples/inflate_floor.rs).
+# The load average is printed before each part: on a shared machine, say it with the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-target/bench-batch}
-BIG=${BIG:-4}
-BIG_MB=${BIG_MB:-60}
-SMALL=${SMALL:-20}
+CASES=${CASES:-200}
+REPEAT=${REPEAT:-3}
+TINY=${TINY:-200}
+THOUSAND=${THOUSAND:-1000}
+MINING_MB=${MINING_MB:-1024}
+SECTIONS=${SECTIONS:-jobs tiny thousand mining}
 
-cargo build --release --quiet --bin fptriage --example gen_big_bundle
+cargo build --release --quiet --bin fptriage --example gen_big_bundle --example inflate_floor
 BIN=target/release/fptriage
-
+GEN=target/release/examples/gen_big_bundle
+FLOOR=target/release/examples/inflate_floor
 mkdir -p "$WORK/cache"
-CASES="$WORK/cases"
-rm -rf "$CASES" "$WORK"/out-*
-mkdir -p "$CASES"
+echo "fptriage batch benchmark: $(nproc) cores, $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 
-# Small cases: the generated testdata bundles (tar.gz, tar, zip), by name.
-find testdata/bundles -maxdepth 1 -type f \( -name '*.tar.gz' -o -name '*.tgz' -o -name '*.tar' -o -name '*.zip' \) \
-  | sort | head -n "$SMALL" | while read -r f; do cp "$f" "$CASES/"; done
+load() { echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
-# Large cases: generated once and cached (deterministic content).
-for i in $(seq 1 "$BIG"); do
-  f="$WORK/cache/big-$BIG_MB-$i.tar.gz"
-  if [ ! -s "$f" ]; then
-    target/release/examples/gen_big_bundle "$f" --size-mb "$BIG_MB" --members 2000
-  fi
-  cp "$f" "$CASES/big-$i.tar.gz"
+# Small cases: the generated testdata bundles, by name.
+mapfile -t SMALL < <(find testdata/bundles -maxdepth 1 -type f \
+  \( -name '*.tar.gz' -o -name '*.tgz' -o -name '*.tar' -o -name '*.zip' \) | sort)
+for mb in 4 8 16; do
+  f="$WORK/cache/medium-$mb.tar.gz"
+  [ -s "$f" ] || "$GEN" "$f" --size-mb "$mb" --members 4000 2>/dev/null
 done
 
-n=$(find "$CASES" -mindepth 1 -maxdepth 1 | wc -l)
-bytes=$(du -sb "$CASES" | cut -f1)
-echo "cases: $n, $((bytes / 1048576)) MiB on disk ($BIG large of ${BIG_MB} MiB uncompressed), $(nproc) cores"
-
-# Warm the page cache so both runs read from memory.
-cat "$CASES"/* > /dev/null
-
-run() {
-  local jobs=$1 out="$WORK/out-$1"
-  rm -rf "$out"
-  ${NICE:+nice -n "$NICE"} /usr/bin/time -v "$BIN" batch "$CASES" --out "$out" --jobs "$jobs" 2> "$WORK/time-$jobs.txt" >/dev/null
-  local wall rss
-  wall=$(grep 'Elapsed (wall clock)' "$WORK/time-$jobs.txt" | awk '{print $NF}')
-  rss=$(grep 'Maximum resident set size' "$WORK/time-$jobs.txt" | awk '{print $NF}')
-  local secs
-  secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-  echo "$secs $rss"
+# backlog DIR N: N cases of the mix, as hard links (copies where links cannot be made).
+backlog() {
+  local dir=$1 n=$2 i src name
+  rm -rf "$dir"; mkdir -p "$dir"
+  for ((i = 0; i < n; i++)); do
+    if ((i % 2 == 0)); then
+      src=${SMALL[$(((i / 2) % ${#SMALL[@]}))]}
+      name=$(printf 'case-%04d-%s' "$i" "$(basename "$src")")
+    else
+      local mb=$((4 << ((i / 2) % 3)))
+      src="$WORK/cache/medium-$mb.tar.gz"
+      name=$(printf 'case-%04d-medium-%d.tar.gz' "$i" "$mb")
+    fi
+    ln "$src" "$dir/$name" 2>/dev/null || cp "$src" "$dir/$name"
+  done
+  cat "$dir"/* > /dev/null # page cache: every run reads from memory
 }
 
-# Alternate the two settings REPEAT times; keep the best wall time (least disturbed by other
-# load on the machine) and the highest peak RSS of each.
-best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
-most() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a > b) ? a : b }'; }
-t1=; t2=; rss1=; rss2=
-for _ in $(seq 1 "${REPEAT:-3}"); do
-  read -r t r < <(run 1); echo "  jobs 1: ${t}s, $((r / 1024)) MiB"; t1=$(best "$t" "$t1"); rss1=$(most "$r" "$rss1")
-  read -r t r < <(run 2); echo "  jobs 2: ${t}s, $((r / 1024)) MiB"; t2=$(best "$t" "$t2"); rss2=$(most "$r" "$rss2")
-done
-ok1=$(grep -c '"status":"ok"' "$WORK/out-1/results.jsonl" || true)
-ok2=$(grep -c '"status":"ok"' "$WORK/out-2/results.jsonl" || true)
-printf '%-8s %10s %14s %6s\n' jobs 'wall (s)' 'peak RSS (MiB)' 'ok'
-printf '%-8s %10.2f %14.1f %6s\n' 1 "$t1" "$(echo "$rss1" | awk '{print $1/1024}')" "$ok1"
-printf '%-8s %10.2f %14.1f %6s\n' 2 "$t2" "$(echo "$rss2" | awk '{print $1/1024}')" "$ok2"
-awk -v a="$t1" -v b="$t2" 'BEGIN { printf "speed-up (jobs 2 vs 1): %.2fx\n", a / b }'
-# Both runs must agree case by case (durations aside).
-if ! diff <(cut -d, -f1-6 "$WORK/out-1/summary.csv") <(cut -d, -f1-6 "$WORK/out-2/summary.csv") > /dev/null; then
-  echo "warning: the summaries of --jobs 1 and --jobs 2 differ" >&2
+# timed OUT CMD...: runs CMD under GNU time; prints "seconds peak_kib".
+timed() {
+  local log=$1; shift
+  ${NICE:+nice -n "$NICE"} /usr/bin/time -v "$@" 2> "$log" > /dev/null
+  local wall rss
+  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
+  rss=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
+  echo "$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }') $rss"
+}
+
+# stats "t1 t2 ...": best and median.
+stats() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "best %.2fs, median %.2fs", a[1], m }'; }
+best() { tr ' ' '\n' <<< "$1" | grep . | sort -g | head -1; }
+most() { tr ' ' '\n' <<< "$1" | grep . | sort -g | tail -1; }
+
+if [[ " $SECTIONS " == *" jobs "* ]]; then
+  DIR="$WORK/backlog-$CASES"
+  backlog "$DIR" "$CASES"
+  echo "jobs: $CASES cases, $(($(du -sbL "$DIR" | cut -f1) / 1048576)) MiB on disk"
+  load
+  declare -A T R
+  settings=("jobs1:--jobs 1" "default:" "default-readahead:--read-ahead on")
+  for _ in $(seq 1 "$REPEAT"); do
+    for s in "${settings[@]}"; do
+      key=${s%%:*}; args=${s#*:}
+      rm -rf "$WORK/out-$key"
+      # shellcheck disable=SC2086
+      read -r t r < <(timed "$WORK/time-$key.txt" "$BIN" batch "$DIR" --out "$WORK/out-$key" $args)
+      echo "  $key: ${t}s, $((r / 1024)) MiB"
+      T[$key]="${T[$key]:-} $t"; R[$key]="${R[$key]:-} $r"
+    done
+  done
+  load
+  for s in "${settings[@]}"; do
+    key=${s%%:*}
+    echo "  $key: $(stats "${T[$key]}"), peak RSS $(($(most "${R[$key]}") / 1024)) MiB, $(grep -c '"status":"ok"' "$WORK/out-$key/results.jsonl") ok"
+  done
+  awk -v a="$(best "${T[jobs1]}")" -v b="$(best "${T[default]}")" -v c="$(best "${T[default-readahead]}")" \
+    'BEGIN { printf "  speed-up of the default --jobs over --jobs 1 (best times): %.2fx (with --read-ahead on: %.2fx)\n", a / b, a / c }'
+  for key in default default-readahead; do
+    if ! diff <(cut -d, -f1-6 "$WORK/out-jobs1/summary.csv") <(cut -d, -f1-6 "$WORK/out-$key/summary.csv") > /dev/null; then
+      echo "warning: the summaries of jobs1 and $key differ" >&2
+    fi
+  done
+fi
+
+if [[ " $SECTIONS " == *" tiny "* ]]; then
+  DIR="$WORK/tiny-$TINY"
+  rm -rf "$DIR"; mkdir -p "$DIR"
+  one=testdata/bundles/healthy-ftd.tar.gz
+  for ((i = 0; i < TINY; i++)); do ln "$one" "$DIR/$(printf 'case-%04d.tar.gz' "$i")" 2>/dev/null || cp "$one" "$DIR/$(printf 'case-%04d.tar.gz' "$i")"; done
+  echo "tiny: $TINY copies of $(basename "$one") ($(stat -c %s "$one") bytes)"
+  load
+  tb=; ta=; tm=
+  for _ in $(seq 1 "$REPEAT"); do
+    rm -rf "$WORK/out-tiny" "$WORK/out-tiny-merged"
+    read -r t _ < <(timed "$WORK/time-tiny.txt" "$BIN" batch "$DIR" --out "$WORK/out-tiny" --jobs 1); tb="$tb $t"
+    read -r t _ < <(timed "$WORK/time-tiny-merge.txt" "$BIN" merge "$WORK/out-tiny" --out "$WORK/out-tiny-merged"); tm="$tm $t"
+    read -r t _ < <(timed "$WORK/time-tiny-loop.txt" bash -c "for f in '$DIR'/*; do '$BIN' analyze \"\$f\" --format json -o /dev/null || [ \$? -eq 1 ]; done"); ta="$ta $t"
+  done
+  load
+  awk -v b="$(best "$tb")" -v a="$(best "$ta")" -v m="$(best "$tm")" -v n="$TINY" 'BEGIN {
+    printf "  batch --jobs 1: %.2fs for %d cases = %.1f ms per case (run-wide outputs included)\n", b, n, 1000 * b / n
+    printf "  analyze in a shell loop: %.2fs = %.1f ms per case (a process each)\n", a, 1000 * a / n
+    printf "  merge of that output (run-wide outputs and report copies alone): %.2fs\n", m }'
+fi
+
+if [[ " $SECTIONS " == *" thousand "* ]] && ((THOUSAND > 0)); then
+  DIR="$WORK/backlog-$THOUSAND"
+  backlog "$DIR" "$THOUSAND"
+  echo "thousand: $THOUSAND cases, $(($(du -sbL "$DIR" | cut -f1) / 1048576)) MiB on disk, default --jobs"
+  load
+  rm -rf "$WORK/out-thousand"
+  read -r t r < <(timed "$WORK/time-thousand.txt" "$BIN" batch "$DIR" --out "$WORK/out-thousand")
+  load
+  echo "  $THOUSAND cases: ${t}s, peak RSS $((r / 1024)) MiB, $(grep -c '"status":"ok"' "$WORK/out-thousand/results.jsonl") ok, triage.sqlite $(($(stat -c %s "$WORK/out-thousand/triage.sqlite") / 1024)) KiB"
+fi
+
+if [[ " $SECTIONS " == *" mining "* ]] && ((MINING_MB > 0)); then
+  big="$WORK/cache/big-$MINING_MB.tar.gz"
+  [ -s "$big" ] || "$GEN" "$big" --size-mb "$MINING_MB" 2>/dev/null
+  DIR="$WORK/mining"; rm -rf "$DIR"; mkdir -p "$DIR"; ln -f "$big" "$DIR/big.tar.gz" 2>/dev/null || cp "$big" "$DIR/big.tar.gz"
+  cat "$big" > /dev/null
+  echo "mining: one case of $MINING_MB MiB uncompressed ($(($(stat -c %s "$big") / 1048576)) MiB gzip)"
+  load
+  tf=; ton=; toff=
+  for _ in $(seq 1 "$REPEAT"); do
+    read -r t _ < <(timed "$WORK/time-floor.txt" "$FLOOR" "$big"); tf="$tf $t"
+    rm -rf "$WORK/out-mining-on"; read -r t r < <(timed "$WORK/time-mining-on.txt" "$BIN" batch "$DIR" --out "$WORK/out-mining-on"); ton="$ton $t"; ron=$r
+    rm -rf "$WORK/out-mining-off"; read -r t r < <(timed "$WORK/time-mining-off.txt" "$BIN" batch "$DIR" --out "$WORK/out-mining-off" --max-templates-per-case 0); toff="$toff $t"; roff=$r
+  done
+  load
+  echo "  floor: $(stats "$tf")"
+  echo "  mining on:  $(stats "$ton"), peak RSS $((ron / 1024)) MiB"
+  echo "  mining off: $(stats "$toff"), peak RSS $((roff / 1024)) MiB"
+  awk -v f="$(best "$tf")" -v on="$(best "$ton")" -v off="$(best "$toff")" \
+    'BEGIN { printf "  best times: mining on %.3fx the floor, off %.3fx, on/off %.3fx\n", on / f, off / f, on / off }'
 fi

@@ -79,6 +79,11 @@ pub struct Limits {
     pub spool_bytes: u64,
     /// How error lines no rule explains are mined into templates (see [`crate::mining`]).
     pub mining: crate::mining::MiningOptions,
+    /// Inflate a compressed input file on a second thread, overlapped with parsing (see
+    /// `ingest::readahead`). Off, the same thread inflates and parses: `batch` turns it off while
+    /// every core already has a case of its own, where the hand-over between the two threads
+    /// costs more than it hides. Not a limit on the input: the results are the same either way.
+    pub read_ahead: bool,
 }
 
 impl Default for Limits {
@@ -100,6 +105,7 @@ impl Default for Limits {
             nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
             mining: crate::mining::MiningOptions::default(),
+            read_ahead: true,
         }
     }
 }

@@ -14,7 +14,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use cli::authoring::{explain, lint, list_rules, rule_tests};
-use cli::batch::{MiningFlags, UnexplainedFlags, batch, merge};
+use cli::batch::{MiningFlags, ReadAheadFlag, UnexplainedFlags, batch, merge};
 use cli::case::{analyze, facts};
 use cli::diff::diff;
 use cli::{Common, FactsFormat, FailOn, RedactMap, ReportFormat};
@@ -135,6 +135,10 @@ enum Command {
         /// Replace an existing --redact-map file.
         #[arg(long, requires = "redact_map")]
         overwrite_map: bool,
+        /// When a case's compressed input is inflated on a thread of its own: auto (while jobs
+        /// are fewer than cores, and for the last cases), on (as analyze does), off.
+        #[arg(long, value_enum, default_value_t = ReadAheadFlag::Auto)]
+        read_ahead: ReadAheadFlag,
         #[command(flatten)]
         mining: MiningFlags,
         #[command(flatten)]
@@ -268,12 +272,13 @@ fn run(cli: Cli) -> Result<u8> {
             redact,
             redact_map,
             overwrite_map,
+            read_ahead,
             mining,
             common,
         } => batch(
             &inputs,
             &out,
-            jobs,
+            (jobs, read_ahead),
             shard,
             templates,
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),

@@ -1242,3 +1242,33 @@ fn the_index_template_is_overridden_by_templates_in_batch_and_merge() {
     assert!(stderr.contains("index.html"), "{stderr}");
     assert!(!broken.exists(), "{stderr}");
 }
+
+#[test]
+fn reading_ahead_or_not_gives_the_same_results_and_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = cases_folder(tmp.path());
+    let mut seen = Vec::new();
+    for mode in ["on", "off"] {
+        let out = tmp.path().join(format!("out-{mode}"));
+        let (code, stderr) = batch(&["--read-ahead", mode, "--jobs", "2"], &inputs, &out);
+        assert_eq!(code, 0, "{stderr}");
+        let mut lines: Vec<(String, String, Value)> = results(&out)
+            .into_iter()
+            .map(|l| {
+                (
+                    l["case"].as_str().unwrap().to_string(),
+                    l["key"].as_str().unwrap().to_string(),
+                    l["report"].clone(),
+                )
+            })
+            .collect();
+        lines.sort_by(|a, b| a.0.cmp(&b.0));
+        seen.push((lines, summary_without_durations(&out)));
+        // The same key: a rerun in the other mode skips every case.
+        let other = if mode == "on" { "off" } else { "on" };
+        let (code, stderr) = batch(&["--read-ahead", other], &inputs, &out);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("0 ok, 0 error(s), 7 skipped"), "{stderr}");
+    }
+    assert_eq!(seen[0], seen[1]);
+}

@@ -1,10 +1,12 @@
 //! The HTML report in a real headless Chromium: the verdict is visible, the evidence expands,
-//! and a script payload from a bundle is shown as text and does not run.
+//! and a script payload from a bundle is shown as text and does not run. And the batch index:
+//! its filters and sorting work (its script runs under its CSP hash) and, without script, it
+//! lists every case in its group (`tests/browser/index.mjs`).
 //!
 //! Needs Debian's `chromium` (`/usr/bin/chromium`), `node`, and `tests/browser/node_modules`
-//! (`npm ci --prefix tests/browser`); `.ci/run` installs them. Without them the test fails when
-//! `CI` is set and is skipped, with a note on stderr, otherwise. The screenshot is kept as
-//! `target/report-screenshot.png`.
+//! (`npm ci --prefix tests/browser`); `.ci/run` installs them. Without them the report test fails
+//! when `CI` is set and is skipped, with a note on stderr, otherwise; the index test always fails.
+//! The screenshots are kept as `target/report-screenshot.png` and `target/index-screenshot.png`.
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -167,6 +167,33 @@ pub struct BatchOptions<'a> {
     /// and index alike.
     pub redactor: Option<&'a Mutex<Redactor>>,
     pub summary: SummaryOptions,
+    /// When a case's compressed input is inflated on a thread of its own.
+    pub read_ahead: ReadAhead,
+}
+
+/// When `batch` inflates a case's input on a second thread ([`Limits::read_ahead`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadAhead {
+    /// While there are fewer jobs than cores, and for the last cases of the run (the other jobs
+    /// are about to go idle); otherwise each job inflates and parses on its own thread, so that
+    /// the cores go to cases rather than to hand-overs between threads.
+    #[default]
+    Auto,
+    /// Always, as `analyze` does.
+    On,
+    /// Never.
+    Off,
+}
+
+impl ReadAhead {
+    /// Whether the case at `position` (0-based) of `cases` to run reads ahead.
+    fn for_case(self, position: usize, cases: usize, jobs: usize, cores: usize) -> bool {
+        match self {
+            ReadAhead::On => true,
+            ReadAhead::Off => false,
+            ReadAhead::Auto => jobs < cores || position + jobs >= cases,
+        }
+    }
 }
 
 impl BatchOptions<'_> {
@@ -720,7 +747,12 @@ pub fn run(
     settings.field(env!("CARGO_PKG_VERSION").as_bytes());
     settings.write(&rules_fingerprint(opts.rules).to_le_bytes());
     settings.field(opts.map_fingerprint.as_bytes());
-    settings.field(format!("{:?}", opts.limits).as_bytes());
+    // Reading ahead or not gives the same results: not part of the key.
+    let keyed = Limits {
+        read_ahead: true,
+        ..opts.limits.clone()
+    };
+    settings.field(format!("{keyed:?}").as_bytes());
     let settings = settings.finish();
 
     let results_path = opts.out.join(RESULTS);
@@ -800,7 +832,7 @@ pub fn run(
         ..Outcome::default()
     });
 
-    let run_one = |p: &Planned| {
+    let run_one = |p: &Planned, limits: &Limits| {
         if cancel.load(Ordering::SeqCst) {
             lock(&counts).not_started += 1;
             return;
@@ -809,23 +841,24 @@ pub fn run(
         let case_name = opts.shown(&p.entry.name);
         on_event(Event::Started { case: &case_name });
         let start = Instant::now();
-        let finished = match catch_unwind(AssertUnwindSafe(|| analyse_case(opts, &matcher, p))) {
-            Ok(f) => f,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown".into());
-                Finished {
-                    status: Status::Error,
-                    error: Some(format!("internal error while analysing: {what}")),
-                    inputs: Vec::new(),
-                    reports: None,
-                    report: None,
+        let finished =
+            match catch_unwind(AssertUnwindSafe(|| analyse_case(opts, limits, &matcher, p))) {
+                Ok(f) => f,
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown".into());
+                    Finished {
+                        status: Status::Error,
+                        error: Some(format!("internal error while analysing: {what}")),
+                        inputs: Vec::new(),
+                        reports: None,
+                        report: None,
+                    }
                 }
-            }
-        };
+            };
         let duration = start.elapsed();
         // What goes into results.jsonl shows its control and bidi characters, as reports do;
         // errors quote paths and names from the case, so they are redacted like the rest.
@@ -881,9 +914,24 @@ pub fn run(
     // One shared queue in size order (largest first): each job takes the next case when it is
     // done with its own, so the long cases start early and the short ones fill in around them.
     let next = AtomicUsize::new(0);
+    let jobs = pool.current_num_threads();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let (with, without) = (
+        Limits {
+            read_ahead: true,
+            ..opts.limits.clone()
+        },
+        Limits {
+            read_ahead: false,
+            ..opts.limits.clone()
+        },
+    );
     pool.broadcast(|_| {
-        while let Some(p) = to_run.get(next.fetch_add(1, Ordering::SeqCst)) {
-            run_one(p);
+        loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let Some(p) = to_run.get(i) else { break };
+            let ahead = opts.read_ahead.for_case(i, to_run.len(), jobs, cores);
+            run_one(p, if ahead { &with } else { &without });
         }
     });
 
@@ -901,7 +949,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Analyses one case and writes its reports.
-fn analyse_case(opts: &BatchOptions<'_>, matcher: &MatcherSet, p: &Planned) -> Finished {
+fn analyse_case(
+    opts: &BatchOptions<'_>,
+    limits: &Limits,
+    matcher: &MatcherSet,
+    p: &Planned,
+) -> Finished {
     if let Some(why) = &p.entry.refused {
         return Finished {
             status: Status::Error,
@@ -923,7 +976,7 @@ fn analyse_case(opts: &BatchOptions<'_>, matcher: &MatcherSet, p: &Planned) -> F
         reports: None,
         report: None,
     };
-    let analysis = pipeline::analyze_with(&inputs, opts.map, opts.rules, matcher, opts.limits);
+    let analysis = pipeline::analyze_with(&inputs, opts.map, opts.rules, matcher, limits);
     if analysis.nothing_read() {
         let reason = if analysis.case.errors.is_empty() {
             format!("nothing usable could be read from {}", shown.join(", "))
@@ -1160,6 +1213,19 @@ mod tests {
         for name in ["a", "b.tar.gz", "case 17", "ü"] {
             assert_eq!(shards.iter().filter(|s| s.selects(name)).count(), 1);
         }
+    }
+
+    #[test]
+    fn read_ahead_goes_to_cases_while_every_core_has_one() {
+        let auto = ReadAhead::Auto;
+        // Fewer jobs than cores: a spare core for each case's inflater.
+        assert!((0..10).all(|i| auto.for_case(i, 10, 1, 2)));
+        // As many jobs as cores: inline, except the last cases (the other jobs go idle).
+        let ahead: Vec<usize> = (0..10).filter(|&i| auto.for_case(i, 10, 2, 2)).collect();
+        assert_eq!(ahead, [8, 9]);
+        assert!(auto.for_case(0, 1, 2, 2));
+        assert!((0..10).all(|i| ReadAhead::On.for_case(i, 10, 2, 2)));
+        assert!((0..10).all(|i| !ReadAhead::Off.for_case(i, 10, 1, 2)));
     }
 
     #[test]

@@ -5,6 +5,14 @@ use super::*;
 use fptriage::report::escape::terminal;
 use fptriage::report::outfile::is_inside;
 
+/// `--read-ahead` of `batch` (see [`fptriage::batch::ReadAhead`]).
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum ReadAheadFlag {
+    Auto,
+    On,
+    Off,
+}
+
 /// What `batch` and `merge` do with the errors no rule explains.
 #[derive(clap::Args, Clone)]
 pub struct UnexplainedFlags {
@@ -91,7 +99,7 @@ fn check_batch_map(
 pub fn batch(
     inputs: &[PathBuf],
     out: &Path,
-    jobs: Option<u32>,
+    (jobs, read_ahead): (Option<u32>, ReadAheadFlag),
     shard: Option<fptriage::batch::Shard>,
     templates: Option<PathBuf>,
     redact: Option<RedactMap<'_>>,
@@ -140,6 +148,11 @@ pub fn batch(
         summary: fptriage::batch::SummaryOptions {
             templates,
             ..mining.unexplained.summary()
+        },
+        read_ahead: match read_ahead {
+            ReadAheadFlag::Auto => batch::ReadAhead::Auto,
+            ReadAheadFlag::On => batch::ReadAhead::On,
+            ReadAheadFlag::Off => batch::ReadAhead::Off,
         },
     };
 

@@ -444,7 +444,11 @@ pub fn read_input(
             path: label.clone(),
             source,
         })?;
-    read_archive::<_, OnThread>(&mut walk, &label, file)?;
+    if limits.read_ahead {
+        read_archive::<_, OnThread>(&mut walk, &label, file)?;
+    } else {
+        read_archive::<_, InLine>(&mut walk, &label, file)?;
+    }
     Ok(walk.bundles)
 }
 
