@@ -72,14 +72,16 @@ backlog() {
   cat "$dir"/* > /dev/null # page cache: every run reads from memory
 }
 
-# timed OUT CMD...: runs CMD under GNU time; prints "seconds peak_kib".
+# timed OUT CMD...: runs CMD under GNU time; prints "seconds peak_kib cpu_seconds" (cpu: user +
+# system, all threads: on a busy machine the wall time says more about the load than the code).
 timed() {
   local log=$1; shift
   ${NICE:+nice -n "$NICE"} /usr/bin/time -v "$@" 2> "$log" > /dev/null
-  local wall rss
+  local wall rss cpu
   wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
   rss=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
-  echo "$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }') $rss"
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$log")
+  echo "$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }') $rss $cpu"
 }
 
 # stats "t1 t2 ...": best and median.
@@ -90,24 +92,24 @@ most() { tr ' ' '\n' <<< "$1" | grep . | sort -g | tail -1; }
 if [[ " $SECTIONS " == *" jobs "* ]]; then
   DIR="$WORK/backlog-$CASES"
   backlog "$DIR" "$CASES"
-  echo "jobs: $CASES cases, $(($(du -sbL "$DIR" | cut -f1) / 1048576)) MiB on disk"
+  echo "jobs: $CASES cases, $(($(du -sbl "$DIR" | cut -f1) / 1048576)) MiB on disk"
   load
-  declare -A T R
+  declare -A T R C
   settings=("jobs1:--jobs 1" "default:" "default-readahead:--read-ahead on")
   for _ in $(seq 1 "$REPEAT"); do
     for s in "${settings[@]}"; do
       key=${s%%:*}; args=${s#*:}
       rm -rf "$WORK/out-$key"
       # shellcheck disable=SC2086
-      read -r t r < <(timed "$WORK/time-$key.txt" "$BIN" batch "$DIR" --out "$WORK/out-$key" $args)
-      echo "  $key: ${t}s, $((r / 1024)) MiB"
-      T[$key]="${T[$key]:-} $t"; R[$key]="${R[$key]:-} $r"
+      read -r t r c < <(timed "$WORK/time-$key.txt" "$BIN" batch "$DIR" --out "$WORK/out-$key" $args)
+      echo "  $key: ${t}s, $((r / 1024)) MiB, CPU ${c}s"
+      T[$key]="${T[$key]:-} $t"; R[$key]="${R[$key]:-} $r"; C[$key]="${C[$key]:-} $c"
     done
   done
   load
   for s in "${settings[@]}"; do
     key=${s%%:*}
-    echo "  $key: $(stats "${T[$key]}"), peak RSS $(($(most "${R[$key]}") / 1024)) MiB, $(grep -c '"status":"ok"' "$WORK/out-$key/results.jsonl") ok"
+    echo "  $key: $(stats "${T[$key]}"), peak RSS $(($(most "${R[$key]}") / 1024)) MiB, CPU $(best "${C[$key]}")s at least, $(grep -c '"status":"ok"' "$WORK/out-$key/results.jsonl") ok"
   done
   awk -v a="$(best "${T[jobs1]}")" -v b="$(best "${T[default]}")" -v c="$(best "${T[default-readahead]}")" \
     'BEGIN { printf "  speed-up of the default --jobs over --jobs 1 (best times): %.2fx (with --read-ahead on: %.2fx)\n", a / b, a / c }'
@@ -125,29 +127,30 @@ if [[ " $SECTIONS " == *" tiny "* ]]; then
   for ((i = 0; i < TINY; i++)); do ln "$one" "$DIR/$(printf 'case-%04d.tar.gz' "$i")" 2>/dev/null || cp "$one" "$DIR/$(printf 'case-%04d.tar.gz' "$i")"; done
   echo "tiny: $TINY copies of $(basename "$one") ($(stat -c %s "$one") bytes)"
   load
-  tb=; ta=; tm=
+  tb=; ta=; tm=; cb=; ca=; cm=
   for _ in $(seq 1 "$REPEAT"); do
     rm -rf "$WORK/out-tiny" "$WORK/out-tiny-merged"
-    read -r t _ < <(timed "$WORK/time-tiny.txt" "$BIN" batch "$DIR" --out "$WORK/out-tiny" --jobs 1); tb="$tb $t"
-    read -r t _ < <(timed "$WORK/time-tiny-merge.txt" "$BIN" merge "$WORK/out-tiny" --out "$WORK/out-tiny-merged"); tm="$tm $t"
-    read -r t _ < <(timed "$WORK/time-tiny-loop.txt" bash -c "for f in '$DIR'/*; do '$BIN' analyze \"\$f\" --format json -o /dev/null || [ \$? -eq 1 ]; done"); ta="$ta $t"
+    read -r t _ c < <(timed "$WORK/time-tiny.txt" "$BIN" batch "$DIR" --out "$WORK/out-tiny" --jobs 1); tb="$tb $t"; cb="$cb $c"
+    read -r t _ c < <(timed "$WORK/time-tiny-merge.txt" "$BIN" merge "$WORK/out-tiny" --out "$WORK/out-tiny-merged"); tm="$tm $t"; cm="$cm $c"
+    read -r t _ c < <(timed "$WORK/time-tiny-loop.txt" bash -c "for f in '$DIR'/*; do '$BIN' analyze \"\$f\" --format json > /dev/null || [ \$? -eq 1 ]; done"); ta="$ta $t"; ca="$ca $c"
   done
   load
-  awk -v b="$(best "$tb")" -v a="$(best "$ta")" -v m="$(best "$tm")" -v n="$TINY" 'BEGIN {
-    printf "  batch --jobs 1: %.2fs for %d cases = %.1f ms per case (run-wide outputs included)\n", b, n, 1000 * b / n
-    printf "  analyze in a shell loop: %.2fs = %.1f ms per case (a process each)\n", a, 1000 * a / n
-    printf "  merge of that output (run-wide outputs and report copies alone): %.2fs\n", m }'
+  awk -v b="$(best "$tb")" -v a="$(best "$ta")" -v m="$(best "$tm")" -v n="$TINY" \
+      -v cb="$(best "$cb")" -v ca="$(best "$ca")" -v cm="$(best "$cm")" 'BEGIN {
+    printf "  batch --jobs 1: %.2fs (CPU %.2fs) for %d cases = %.1f ms per case (CPU %.1f ms), run-wide outputs included\n", b, cb, n, 1000 * b / n, 1000 * cb / n
+    printf "  analyze in a shell loop: %.2fs (CPU %.2fs) = %.1f ms per case (CPU %.1f ms), a process each\n", a, ca, 1000 * a / n, 1000 * ca / n
+    printf "  merge of that output (run-wide outputs and report copies alone): %.2fs (CPU %.2fs)\n", m, cm }'
 fi
 
 if [[ " $SECTIONS " == *" thousand "* ]] && ((THOUSAND > 0)); then
   DIR="$WORK/backlog-$THOUSAND"
   backlog "$DIR" "$THOUSAND"
-  echo "thousand: $THOUSAND cases, $(($(du -sbL "$DIR" | cut -f1) / 1048576)) MiB on disk, default --jobs"
+  echo "thousand: $THOUSAND cases, $(($(du -sbl "$DIR" | cut -f1) / 1048576)) MiB on disk, default --jobs"
   load
   rm -rf "$WORK/out-thousand"
-  read -r t r < <(timed "$WORK/time-thousand.txt" "$BIN" batch "$DIR" --out "$WORK/out-thousand")
+  read -r t r c < <(timed "$WORK/time-thousand.txt" "$BIN" batch "$DIR" --out "$WORK/out-thousand")
   load
-  echo "  $THOUSAND cases: ${t}s, peak RSS $((r / 1024)) MiB, $(grep -c '"status":"ok"' "$WORK/out-thousand/results.jsonl") ok, triage.sqlite $(($(stat -c %s "$WORK/out-thousand/triage.sqlite") / 1024)) KiB"
+  echo "  $THOUSAND cases: ${t}s, peak RSS $((r / 1024)) MiB, CPU ${c}s, $(grep -c '"status":"ok"' "$WORK/out-thousand/results.jsonl") ok, triage.sqlite $(($(stat -c %s "$WORK/out-thousand/triage.sqlite") / 1024)) KiB"
 fi
 
 if [[ " $SECTIONS " == *" mining "* ]] && ((MINING_MB > 0)); then
@@ -159,14 +162,15 @@ if [[ " $SECTIONS " == *" mining "* ]] && ((MINING_MB > 0)); then
   load
   tf=; ton=; toff=
   for _ in $(seq 1 "$REPEAT"); do
-    read -r t _ < <(timed "$WORK/time-floor.txt" "$FLOOR" "$big"); tf="$tf $t"
-    rm -rf "$WORK/out-mining-on"; read -r t r < <(timed "$WORK/time-mining-on.txt" "$BIN" batch "$DIR" --out "$WORK/out-mining-on"); ton="$ton $t"; ron=$r
-    rm -rf "$WORK/out-mining-off"; read -r t r < <(timed "$WORK/time-mining-off.txt" "$BIN" batch "$DIR" --out "$WORK/out-mining-off" --max-templates-per-case 0); toff="$toff $t"; roff=$r
+    read -r t _ c < <(timed "$WORK/time-floor.txt" "$FLOOR" "$big"); tf="$tf $t"; cf="${cf:-} $c"
+    rm -rf "$WORK/out-mining-on"; read -r t r c < <(timed "$WORK/time-mining-on.txt" "$BIN" batch "$DIR" --out "$WORK/out-mining-on"); ton="$ton $t"; ron=$r; con="${con:-} $c"
+    rm -rf "$WORK/out-mining-off"; read -r t r c < <(timed "$WORK/time-mining-off.txt" "$BIN" batch "$DIR" --out "$WORK/out-mining-off" --max-templates-per-case 0); toff="$toff $t"; roff=$r; coff="${coff:-} $c"
   done
   load
-  echo "  floor: $(stats "$tf")"
-  echo "  mining on:  $(stats "$ton"), peak RSS $((ron / 1024)) MiB"
-  echo "  mining off: $(stats "$toff"), peak RSS $((roff / 1024)) MiB"
+  echo "  floor: $(stats "$tf"), CPU $(best "$cf")s at least"
+  echo "  mining on:  $(stats "$ton"), peak RSS $((ron / 1024)) MiB, CPU $(best "$con")s at least"
+  echo "  mining off: $(stats "$toff"), peak RSS $((roff / 1024)) MiB, CPU $(best "$coff")s at least"
+  echo "  templates mined: $(grep -o '"template":' "$WORK/out-mining-on/unexplained.json" | wc -l) in unexplained.json"
   awk -v f="$(best "$tf")" -v on="$(best "$ton")" -v off="$(best "$toff")" \
     'BEGIN { printf "  best times: mining on %.3fx the floor, off %.3fx, on/off %.3fx\n", on / f, off / f, on / off }'
 fi
