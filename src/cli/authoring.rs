@@ -29,6 +29,7 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
                 .with_context(|| format!("{}: cannot read", path.display()))?;
             if let Err(errors) = ArtifactMap::parse(&text, &path.display().to_string()) {
                 diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
+                    level: Level::Error,
                     code: e.code,
                     file: e.file,
                     line: e.line,
@@ -56,6 +57,7 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
             let text = std::fs::read_to_string(&file)?;
             if let Err(errors) = ArtifactMap::parse(&text, &file.display().to_string()) {
                 diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
+                    level: Level::Error,
                     code: e.code,
                     file: e.file,
                     line: e.line,

@@ -15,17 +15,29 @@ use serde_saphyr::Spanned;
 
 use super::schema::{Condition, LinesCondition, PatternSpec, RuleFile};
 use super::{Cond, FactOp, Rule};
+use super::{shape, yaml};
 use crate::artifacts::ArtifactKind;
 use crate::facts::Product;
 use crate::facts::registry::{self, FactType};
 use crate::matcher::{self, LinePattern, PatternText};
 use crate::version::Version;
 
+/// How bad a problem is: an error fails lint and leaves the rule out; a warning fails lint
+/// only with `--deny warnings`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    #[default]
+    Error,
+    Warning,
+}
+
 /// A problem in a rule file.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Diagnostic {
     /// Stable kebab-case code, e.g. `unknown-fact`.
     pub code: &'static str,
+    pub level: Level,
     pub file: String,
     pub line: u64,
     pub column: u64,
@@ -138,10 +150,18 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
             patterns: Vec::new(),
             next_pattern: &mut next_pattern,
             captures: BTreeSet::new(),
+            shape: Vec::new(),
+            text: String::new(),
         };
         let rule = v.rule(source);
-        diagnostics.append(&mut v.diagnostics);
-        if let Some(rule) = rule {
+        let found = merge(
+            &source.text,
+            std::mem::take(&mut v.shape),
+            std::mem::take(&mut v.diagnostics),
+        );
+        let broken = found.iter().any(|d| d.level == Level::Error);
+        diagnostics.extend(found);
+        if let Some(rule) = rule.filter(|_| !broken) {
             patterns_by_rule.insert(rule.id.clone(), v.patterns);
             by_id.insert(rule.id.clone(), (order, rule));
         }
@@ -164,6 +184,7 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
                 kept.push(target.clone());
             } else {
                 diagnostics.push(Diagnostic {
+                    level: Level::Error,
                     code: "unknown-explains",
                     file: rule.origin.clone(),
                     line: *line,
@@ -191,6 +212,7 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
         while let Some(next) = stack.pop() {
             if next == rule.id {
                 diagnostics.push(Diagnostic {
+                    level: Level::Error,
                     code: "explains-cycle",
                     file: rule.origin.clone(),
                     line: rule.explains_at.first().map(|p| p.0).unwrap_or(1),
@@ -249,12 +271,124 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     n.checked_mul(unit)
 }
 
+/// Reads `text` as the schema definition `def` (`RuleFile`, `TestFile`) into `T`.
+///
+/// Two steps: the YAML tree's shape is checked against the schema, every problem collected;
+/// then the text, with the broken entries blanked out, is read into `T` so that its meaning can
+/// still be checked. Returns the value when that read succeeds, and the shape problems, each
+/// with whether the node was left readable (see [`merge`]).
+pub fn read<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    def: &str,
+) -> (Option<T>, Vec<(Diagnostic, bool)>) {
+    let diagnostic = |code, line, column, message: String, hint| Diagnostic {
+        code,
+        level: Level::Error,
+        file: file.to_string(),
+        line,
+        column,
+        message,
+        hint,
+    };
+    let root = match yaml::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            let hint = e.bad_escape.then(|| {
+                "in double quotes `\\` starts an escape (`\\n`, `\\t`); write regexes and other \
+                 text with backslashes in single quotes: '\\S+'"
+                    .to_string()
+            });
+            let d = diagnostic("yaml-syntax", e.line, e.column, e.message, hint);
+            return (None, vec![(d, false)]);
+        }
+    };
+    let report = shape::check(&root, def);
+    let mut found: Vec<(Diagnostic, bool)> = report
+        .problems
+        .into_iter()
+        .map(|p| {
+            let readable = p.readable;
+            (
+                diagnostic(p.code, p.line, p.column, p.message, p.hint),
+                readable,
+            )
+        })
+        .collect();
+    let mut readable_text = yaml::blank(text, &report.broken, &report.replaced);
+    // Stand-ins for missing top-level keys, after the file's last line: what the meaning check
+    // says of them is dropped (it points past the end).
+    if matches!(root.kind, yaml::Kind::Map(_)) && root.line == 1 && root.column == 1 {
+        for (key, stand_in) in &report.missing {
+            readable_text.push_str(&format!("\n{key}: {stand_in}"));
+        }
+    }
+    match serde_saphyr::from_str::<T>(&readable_text) {
+        Ok(value) => (Some(value), found),
+        Err(e) if found.is_empty() => {
+            // The schema let through what serde refuses: still one problem, with its place.
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            let message = e.without_snippet().to_string();
+            let code = if message.contains("unknown field") {
+                "unknown-key"
+            } else if message.contains("missing field") {
+                "missing-field"
+            } else {
+                "yaml-syntax"
+            };
+            let hint = unknown_key_hint(&message);
+            found.push((diagnostic(code, line, column, message, hint), false));
+            (None, found)
+        }
+        Err(_) => (None, found),
+    }
+}
+
+/// The problems of one file: shape and meaning, one per place, in file order.
+///
+/// Where a shape problem left its node readable (a value outside the schema's list) and the
+/// meaning check says more about the same node (`unknown-level` with its "did you mean"), the
+/// meaning problem is kept; where the node was blanked out, what the meaning check said of the
+/// remains is dropped.
+pub fn merge(
+    text: &str,
+    shape: Vec<(Diagnostic, bool)>,
+    meaning: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let at = |d: &Diagnostic| (d.line, d.column);
+    let lines = text.lines().count().max(1) as u64;
+    let meaning: Vec<Diagnostic> = meaning.into_iter().filter(|m| m.line <= lines).collect();
+    let mut out: Vec<Diagnostic> = Vec::new();
+    for (d, readable) in &shape {
+        if !(*readable && meaning.iter().any(|m| at(m) == at(d))) {
+            out.push(d.clone());
+        }
+    }
+    for m in meaning {
+        if !shape
+            .iter()
+            .any(|(d, readable)| !readable && at(d) == at(&m))
+        {
+            out.push(m);
+        }
+    }
+    out.sort_by_key(|d| (d.line, d.column));
+    out
+}
+
 struct Validator<'a> {
     file: String,
     diagnostics: Vec<Diagnostic>,
     patterns: Vec<LinePattern>,
     next_pattern: &'a mut usize,
     captures: BTreeSet<String>,
+    /// Shape problems of the file, merged with the meaning problems at the end.
+    shape: Vec<(Diagnostic, bool)>,
+    /// The file's text, for places inside a value (a regex's error, a template's line).
+    text: String,
 }
 
 impl Validator<'_> {
@@ -266,6 +400,7 @@ impl Validator<'_> {
         hint: Option<String>,
     ) {
         self.diagnostics.push(Diagnostic {
+            level: Level::Error,
             code,
             file: self.file.clone(),
             line: at.referenced.line(),
@@ -276,33 +411,10 @@ impl Validator<'_> {
     }
 
     fn rule(&mut self, source: &RuleSource) -> Option<Rule> {
-        let parsed: RuleFile = match serde_saphyr::from_str(&source.text) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                let (line, column) = e
-                    .location()
-                    .map(|l| (l.line(), l.column()))
-                    .unwrap_or((1, 1));
-                let message = e.without_snippet().to_string();
-                let code = if message.contains("unknown field") {
-                    "unknown-key"
-                } else if message.contains("missing field") {
-                    "missing-field"
-                } else {
-                    "yaml-syntax"
-                };
-                let hint = unknown_key_hint(&message);
-                self.diagnostics.push(Diagnostic {
-                    code,
-                    file: self.file.clone(),
-                    line,
-                    column,
-                    message,
-                    hint,
-                });
-                return None;
-            }
-        };
+        let (parsed, shape) = read::<RuleFile>(&source.text, &self.file, "RuleFile");
+        self.shape = shape;
+        let parsed = parsed?;
+        self.text = source.text.clone();
         let before = self.diagnostics.len();
         let expected = source
             .relative
@@ -943,8 +1055,8 @@ mod tests {
             vec![("invalid-template", 8, 10)]
         );
         assert_eq!(
-            codes(&GOOD.replace("title: A", "titel: A"))[0].0,
-            "unknown-key"
+            codes(&GOOD.replace("title: A", "titel: A")),
+            vec![("missing-field", 1, 1), ("unknown-key", 2, 1)]
         );
         let lines = GOOD.replace(
             "  fact: connector.port\n  at_least: 1\n",

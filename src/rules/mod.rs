@@ -13,6 +13,8 @@ pub mod lint;
 pub mod load;
 pub mod ruletest;
 pub mod schema;
+pub mod shape;
+pub mod yaml;
 
 use std::collections::BTreeSet;
 
@@ -20,7 +22,7 @@ use crate::artifacts::ArtifactKind;
 use crate::facts::Product;
 use crate::version::Version;
 pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
-pub use load::{Diagnostic, RuleSet, RuleSource};
+pub use load::{Diagnostic, Level, RuleSet, RuleSource};
 pub use schema::Severity;
 
 /// A loaded, validated rule.
