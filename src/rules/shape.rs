@@ -376,7 +376,7 @@ impl Checker {
         if let Some(min) = schema.get("minProperties").and_then(Value::as_u64)
             && (entries.len() as u64) < min
         {
-            self.problem(node, "condition-shape", "empty condition".into(), None);
+            self.readable(node, "invalid-value", "an empty mapping".into(), None);
         }
     }
 
