@@ -344,7 +344,7 @@ fn the_guide_s_examples_lint_clean_and_their_tests_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&lint.stdout);
     assert_eq!(lint.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("0 problem(s)"), "{stdout}");
+    assert!(stdout.contains("0 error(s)"), "{stdout}");
     let test = fptriage()
         .args(["rules", "test"])
         .arg(dir.path())

@@ -12,64 +12,122 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: FactsFormat) -> Result<
                 let rendered = rules::lint::render(d, color);
                 writeln!(out, "{rendered}")?;
             }
-            writeln!(out, "{} problem(s)", diagnostics.len())?;
+            let warnings = diagnostics
+                .iter()
+                .filter(|d| d.level == Level::Warning)
+                .count();
+            writeln!(
+                out,
+                "{} error(s), {warnings} warning(s)",
+                diagnostics.len() - warnings
+            )?;
         }
     }
     Ok(())
 }
 
-pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
+fn map_diagnostics(file: &Path) -> Result<Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read", file.display()))?;
+    Ok(
+        match ArtifactMap::parse(&text, &file.display().to_string()) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors
+                .into_iter()
+                .map(|e| Diagnostic {
+                    level: Level::Error,
+                    code: e.code,
+                    file: e.file,
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                    hint: None,
+                })
+                .collect(),
+        },
+    )
+}
+
+/// `rules lint`: every rule and test file of the paths, loaded together (an `explains` from one
+/// to another resolves) beside the built-in pack, whose own problems are not shown.
+pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Result<u8> {
+    use rules::ruletest;
     let mut diagnostics = Vec::new();
+    // Each with whether its problems are shown (a test file alone brings its pack's rules,
+    // whose problems are not its own).
+    let mut sources: Vec<(load::RuleSource, bool)> = Vec::new();
+    let mut tests: Vec<ruletest::TestSource> = Vec::new();
+    let mut builtin_only = false;
     if paths.is_empty() {
-        diagnostics.extend(load::load(&load::builtin_sources()).1);
+        builtin_only = true;
+        tests = ruletest::builtin_tests();
     }
     for path in paths {
+        if !path.exists() {
+            bail!("{}: no such file or folder", path.display());
+        }
+        let is_test = path.to_string_lossy().ends_with(".test.yaml");
         if path.file_name().is_some_and(|n| n == "artifacts.yaml") {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("{}: cannot read", path.display()))?;
-            if let Err(errors) = ArtifactMap::parse(&text, &path.display().to_string()) {
-                diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
-                    level: Level::Error,
-                    code: e.code,
-                    file: e.file,
-                    line: e.line,
-                    column: e.column,
-                    message: e.message,
-                    hint: None,
-                }));
-            }
+            diagnostics.extend(map_diagnostics(path)?);
             continue;
         }
-        let sources = load::folder_sources(path)
-            .with_context(|| format!("{}: cannot read rules", path.display()))?;
-        // Lint a folder on its own, but let `explains` name built-in rules.
-        let mut all = load::builtin_sources();
-        let own: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
-        all.extend(sources);
-        diagnostics.extend(
-            load::load(&all)
-                .1
-                .into_iter()
-                .filter(|d| own.contains(&d.file)),
-        );
-        if path.is_dir() && path.join("artifacts.yaml").is_file() {
-            let file = path.join("artifacts.yaml");
-            let text = std::fs::read_to_string(&file)?;
-            if let Err(errors) = ArtifactMap::parse(&text, &file.display().to_string()) {
-                diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
-                    level: Level::Error,
-                    code: e.code,
-                    file: e.file,
-                    line: e.line,
-                    column: e.column,
-                    message: e.message,
-                    hint: None,
-                }));
+        if path.is_dir() || is_test {
+            let (t, s) = ruletest::folder_tests(path)
+                .with_context(|| format!("{}: cannot read rules or tests", path.display()))?;
+            sources.extend(s.into_iter().map(|s| (s, !is_test)));
+            tests.extend(t);
+            if path.is_dir() && path.join("artifacts.yaml").is_file() {
+                diagnostics.extend(map_diagnostics(&path.join("artifacts.yaml"))?);
             }
+        } else {
+            sources.extend(
+                load::folder_sources(path)
+                    .with_context(|| format!("{}: cannot read rules", path.display()))?
+                    .into_iter()
+                    .map(|s| (s, true)),
+            );
         }
     }
+    // A file named twice (a folder and a file in it) is read once, shown if either shows it.
+    sources.sort_by(|a, b| a.0.origin.cmp(&b.0.origin).then(b.1.cmp(&a.1)));
+    sources.dedup_by(|a, b| a.0.origin == b.0.origin);
+    let mut seen = std::collections::BTreeSet::new();
+    tests.retain(|t| seen.insert(t.origin.clone()));
+    let own: Vec<String> = sources
+        .iter()
+        .filter(|s| s.1)
+        .map(|s| s.0.origin.clone())
+        .collect();
+    let sources: Vec<load::RuleSource> = sources.into_iter().map(|s| s.0).collect();
+    let mut all = load::builtin_sources();
+    let (set, found) = if builtin_only {
+        load::load(&all)
+    } else {
+        all.extend(sources.iter().cloned());
+        let (set, found) = load::load(&all);
+        (
+            set,
+            found
+                .into_iter()
+                .filter(|d| own.contains(&d.file))
+                .collect(),
+        )
+    };
+    diagnostics.extend(found);
+    for test in &tests {
+        diagnostics.extend(ruletest::lint(test, &set));
+    }
+    let own_sources: Vec<load::RuleSource> = sources
+        .iter()
+        .filter(|s| own.contains(&s.origin))
+        .cloned()
+        .collect();
+    diagnostics.extend(ruletest::untested(&own_sources, &tests));
     print_diagnostics(&diagnostics, format)?;
-    Ok(if diagnostics.is_empty() { 0 } else { 1 })
+    let fails = diagnostics
+        .iter()
+        .any(|d| d.level == Level::Error || deny_warnings);
+    Ok(if fails { 1 } else { 0 })
 }
 
 pub fn list_rules(folders: &[PathBuf]) -> Result<u8> {

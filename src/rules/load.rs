@@ -196,7 +196,10 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
                     line: *line,
                     column: *column,
                     message: format!("`explains` names `{target}`, which is not a loaded rule"),
-                    hint: did_you_mean(target, ids.iter().map(String::as_str)),
+                    hint: did_you_mean(
+                        target,
+                        ids.iter().map(String::as_str).filter(|i| *i != rule.id),
+                    ),
                 });
             }
         }
@@ -238,37 +241,28 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     for rule in rules.iter() {
-        let mut stack: Vec<&str> = graph[rule.id.as_str()].clone();
-        let mut seen = BTreeSet::new();
-        while let Some(next) = stack.pop() {
-            if next == rule.id {
-                diagnostics.push(Diagnostic {
-                    level: Level::Error,
-                    code: "explains-cycle",
-                    file: rule.origin.clone(),
-                    line: rule
-                        .explains_at
-                        .first()
-                        .or(rule.explained_by_at.first())
-                        .map(|p| p.0)
-                        .unwrap_or(1),
-                    column: rule
-                        .explains_at
-                        .first()
-                        .or(rule.explained_by_at.first())
-                        .map(|p| p.1)
-                        .unwrap_or(1),
-                    message: format!("`explains` of `{}` leads back to itself", rule.id),
-                    hint: Some(
-                        "a cause cannot be its own symptom; remove one relation of the cycle"
-                            .into(),
-                    ),
-                });
-                break;
-            }
-            if seen.insert(next) {
-                stack.extend(graph.get(next).cloned().unwrap_or_default());
-            }
+        if let Some(cycle) = find_cycle(&graph, &rule.id) {
+            let (line, column) = rule
+                .explains_at
+                .first()
+                .or(rule.explained_by_at.first())
+                .copied()
+                .unwrap_or((1, 1));
+            diagnostics.push(Diagnostic {
+                level: Level::Error,
+                code: "explains-cycle",
+                file: rule.origin.clone(),
+                line,
+                column,
+                message: format!(
+                    "`explains` of `{}` leads back to itself: {}",
+                    rule.id,
+                    cycle.join(" explains ")
+                ),
+                hint: Some(
+                    "a cause cannot be its own symptom; remove one relation of the cycle".into(),
+                ),
+            });
         }
     }
 }
@@ -557,6 +551,28 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
+    /// A regex that does not compile, with the caret at the error inside it.
+    fn regex_error(&mut self, at: &Spanned<String>, error: &dyn std::fmt::Display) {
+        let (message, offset) =
+            regex_syntax_error(&at.value).unwrap_or_else(|| (first_line(&error.to_string()), 0));
+        let (line, column) = place_in_scalar(
+            &self.text,
+            at.referenced.line(),
+            at.referenced.column(),
+            &at.value,
+            offset,
+        );
+        self.diagnostics.push(Diagnostic {
+            level: Level::Error,
+            code: "invalid-regex",
+            file: self.file.clone(),
+            line,
+            column,
+            message: format!("regex does not compile: {message}"),
+            hint: None,
+        });
+    }
+
     fn error<T>(
         &mut self,
         at: &Spanned<T>,
@@ -698,6 +714,57 @@ impl Validator<'_> {
         v
     }
 
+    /// Where in the file a template's error is: the template's line, counted from the
+    /// scalar's (a `|` block starts on the next line), and the column in that line.
+    fn template_place(&self, template: &Spanned<String>, e: &minijinja::Error) -> (u64, u64) {
+        let (line, column) = (template.referenced.line(), template.referenced.column());
+        let Some(n) = e.line() else {
+            return (line, column);
+        };
+        let offset_in_line = e
+            .range()
+            .and_then(|r| {
+                let before = template.value.get(..r.start)?;
+                Some(before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0))
+            })
+            .unwrap_or(0);
+        let source = self
+            .text
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or("");
+        let block = source
+            .chars()
+            .skip(column.saturating_sub(1) as usize)
+            .next()
+            .is_some_and(|c| c == '|' || c == '>');
+        if block {
+            let at = line + n as u64;
+            let indent = self
+                .text
+                .lines()
+                .nth(at.saturating_sub(1) as usize)
+                .map(|l| l.len() - l.trim_start().len())
+                .unwrap_or(0);
+            (at, (indent + offset_in_line) as u64 + 1)
+        } else if n == 1 {
+            let line_text = template.value.lines().next().unwrap_or("");
+            let offset = offset_in_line.min(line_text.len());
+            place_in_scalar(&self.text, line, column, &template.value, offset)
+        } else {
+            // A plain or block scalar over several lines: the template's line n is the file's
+            // line n after the scalar's first.
+            let at = line + n as u64 - 1;
+            let indent = self
+                .text
+                .lines()
+                .nth(at.saturating_sub(1) as usize)
+                .map(|l| l.len() - l.trim_start().len())
+                .unwrap_or(0);
+            (at, (indent + offset_in_line) as u64 + 1)
+        }
+    }
+
     fn template(&mut self, field: &str, template: &Spanned<String>) {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
@@ -715,12 +782,22 @@ impl Validator<'_> {
                     }
                 }
             }
-            Err(e) => self.error(
-                template,
-                "invalid-template",
-                format!("{field} template does not parse: {e}"),
-                None,
-            ),
+            Err(e) => {
+                let (line, column) = self.template_place(template, &e);
+                let what = e
+                    .detail()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.kind().to_string());
+                self.diagnostics.push(Diagnostic {
+                    level: Level::Error,
+                    code: "invalid-template",
+                    file: self.file.clone(),
+                    line,
+                    column,
+                    message: format!("{field} template does not parse: {what}"),
+                    hint: None,
+                });
+            }
         }
     }
 
@@ -893,20 +970,16 @@ impl Validator<'_> {
                     .extend(re.capture_names().flatten().map(str::to_string));
             }
             Err(e) => {
-                let at = s
-                    .regex
-                    .as_ref()
-                    .or(s.contains.as_ref())
-                    .unwrap_or(&spec.value.contains.clone().unwrap_or_else(|| {
-                        Spanned::new(String::new(), spec.referenced, spec.defined)
-                    }))
-                    .clone();
-                self.error(
-                    &at,
-                    "invalid-regex",
-                    format!("regex does not compile: {}", first_line(&e.to_string())),
-                    None,
-                );
+                match s.regex.as_ref().or(s.contains.as_ref()) {
+                    Some(at) if s.regex.is_some() => self.regex_error(at, &e),
+                    Some(at) => self.error(
+                        at,
+                        "invalid-regex",
+                        format!("pattern does not compile: {}", first_line(&e.to_string())),
+                        None,
+                    ),
+                    None => {}
+                }
                 return None;
             }
         }
@@ -953,7 +1026,13 @@ impl Validator<'_> {
             at.referenced,
             at.defined,
         );
-        let pattern = self.pattern(&spec, artifact, levels)?;
+        let Some(pattern) = self.pattern(&spec, artifact, levels) else {
+            // The durations are still checked: one mistake does not hide the next.
+            let mut ok = false;
+            self.duration_of(&l.within, &mut ok);
+            self.duration_of(&l.window, &mut ok);
+            return None;
+        };
         let sse_only = match &l.host {
             None => false,
             Some(h) if h.value == "sse" => true,
@@ -1179,12 +1258,7 @@ impl Validator<'_> {
             match regex::Regex::new(&v.value) {
                 Ok(re) => CaptureTest::Matches(re),
                 Err(e) => {
-                    self.error(
-                        v,
-                        "invalid-regex",
-                        format!("regex does not compile: {}", first_line(&e.to_string())),
-                        None,
-                    );
+                    self.regex_error(v, &e);
                     return None;
                 }
             }
@@ -1401,12 +1475,7 @@ impl Validator<'_> {
             match regex::Regex::new(&v.value) {
                 Ok(re) => FactOp::Matches(re),
                 Err(e) => {
-                    self.error(
-                        v,
-                        "invalid-regex",
-                        format!("regex does not compile: {}", first_line(&e.to_string())),
-                        None,
-                    );
+                    self.regex_error(v, &e);
                     return None;
                 }
             }
@@ -1461,7 +1530,50 @@ impl Validator<'_> {
         if let FactOp::Equals(v) | FactOp::NotEquals(v) = &op
             && !value_fits(ty, v)
         {
-            return wrong(self, "equals", &format!("{} value for a", json_kind(v)));
+            let (key, at) = match (&c.equals, &c.not_equals) {
+                (Some(at), _) => ("equals", at),
+                (_, Some(at)) => ("not_equals", at),
+                _ => return None,
+            };
+            let ty_name = format!("{ty:?}").to_lowercase();
+            let hint = match (ty, v) {
+                (FactType::Int, serde_json::Value::String(t))
+                    if t.trim().parse::<f64>().is_ok() =>
+                {
+                    Some(format!("write `{key}: {}` without quotes", t.trim()))
+                }
+                (FactType::Bool, serde_json::Value::String(t))
+                    if matches!(t.trim(), "true" | "false") =>
+                {
+                    Some(format!("write `{key}: {}` without quotes", t.trim()))
+                }
+                (FactType::Text | FactType::Version, serde_json::Value::Number(n)) => {
+                    Some(format!("quote it: `{key}: \"{n}\"`"))
+                }
+                _ => None,
+            };
+            self.error(
+                at,
+                "operator-type",
+                format!(
+                    "`{key}: {}` is {}, but `{}` is {} {ty_name} fact",
+                    v,
+                    match json_kind(v) {
+                        "text" => "text",
+                        "number" => "a number",
+                        "boolean" => "true or false",
+                        _ => "a structure",
+                    },
+                    name.value,
+                    if ty_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    }
+                ),
+                hint,
+            );
+            return None;
         }
         Some(Cond::Fact {
             name: name.value.clone(),
@@ -1488,6 +1600,56 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
         serde_json::Value::Number(_) => "number",
         serde_json::Value::String(_) => "text",
         _ => "structured",
+    }
+}
+
+/// The place of byte `offset` of a scalar's value, the scalar being at `line:column` of `text`:
+/// quotes and escapes are stepped over on the scalar's line; a block scalar (`|`) or a scalar
+/// over several lines gives the scalar's own place when the offset is not on its first line.
+fn place_in_scalar(text: &str, line: u64, column: u64, value: &str, offset: usize) -> (u64, u64) {
+    let Some(src) = text.lines().nth(line.saturating_sub(1) as usize) else {
+        return (line, column);
+    };
+    let raw: Vec<char> = src
+        .chars()
+        .skip(column.saturating_sub(1) as usize)
+        .collect();
+    let target = value.get(..offset).map(|v| v.chars().count()).unwrap_or(0);
+    let (quote, mut i) = match raw.first() {
+        Some('\'') => (Some('\''), 1),
+        Some('"') => (Some('"'), 1),
+        Some('|' | '>') => return (line, column),
+        _ => (None, 0),
+    };
+    let mut decoded = 0;
+    while decoded < target && i < raw.len() {
+        i += match (quote, raw[i]) {
+            (Some('\''), '\'') => 2,
+            (Some('"'), '\\') => match raw.get(i + 1) {
+                Some('x') => 4,
+                Some('u') => 6,
+                Some('U') => 10,
+                _ => 2,
+            },
+            _ => 1,
+        };
+        decoded += 1;
+    }
+    if decoded < target {
+        return (line, column);
+    }
+    (line, column + i as u64)
+}
+
+/// A regex's syntax error: its message and the byte offset in the pattern where it is.
+fn regex_syntax_error(pattern: &str) -> Option<(String, usize)> {
+    match regex_syntax::Parser::new().parse(pattern) {
+        Ok(_) => None,
+        Err(regex_syntax::Error::Parse(e)) => Some((e.kind().to_string(), e.span().start.offset)),
+        Err(regex_syntax::Error::Translate(e)) => {
+            Some((e.kind().to_string(), e.span().start.offset))
+        }
+        Err(e) => Some((first_line(&e.to_string()), 0)),
     }
 }
 
@@ -1600,7 +1762,7 @@ mod tests {
         );
         assert_eq!(
             codes(&GOOD.replace("message: m", "message: '{{ x '")),
-            vec![("invalid-template", 8, 10)]
+            vec![("invalid-template", 8, 14)]
         );
         assert_eq!(
             codes(&GOOD.replace("title: A", "titel: A")),
@@ -1610,7 +1772,8 @@ mod tests {
             "  fact: connector.port\n  at_least: 1\n",
             "  lines:\n    artifact: connector-log\n    regex: '(unclosed'\n",
         );
-        assert_eq!(codes(&lines), vec![("invalid-regex", 8, 12)]);
+        // The caret is on the group left open, after the quote.
+        assert_eq!(codes(&lines), vec![("invalid-regex", 8, 13)]);
         let range = GOOD.replace(
             "when:",
             "applies_to:\n  version: {min: '7.0', below: '6.5'}\nwhen:",
@@ -1628,6 +1791,125 @@ mod tests {
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
         assert!(codes.contains(&"unknown-explains"), "{codes:?}");
         assert!(codes.contains(&"explains-cycle"), "{codes:?}");
+    }
+
+    fn diagnostics(text: &str) -> Vec<Diagnostic> {
+        load(&[source("t/a.yaml", text)]).1
+    }
+
+    #[test]
+    fn messages_point_at_the_mistake() {
+        // A regex error inside the string: the caret on it, quotes and escapes stepped over.
+        for (regex, column) in [
+            // `[` is allowed in a group name, `-` is not.
+            ("'ab(?P<x[a-z])'", 22),
+            ("ab(?P<x[a-z])", 21),
+            ("\"a\\\\b(?P<x[a-z])\"", 24),
+        ] {
+            let text = GOOD.replace(
+                "  fact: connector.port\n  at_least: 1\n",
+                &format!("  lines:\n    artifact: connector-log\n    regex: {regex}\n"),
+            );
+            let d = diagnostics(&text);
+            assert_eq!(
+                (d[0].code, d[0].line, d[0].column),
+                ("invalid-regex", 8, column),
+                "{regex}: {d:?}"
+            );
+            assert!(
+                d[0].message.contains("invalid capture group character"),
+                "{d:?}"
+            );
+        }
+        // `"\S"`: a YAML escape error, and the hint to use single quotes.
+        let d = diagnostics(&GOOD.replace("message: m", "message: \"x \\S\""));
+        assert_eq!(d[0].code, "yaml-syntax");
+        assert!(
+            d[0].hint.as_deref().unwrap().contains("single quotes"),
+            "{d:?}"
+        );
+        assert!(!d[0].message.contains(" at char "), "{d:?}");
+        // `equals: "8989"` on an int fact: at the value, saying what to write.
+        let d = diagnostics(&GOOD.replace("at_least: 1", "equals: \"8989\""));
+        assert_eq!(
+            (d[0].code, d[0].line, d[0].column),
+            ("operator-type", 7, 11)
+        );
+        assert!(
+            d[0].message
+                .contains("is text, but `connector.port` is an int fact"),
+            "{d:?}"
+        );
+        assert_eq!(
+            d[0].hint.as_deref(),
+            Some("write `equals: 8989` without quotes")
+        );
+        // A template error: the file's line and column, not the template's own.
+        let d = diagnostics(&GOOD.replace("message: m", "message: |\n  one\n  two {{ count }\n"));
+        assert_eq!(
+            (d[0].code, d[0].line, d[0].column),
+            ("invalid-template", 10, 16),
+            "{d:?}"
+        );
+        assert!(!d[0].message.contains("<string>"), "{d:?}");
+        // `within` at the top level: where it belongs, not a key that looks alike.
+        let d = diagnostics(&format!("{GOOD}within: 7d\n"));
+        assert_eq!((d[0].code, d[0].line), ("unknown-key", 10));
+        assert_eq!(
+            d[0].hint.as_deref(),
+            Some("`within` belongs under `lines:` or `sequence:`")
+        );
+    }
+
+    #[test]
+    fn one_run_reports_every_problem_of_a_file() {
+        let text = "id: t/a\ntitle: A\nseverity: critcal\ndescripton: d\nwhen:\n  all:\n    - fact: connector.prot\n      equals: 1\n    - lines:\n        artifact: connector-log\n        regx: x\n        min_count: five\n        within: 1 hour\nmessage: '{{ hostt }}'\nremediation: r\n";
+        let got: Vec<_> = diagnostics(text)
+            .into_iter()
+            .map(|d| (d.code, d.line, d.column))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("missing-field", 1, 1),
+                ("unknown-value", 3, 11),
+                ("unknown-key", 4, 1),
+                ("unknown-fact", 7, 13),
+                ("pattern-shape", 10, 9),
+                ("unknown-key", 11, 9),
+                ("wrong-type", 12, 20),
+                ("invalid-duration", 13, 17),
+                ("undefined-capture", 14, 10),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cycle_shows_its_path_and_no_rule_suggests_itself() {
+        let a = GOOD.replace("remediation: r", "remediation: r\nexplains: [t/b]");
+        let b = GOOD
+            .replace("id: t/a", "id: t/b")
+            .replace("remediation: r", "remediation: r\nexplains: [t/c]");
+        let c = GOOD
+            .replace("id: t/a", "id: t/c")
+            .replace("remediation: r", "remediation: r\nexplains: [t/a]");
+        let (_, d) = load(&[
+            source("t/a.yaml", &a),
+            source("t/b.yaml", &b),
+            source("t/c.yaml", &c),
+        ]);
+        let cycle = d.iter().find(|d| d.file == "t/a.yaml").unwrap();
+        assert_eq!(cycle.code, "explains-cycle");
+        assert!(
+            cycle
+                .message
+                .ends_with("t/a explains t/b explains t/c explains t/a"),
+            "{cycle:?}"
+        );
+        let alone = GOOD.replace("remediation: r", "remediation: r\nexplains: [t/b]");
+        let d = diagnostics(&alone);
+        assert_eq!(d[0].code, "unknown-explains");
+        assert_eq!(d[0].hint, None, "{d:?}");
     }
 
     #[test]

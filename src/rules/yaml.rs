@@ -102,7 +102,11 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         let (event, span) = event.map_err(|e| SyntaxError {
             line: e.marker().line() as u64,
             column: e.marker().col() as u64 + 1,
-            message: e.to_string(),
+            // The place is given apart: drop the scanner's own " at char N line L column C".
+            message: match e.to_string().split_once(" at char ") {
+                Some((message, _)) => message.to_string(),
+                None => e.to_string(),
+            },
             bad_escape: format!("{:?}", e.kind()).contains("Escape"),
         })?;
         let (line, column, start, end) = position(&span);
