@@ -1084,3 +1084,36 @@ fn the_database_is_redacted_with_the_rest() {
     }
     assert_eq!(db_counts(&out), jsonl_counts(&out));
 }
+
+#[test]
+fn a_rule_that_does_not_load_is_a_warning_of_every_case_and_exits_2() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = root.path().join("cases");
+    fs::create_dir_all(&cases).unwrap();
+    fs::copy(
+        bundle("dns-failure.tar.gz"),
+        cases.join("dns-failure.tar.gz"),
+    )
+    .unwrap();
+    let rules = root.path().join("rules");
+    fs::create_dir_all(rules.join("site")).unwrap();
+    fs::write(
+        rules.join("site/broken.yaml"),
+        "id: site/broken\ntitle: t\nseverity: warning\ndescription: d\nwhen:\n  fact: connector.prot\n  exists: true\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    let out = root.path().join("out");
+    let (code, stderr) = batch(&["--rules", rules.to_str().unwrap()], &cases, &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("rule not loaded"), "{stderr}");
+    let lines = results(&out);
+    assert_eq!(lines.len(), 1);
+    let warnings = lines[0]["report"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["code"] == "rule-not-loaded"
+            && w["message"].as_str().unwrap().contains("unknown-fact")),
+        "{warnings:?}"
+    );
+    // The case itself was analysed: its findings are there.
+    assert!(root_causes(&lines[0]["report"]).contains("sse/dns-failure"));
+}

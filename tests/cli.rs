@@ -317,11 +317,13 @@ fn a_broken_rule_is_reported_and_the_others_still_run() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    // cli-contract.md: a rule given with --rules that does not load exits 2; the report is
+    // still written and lists it under warnings.
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("rule skipped")
-            && stderr.contains("broken.yaml:8:12")
+        stderr.contains("rule not loaded")
+            && stderr.contains("broken.yaml:8:13")
             && stderr.contains("invalid-regex"),
         "{stderr}"
     );
@@ -336,6 +338,21 @@ fn a_broken_rule_is_reported_and_the_others_still_run() {
         rules.contains(&"site/lookups") && rules.contains(&"sse/dns-failure"),
         "{rules:?}"
     );
+    let warning = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "rule-not-loaded")
+        .unwrap_or_else(|| panic!("no rule-not-loaded warning: {}", report["warnings"]));
+    assert!(
+        warning["path"].as_str().unwrap().ends_with("broken.yaml")
+            && warning["message"]
+                .as_str()
+                .unwrap()
+                .contains("invalid-regex"),
+        "{warning}"
+    );
+    assert_eq!(report["warning_counts"]["rule-not-loaded"], 1);
 }
 
 /// Replaces the input's own name in every string of a report, and drops timings, so that two

@@ -143,7 +143,7 @@ pub fn list_rules(folders: &[PathBuf]) -> Result<u8> {
             r.origin
         )?;
     }
-    Ok(0)
+    Ok(rules_exit(&set, 0))
 }
 
 pub fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {

@@ -182,6 +182,12 @@ pub enum FailOn {
     Critical,
 }
 
+/// The exit code once the work is done: 2 when a rule given with `--rules` did not load (the
+/// report lists it under warnings), else `code`.
+pub fn rules_exit(rules: &RuleSet, code: u8) -> u8 {
+    if rules.problems.is_empty() { code } else { 2 }
+}
+
 /// Loads the built-in pack plus `--rules` folders; broken rules are reported and left out.
 pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
     let mut sources = load::builtin_sources();
@@ -194,7 +200,7 @@ pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
     let (set, diagnostics) = load::load(&sources);
     for d in &diagnostics {
         eprintln!(
-            "fptriage: rule skipped: {}:{}:{}: {} [{}]",
+            "fptriage: rule not loaded: {}:{}:{}: {} [{}]",
             d.file, d.line, d.column, d.message, d.code
         );
     }

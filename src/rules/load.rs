@@ -63,6 +63,9 @@ pub struct RuleSource {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: Vec<LinePattern>,
+    /// The errors of the sources, each a rule (or relation) left out: a report lists them under
+    /// its warnings, and the command exits 2 (cli-contract.md).
+    pub problems: Vec<Diagnostic>,
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -178,7 +181,19 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
         .iter()
         .flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default())
         .collect();
-    (RuleSet { rules, patterns }, diagnostics)
+    let problems = diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .cloned()
+        .collect();
+    (
+        RuleSet {
+            rules,
+            patterns,
+            problems,
+        },
+        diagnostics,
+    )
 }
 
 fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
