@@ -223,8 +223,18 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
                 diagnostics.push(Diagnostic {
                     code: "explains-cycle",
                     file: rule.origin.clone(),
-                    line: rule.explains_at.first().or(rule.explained_by_at.first()).map(|p| p.0).unwrap_or(1),
-                    column: rule.explains_at.first().or(rule.explained_by_at.first()).map(|p| p.1).unwrap_or(1),
+                    line: rule
+                        .explains_at
+                        .first()
+                        .or(rule.explained_by_at.first())
+                        .map(|p| p.0)
+                        .unwrap_or(1),
+                    column: rule
+                        .explains_at
+                        .first()
+                        .or(rule.explained_by_at.first())
+                        .map(|p| p.1)
+                        .unwrap_or(1),
                     message: format!("`explains` of `{}` leads back to itself", rule.id),
                     hint: Some(
                         "a cause cannot be its own symptom; remove one relation of the cycle"
@@ -286,7 +296,10 @@ fn check_findings(rules: &mut Vec<Rule>, diagnostics: &mut Vec<Diagnostic>) {
                 line,
                 column,
                 message: format!("`finding` conditions form a cycle: {}", cycle.join(" → ")),
-                hint: Some("a rule cannot wait for its own finding; remove one `finding` of the cycle".into()),
+                hint: Some(
+                    "a rule cannot wait for its own finding; remove one `finding` of the cycle"
+                        .into(),
+                ),
             });
             cyclic.insert(rule.id.clone());
         }
@@ -535,7 +548,11 @@ impl Validator<'_> {
                     .iter()
                     .map(|e| (e.referenced.line(), e.referenced.column()))
                     .collect(),
-                explained_by: parsed.explained_by.iter().map(|e| e.value.clone()).collect(),
+                explained_by: parsed
+                    .explained_by
+                    .iter()
+                    .map(|e| e.value.clone())
+                    .collect(),
                 explained_by_at: parsed
                     .explained_by
                     .iter()
@@ -844,8 +861,10 @@ impl Validator<'_> {
         if let Some(tests) = &l.where_ {
             for (name, test) in &tests.value {
                 if !names.contains(name) {
-                    let hint = did_you_mean(name, names.iter().map(String::as_str))
-                        .or(Some("`where` tests the named groups `(?<name>...)` of this condition's regex".into()));
+                    let hint = did_you_mean(name, names.iter().map(String::as_str)).or(Some(
+                        "`where` tests the named groups `(?<name>...)` of this condition's regex"
+                            .into(),
+                    ));
                     self.error(
                         test,
                         "unknown-where-capture",
@@ -886,7 +905,10 @@ impl Validator<'_> {
                 self.error(
                     g,
                     "invalid-group-by",
-                    format!("`group_by: {}` is neither `host` nor a capture of the regex", g.value),
+                    format!(
+                        "`group_by: {}` is neither `host` nor a capture of the regex",
+                        g.value
+                    ),
                     hint,
                 );
                 ok = false;
@@ -1010,13 +1032,23 @@ impl Validator<'_> {
         };
         for v in [&t.equals, &t.not_equals].into_iter().flatten() {
             if !scalar(&v.value) {
-                self.error(v, "operator-type", "a `where` value is text, a number or a boolean", None);
+                self.error(
+                    v,
+                    "operator-type",
+                    "a `where` value is text, a number or a boolean",
+                    None,
+                );
                 return None;
             }
         }
         for v in [&t.in_, &t.not_in].into_iter().flatten() {
             if !v.value.iter().all(scalar) {
-                self.error(v, "operator-type", "`in` and `not_in` take a list of texts, numbers or booleans", None);
+                self.error(
+                    v,
+                    "operator-type",
+                    "`in` and `not_in` take a list of texts, numbers or booleans",
+                    None,
+                );
                 return None;
             }
         }
@@ -1071,7 +1103,10 @@ impl Validator<'_> {
             self.error(
                 &q.steps,
                 "sequence-steps",
-                format!("a sequence needs at least two steps, not {}", q.steps.value.len()),
+                format!(
+                    "a sequence needs at least two steps, not {}",
+                    q.steps.value.len()
+                ),
                 Some("for one pattern, use a `lines` condition".into()),
             );
             ok = false;
@@ -1125,7 +1160,10 @@ impl Validator<'_> {
         let (left, right) = (left?, right?);
         let fits = match op {
             CompareOp::Equals | CompareOp::NotEquals => {
-                matches!(left, FactType::Bool | FactType::Int | FactType::Text | FactType::Version)
+                matches!(
+                    left,
+                    FactType::Bool | FactType::Int | FactType::Text | FactType::Version
+                )
             }
             CompareOp::LessThan | CompareOp::AtLeast => left == FactType::Int,
             _ => left == FactType::Version,
