@@ -26,13 +26,17 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: FactsFormat) -> Result<
     Ok(())
 }
 
-fn map_diagnostics(file: &Path) -> Result<Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read", file.display()))?;
-    Ok(
-        match ArtifactMap::parse(&text, &file.display().to_string()) {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors
+/// `map` with one more pack's definitions, and the problems found in it as diagnostics (then
+/// `map` is returned as it was).
+fn pack_definitions(
+    map: ArtifactMap,
+    pack: fptriage::artifacts::PackSource,
+) -> (ArtifactMap, Vec<Diagnostic>) {
+    match map.clone().with_pack(&pack) {
+        Ok(map) => (map, Vec::new()),
+        Err(errors) => (
+            map,
+            errors
                 .into_iter()
                 .map(|e| Diagnostic {
                     level: Level::Error,
@@ -44,12 +48,13 @@ fn map_diagnostics(file: &Path) -> Result<Vec<Diagnostic>> {
                     hint: None,
                 })
                 .collect(),
-        },
-    )
+        ),
+    }
 }
 
 /// `rules lint`: every rule and test file of the paths, loaded together (an `explains` from one
-/// to another resolves) beside the built-in pack, whose own problems are not shown.
+/// to another resolves) over the built-in pack and the folders' artifact definitions; the
+/// built-in pack's own problems are not shown.
 pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Result<u8> {
     use rules::ruletest;
     let mut diagnostics = Vec::new();
@@ -57,9 +62,10 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
     // whose problems are not its own).
     let mut sources: Vec<(load::RuleSource, bool)> = Vec::new();
     let mut tests: Vec<ruletest::TestSource> = Vec::new();
-    let mut builtin_only = false;
-    if paths.is_empty() {
-        builtin_only = true;
+    let mut map = ArtifactMap::builtin();
+    let mut folders_read: Vec<PathBuf> = Vec::new();
+    let builtin_only = paths.is_empty();
+    if builtin_only {
         tests = ruletest::builtin_tests();
     }
     for path in paths {
@@ -68,7 +74,15 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
         }
         let is_test = path.to_string_lossy().ends_with(".test.yaml");
         if path.file_name().is_some_and(|n| n == "artifacts.yaml") {
-            diagnostics.extend(map_diagnostics(path)?);
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            let pack = fptriage::artifacts::PackSource {
+                pack: String::new(),
+                origin: path.display().to_string(),
+                text,
+                builtin: false,
+            };
+            diagnostics.extend(pack_definitions(ArtifactMap::builtin(), pack).1);
             continue;
         }
         if path.is_dir() || is_test {
@@ -76,9 +90,6 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
                 .with_context(|| format!("{}: cannot read rules or tests", path.display()))?;
             sources.extend(s.into_iter().map(|s| (s, !is_test)));
             tests.extend(t);
-            if path.is_dir() && path.join("artifacts.yaml").is_file() {
-                diagnostics.extend(map_diagnostics(&path.join("artifacts.yaml"))?);
-            }
         } else {
             sources.extend(
                 load::folder_sources(path)
@@ -86,6 +97,27 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
                     .into_iter()
                     .map(|s| (s, true)),
             );
+        }
+        // The rules are linted over their folder's artifact definitions (a test file's or a
+        // rule file's: the rule folder it belongs to), each folder's read once.
+        let folder = if path.is_dir() {
+            path.clone()
+        } else {
+            path.parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        };
+        let key = folder.canonicalize().unwrap_or(folder.clone());
+        if folder.is_dir() && !folders_read.contains(&key) {
+            folders_read.push(key);
+            for pack in fptriage::artifacts::PackSource::in_folder(&folder)? {
+                let (with, problems) = pack_definitions(map, pack);
+                if path.is_dir() {
+                    diagnostics.extend(problems);
+                }
+                map = with;
+            }
         }
     }
     // A file named twice (a folder and a file in it) is read once, shown if either shows it.
@@ -101,16 +133,13 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
     let sources: Vec<load::RuleSource> = sources.into_iter().map(|s| s.0).collect();
     let mut all = load::builtin_sources();
     let (set, found) = if builtin_only {
-        load::load(&all)
+        load::load_with(&all, &map)
     } else {
         all.extend(sources.iter().cloned());
-        let (set, found) = load::load(&all);
+        let (set, found) = load::load_with(&all, &map);
         (
             set,
-            found
-                .into_iter()
-                .filter(|d| own.contains(&d.file))
-                .collect(),
+            found.into_iter().filter(|d| own.contains(&d.file)).collect(),
         )
     };
     diagnostics.extend(found);
@@ -195,7 +224,7 @@ pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
     let limits = Limits::default();
     let mut runs = Vec::new();
     if paths.is_empty() {
-        runs.push((ruletest::builtin_tests(), Vec::new(), None));
+        runs.push((ruletest::builtin_tests(), Vec::new(), Vec::new()));
     }
     for path in paths {
         if !path.exists() {
@@ -209,20 +238,25 @@ pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
                 path.display()
             );
         }
-        let own_map = path.join("artifacts.yaml");
-        runs.push((tests, sources, own_map.is_file().then_some(own_map)));
+        // A test file uses the artifacts of the rule folder it belongs to.
+        let folder = if path.is_file() {
+            path.parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        } else {
+            path.clone()
+        };
+        runs.push((tests, sources, vec![folder]));
     }
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    for (tests, sources, own_map) in runs {
-        let map = match artifacts.map(Path::to_path_buf).or(own_map) {
-            Some(file) => read_artifact_map(&file)?,
-            None => ArtifactMap::builtin(),
-        };
+    for (tests, sources, folders) in runs {
+        let map = definitions(&folders, artifacts)?;
         let own: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
         let mut all = load::builtin_sources();
         all.extend(sources);
-        let (set, diagnostics) = load::load(&all);
+        let (set, diagnostics) = load::load_with(&all, &map);
         for d in diagnostics
             .iter()
             .filter(|d| own.contains(&d.file) || own.is_empty())

@@ -19,7 +19,7 @@ use super::schema::{
 };
 use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
 use super::{shape, yaml};
-use crate::artifacts::ArtifactKind;
+use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::facts::Product;
 use crate::facts::registry::{self, FactType};
 use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
@@ -68,14 +68,16 @@ pub struct RuleSet {
     pub problems: Vec<Diagnostic>,
 }
 
-include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+pub use crate::builtin::BUILTIN_RULES;
 
 /// The built-in rule pack's sources.
 pub fn builtin_sources() -> Vec<RuleSource> {
     BUILTIN_RULES
         .iter()
         .filter(|(path, _)| {
-            !path.ends_with(".test.yaml") && *path != "artifacts.yaml" && !path.ends_with(".md")
+            !path.ends_with(".test.yaml")
+                && !path.ends_with("artifacts.yaml")
+                && !path.ends_with(".md")
         })
         .map(|(path, text)| RuleSource {
             relative: path.to_string(),
@@ -144,14 +146,22 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "evidence",
 ];
 
-/// Loads rules; a later source with an existing id replaces the earlier rule.
+/// Loads rules over the built-in packs' artifact definitions; a later source with an existing id
+/// replaces the earlier rule.
 pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
+    load_with(sources, &ArtifactMap::builtin())
+}
+
+/// Loads rules over the loaded artifact definitions `map` (its kinds and facts); a later source
+/// with an existing id replaces the earlier rule.
+pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut by_id: BTreeMap<String, (usize, Rule)> = BTreeMap::new();
     let mut patterns_by_rule: HashMap<String, Vec<LinePattern>> = HashMap::new();
     let mut next_pattern = 0usize;
     for (order, source) in sources.iter().enumerate() {
         let mut v = Validator {
+            map,
             file: source.origin.clone(),
             diagnostics: Vec::new(),
             patterns: Vec::new(),
@@ -553,6 +563,7 @@ pub fn merge(
 }
 
 struct Validator<'a> {
+    map: &'a ArtifactMap,
     file: String,
     diagnostics: Vec<Diagnostic>,
     patterns: Vec<LinePattern>,
@@ -900,13 +911,17 @@ impl Validator<'_> {
         let mut ok = true;
         for name in names {
             let named = Spanned::new(name.clone(), m.artifact.referenced, m.artifact.defined);
-            match name.parse::<ArtifactKind>() {
-                Ok(kind) if super::OUTCOME_KINDS.contains(&kind) => {
+            let format = self
+                .map
+                .kind(name)
+                .and_then(|k| Some((k, self.map.format(k)?)));
+            match format {
+                Some((kind, format)) if super::yields_outcomes(format) => {
                     if !outcomes.contains(&kind) {
                         outcomes.push(kind);
                     }
                 }
-                Ok(kind) if kind.is_log() => {
+                Some((kind, format)) if format.is_log() => {
                     if logs.iter().any(|l: &super::MixedLog| l.artifact == kind) {
                         continue;
                     }
@@ -921,11 +936,11 @@ impl Validator<'_> {
                         _ => ok = false,
                     }
                 }
-                Ok(kind) => {
-                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads connector-log, syslog, sse-telemetry-log or curl-test"), Some("use a fact condition for snapshot artifacts".into()));
+                Some((kind, _)) => {
+                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads {}", self.kinds_named(|f| f.is_log() || super::yields_outcomes(f))), Some("use a fact condition for snapshot artifacts".into()));
                     ok = false;
                 }
-                Err(()) => {
+                None => {
                     ok &= self.artifact(&named).is_some();
                 }
             }
@@ -933,15 +948,38 @@ impl Validator<'_> {
         ok.then_some(Cond::Mixed { logs, outcomes })
     }
 
+    /// The loaded kinds whose format passes `keep`, as a sentence (`a, b or c`).
+    fn kinds_named(&self, keep: impl Fn(crate::artifacts::Format) -> bool) -> String {
+        let names: Vec<&str> = self
+            .map
+            .kinds()
+            .filter(|k| keep(k.format))
+            .map(|k| k.kind.as_str())
+            .collect();
+        match names.split_last() {
+            None => "no loaded kind".into(),
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        }
+    }
+
     fn artifact(&mut self, at: &Spanned<String>) -> Option<ArtifactKind> {
-        match at.value.parse::<ArtifactKind>() {
-            Ok(kind) if kind.is_log() => Some(kind),
-            Ok(kind) => {
-                self.error(at, "not-a-log", format!("`{kind}` is not a log; line conditions read connector-log, syslog or sse-telemetry-log"), Some("use a fact condition for snapshot artifacts".into()));
+        match self.map.kind(&at.value) {
+            Some(kind) if self.map.is_log(kind) => Some(kind),
+            Some(kind) => {
+                self.error(
+                    at,
+                    "not-a-log",
+                    format!(
+                        "`{kind}` is not a log; line conditions read {}",
+                        self.kinds_named(crate::artifacts::Format::is_log)
+                    ),
+                    Some("use a fact condition for snapshot artifacts".into()),
+                );
                 None
             }
-            Err(()) => {
-                let hint = did_you_mean(&at.value, ArtifactKind::ALL.iter().map(|k| k.as_str()));
+            None => {
+                let hint = did_you_mean(&at.value, self.map.kinds().map(|k| k.kind.as_str()));
                 self.error(
                     at,
                     "unknown-artifact-kind",
@@ -1738,8 +1776,9 @@ mod tests {
             panic!("not a mixed_outcomes condition");
         };
         let kinds: Vec<ArtifactKind> = logs.iter().map(|l| l.artifact).collect();
-        assert_eq!(kinds, [ArtifactKind::ConnectorLog, ArtifactKind::Syslog]);
-        assert_eq!(outcomes, &[ArtifactKind::CurlTest]);
+        let kind = |name| ArtifactKind::lookup(name).unwrap();
+        assert_eq!(kinds, [kind("connector-log"), kind("syslog")]);
+        assert_eq!(outcomes, &[kind("curl-test")]);
         assert_eq!(set.patterns.len(), 4);
         for bad in ["[connector-log, pmtool-status]", "[]"] {
             let got = codes(&rule(bad));
@@ -1876,6 +1915,142 @@ mod tests {
         );
     }
 
+    /// 1-based line and column of the first `marker` in `text`.
+    fn place_of(text: &str, marker: &str) -> (u64, u64) {
+        let at = text.find(marker).expect("marker");
+        let line = text[..at].matches('\n').count() as u64 + 1;
+        let column = (at - text[..at].rfind('\n').map_or(0, |n| n + 1)) as u64 + 1;
+        (line, column)
+    }
+
+    fn with_when(when: &str) -> String {
+        GOOD.replace("  fact: connector.port\n  at_least: 1\n", when)
+    }
+
+    #[test]
+    fn the_new_conditions_load() {
+        let cases = [
+            "  lines: {artifact: connector-log, contains: x, min_count: 5, window: 1h, within: 7d}\n",
+            "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {at_least: 95}}}\n",
+            "  lines: {artifact: connector-log, regex: 'dial tcp (?<proxy>[0-9.]+)', min_distinct: {proxy: 2}}\n",
+            "  lines: {artifact: connector-log, contains: 'timed out', group_by: host, min_count: 3}\n",
+            "  lines: {artifact: connector-log, regex: 'pid (?<pid>\\d+)', group_by: pid, min_count: 2}\n",
+            "  sequence: {artifact: connector-log, max_gap: 30s, steps: [{contains: a}, {regex: b}]}\n",
+            "  compare: {left: device.version, op: version_above, right: manager.device.version, parts: 3}\n",
+            "  fact: manager.license.registration\n  equals: EVALUATION\n",
+            "  fact: device.version\n  version_above: '7.0'\n",
+            "  fact: device.version\n  version_at_most: '7.0'\n",
+        ];
+        for when in cases {
+            let (set, diags) = load(&[source("t/a.yaml", &with_when(when))]);
+            assert!(diags.is_empty(), "{when}: {diags:?}");
+            assert_eq!(set.rules.len(), 1, "{when}");
+        }
+        // Only patterns of time conditions keep stamps; where, group and distinct reach the set.
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[0]))]);
+        assert!(set.patterns[0].keep.stamps);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[1]))]);
+        assert!(!set.patterns[0].keep.stamps);
+        assert_eq!(set.patterns[0].filter.len(), 1);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[2]))]);
+        assert_eq!(set.patterns[0].keep.distinct, ["proxy"]);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[4]))]);
+        assert_eq!(set.patterns[0].keep.group.as_deref(), Some("pid"));
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[5]))]);
+        assert!(set.patterns.iter().all(|p| p.keep.stamps));
+        assert_eq!(set.patterns.len(), 2);
+    }
+
+    #[test]
+    fn each_new_mistake_has_its_code_and_place() {
+        // (condition, code, the text the diagnostic must point at)
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "  lines: {artifact: connector-log, contains: x, window: 1 hour}\n",
+                "invalid-duration",
+                "1 hour",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pc: {at_least: 95}}}\n",
+                "unknown-where-capture",
+                "{at_least",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {at_least: 95, less_than: 99}}}\n",
+                "operator-count",
+                "{at_least",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {version_above: 7.0.x}}}\n",
+                "invalid-version",
+                "7.0.x",
+            ),
+            (
+                "  lines: {artifact: connector-log, contains: x, group_by: hots}\n",
+                "invalid-group-by",
+                "hots",
+            ),
+            (
+                "  lines: {artifact: connector-log, regex: '(?<p>x)', group_by: p, host: sse}\n",
+                "group-by-conflict",
+                "p, host",
+            ),
+            (
+                "  lines: {artifact: connector-log, regex: '(?<p>x)', min_distinct: {q: 2}}\n",
+                "unknown-distinct-capture",
+                "{q: 2}",
+            ),
+            (
+                "  sequence: {artifact: connector-log, max_gap: 30s, steps: [{contains: a}]}\n",
+                "sequence-steps",
+                "[{contains",
+            ),
+            (
+                "  sequence: {artifact: connector-log, max_gap: soon, steps: [{contains: a}, {contains: b}]}\n",
+                "invalid-duration",
+                "soon",
+            ),
+            (
+                "  compare: {left: device.version, op: newer, right: manager.device.version}\n",
+                "unknown-compare-op",
+                "newer",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: connector.port}\n",
+                "compare-types",
+                "equals",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: manager.device.version, parts: 2}\n",
+                "invalid-parts",
+                "2}",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: manager.device.vers}\n",
+                "unknown-fact",
+                "manager.device.vers",
+            ),
+            (
+                "  fact: device.version\n  version_below: '7.0.2-beta'\n",
+                "invalid-version",
+                "'7.0.2-beta'",
+            ),
+        ];
+        for (when, code, marker) in cases {
+            let text = with_when(when);
+            let (line, column) = place_of(&text, marker);
+            assert_eq!(codes(&text), vec![(*code, line, column)], "{when}");
+        }
+        let range = GOOD.replace(
+            "when:",
+            "applies_to:\n  version: {min: '7.0.x', below: '7.0.2-beta'}\nwhen:",
+        );
+        assert_eq!(
+            codes(&range),
+            vec![("invalid-version", 6, 18), ("invalid-version", 6, 34)]
+        );
+    }
+
     #[test]
     fn one_run_reports_every_problem_of_a_file() {
         let text = "id: t/a\ntitle: A\nseverity: critcal\ndescripton: d\nwhen:\n  all:\n    - fact: connector.prot\n      equals: 1\n    - lines:\n        artifact: connector-log\n        regx: x\n        min_count: five\n        within: 1 hour\nmessage: '{{ hostt }}'\nremediation: r\n";
@@ -1925,6 +2100,81 @@ mod tests {
         let d = diagnostics(&alone);
         assert_eq!(d[0].code, "unknown-explains");
         assert_eq!(d[0].hint, None, "{d:?}");
+    }
+
+    #[test]
+    fn findings_and_explained_by_must_exist_and_not_cycle() {
+        let finding = |id: &str, on: &str| {
+            GOOD.replace("id: t/a", &format!("id: t/{id}")).replace(
+                "  fact: connector.port\n  at_least: 1\n",
+                &format!("  finding: {{rule: t/{on}, status: current}}\n"),
+            )
+        };
+        // t/a reads t/b, t/b reads t/a: both left out, the cycle shown; t/c names nothing loaded.
+        let (set, diags) = load(&[
+            source("t/a.yaml", &finding("a", "b")),
+            source("t/b.yaml", &finding("b", "a")),
+            source("t/c.yaml", &finding("c", "zz")),
+            source("t/d.yaml", &GOOD.replace("id: t/a", "id: t/d")),
+            source("t/e.yaml", &finding("e", "d")),
+        ]);
+        let got: Vec<(&str, &str, u64, u64)> = diags
+            .iter()
+            .map(|d| (d.code, d.file.as_str(), d.line, d.column))
+            .collect();
+        assert!(
+            got.contains(&("unknown-finding-rule", "t/c.yaml", 6, 19)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("finding-cycle", "t/a.yaml", 6, 19)),
+            "{got:?}"
+        );
+        assert!(
+            diags.iter().any(|d| d.message.contains("t/a → t/b → t/a")),
+            "{diags:?}"
+        );
+        let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["t/d", "t/e"]);
+        let order = evaluation_order(&set.rules);
+        assert_eq!(order, [0, 1]);
+
+        let by = GOOD.replace(
+            "remediation: r",
+            "remediation: r\nexplained_by: [t/b, t/zz]",
+        );
+        let b = GOOD
+            .replace("id: t/a", "id: t/b")
+            .replace("remediation: r", "remediation: r\nexplained_by: [t/a]");
+        let (set, diags) = load(&[source("t/a.yaml", &by), source("t/b.yaml", &b)]);
+        let codes: Vec<_> = diags.iter().map(|d| (d.code, d.line, d.column)).collect();
+        assert!(
+            codes.contains(&("unknown-explained-by", 10, 21)),
+            "{codes:?}"
+        );
+        assert!(codes.iter().any(|c| c.0 == "explains-cycle"), "{codes:?}");
+        assert_eq!(set.rules[0].explained_by, ["t/b"]);
+    }
+
+    #[test]
+    fn rules_run_after_the_findings_they_read() {
+        let finding = |id: &str, on: &str| {
+            GOOD.replace("id: t/a", &format!("id: t/{id}")).replace(
+                "  fact: connector.port\n  at_least: 1\n",
+                &format!("  finding: {{rule: t/{on}}}\n"),
+            )
+        };
+        let (set, diags) = load(&[
+            source("t/a.yaml", &finding("a", "c")),
+            source("t/b.yaml", &GOOD.replace("id: t/a", "id: t/b")),
+            source("t/c.yaml", &finding("c", "b")),
+        ]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let ids: Vec<&str> = evaluation_order(&set.rules)
+            .into_iter()
+            .map(|i| set.rules[i].id.as_str())
+            .collect();
+        assert_eq!(ids, ["t/b", "t/c", "t/a"]);
     }
 
     #[test]
