@@ -727,3 +727,42 @@ fn a_backtick_in_evidence_does_not_close_its_code_span() {
     assert!(row.contains("<b>\\|</b>"), "{row}");
     assert_eq!(columns(row), 6, "{row}");
 }
+
+#[test]
+fn an_artifact_definition_that_does_not_load_is_a_warning_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/artifacts.yaml"),
+        "artifacts:\n  - kind: site-notes\n    format: nosuchformat\n    paths: ['**/notes.txt']\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .args(["--format", "json", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("artifact definition not loaded"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["code"] == "rule-not-loaded"
+            && w["path"].as_str().unwrap().ends_with("artifacts.yaml")),
+        "{warnings:?}"
+    );
+    // The built-in pack still ran.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "sse/dns-failure")
+    );
+}

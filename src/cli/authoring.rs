@@ -139,7 +139,10 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
         let (set, found) = load::load_with(&all, &map);
         (
             set,
-            found.into_iter().filter(|d| own.contains(&d.file)).collect(),
+            found
+                .into_iter()
+                .filter(|d| own.contains(&d.file))
+                .collect(),
         )
     };
     diagnostics.extend(found);

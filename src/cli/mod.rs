@@ -147,8 +147,10 @@ impl Common {
 
     /// The built-in packs' artifact definitions, each `--rules` folder's, and `--artifacts`'
     /// claims in place of the built-in ones.
+    /// A folder's definition file that does not load is left out here; [`load_rules`] reports
+    /// it.
     pub fn artifact_map(&self) -> Result<ArtifactMap> {
-        definitions(&self.rules, self.artifacts.as_deref())
+        Ok(definitions_and_problems(&self.rules, self.artifacts.as_deref())?.0)
     }
 }
 
@@ -158,23 +160,41 @@ fn map_errors(errors: Vec<fptriage::artifacts::MapError>) -> anyhow::Error {
 }
 
 /// Loads the artifact definitions: the built-in packs, then each rule folder's `artifacts.yaml`
-/// in order, then `artifacts`' claims in place of the built-in packs' claims.
-pub fn definitions(folders: &[PathBuf], artifacts: Option<&Path>) -> Result<ArtifactMap> {
-    let mut packs = fptriage::artifacts::PackSource::builtin();
+/// in order, then `artifacts`' claims in place of the built-in packs' claims. A folder's file
+/// that does not load is left out and returned as diagnostics (cli-contract.md: the report
+/// lists it, the command exits 2); a bad `--artifacts` file is a bad argument.
+pub fn definitions_and_problems(
+    folders: &[PathBuf],
+    artifacts: Option<&Path>,
+) -> Result<(ArtifactMap, Vec<Diagnostic>)> {
+    let mut map =
+        ArtifactMap::load(&fptriage::artifacts::PackSource::builtin()).map_err(map_errors)?;
+    let mut problems = Vec::new();
     for folder in folders {
         let dir = if folder.is_file() {
             folder.parent().unwrap_or(Path::new("."))
         } else {
             folder.as_path()
         };
-        packs.extend(
-            fptriage::artifacts::PackSource::in_folder(dir)
-                .with_context(|| format!("{}: cannot read artifacts.yaml", dir.display()))?,
-        );
+        let packs = fptriage::artifacts::PackSource::in_folder(dir)
+            .with_context(|| format!("{}: cannot read artifacts.yaml", dir.display()))?;
+        for pack in packs {
+            match map.clone().with_pack(&pack) {
+                Ok(with) => map = with,
+                Err(errors) => problems.extend(errors.into_iter().map(|e| Diagnostic {
+                    level: Level::Error,
+                    code: e.code,
+                    file: e.file,
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                    hint: None,
+                })),
+            }
+        }
     }
-    let map = ArtifactMap::load(&packs).map_err(map_errors)?;
-    match artifacts {
-        None => Ok(map),
+    let map = match artifacts {
+        None => map,
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
@@ -184,9 +204,29 @@ pub fn definitions(folders: &[PathBuf], artifacts: Option<&Path>) -> Result<Arti
                 text,
                 builtin: true,
             })
-            .map_err(map_errors)
+            .map_err(map_errors)?
         }
+    };
+    Ok((map, problems))
+}
+
+/// As [`definitions_and_problems`], for the commands that stop on a definition that does not
+/// load (`rules test`): every problem is in the error.
+pub fn definitions(folders: &[PathBuf], artifacts: Option<&Path>) -> Result<ArtifactMap> {
+    let (map, problems) = definitions_and_problems(folders, artifacts)?;
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}:{}: {} [{}]",
+                    d.file, d.line, d.column, d.message, d.code
+                )
+            })
+            .collect();
+        bail!(lines.join("\n"));
     }
+    Ok(map)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -217,7 +257,7 @@ pub fn rules_exit(rules: &RuleSet, code: u8) -> u8 {
 /// Loads the built-in pack plus `--rules` folders (with their artifact definitions); broken
 /// rules are reported and left out.
 pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
-    let map = definitions(folders, None)?;
+    let (map, map_problems) = definitions_and_problems(folders, None)?;
     let mut sources = load::builtin_sources();
     for folder in folders {
         sources.extend(
@@ -225,13 +265,20 @@ pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
                 .with_context(|| format!("{}: cannot read rules", folder.display()))?,
         );
     }
-    let (set, diagnostics) = load::load_with(&sources, &map);
+    let (mut set, diagnostics) = load::load_with(&sources, &map);
+    for d in &map_problems {
+        eprintln!(
+            "fptriage: artifact definition not loaded: {}:{}:{}: {} [{}]",
+            d.file, d.line, d.column, d.message, d.code
+        );
+    }
     for d in &diagnostics {
         eprintln!(
             "fptriage: rule not loaded: {}:{}:{}: {} [{}]",
             d.file, d.line, d.column, d.message, d.code
         );
     }
+    set.problems.splice(0..0, map_problems);
     Ok(set)
 }
 
