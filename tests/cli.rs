@@ -228,7 +228,50 @@ fn rules_lint_list_and_explain() {
         .output()
         .unwrap();
     let explain = String::from_utf8(explain.stdout).unwrap();
-    assert!(explain.contains("explains: sse/cloud-unreachable, sse/not-enrolled"));
+    for part in [
+        "explains (its symptoms): sse/cloud-unreachable, sse/not-enrolled",
+        "explained by (its causes): sse/version-unsupported",
+        // The whole condition, as written: both line conditions, their artifact and filters.
+        "          artifact: syslog",
+        "          host: sse",
+        "          recovered_by:",
+        "  message: Name resolution fails for <sse-host> (3 times, last at 2026-01-01 10:05:00 UTC).",
+    ] {
+        assert!(explain.contains(part), "{part:?} not in:\n{explain}");
+    }
+    // A pack's rule: its window, count and applies_to; relations from either end.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/proxy.yaml"),
+        "id: site/proxy\ntitle: Proxy refuses\nseverity: warning\ndescription: d\napplies_to:\n  product: [FTD]\nwhen:\n  lines:\n    artifact: connector-log\n    regex: 'proxy (?P<proxy>\\S+) refused'\n    min_count: 5\n    window: 1h\nexplained_by: [sse/dns-failure]\nmessage: 'proxy {{ proxy }} refused {{ count }} times'\nremediation: r\n",
+    )
+    .unwrap();
+    let explain = |id: &str| {
+        let out = fptriage()
+            .args(["rules", "explain", id, "--rules"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let site = explain("site/proxy");
+    for part in [
+        "  applies_to:\n    product: [FTD]",
+        "      min_count: 5\n      window: 1h",
+        "explained by (its causes): sse/dns-failure",
+        "  message: proxy <proxy> refused 3 times",
+    ] {
+        assert!(site.contains(part), "{part:?} not in:\n{site}");
+    }
+    let dns = explain("sse/dns-failure");
+    assert!(
+        dns.contains(
+            "explains (its symptoms): site/proxy, sse/cloud-unreachable, sse/not-enrolled"
+        ),
+        "{dns}"
+    );
     fptriage()
         .args(["rules", "explain", "sse/dns-failur"])
         .assert()

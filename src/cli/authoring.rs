@@ -199,22 +199,37 @@ pub fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {
         r.origin
     )?;
     writeln!(out, "{}\n", r.description.trim())?;
+    let e = rules::explain::explain(r, &set);
+    writeln!(out, "fires when (as written in the rule):")?;
+    for (_, text) in &e.condition {
+        for line in text.lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
     if !r.facts_used.is_empty() {
-        writeln!(out, "facts: {}", r.facts_used.join(", "))?;
+        writeln!(out, "\nfacts: {}", r.facts_used.join(", "))?;
     }
-    if !r.explains.is_empty() {
-        writeln!(out, "explains: {}", r.explains.join(", "))?;
+    let relations = [
+        ("explains (its symptoms)", &e.explains),
+        ("explained by (its causes)", &e.explained_by),
+        ("reads the findings of", &e.reads),
+        ("its findings are read by", &e.read_by),
+    ];
+    writeln!(out)?;
+    for (what, ids) in relations {
+        let ids = if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.join(", ")
+        };
+        writeln!(out, "{what}: {ids}")?;
     }
-    let explained_by: Vec<&str> = set
-        .rules
-        .iter()
-        .filter(|o| o.explains.iter().any(|e| e == id))
-        .map(|o| o.id.as_str())
-        .collect();
-    if !explained_by.is_empty() {
-        writeln!(out, "explained by: {}", explained_by.join(", "))?;
-    }
-    writeln!(out, "fix: {}", r.remediation.trim())?;
+    writeln!(
+        out,
+        "\nexample (captures as <name>, facts as <fact>, 3 lines of 5):\n  message: {}\n  fix: {}",
+        e.message.replace('\n', "\n    "),
+        e.remediation.replace('\n', "\n    ")
+    )?;
     for reference in &r.references {
         writeln!(out, "see: {reference}")?;
     }

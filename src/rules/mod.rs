@@ -9,6 +9,7 @@
 //! cost a second pass.
 
 pub mod eval;
+pub mod explain;
 pub mod lint;
 pub mod load;
 pub mod ruletest;
