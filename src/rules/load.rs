@@ -743,17 +743,31 @@ impl Validator<'_> {
     /// Where in the file a template's error is: the template's line, counted from the
     /// scalar's (a `|` block starts on the next line), and the column in that line.
     fn template_place(&self, template: &Spanned<String>, e: &minijinja::Error) -> (u64, u64) {
+        match e.range() {
+            Some(r) => self.place_in_template(template, r.start),
+            None => match e.line() {
+                Some(n) => {
+                    let offset = template
+                        .value
+                        .split_inclusive('\n')
+                        .take(n.saturating_sub(1))
+                        .map(str::len)
+                        .sum();
+                    self.place_in_template(template, offset)
+                }
+                None => (template.referenced.line(), template.referenced.column()),
+            },
+        }
+    }
+
+    /// The file's place of byte `offset` of a template: its line counted from the scalar's (a
+    /// `|` or `>` block starts on the next line), its column from that line's indentation or,
+    /// on a quoted scalar's first line, from the quote.
+    fn place_in_template(&self, template: &Spanned<String>, offset: usize) -> (u64, u64) {
         let (line, column) = (template.referenced.line(), template.referenced.column());
-        let Some(n) = e.line() else {
-            return (line, column);
-        };
-        let offset_in_line = e
-            .range()
-            .and_then(|r| {
-                let before = template.value.get(..r.start)?;
-                Some(before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0))
-            })
-            .unwrap_or(0);
+        let before = template.value.get(..offset).unwrap_or("");
+        let n = before.matches('\n').count() as u64;
+        let offset_in_line = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0);
         let source = self
             .text
             .lines()
@@ -761,34 +775,21 @@ impl Validator<'_> {
             .unwrap_or("");
         let block = source
             .chars()
-            .skip(column.saturating_sub(1) as usize)
-            .next()
+            .nth(column.saturating_sub(1) as usize)
             .is_some_and(|c| c == '|' || c == '>');
-        if block {
-            let at = line + n as u64;
-            let indent = self
-                .text
-                .lines()
-                .nth(at.saturating_sub(1) as usize)
-                .map(|l| l.len() - l.trim_start().len())
-                .unwrap_or(0);
-            (at, (indent + offset_in_line) as u64 + 1)
-        } else if n == 1 {
-            let line_text = template.value.lines().next().unwrap_or("");
-            let offset = offset_in_line.min(line_text.len());
-            place_in_scalar(&self.text, line, column, &template.value, offset)
-        } else {
-            // A plain or block scalar over several lines: the template's line n is the file's
-            // line n after the scalar's first.
-            let at = line + n as u64 - 1;
-            let indent = self
-                .text
-                .lines()
-                .nth(at.saturating_sub(1) as usize)
-                .map(|l| l.len() - l.trim_start().len())
-                .unwrap_or(0);
-            (at, (indent + offset_in_line) as u64 + 1)
+        if n == 0 && !block {
+            return place_in_scalar(&self.text, line, column, &template.value, offset);
         }
+        // A block's content starts on the line after `|`; a plain or quoted scalar over several
+        // lines continues on the next.
+        let at = line + n + u64::from(block);
+        let indent = self
+            .text
+            .lines()
+            .nth(at.saturating_sub(1) as usize)
+            .map(|l| l.len() - l.trim_start().len())
+            .unwrap_or(0);
+        (at, (indent + offset_in_line) as u64 + 1)
     }
 
     fn template(&mut self, field: &str, template: &Spanned<String>) {
@@ -804,7 +805,19 @@ impl Validator<'_> {
                             .chain(self.captures.iter().map(String::as_str))
                             .collect::<Vec<_>>();
                         let hint = did_you_mean(&name, known.into_iter());
-                        self.error(template, "undefined-capture", format!("{field} uses `{name}`, which no regex of this rule captures and no template variable is"), hint);
+                        let (line, column) = match template.value.find(name.as_str()) {
+                            Some(offset) => self.place_in_template(template, offset),
+                            None => (template.referenced.line(), template.referenced.column()),
+                        };
+                        self.diagnostics.push(Diagnostic {
+                            level: Level::Error,
+                            code: "undefined-capture",
+                            file: self.file.clone(),
+                            line,
+                            column,
+                            message: format!("{field} uses `{name}`, which no regex of this rule captures and no template variable is"),
+                            hint,
+                        });
                     }
                 }
             }
@@ -1812,7 +1825,7 @@ mod tests {
         );
         assert_eq!(
             codes(&GOOD.replace("message: m", "message: '{{ hostt }}'")),
-            vec![("undefined-capture", 8, 10)]
+            vec![("undefined-capture", 8, 14)]
         );
         assert_eq!(
             codes(&GOOD.replace("message: m", "message: '{{ x '")),
@@ -2069,7 +2082,7 @@ mod tests {
                 ("unknown-key", 11, 9),
                 ("wrong-type", 12, 20),
                 ("invalid-duration", 13, 17),
-                ("undefined-capture", 14, 10),
+                ("undefined-capture", 14, 14),
             ]
         );
     }

@@ -79,6 +79,28 @@ impl Node {
     }
 }
 
+/// For an unknown escape in a double-quoted scalar, the column of its backslash (the scanner
+/// marks where the scalar starts).
+fn escape_column(text: &str, e: &granit_parser::ScanError) -> Option<u64> {
+    if !format!("{:?}", e.kind()).contains("Escape") {
+        return None;
+    }
+    let line = text.lines().nth(e.marker().line().checked_sub(1)?)?;
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = e.marker().col() + 1;
+    while i + 1 < chars.len() {
+        if chars[i] == '\\' {
+            if !"0abt\tnvfre \"/\\N_LPxuU".contains(chars[i + 1]) {
+                return Some(i as u64 + 1);
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 fn position(span: &Span) -> (u64, u64, usize, usize) {
     (
         span.start.line() as u64,
@@ -101,7 +123,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| SyntaxError {
             line: e.marker().line() as u64,
-            column: e.marker().col() as u64 + 1,
+            column: escape_column(text, &e).unwrap_or(e.marker().col() as u64 + 1),
             // The place is given apart: drop the scanner's own " at char N line L column C".
             message: match e.to_string().split_once(" at char ") {
                 Some((message, _)) => message.to_string(),
