@@ -64,12 +64,20 @@ fn every_lint_code_and_template_name_is_documented() {
     let map = ArtifactMap::builtin();
     let kinds: Vec<&str> = map.kinds().map(|k| k.kind.as_str()).collect();
     let mut codes = BTreeSet::new();
-    for file in ["src/rules/load.rs", "src/artifacts/mod.rs"] {
+    for file in [
+        "src/rules/load.rs",
+        "src/rules/shape.rs",
+        "src/rules/ruletest.rs",
+        "src/artifacts/mod.rs",
+    ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
         for c in kebab.captures_iter(code) {
             let c = c[1].to_string();
-            if !kinds.contains(&c.as_str()) && c != "built-in" && c != "kebab-case" {
+            // Not codes: the built-in origin, a naming rule, the rule tests' temporary folder prefix.
+            if !kinds.contains(&c.as_str())
+                && !["built-in", "kebab-case", "fptriage-test"].contains(&c.as_str())
+            {
                 codes.insert(c);
             }
         }
@@ -315,6 +323,45 @@ fn the_schema_requires_what_the_loader_requires() {
     assert!(serde_saphyr::from_str::<TestFile>("cases: [{expect: {}}]\n").is_err());
     assert_eq!(schema_required("TestCase").len(), 2);
     assert_eq!(schema_required("ExpectFire").len(), 1);
+}
+
+#[test]
+fn what_the_guide_says_of_the_schema_lint_and_versions_is_true() {
+    let g = guide();
+    // The draft the guide names is the one the schema declares.
+    let declared = schema()["$schema"].as_str().unwrap().to_string();
+    assert!(declared.contains("draft-07"), "{declared}");
+    assert!(
+        g.contains("JSON Schema (draft-07"),
+        "the guide names another draft"
+    );
+    assert!(
+        !g.contains("2020-12"),
+        "the guide still names draft 2020-12"
+    );
+    // "prints every problem of every file": two mistakes of one file come out together.
+    let d = diagnostics(
+        &RULE
+            .replace("title: A", "titel: A")
+            .replace("at_least: 1", "at_least: many"),
+    );
+    let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+    assert!(
+        codes.contains(&"unknown-key") && codes.contains(&"wrong-type"),
+        "{codes:?}"
+    );
+    // "A version is read as written, quoted or not: `7.10` is 7.10".
+    assert!(g.contains("`7.10` is 7.10"));
+    let unquoted = RULE.replace("when:", "applies_to: {version: {min: 7.10}}\nwhen:");
+    assert!(diagnostics(&unquoted).is_empty());
+    let (set, _) = load::load(&[RuleSource {
+        relative: "t/a.yaml".into(),
+        origin: "t/a.yaml".into(),
+        text: unquoted,
+    }]);
+    let min = set.rules[0].min_version.clone().unwrap();
+    assert_eq!(min.to_string(), "7.10");
+    assert!(min > fptriage::version::Version::parse("7.9").unwrap());
 }
 
 #[test]

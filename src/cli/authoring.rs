@@ -52,6 +52,15 @@ fn pack_definitions(
     }
 }
 
+/// The rule folder a rule or test file `<folder>/<pack>/<name>.yaml` belongs to (`.` for
+/// `<pack>/<name>.yaml`).
+fn rule_folder_of(file: &Path) -> PathBuf {
+    match file.parent().and_then(Path::parent) {
+        Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// `rules lint`: every rule and test file of the paths, loaded together (an `explains` from one
 /// to another resolves) over the built-in pack and the folders' artifact definitions; the
 /// built-in pack's own problems are not shown.
@@ -103,10 +112,7 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
         let folder = if path.is_dir() {
             path.clone()
         } else {
-            path.parent()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("."))
-                .to_path_buf()
+            rule_folder_of(path)
         };
         let key = folder.canonicalize().unwrap_or(folder.clone());
         if folder.is_dir() && !folders_read.contains(&key) {
@@ -258,10 +264,7 @@ pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
         }
         // A test file uses the artifacts of the rule folder it belongs to.
         let folder = if path.is_file() {
-            path.parent()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("."))
-                .to_path_buf()
+            rule_folder_of(path)
         } else {
             path.clone()
         };

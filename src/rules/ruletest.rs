@@ -372,7 +372,7 @@ pub fn untested(rules: &[RuleSource], tests: &[TestSource]) -> Vec<Diagnostic> {
         .iter()
         .filter(|r| {
             let expected = format!("{}.test.yaml", r.origin.trim_end_matches(".yaml"));
-            !tests.iter().any(|t| t.origin == expected)
+            !tests.iter().any(|t| t.origin == expected) && !Path::new(&expected).is_file()
         })
         .map(|r| Diagnostic {
             level: Level::Warning,
