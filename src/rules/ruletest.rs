@@ -306,7 +306,6 @@ pub fn lint(test: &TestSource, rules: &RuleSet) -> Vec<Diagnostic> {
     let mut meaning = Vec::new();
     if let Ok(root) = yaml::parse(&test.text) {
         let known = || rules.rules.iter().map(|r| r.id.as_str());
-        let mut ids: Vec<(&str, &Node)> = Vec::new();
         let items = |n: Option<&Node>| -> Vec<Node> {
             match n.map(|n| &n.kind) {
                 Some(Kind::Seq(items)) => items.clone(),
@@ -347,8 +346,7 @@ pub fn lint(test: &TestSource, rules: &RuleSet) -> Vec<Diagnostic> {
                 });
             }
         }
-        ids.extend(named.iter().map(|(k, n)| (*k, n)));
-        for (key, node) in ids {
+        for (key, node) in &named {
             let Some(id) = node.scalar() else { continue };
             if !known().any(|k| k == id) {
                 meaning.push(Diagnostic {

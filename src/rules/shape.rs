@@ -84,10 +84,7 @@ fn is_int(text: &str) -> bool {
 
 fn describe(node: &Node) -> String {
     match &node.kind {
-        Kind::Scalar { text, style } if node.is_null() && *style == Style::Plain => {
-            let _ = text;
-            "nothing".into()
-        }
+        Kind::Scalar { .. } if node.is_null() => "nothing".into(),
         Kind::Scalar { text, style } => {
             let quoted = matches!(style, Style::SingleQuoted | Style::DoubleQuoted);
             if !quoted && is_int(text) {

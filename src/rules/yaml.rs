@@ -278,7 +278,11 @@ mod tests {
     #[test]
     fn blanking_keeps_lines_and_columns() {
         let text = "a: 1\nb: 2\n";
-        assert_eq!(blank(text, &[0..4], &[]), "    \nb: 2\n");
+        let first_line = 0..4;
+        assert_eq!(
+            blank(text, std::slice::from_ref(&first_line), &[]),
+            "    \nb: 2\n"
+        );
         assert_eq!(
             blank("s: critcal\n", &[], &[(3..10, "info".into())]),
             "s: info   \n"
