@@ -365,6 +365,29 @@ fn what_the_guide_says_of_the_schema_lint_and_versions_is_true() {
 }
 
 #[test]
+fn the_guide_lists_the_built_in_kinds() {
+    let g = guide();
+    let line = g
+        .lines()
+        .position(|l| l.starts_with("- Kinds of the built-in pack:"))
+        .expect("the kinds list of section 11");
+    let text: String = g.lines().skip(line).take(3).collect::<Vec<_>>().join(" ");
+    let text = &text[..text.find(" (`tests/guide.rs`").expect("end of the list")];
+    let listed: BTreeSet<String> = regex::Regex::new(r"`([a-z-]+)`")
+        .unwrap()
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect();
+    let map = ArtifactMap::builtin();
+    let builtin: BTreeSet<String> = map
+        .kinds()
+        .filter(|k| k.pack == "sse")
+        .map(|k| k.kind.as_str().to_string())
+        .collect();
+    assert_eq!(listed, builtin);
+}
+
+#[test]
 fn the_schema_enums_are_the_code_s() {
     let s = schema();
     let defs = &s["definitions"];
