@@ -183,3 +183,33 @@ fn a_test_file_run_alone_uses_its_rule_folder_s_artifact_definitions() {
         }
     }
 }
+
+#[test]
+fn a_test_file_that_does_not_read_fails_with_every_problem_and_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/a.yaml"),
+        "id: site/a\ntitle: A\nseverity: warning\ndescription: d\nwhen:\n  fact: connector.port\n  at_least: 1\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("site/a.test.yaml"),
+        "cases:\n  - name: fires\n    expect:\n      fire: [{rule: site/a}]\n      silent: site/a\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("a.test.yaml:4:7: unknown key `fire` [unknown-key]")
+            && said.contains(
+                "a.test.yaml:5:15: `silent` must be a list, not the text `site/a` [wrong-type]"
+            ),
+        "{said}"
+    );
+}

@@ -77,6 +77,22 @@ fn resolve(schema: &Value) -> (&Value, Option<&str>) {
     }
 }
 
+/// Whether `text` matches the schema's `pattern`; each pattern is compiled once per thread (a
+/// pack of hundreds of rules checks the same few patterns thousands of times).
+fn pattern_matches(pattern: &str, text: &str) -> bool {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    COMPILED.with(|c| {
+        c.borrow_mut()
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(pattern).ok())
+            .as_ref()
+            .is_none_or(|re| re.is_match(text))
+    })
+}
+
 fn is_int(text: &str) -> bool {
     let t = text.strip_prefix(['-', '+']).unwrap_or(text);
     !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
@@ -280,8 +296,7 @@ impl Checker {
             }
         }
         if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
-            && let Ok(re) = regex::Regex::new(pattern)
-            && !re.is_match(text)
+            && !pattern_matches(pattern, text)
         {
             let hint = schema
                 .get("description")
