@@ -155,3 +155,34 @@ fn deny_warnings_fails_on_a_warning_alone() {
     );
     assert_eq!(run(true).0, Some(1));
 }
+
+#[test]
+fn two_files_linted_together_are_loaded_together() {
+    let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken-rules/site");
+    // `site/cause` explains `site/symptom`: given as two files, the relation resolves.
+    let out = fptriage()
+        .args(["rules", "lint"])
+        .arg(site.join("cause.yaml"))
+        .arg(site.join("symptom.yaml"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("0 error(s), 0 warning(s)"), "{said}");
+    // Alone, the explains is reported, and the rule is not offered as its own correction.
+    let out = fptriage()
+        .args(["rules", "lint", "--format", "json"])
+        .arg(site.join("cause.yaml"))
+        .output()
+        .unwrap();
+    let found: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "unknown-explains");
+    assert!(
+        !found[0]["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("site/cause"),
+        "{found:?}"
+    );
+}
