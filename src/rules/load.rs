@@ -1,11 +1,15 @@
 //! Loading rule packs: parse with spans, then validate, collecting every problem.
 //!
-//! A rule file is first deserialised (shape errors: YAML syntax, unknown keys, wrong types),
-//! then validated as a whole (meaning errors: unknown facts, operators that do not fit the
-//! fact's type, regexes and templates that do not compile, captures a template uses but no
-//! regex defines, version ranges that cannot match, ids that do not match their path, explains
-//! naming unknown rules or forming a cycle). Each problem is a [`Diagnostic`] with a stable code
-//! and a place. A broken rule is reported and left out; the others load.
+//! A rule file is read in two steps ([`read`]): its YAML tree's shape is checked field by field
+//! against `rules/schema.json` ([`super::shape`]: syntax, unknown keys, missing fields, wrong
+//! types, values outside a list, every one of them), then the text with the broken entries
+//! blanked out is deserialised into [`super::schema`]'s structs and validated as a whole
+//! (meaning errors: unknown facts, operators that do not fit the fact's type, regexes and
+//! templates that do not compile, captures a template uses but no regex defines, version ranges
+//! that cannot match, ids that do not match their path, explains naming unknown rules or forming
+//! a cycle). Each problem is a [`Diagnostic`] with a stable code, a level and a place inside the
+//! value when it can be told (a regex's error, a template's line). A broken rule is reported and
+//! left out; the others load, and the set keeps the problems for the report.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;

@@ -1,8 +1,10 @@
 //! The rule file format, as parsed: every field a rule author may write, with its place.
 //!
-//! Deserialising only checks shape (unknown keys and wrong types fail here, with line and
-//! column); meaning (known facts, compiling regexes, one operator per condition, explains that
-//! exist) is checked in a second step by `load::validate`, which collects every problem.
+//! The loader reads these structs only after `shape` has checked the file against
+//! `rules/schema.json` and the broken entries are blanked out, so every key here must be in the
+//! schema (`tests/guide.rs` checks both ways); meaning (known facts, compiling regexes, one
+//! operator per condition, explains that exist) is then checked by `load`, collecting every
+//! problem.
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
