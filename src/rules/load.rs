@@ -2194,6 +2194,39 @@ mod tests {
         assert_eq!(ids, ["t/b", "t/c", "t/a"]);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Any edit of a rule file (characters YAML and templates care about, anywhere) gives
+        /// diagnostics, never a panic, and every diagnostic points inside the file.
+        #[test]
+        fn no_edit_of_a_rule_panics(
+            edits in proptest::collection::vec(
+                (0usize..400, proptest::sample::select(vec![
+                    "", ":", "\"", "'", "\\", "{", "}", "[", "]", "- ", "\n", "  ", "#", "&a", "*a",
+                    "{{", "}}", "é", "(?P<", "|\n", "~", "!!str ",
+                ]), proptest::bool::ANY),
+                1..6,
+            )
+        ) {
+            let mut text = format!("{GOOD}applies_to: {{version: {{min: '6.4'}}}}\nexplains: [t/b]\n");
+            for (at, what, delete) in edits {
+                let mut at = at.min(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if delete {
+                    let end = text[at..].char_indices().nth(1).map_or(text.len(), |(i, _)| at + i);
+                    text.replace_range(at..end, "");
+                }
+                text.insert_str(at, what);
+            }
+            let lines = text.lines().count().max(1) as u64 + 1;
+            for d in diagnostics(&text) {
+                proptest::prop_assert!(d.line >= 1 && d.line <= lines, "{d:?} in {text:?}");
+            }
+        }
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("24h"), Some(86400));
