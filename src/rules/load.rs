@@ -153,6 +153,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             next_pattern: &mut next_pattern,
             captures: BTreeSet::new(),
             finding_refs: Vec::new(),
+            pattern_names: HashMap::new(),
         };
         let rule = v.rule(source);
         diagnostics.append(&mut v.diagnostics);
@@ -428,6 +429,8 @@ struct Validator<'a> {
     next_pattern: &'a mut usize,
     captures: BTreeSet<String>,
     finding_refs: Vec<(String, (u64, u64))>,
+    /// The named groups of each pattern compiled for this rule, by pattern id.
+    pattern_names: HashMap<usize, Vec<String>>,
 }
 
 impl Validator<'_> {
@@ -812,8 +815,9 @@ impl Validator<'_> {
         };
         match matcher::compile(&text) {
             Ok(re) => {
-                self.captures
-                    .extend(re.capture_names().flatten().map(str::to_string));
+                let names: Vec<String> = re.capture_names().flatten().map(str::to_string).collect();
+                self.captures.extend(names.iter().cloned());
+                self.pattern_names.insert(*self.next_pattern, names);
             }
             Err(e) => {
                 let at = s
@@ -1019,12 +1023,7 @@ impl Validator<'_> {
 
     /// The named groups of a compiled pattern of this rule.
     fn capture_names(&self, id: usize) -> Vec<String> {
-        self.patterns
-            .iter()
-            .find(|p| p.id == id)
-            .and_then(|p| matcher::compile(&p.text).ok())
-            .map(|re| re.capture_names().flatten().map(str::to_string).collect())
-            .unwrap_or_default()
+        self.pattern_names.get(&id).cloned().unwrap_or_default()
     }
 
     fn set_pattern(&mut self, id: usize, filter: Vec<(String, CaptureTest)>, keep: Keep) {
