@@ -174,6 +174,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             shape: Vec::new(),
             text: String::new(),
             finding_refs: Vec::new(),
+            pattern_names: HashMap::new(),
         };
         let rule = v.rule(source);
         let found = merge(
@@ -578,6 +579,8 @@ struct Validator<'a> {
     /// The file's text, for places inside a value (a regex's error, a template's line).
     text: String,
     finding_refs: Vec<(String, (u64, u64))>,
+    /// The named groups of each pattern compiled for this rule, by pattern id.
+    pattern_names: HashMap<usize, Vec<String>>,
 }
 
 impl Validator<'_> {
@@ -1036,8 +1039,9 @@ impl Validator<'_> {
         };
         match matcher::compile(&text) {
             Ok(re) => {
-                self.captures
-                    .extend(re.capture_names().flatten().map(str::to_string));
+                let names: Vec<String> = re.capture_names().flatten().map(str::to_string).collect();
+                self.captures.extend(names.iter().cloned());
+                self.pattern_names.insert(*self.next_pattern, names);
             }
             Err(e) => {
                 match s.regex.as_ref().or(s.contains.as_ref()) {
@@ -1245,12 +1249,7 @@ impl Validator<'_> {
 
     /// The named groups of a compiled pattern of this rule.
     fn capture_names(&self, id: usize) -> Vec<String> {
-        self.patterns
-            .iter()
-            .find(|p| p.id == id)
-            .and_then(|p| matcher::compile(&p.text).ok())
-            .map(|re| re.capture_names().flatten().map(str::to_string).collect())
-            .unwrap_or_default()
+        self.pattern_names.get(&id).cloned().unwrap_or_default()
     }
 
     fn set_pattern(&mut self, id: usize, filter: Vec<(String, CaptureTest)>, keep: Keep) {
