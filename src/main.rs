@@ -166,14 +166,23 @@ enum Command {
     },
 }
 
+/// What `rules lint --deny` makes fail.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Check rule folders or files (and artifact maps) and report every problem with its place.
     Lint {
-        /// Rule folders or files; default: the built-in pack.
+        /// Rule folders, rule files or test files (`*.test.yaml`); default: the built-in pack.
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: FactsFormat,
+        /// `warnings`: warnings fail lint too (exit 1).
+        #[arg(long, value_enum, value_name = "LEVEL")]
+        deny: Vec<Deny>,
     },
     /// List the loaded rules.
     List {
@@ -292,7 +301,11 @@ fn run(cli: Cli) -> Result<u8> {
             unexplained,
         } => merge(&sources, &out, templates, &unexplained),
         Command::Rules { command } => match command {
-            RulesCommand::Lint { paths, format } => lint(&paths, format),
+            RulesCommand::Lint {
+                paths,
+                format,
+                deny,
+            } => lint(&paths, format, deny.contains(&Deny::Warnings)),
             RulesCommand::List { rules } => list_rules(&rules),
             RulesCommand::Explain { id, rules } => explain(&id, &rules),
             RulesCommand::Test { paths, artifacts } => rule_tests(&paths, artifacts.as_deref()),

@@ -6,10 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use fptriage::artifacts::ArtifactKind;
+use fptriage::artifacts::ArtifactMap;
 use fptriage::facts::registry::FACTS;
 use fptriage::rules::load::{self, RuleSource, TEMPLATE_NAMES};
 use fptriage::rules::ruletest::TestFile;
+use fptriage::rules::schema::RuleFile;
 use serde_json::Value;
 
 mod common;
@@ -60,14 +61,23 @@ fn the_fact_table_is_the_registry() {
 fn every_lint_code_and_template_name_is_documented() {
     let g = guide();
     let kebab = regex::Regex::new(r#""([a-z]+(?:-[a-z]+)+)""#).unwrap();
-    let kinds: Vec<&str> = ArtifactKind::ALL.iter().map(|k| k.as_str()).collect();
+    let map = ArtifactMap::builtin();
+    let kinds: Vec<&str> = map.kinds().map(|k| k.kind.as_str()).collect();
     let mut codes = BTreeSet::new();
-    for file in ["src/rules/load.rs", "src/artifacts.rs"] {
+    for file in [
+        "src/rules/load.rs",
+        "src/rules/shape.rs",
+        "src/rules/ruletest.rs",
+        "src/artifacts/mod.rs",
+    ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
         for c in kebab.captures_iter(code) {
             let c = c[1].to_string();
-            if !kinds.contains(&c.as_str()) && c != "built-in" && c != "kebab-case" {
+            // Not codes: the built-in origin, a naming rule, the rule tests' temporary folder prefix.
+            if !kinds.contains(&c.as_str())
+                && !["built-in", "kebab-case", "fptriage-test"].contains(&c.as_str())
+            {
                 codes.insert(c);
             }
         }
@@ -117,12 +127,17 @@ fn expected_keys(message: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Keys the rule loader accepts where `zzz: 1` is placed.
+/// Keys the rule structs accept where `zzz: 1` is placed (the loader checks shape with the
+/// schema, then reads these structs: the two must agree).
 fn rule_keys(text: &str) -> BTreeSet<String> {
     let d = diagnostics(text);
-    assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!(d[0].code, "unknown-key", "{d:?}");
-    expected_keys(&d[0].message)
+    assert!(
+        d.iter()
+            .any(|d| d.code == "unknown-key" && d.message.contains("`zzz`")),
+        "{d:?}"
+    );
+    let e = serde_saphyr::from_str::<RuleFile>(text).expect_err("zzz is unknown");
+    expected_keys(&e.to_string())
 }
 
 fn test_keys(text: &str) -> BTreeSet<String> {
@@ -179,6 +194,24 @@ fn the_schema_and_the_guide_have_every_key_the_loader_accepts_and_no_other() {
         (
             "MixedOutcomes",
             rule_keys(&with_when("when: {mixed_outcomes: {zzz: 1}}\n")),
+        ),
+        (
+            "SequenceCondition",
+            rule_keys(&with_when("when: {sequence: {zzz: 1}}\n")),
+        ),
+        (
+            "CompareCondition",
+            rule_keys(&with_when("when: {compare: {zzz: 1}}\n")),
+        ),
+        (
+            "FindingCondition",
+            rule_keys(&with_when("when: {finding: {zzz: 1}}\n")),
+        ),
+        (
+            "CaptureTest",
+            rule_keys(&with_when(
+                "when: {lines: {artifact: connector-log, regex: '(?<a>x)', where: {a: {zzz: 1}}}}\n",
+            )),
         ),
         ("TestFile", test_keys("zzz: 1\n")),
         ("TestCase", test_keys("cases: [{zzz: 1}]\n")),
@@ -251,6 +284,36 @@ fn the_schema_requires_what_the_loader_requires() {
             .any(|d| d.code == "missing-field")
     );
     assert_eq!(schema_required("MixedOutcomes").len(), 3);
+    assert_eq!(
+        schema_required("SequenceCondition"),
+        BTreeSet::from(["artifact", "max_gap", "steps"].map(String::from))
+    );
+    assert_eq!(
+        schema_required("CompareCondition"),
+        BTreeSet::from(["left", "op", "right"].map(String::from))
+    );
+    assert_eq!(
+        schema_required("FindingCondition"),
+        BTreeSet::from(["rule".to_string()])
+    );
+    for (when, missing) in [
+        (
+            "when: {sequence: {artifact: syslog, steps: []}}\n",
+            "max_gap",
+        ),
+        (
+            "when: {compare: {left: device.version, op: equals}}\n",
+            "right",
+        ),
+        ("when: {finding: {status: current}}\n", "rule"),
+    ] {
+        let d = diagnostics(&with_when(when));
+        assert!(
+            d.iter()
+                .any(|d| d.code == "missing-field" && d.message.contains(missing)),
+            "{when}: {d:?}"
+        );
+    }
     assert!(serde_saphyr::from_str::<TestFile>("cases: []\n").is_ok());
     assert!(
         serde_saphyr::from_str::<TestFile>("cases: [{name: a, expect: {fires: [{rule: x}]}}]\n")
@@ -260,6 +323,68 @@ fn the_schema_requires_what_the_loader_requires() {
     assert!(serde_saphyr::from_str::<TestFile>("cases: [{expect: {}}]\n").is_err());
     assert_eq!(schema_required("TestCase").len(), 2);
     assert_eq!(schema_required("ExpectFire").len(), 1);
+}
+
+#[test]
+fn what_the_guide_says_of_the_schema_lint_and_versions_is_true() {
+    let g = guide();
+    // The draft the guide names is the one the schema declares.
+    let declared = schema()["$schema"].as_str().unwrap().to_string();
+    assert!(declared.contains("draft-07"), "{declared}");
+    assert!(
+        g.contains("JSON Schema (draft-07"),
+        "the guide names another draft"
+    );
+    assert!(
+        !g.contains("2020-12"),
+        "the guide still names draft 2020-12"
+    );
+    // "prints every problem of every file": two mistakes of one file come out together.
+    let d = diagnostics(
+        &RULE
+            .replace("title: A", "titel: A")
+            .replace("at_least: 1", "at_least: many"),
+    );
+    let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+    assert!(
+        codes.contains(&"unknown-key") && codes.contains(&"wrong-type"),
+        "{codes:?}"
+    );
+    // "A version is read as written, quoted or not: `7.10` is 7.10".
+    assert!(g.contains("`7.10` is 7.10"));
+    let unquoted = RULE.replace("when:", "applies_to: {version: {min: 7.10}}\nwhen:");
+    assert!(diagnostics(&unquoted).is_empty());
+    let (set, _) = load::load(&[RuleSource {
+        relative: "t/a.yaml".into(),
+        origin: "t/a.yaml".into(),
+        text: unquoted,
+    }]);
+    let min = set.rules[0].min_version.clone().unwrap();
+    assert_eq!(min.to_string(), "7.10");
+    assert!(min > fptriage::version::Version::parse("7.9").unwrap());
+}
+
+#[test]
+fn the_guide_lists_the_built_in_kinds() {
+    let g = guide();
+    let line = g
+        .lines()
+        .position(|l| l.starts_with("- Kinds of the built-in pack:"))
+        .expect("the kinds list of section 11");
+    let text: String = g.lines().skip(line).take(3).collect::<Vec<_>>().join(" ");
+    let text = &text[..text.find(" (`tests/guide.rs`").expect("end of the list")];
+    let listed: BTreeSet<String> = regex::Regex::new(r"`([a-z-]+)`")
+        .unwrap()
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect();
+    let map = ArtifactMap::builtin();
+    let builtin: BTreeSet<String> = map
+        .kinds()
+        .filter(|k| k.pack == "sse")
+        .map(|k| k.kind.as_str().to_string())
+        .collect();
+    assert_eq!(listed, builtin);
 }
 
 #[test]
@@ -275,13 +400,13 @@ fn the_schema_enums_are_the_code_s() {
     };
     let facts: BTreeSet<String> = FACTS.iter().map(|f| f.name.to_string()).collect();
     assert_eq!(
-        strings(&defs["Condition"]["properties"]["fact"]["enum"]),
+        strings(&defs["Condition"]["properties"]["fact"]["anyOf"][0]["enum"]),
         facts
     );
-    let logs: BTreeSet<String> = ArtifactKind::ALL
-        .iter()
-        .filter(|k| k.is_log())
-        .map(|k| k.as_str().to_string())
+    let logs: BTreeSet<String> = ArtifactMap::builtin()
+        .kinds()
+        .filter(|k| k.format.is_log())
+        .map(|k| k.kind.as_str().to_string())
         .collect();
     assert_eq!(
         strings(&defs["LinesCondition"]["properties"]["artifact"]["enum"]),
@@ -338,7 +463,7 @@ fn the_guide_s_examples_lint_clean_and_their_tests_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&lint.stdout);
     assert_eq!(lint.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("0 problem(s)"), "{stdout}");
+    assert!(stdout.contains("0 error(s)"), "{stdout}");
     let test = fptriage()
         .args(["rules", "test"])
         .arg(dir.path())

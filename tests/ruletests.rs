@@ -2,6 +2,7 @@
 //! silent case, and a wrong expectation fails with a readable difference.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 mod common;
 use common::fptriage;
@@ -47,7 +48,8 @@ fn every_builtin_test_has_a_root_cause_case_and_a_silent_case() {
         let Some(stem) = name.strip_suffix(".yaml") else {
             continue;
         };
-        if stem.ends_with(".test") {
+        // The pack's artifact definitions are not a rule.
+        if stem.ends_with(".test") || stem == "artifacts" {
             continue;
         }
         rules += 1;
@@ -130,5 +132,84 @@ fn an_unknown_rule_id_in_an_expectation_is_an_error_not_a_pass() {
     assert!(
         stdout.contains("did you mean `sse/dns-failure`?"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn a_test_file_run_alone_uses_its_rule_folder_s_artifact_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    // The kind exists only in the pack's own definitions.
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-notes\n    format: log\n    paths: [\"**/notes.txt\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("notes.yaml"),
+        "id: site/notes\ntitle: Notes\nseverity: warning\ndescription: d\nwhen:\n  lines:\n    artifact: site-notes\n    contains: refused\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("notes.test.yaml"),
+        "cases:\n  - name: fires\n    files:\n      etc/hostname: \"ftd-1\\n\"\n      notes.txt: \"proxy refused\\n\"\n    expect:\n      fires: [{rule: site/notes}]\n  - name: silent\n    files:\n      etc/hostname: \"ftd-1\\n\"\n      notes.txt: \"all good\\n\"\n    expect:\n      silent: [site/notes]\n",
+    )
+    .unwrap();
+    // By absolute path, and relative to the rule folder (`site/notes.test.yaml`).
+    for (cwd, file) in [
+        (Path::new("/"), site.join("notes.test.yaml")),
+        (dir.path(), PathBuf::from("site/notes.test.yaml")),
+    ] {
+        for command in ["test", "lint"] {
+            let out = fptriage()
+                .current_dir(cwd)
+                .args(["rules", command])
+                .arg(&file)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "rules {command} {file:?}: {said}"
+            );
+            let expected = if command == "test" {
+                "2 passed, 0 failed"
+            } else {
+                "0 error(s), 0 warning(s)"
+            };
+            assert!(said.contains(expected), "rules {command} {file:?}: {said}");
+        }
+    }
+}
+
+#[test]
+fn a_test_file_that_does_not_read_fails_with_every_problem_and_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/a.yaml"),
+        "id: site/a\ntitle: A\nseverity: warning\ndescription: d\nwhen:\n  fact: connector.port\n  at_least: 1\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("site/a.test.yaml"),
+        "cases:\n  - name: fires\n    expect:\n      fire: [{rule: site/a}]\n      silent: site/a\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("a.test.yaml:4:7: unknown key `fire` [unknown-key]")
+            && said.contains(
+                "a.test.yaml:5:15: `silent` must be a list, not the text `site/a` [wrong-type]"
+            ),
+        "{said}"
     );
 }

@@ -79,7 +79,10 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
             }
         }
     }
-    Ok(if case.devices.is_empty() { 2 } else { 0 })
+    Ok(rules_exit(
+        &rules,
+        if case.devices.is_empty() { 2 } else { 0 },
+    ))
 }
 
 pub fn analyze(
@@ -149,5 +152,5 @@ pub fn analyze(
             .iter()
             .any(|f| f.status == "current" && f.severity >= t)
     });
-    Ok(if failing { 1 } else { 0 })
+    Ok(rules_exit(&rules, if failing { 1 } else { 0 }))
 }

@@ -56,5 +56,5 @@ pub fn diff(
             FailOn::Critical => Severity::Critical,
         })
     });
-    Ok(if failing { 1 } else { 0 })
+    Ok(rules_exit(&rules, if failing { 1 } else { 0 }))
 }
