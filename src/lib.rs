@@ -12,6 +12,7 @@ pub mod artifacts;
 pub mod batch;
 pub mod diff;
 pub mod facts;
+pub mod i18n;
 pub mod ingest;
 pub mod limits;
 pub mod matcher;

@@ -2,12 +2,25 @@
 
 use super::*;
 
-fn print_diagnostics(diagnostics: &[Diagnostic], format: FactsFormat) -> Result<()> {
+fn print_diagnostics(
+    diagnostics: &[Diagnostic],
+    warnings: &[Diagnostic],
+    format: FactsFormat,
+) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        FactsFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(diagnostics)?)?,
+        FactsFormat::Json => {
+            // The JSON stays the list of problems; warnings go to stderr, as text.
+            for w in warnings {
+                eprintln!("{}", rules::lint::render_warning(w, false));
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(diagnostics)?)?
+        }
         FactsFormat::Text => {
             let color = std::io::stdout().is_terminal();
+            for w in warnings {
+                writeln!(out, "{}", rules::lint::render_warning(w, color))?;
+            }
             for d in diagnostics {
                 let rendered = rules::lint::render(d, color);
                 writeln!(out, "{rendered}")?;
@@ -20,8 +33,11 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: FactsFormat) -> Result<
 
 pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
     let mut diagnostics = Vec::new();
+    let mut warnings = Vec::new();
     if paths.is_empty() {
-        diagnostics.extend(load::load(&load::builtin_sources()).1);
+        let (set, problems) = load::load(&load::builtin_sources());
+        diagnostics.extend(problems);
+        warnings.extend(rules::i18n::untranslated(&set));
     }
     for path in paths {
         if path.file_name().is_some_and(|n| n == "artifacts.yaml") {
@@ -66,7 +82,7 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
             }
         }
     }
-    print_diagnostics(&diagnostics, format)?;
+    print_diagnostics(&diagnostics, &warnings, format)?;
     Ok(if diagnostics.is_empty() { 0 } else { 1 })
 }
 

@@ -14,6 +14,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
+use super::i18n::sentences;
+use crate::i18n::Lang;
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
 use crate::facts::{
@@ -648,7 +650,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                     device: device.id.clone(),
                     device_name: device.name.clone(),
                     reason: NotEvaluatedReason::CutOff,
-                    ask: "a complete upload: this bundle is cut off (see Damage)".into(),
+                    ask: sentences::ask_cut_off(rules.lang),
                     needs: needs.into_iter().collect(),
                 }),
                 Outcome::Missing(needs) => not_evaluated.push(NotEvaluated {
@@ -657,7 +659,10 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                     device: device.id.clone(),
                     device_name: device.name.clone(),
                     reason: NotEvaluatedReason::MissingData,
-                    ask: rule.needs.clone().unwrap_or_else(|| ask_for(&needs)),
+                    ask: rule
+                        .needs
+                        .clone()
+                        .unwrap_or_else(|| ask_for(&needs, rules.lang)),
                     needs: needs.into_iter().collect(),
                 }),
                 Outcome::NoTime => not_evaluated.push(NotEvaluated {
@@ -666,8 +671,8 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                     device: device.id.clone(),
                     device_name: device.name.clone(),
                     reason: NotEvaluatedReason::NoTime,
-                    ask: "a bundle with its logs: this one holds no time stamp (bundle name or log line) to measure the rule's time window from".into(),
-                    needs: vec!["the collection time".into()],
+                    ask: sentences::ask_no_time(rules.lang),
+                    needs: vec![sentences::collection_time(rules.lang)],
                 }),
                 Outcome::Fired(mut hit) => {
                     // Settings that live on the FMC are reported once, on the FMC.
@@ -682,7 +687,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                         hit.recovered_at = device.collected_at;
                         hit.evidence.extend(now.evidence);
                     }
-                    findings.push(finding(rule, device, index, hit));
+                    findings.push(finding(rule, device, index, hit, rules.lang));
                 }
             }
         }
@@ -691,7 +696,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
     (findings, not_evaluated)
 }
 
-fn ask_for(needs: &BTreeSet<String>) -> String {
+fn ask_for(needs: &BTreeSet<String>, lang: Lang) -> String {
     let sources: BTreeSet<&str> = needs
         .iter()
         .map(|n| match n.strip_prefix("artifact ") {
@@ -699,10 +704,7 @@ fn ask_for(needs: &BTreeSet<String>) -> String {
             None => registry::lookup(n).map(|d| d.source).unwrap_or(n.as_str()),
         })
         .collect();
-    format!(
-        "a troubleshoot bundle that includes: {}",
-        sources.into_iter().collect::<Vec<_>>().join("; ")
-    )
+    sentences::bundle_that_includes(lang, &sources.into_iter().collect::<Vec<_>>().join("; "))
 }
 
 /// A time as engineers read it in case notes: UTC, to the second.
@@ -710,7 +712,7 @@ fn human_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
+fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit, lang: Lang) -> Finding {
     let severity = if hit.current {
         rule.severity
     } else {
@@ -760,11 +762,7 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
     };
     let mut message = render(&rule.message).trim().to_string();
     if !hit.current {
-        let at = hit
-            .recovered_at
-            .map(human_time)
-            .unwrap_or_else(|| "an unknown time".into());
-        message = format!("Recovered at {at}: {message}");
+        message = sentences::recovered(lang, hit.recovered_at.map(human_time), &message);
     }
     Finding {
         id: format!("{}@{}", rule.id, device.id),

@@ -44,6 +44,15 @@ fn span(text: &str, line: u64, column: u64) -> std::ops::Range<usize> {
 
 /// A diagnostic as text: `error[code]: message`, the snippet with a caret, and the hint.
 pub fn render(d: &Diagnostic, color: bool) -> String {
+    render_at(d, color, Level::ERROR)
+}
+
+/// A diagnostic that does not fail lint, as `warning[code]: …`.
+pub fn render_warning(d: &Diagnostic, color: bool) -> String {
+    render_at(d, color, Level::WARNING)
+}
+
+fn render_at(d: &Diagnostic, color: bool, level: Level<'_>) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -52,7 +61,7 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     let title = format!("{} ({}:{}:{})", d.message, d.file, d.line, d.column);
     let source = source_of(&d.file);
     let mut group =
-        annotate_snippets::Group::with_title(Level::ERROR.primary_title(title).id(d.code));
+        annotate_snippets::Group::with_title(level.primary_title(title).id(d.code));
     if let Some(text) = &source {
         group = group.element(
             Snippet::source(text.as_str())

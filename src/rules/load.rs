@@ -48,6 +48,9 @@ pub struct RuleSource {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: Vec<LinePattern>,
+    /// The language of the rules' texts (set by [`super::i18n::localize`]) and of the sentences
+    /// evaluation writes itself.
+    pub lang: crate::i18n::Lang,
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -152,7 +155,14 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
         .iter()
         .flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default())
         .collect();
-    (RuleSet { rules, patterns }, diagnostics)
+    (
+        RuleSet {
+            rules,
+            patterns,
+            lang: crate::i18n::Lang::En,
+        },
+        diagnostics,
+    )
 }
 
 fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
@@ -362,6 +372,7 @@ impl Validator<'_> {
         ] {
             self.template(field, template);
         }
+        let translations = self.translations(&parsed);
         if self.diagnostics.len() > before {
             return None;
         }
@@ -389,11 +400,38 @@ impl Validator<'_> {
                 message: parsed.message.value,
                 remediation: parsed.remediation.value,
                 needs: parsed.needs,
+                translations,
                 origin: source.origin.clone(),
                 facts_used: Vec::new(),
             }
             .with_facts_used(),
         )
+    }
+
+    /// The rule's translations, their templates validated as the English ones are.
+    fn translations(&mut self, parsed: &RuleFile) -> Vec<(crate::i18n::Lang, super::Translation)> {
+        let mut out = Vec::new();
+        if let Some(ja) = parsed.i18n.as_ref().and_then(|i| i.ja.as_ref()) {
+            let t = &ja.value;
+            for (field, template) in [
+                ("i18n.ja.message", &t.message),
+                ("i18n.ja.remediation", &t.remediation),
+            ] {
+                if let Some(template) = template {
+                    self.template(field, template);
+                }
+            }
+            out.push((
+                crate::i18n::Lang::Ja,
+                super::Translation {
+                    title: t.title.clone(),
+                    message: t.message.as_ref().map(|m| m.value.clone()),
+                    remediation: t.remediation.as_ref().map(|r| r.value.clone()),
+                    needs: t.needs.clone(),
+                },
+            ));
+        }
+        out
     }
 
     fn version(&mut self, at: &Spanned<String>) -> Option<Version> {

@@ -9,6 +9,7 @@
 //! cost a second pass.
 
 pub mod eval;
+pub mod i18n;
 pub mod lint;
 pub mod load;
 pub mod ruletest;
@@ -21,6 +22,7 @@ use crate::facts::Product;
 use crate::version::Version;
 pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
 pub use load::{Diagnostic, RuleSet, RuleSource};
+pub use i18n::Translation;
 pub use schema::Severity;
 
 /// A loaded, validated rule.
@@ -45,6 +47,8 @@ pub struct Rule {
     pub message: String,
     pub remediation: String,
     pub needs: Option<String>,
+    /// Its texts in other languages ([`i18n::localize`] swaps them in).
+    pub translations: Vec<(crate::i18n::Lang, Translation)>,
     /// `built-in` or the file it was loaded from.
     pub origin: String,
     /// Facts the rule reads, for `rules explain`.
