@@ -17,7 +17,7 @@ use cli::authoring::{explain, lint, list_rules, rule_tests};
 use cli::batch::{MiningFlags, UnexplainedFlags, batch, merge};
 use cli::case::{analyze, facts};
 use cli::diff::diff;
-use cli::{Common, FactsFormat, FailOn, RedactMap, ReportFormat};
+use cli::{Common, FactsFormat, FailOn, LangFlag, RedactMap, ReportFormat};
 
 #[derive(Parser)]
 #[command(
@@ -75,6 +75,11 @@ enum Command {
         /// Replace an existing --redact-map file.
         #[arg(long, requires = "redact_map")]
         overwrite_map: bool,
+        #[command(flatten)]
+        lang: LangFlag,
+        /// Print nothing on stderr but errors and warnings (with --output: no root-cause lines).
+        #[arg(long, short)]
+        quiet: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -137,6 +142,8 @@ enum Command {
         overwrite_map: bool,
         #[command(flatten)]
         mining: MiningFlags,
+        #[command(flatten)]
+        lang: LangFlag,
         #[command(flatten)]
         common: Common,
     },
@@ -201,6 +208,9 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`fptriage facts --list | head`): what it wanted was written;
+        // stop quietly, as Unix filters do.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // An error may quote a name from a bundle: no escape sequence or bidi control
             // reaches the terminal (line breaks stay, some messages span lines).
@@ -209,6 +219,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error is a write to a closed pipe (EPIPE), at any depth of its chain.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -228,6 +247,8 @@ fn run(cli: Cli) -> Result<u8> {
             redact,
             redact_map,
             overwrite_map,
+            lang,
+            quiet,
             common,
         } => analyze(
             &inputs,
@@ -236,6 +257,10 @@ fn run(cli: Cli) -> Result<u8> {
             templates.as_deref(),
             fail_on,
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
+            cli::case::Shown {
+                lang: lang.resolve(),
+                quiet,
+            },
             &common,
         ),
         Command::Diff {
@@ -266,6 +291,7 @@ fn run(cli: Cli) -> Result<u8> {
             redact_map,
             overwrite_map,
             mining,
+            lang,
             common,
         } => batch(
             &inputs,
@@ -275,6 +301,7 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
             &mining,
+            lang.resolve(),
             &common,
         ),
         Command::Merge {

@@ -145,6 +145,24 @@ pub fn read_artifact_map(path: &Path) -> Result<ArtifactMap> {
     })
 }
 
+/// `--lang`: the report's language.
+#[derive(Args, Clone, Copy)]
+pub struct LangFlag {
+    /// Language of the report's words and of the built-in rules' texts: en or ja. Evidence, ids,
+    /// references and JSON keys stay as they are. Default: from LC_ALL, LC_MESSAGES or LANG
+    /// (ja_JP.UTF-8: ja), else en.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<fptriage::i18n::Lang>,
+}
+
+impl LangFlag {
+    /// The language given, else the environment's.
+    pub fn resolve(self) -> fptriage::i18n::Lang {
+        self.lang
+            .unwrap_or_else(|| fptriage::i18n::Lang::from_env(|name| std::env::var(name).ok()))
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum FactsFormat {
     Text,

@@ -119,6 +119,16 @@ pub static CATALOGUE: &[(&str, &str)] = &[
     ("size", "サイズ"),
     ("Warnings", "警告"),
     ("error", "エラー"),
+    // The terminal view's own words.
+    (
+        "{n} check(s) lacked data; see the full report",
+        "{n} 件のチェックはデータ不足です。詳細はレポート全体を参照",
+    ),
+    ("{n}; see the full report", "{n} 件。詳細はレポート全体を参照"),
+    (
+        "Full report: --format md (or html, json), or -o report.html",
+        "レポート全体: --format md（または html、json）、または -o report.html",
+    ),
     // Values of the model, shown as words.
     ("critical", "重大"),
     ("warning", "警告"),
@@ -139,7 +149,7 @@ pub fn text(key: &str, lang: Lang) -> Option<&'static str> {
 }
 
 /// Fills `{name}` places from `values` (each already escaped); an unknown place stays as it is.
-fn fill(text: &str, values: &[(String, String)]) -> String {
+pub(crate) fn fill(text: &str, values: &[(String, String)]) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
     while let Some(open) = rest.find('{') {

@@ -21,6 +21,7 @@ pub mod escape;
 pub mod i18n;
 pub mod outfile;
 pub mod redact;
+pub mod terminal;
 
 use crate::facts::{Device, FactValue};
 use crate::i18n::Lang;
