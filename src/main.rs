@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use cli::authoring::{explain, lint, list_rules, rule_tests};
 use cli::batch::{MiningFlags, UnexplainedFlags, batch, merge};
@@ -19,11 +19,43 @@ use cli::case::{analyze, facts};
 use cli::diff::diff;
 use cli::{Common, FactsFormat, FailOn, LangFlag, RedactMap, ReportFormat};
 
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    done (warnings possible: a partial upload, limits hit; stderr and the report say so);
+       also when the reader of standard output goes away (`| head`)
+  1    a current finding at or above --fail-on (analyze, diff); lint found a problem; a rule
+       test failed
+  2    could not do what was asked: bad arguments, nothing usable read, an output refused
+  130  batch interrupted (Ctrl-C); finished results kept";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  fptriage analyze case.tar.gz                    the verdict on a terminal (Markdown in a pipe)
+  fptriage analyze fmc.tar.gz ftd.tar.gz -o r.html
+  fptriage analyze case.tar.gz --lang ja --format md
+  fptriage facts case.tar.gz                      what was read, fact by fact
+  fptriage diff before.tar.gz after.tar.gz        did the fix work?
+  fptriage batch cases/ --out triage/             many cases; rerun to resume
+  fptriage rules test                             run the built-in pack's rule tests
+";
+
+const ANALYZE_EXAMPLES: &str = "\
+Examples:
+  fptriage analyze case.tar.gz                    compact view on a terminal, Markdown in a pipe
+  fptriage analyze fmc.tar.gz ftd.tar.gz -o r.html
+                                                  HTML report; root causes on stderr
+  fptriage analyze case.tar.gz --format json | jq '.verdict'
+  fptriage analyze case.tar.gz --redact --redact-map map.json -o r.md
+  fptriage analyze case.tar.gz --lang ja -o r.html
+  fptriage analyze case.tar.gz --fail-on critical -q -o r.json
+";
+
 #[derive(Parser)]
 #[command(
     name = "fptriage",
     version,
-    about = "Root-cause triage of Cisco Firepower (FMC/FTD) troubleshoot bundles for the SSE / cloud integration, offline"
+    about = "Root-cause triage of Cisco Firepower (FMC/FTD) troubleshoot bundles for the SSE / cloud integration, offline",
+    after_help = format!("{TOP_EXAMPLES}\n{EXIT_CODES}")
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,6 +78,7 @@ enum Command {
         common: Common,
     },
     /// Analyse one case and write a root-cause report.
+    #[command(after_help = format!("{ANALYZE_EXAMPLES}\n{EXIT_CODES}"))]
     Analyze {
         /// Bundles (tar.gz, tar, zip, folder) of one case: an FMC and its FTDs side by side.
         #[arg(required = true)]
@@ -159,7 +192,7 @@ enum Command {
         #[command(flatten)]
         unexplained: UnexplainedFlags,
     },
-    /// Rule authoring: lint, list, explain.
+    /// Rule authoring: lint, test, list, explain.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
@@ -174,15 +207,22 @@ enum RulesCommand {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: FactsFormat,
+        /// `warnings`: warnings (an untranslated built-in rule) fail lint too (exit 1).
+        #[arg(long, value_enum, value_name = "LEVEL")]
+        deny: Option<cli::authoring::Deny>,
     },
     /// List the loaded rules.
     List {
+        /// Rule folder adding to (or replacing, by id) the built-in pack; repeatable.
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
     },
     /// Explain one rule: what it checks, which facts, what it explains, the fix.
     Explain {
+        /// The rule's id, `<pack>/<name>` as `rules list` shows it (e.g. sse/dns-failure).
+        #[arg(value_name = "ID")]
         id: String,
+        /// Rule folder adding to (or replacing, by id) the built-in pack; repeatable.
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
     },
@@ -198,7 +238,10 @@ enum RulesCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = cli::help::with_limit_defaults(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -310,7 +353,11 @@ fn run(cli: Cli) -> Result<u8> {
             unexplained,
         } => merge(&sources, &out, &unexplained),
         Command::Rules { command } => match command {
-            RulesCommand::Lint { paths, format } => lint(&paths, format),
+            RulesCommand::Lint {
+                paths,
+                format,
+                deny,
+            } => lint(&paths, format, deny.is_some()),
             RulesCommand::List { rules } => list_rules(&rules),
             RulesCommand::Explain { id, rules } => explain(&id, &rules),
             RulesCommand::Test { paths, artifacts } => rule_tests(&paths, artifacts.as_deref()),

@@ -264,7 +264,10 @@ fn batch_reports_every_case_then_resumes() {
     assert_eq!(stderr.matches("already analysed").count(), 1, "{stderr}");
     assert!(stderr.contains("7 already analysed"), "{stderr}");
     for case in GOOD.iter().chain(&BROKEN) {
-        assert!(!stderr.contains(&format!("skipped {case}")), "{case}: {stderr}");
+        assert!(
+            !stderr.contains(&format!("skipped {case}")),
+            "{case}: {stderr}"
+        );
     }
     assert!(stderr.contains("7 skipped"), "{stderr}");
     assert_eq!(

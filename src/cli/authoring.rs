@@ -31,7 +31,13 @@ fn print_diagnostics(
     Ok(())
 }
 
-pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
+/// What `--deny` makes fail.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Deny {
+    Warnings,
+}
+
+pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Result<u8> {
     let mut diagnostics = Vec::new();
     let mut warnings = Vec::new();
     if paths.is_empty() {
@@ -83,7 +89,8 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
         }
     }
     print_diagnostics(&diagnostics, &warnings, format)?;
-    Ok(if diagnostics.is_empty() { 0 } else { 1 })
+    let failed = !diagnostics.is_empty() || (deny_warnings && !warnings.is_empty());
+    Ok(if failed { 1 } else { 0 })
 }
 
 pub fn list_rules(folders: &[PathBuf]) -> Result<u8> {

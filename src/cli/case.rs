@@ -74,7 +74,9 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
                         None => t(&e.path),
                     });
                     let value = match &fact.value {
-                        fptriage::facts::FactValue::List(items) => format!("[{}]", items.join(", ")),
+                        fptriage::facts::FactValue::List(items) => {
+                            format!("[{}]", items.join(", "))
+                        }
                         other => other.to_string(),
                     };
                     writeln!(

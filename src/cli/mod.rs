@@ -5,6 +5,7 @@ pub mod authoring;
 pub mod batch;
 pub mod case;
 pub mod diff;
+pub mod help;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -19,8 +19,14 @@ use crate::i18n::Lang;
 /// (English, Japanese). Menu and process names stay in English, as in the Japanese TechNote.
 pub static CATALOGUE: &[(&str, &str)] = &[
     ("fptriage report", "fptriage レポート"),
-    ("Damage: this is a partial upload", "破損: 部分的なアップロードです"),
-    ("{path} is damaged ({code}): {message}.", "{path} は破損しています（{code}）: {message}。"),
+    (
+        "Damage: this is a partial upload",
+        "破損: 部分的なアップロードです",
+    ),
+    (
+        "{path} is damaged ({code}): {message}.",
+        "{path} は破損しています（{code}）: {message}。",
+    ),
     ("Last member read whole:", "最後まで読めた最後のメンバー:"),
     ("none", "なし"),
     ("{n} bytes read", "{n} バイト読み取り済み"),
@@ -36,7 +42,10 @@ pub static CATALOGUE: &[(&str, &str)] = &[
     ("on {device}", "（{device}）"),
     ("(explains {n} symptom{s})", "（症状 {n} 件を説明）"),
     ("Fix:", "対処:"),
-    ("No warning or critical finding.", "警告・重大の検出結果はありません。"),
+    (
+        "No warning or critical finding.",
+        "警告・重大の検出結果はありません。",
+    ),
     (
         "No warning or critical finding: no device could be read.",
         "警告・重大の検出結果はありません: 読み取れたデバイスがありません。",
@@ -71,7 +80,10 @@ pub static CATALOGUE: &[(&str, &str)] = &[
     ("reason", "理由"),
     ("needs", "必要なデータ"),
     ("ask the customer for", "お客様に依頼するもの"),
-    ("Errors no rule explains", "どのルールでも説明できないエラー"),
+    (
+        "Errors no rule explains",
+        "どのルールでも説明できないエラー",
+    ),
     (
         "{n} error-level log line(s) that no rule's pattern matches, as templates (variable parts masked).",
         "どのルールのパターンにも一致しないエラーレベルのログ行 {n} 行（テンプレート化し、可変部分はマスク）。",
@@ -80,7 +92,10 @@ pub static CATALOGUE: &[(&str, &str)] = &[
         "{n} error-level log line(s) that no rule's pattern matches, as templates (variable parts masked)",
         "どのルールのパターンにも一致しないエラーレベルのログ行 {n} 行（テンプレート化し、可変部分はマスク）",
     ),
-    ("{n} more counted but not kept", "ほかに {n} 行を数えましたが保持していません"),
+    (
+        "{n} more counted but not kept",
+        "ほかに {n} 行を数えましたが保持していません",
+    ),
     (".", "。"),
     ("lines", "行数"),
     ("log", "ログ"),
@@ -99,19 +114,34 @@ pub static CATALOGUE: &[(&str, &str)] = &[
     ),
     ("in {bundle}", "（{bundle} 内）"),
     ("time zone", "タイムゾーン"),
-    ("unknown (syslog read as UTC)", "不明（syslog は UTC として読み取り）"),
+    (
+        "unknown (syslog read as UTC)",
+        "不明（syslog は UTC として読み取り）",
+    ),
     ("damaged", "破損"),
     (
         "also given as {path} (older, not analysed)",
         "{path} としても提供（古いため分析対象外）",
     ),
-    ("loose files (outside every device bundle):", "単独ファイル（どのデバイスのバンドルにも属さない）:"),
+    (
+        "loose files (outside every device bundle):",
+        "単独ファイル（どのデバイスのバンドルにも属さない）:",
+    ),
     ("Loose files", "単独ファイル"),
     ("file", "ファイル"),
     ("attached to", "関連付け先"),
-    ("attached to {device} ({reason})", "{device} に関連付け（{reason}）"),
-    ("not attached, read by no rule", "関連付けなし、どのルールも読みません"),
-    ("{n} more not listed (--max-inventory-rows)", "ほかに {n} 件は非表示（--max-inventory-rows）"),
+    (
+        "attached to {device} ({reason})",
+        "{device} に関連付け（{reason}）",
+    ),
+    (
+        "not attached, read by no rule",
+        "関連付けなし、どのルールも読みません",
+    ),
+    (
+        "{n} more not listed (--max-inventory-rows)",
+        "ほかに {n} 件は非表示（--max-inventory-rows）",
+    ),
     (
         "{n} more loose files not listed (--max-inventory-rows).",
         "ほかに単独ファイル {n} 件は非表示（--max-inventory-rows）。",
@@ -124,7 +154,10 @@ pub static CATALOGUE: &[(&str, &str)] = &[
         "{n} check(s) lacked data; see the full report",
         "{n} 件のチェックはデータ不足です。詳細はレポート全体を参照",
     ),
-    ("{n}; see the full report", "{n} 件。詳細はレポート全体を参照"),
+    (
+        "{n}; see the full report",
+        "{n} 件。詳細はレポート全体を参照",
+    ),
     (
         "Full report: --format md (or html, json), or -o report.html",
         "レポート全体: --format md（または html、json）、または -o report.html",

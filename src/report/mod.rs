@@ -328,7 +328,13 @@ impl Report {
         templates: Option<&Path>,
         lang: Lang,
     ) -> Result<String, ReportError> {
-        render_named_in(&serde_json::to_value(self)?, "report", format, templates, lang)
+        render_named_in(
+            &serde_json::to_value(self)?,
+            "report",
+            format,
+            templates,
+            lang,
+        )
     }
 
     /// The model as JSON with private data replaced (see [`redact`]); render it with [`render`].

@@ -291,7 +291,10 @@ mod tests {
         });
         let text = render(&model, Lang::En, false);
         assert!(!text.contains('\x1b'), "{text}");
-        assert!(text.contains("on d<U+000A>x") || text.contains("on d"), "{text}");
+        assert!(
+            text.contains("on d<U+000A>x") || text.contains("on d"),
+            "{text}"
+        );
         assert!(!text.contains("d\nx"));
     }
 

@@ -13,14 +13,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
 use super::i18n::sentences;
-use crate::i18n::Lang;
+use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
 use crate::facts::{
     Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
 };
+use crate::i18n::Lang;
 
 /// One piece of evidence of a finding.
 #[derive(Debug, Clone, Serialize)]

@@ -60,8 +60,7 @@ fn render_at(d: &Diagnostic, color: bool, level: Level<'_>) -> String {
     };
     let title = format!("{} ({}:{}:{})", d.message, d.file, d.line, d.column);
     let source = source_of(&d.file);
-    let mut group =
-        annotate_snippets::Group::with_title(level.primary_title(title).id(d.code));
+    let mut group = annotate_snippets::Group::with_title(level.primary_title(title).id(d.code));
     if let Some(text) = &source {
         group = group.element(
             Snippet::source(text.as_str())

@@ -21,8 +21,8 @@ use crate::artifacts::ArtifactKind;
 use crate::facts::Product;
 use crate::version::Version;
 pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
-pub use load::{Diagnostic, RuleSet, RuleSource};
 pub use i18n::Translation;
+pub use load::{Diagnostic, RuleSet, RuleSource};
 pub use schema::Severity;
 
 /// A loaded, validated rule.
