@@ -139,6 +139,8 @@ enum Command {
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
         #[command(flatten)]
+        lang: LangFlag,
+        #[command(flatten)]
         common: Common,
     },
     /// Analyse many cases in parallel: per-case reports, results.jsonl, summary.csv, index.html,
@@ -313,6 +315,7 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             output,
             fail_on,
+            lang,
             common,
         } => {
             let (before, after) = match sides.as_slice() {
@@ -322,7 +325,15 @@ fn run(cli: Cli) -> Result<u8> {
                     "diff takes BEFORE and AFTER, or --before PATH... --after PATH..."
                 ),
             };
-            diff(&before, &after, format, output.as_deref(), fail_on, &common)
+            diff(
+                &before,
+                &after,
+                format,
+                output.as_deref(),
+                fail_on,
+                lang.resolve(),
+                &common,
+            )
         }
         Command::Batch {
             inputs,

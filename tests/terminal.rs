@@ -343,3 +343,23 @@ fn help_has_examples_exit_codes_defaults_and_descriptions() {
     let (_, rules, _) = run(&["rules", "--help"]);
     assert!(rules.contains("test"), "{rules}");
 }
+
+#[test]
+fn diff_speaks_japanese_too() {
+    let (code, out, err) = run(&[
+        "diff",
+        MULTI,
+        "testdata/bundles/diff/_multi-cause-partly-fixed.tar.gz",
+        "--lang",
+        "ja",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("# fptriage 差分\n"), "{out}");
+    assert!(out.contains("## 解決済み"), "{out}");
+    assert!(
+        out.contains(
+            "`sse/license-evaluation` （根本原因） （fmc-dc1）: スマートライセンスが評価モードです"
+        ),
+        "{out}"
+    );
+}
