@@ -76,6 +76,27 @@ fn the_terminal_view_of_a_healthy_case_says_so() {
 }
 
 #[test]
+fn the_terminal_view_of_a_partial_upload_says_so_first() {
+    let text = terminal::render(
+        &model("testdata/bundles/dns-failure-cut.tar.gz", Lang::En),
+        Lang::En,
+        false,
+    );
+    assert!(
+        text.starts_with(
+            "Damage: this is a partial upload\n  testdata/bundles/dns-failure-cut.tar.gz is damaged (truncated-archive): "
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\n\nVerdict\n  1. CRITICAL "), "{text}");
+    // Evidence is shown from the device's bundle root.
+    assert!(
+        text.contains("\n    command-outputs/usr-bin-lsof -i.output:6  connector "),
+        "{text}"
+    );
+}
+
+#[test]
 fn japanese_report_snapshots() {
     for (format, ext) in [("md", "md"), ("json", "json"), ("html", "html")] {
         let (code, out, err) = run(&["analyze", MULTI, "--lang", "ja", "--format", format]);
@@ -362,4 +383,39 @@ fn diff_speaks_japanese_too() {
         ),
         "{out}"
     );
+}
+
+#[test]
+fn redacted_runs_name_no_device_on_stderr_or_in_the_terminal_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r.md");
+    let (code, _, stderr) = run(&[
+        "analyze",
+        "testdata/bundles/dns-failure.tar.gz",
+        "--redact",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("ftd-dmz-a"), "{stderr}");
+    assert!(
+        stderr.contains("CRITICAL: DNS cannot resolve SSE hosts on HOST-1"),
+        "{stderr}"
+    );
+    // The terminal view renders the model it is given: a redacted one stays redacted.
+    let (rules, _) = load::load(&load::builtin_sources());
+    let analysis = fptriage::pipeline::analyze(
+        &[bundle("dns-failure.tar.gz")],
+        &ArtifactMap::builtin(),
+        &rules,
+        &Limits::default(),
+    )
+    .unwrap();
+    let report = Report::new(&analysis, &rules);
+    let mut redactor = fptriage::report::redact::Redactor::new();
+    redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+    let model = report.redacted(&mut redactor).unwrap();
+    let text = terminal::render(&model, Lang::En, false);
+    assert!(!text.contains("ftd-dmz-a"), "{text}");
+    assert!(text.contains("HOST-1"), "{text}");
 }

@@ -77,11 +77,18 @@ pub fn render(model: &Value, lang: Lang, color: bool) -> String {
     let empty = Vec::new();
     let list = |key: &str| model[key].as_array().unwrap_or(&empty);
 
-    for d in list("damage") {
+    let damage = list("damage");
+    if !damage.is_empty() {
         let _ = writeln!(
             out,
-            "{} {}",
-            st.paint("1;31", w("Damage: this is a partial upload")),
+            "{}",
+            st.paint("1;31", w("Damage: this is a partial upload"))
+        );
+    }
+    for d in damage {
+        let _ = writeln!(
+            out,
+            "  {}",
             fill(
                 w("{path} is damaged ({code}): {message}."),
                 &[
@@ -91,6 +98,9 @@ pub fn render(model: &Value, lang: Lang, color: bool) -> String {
                 ],
             )
         );
+    }
+    if !damage.is_empty() {
+        let _ = writeln!(out);
     }
 
     let _ = writeln!(out, "{}", st.bold(w("Verdict")));
@@ -156,7 +166,12 @@ pub fn render(model: &Value, lang: Lang, color: bool) -> String {
         );
         let _ = writeln!(out, "    {}", t(f, "message"));
         if let Some(e) = f["evidence"].as_array().and_then(|e| e.first()) {
-            let _ = writeln!(out, "    {}", st.dim(&evidence_line(e)));
+            let root = list("devices")
+                .iter()
+                .find(|d| d["id"] == f["device"])
+                .map(|d| s(d, "bundle"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "    {}", st.dim(&evidence_line(e, root)));
         }
         symptoms(&mut out, findings, s(f, "id"), 2, &st, &sev, &w);
     }
@@ -223,11 +238,19 @@ pub fn root_causes(model: &Value, lang: Lang) -> Vec<String> {
         .collect()
 }
 
-/// One evidence row on one line: `path:line  text`.
-fn evidence_line(e: &Value) -> String {
+/// One evidence row on one line: `path:line  text`, the path relative to the device's bundle
+/// root (the device is named on the line above; the full archive chain is in the other formats).
+fn evidence_line(e: &Value, root: &str) -> String {
+    let full = s(e, "path");
+    let path = full
+        .strip_prefix(root)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .filter(|rest| !root.is_empty() && !rest.is_empty())
+        .unwrap_or(full);
+    let path = escape::terminal(path);
     let at = match e["line"].as_u64() {
-        Some(line) => format!("{}:{line}", t(e, "path")),
-        None => t(e, "path"),
+        Some(line) => format!("{path}:{line}"),
+        None => path.into_owned(),
     };
     match e["text"].as_str().filter(|x| !x.is_empty()) {
         Some(text) => format!(
