@@ -50,6 +50,35 @@ Examples:
   fptriage analyze case.tar.gz --fail-on critical -q -o r.json
 ";
 
+const FACTS_EXAMPLES: &str = "\
+Examples:
+  fptriage facts case.tar.gz                      every fact per device, (absent) where unread
+  fptriage facts case.tar.gz --format json | jq '.devices[].facts'
+  fptriage facts --list | grep license            fact names a rule may use
+";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  fptriage diff before.tar.gz after.tar.gz
+  fptriage diff --before fmc.tgz ftd.tgz --after fmc2.tgz ftd2.tgz -o diff.html
+  fptriage diff before.tar.gz after.tar.gz --fail-on critical --format json
+";
+
+const BATCH_EXAMPLES: &str = "\
+Examples:
+  fptriage batch /cases --out /reports --jobs 2    rerun the same command to resume
+  fptriage batch /cases --out /reports/s0 --shard 0/2 && fptriage merge /reports/s* --out /reports/all
+  fptriage batch /cases --out /reports --redact --redact-map /secure/map.json --lang ja
+";
+
+const RULES_EXAMPLES: &str = "\
+Examples:
+  fptriage rules lint site-rules/                 every problem with its place and a hint
+  fptriage rules test site-rules/                 run each rule's <name>.test.yaml
+  fptriage rules list --rules site-rules/
+  fptriage rules explain sse/dns-failure
+";
+
 #[derive(Parser)]
 #[command(
     name = "fptriage",
@@ -65,6 +94,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print, per device, the artifacts found and the facts parsed from them.
+    #[command(after_help = format!("{FACTS_EXAMPLES}\n{EXIT_CODES}"))]
     Facts {
         /// Bundles (tar.gz, tar, zip, folder) of one case.
         #[arg(required_unless_present = "list")]
@@ -118,6 +148,7 @@ enum Command {
     },
     /// Compare two uploads of one case (before and after a fix): resolved, persisting, new and
     /// unknown findings per device.
+    #[command(after_help = format!("{DIFF_EXAMPLES}\n{EXIT_CODES}"))]
     Diff {
         /// BEFORE and AFTER: each one bundle or folder (for several files a side, use --before
         /// and --after).
@@ -145,6 +176,7 @@ enum Command {
     },
     /// Analyse many cases in parallel: per-case reports, results.jsonl, summary.csv, index.html,
     /// unexplained.json, draft rules and triage.sqlite.
+    #[command(after_help = format!("{BATCH_EXAMPLES}\n{EXIT_CODES}"))]
     Batch {
         /// Folders whose top-level entries are cases (a file, or a folder of bundles or an
         /// extracted bundle), or case files.
@@ -195,6 +227,7 @@ enum Command {
         unexplained: UnexplainedFlags,
     },
     /// Rule authoring: lint, test, list, explain.
+    #[command(after_help = format!("{RULES_EXAMPLES}\n{EXIT_CODES}"))]
     Rules {
         #[command(subcommand)]
         command: RulesCommand,

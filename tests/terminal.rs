@@ -363,6 +363,12 @@ fn help_has_examples_exit_codes_defaults_and_descriptions() {
     assert!(explain.contains("<ID>  The rule's id"), "{explain}");
     let (_, rules, _) = run(&["rules", "--help"]);
     assert!(rules.contains("test"), "{rules}");
+    for command in ["facts", "analyze", "diff", "batch", "rules"] {
+        let (code, help, _) = run(&[command, "--help"]);
+        assert_eq!(code, 0);
+        assert!(help.contains("Examples:\n  fptriage "), "{command}: {help}");
+        assert!(help.contains("Exit codes:"), "{command}: {help}");
+    }
 }
 
 #[test]
