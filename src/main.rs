@@ -234,17 +234,24 @@ enum Command {
     },
 }
 
+/// What `rules lint --deny` makes fail.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Check rule folders or files (and artifact maps) and report every problem with its place.
     Lint {
-        /// Rule folders or files; default: the built-in pack.
+        /// Rule folders, rule files or test files (`*.test.yaml`); default: the built-in pack.
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: FactsFormat,
-        /// `warnings`: warnings (an untranslated built-in rule) fail lint too (exit 1).
+        /// `warnings`: warnings (a rule without a test, an untranslated built-in rule) fail lint
+        /// too (exit 1).
         #[arg(long, value_enum, value_name = "LEVEL")]
-        deny: Option<cli::authoring::Deny>,
+        deny: Vec<Deny>,
     },
     /// List the loaded rules.
     List {
@@ -401,7 +408,7 @@ fn run(cli: Cli) -> Result<u8> {
                 paths,
                 format,
                 deny,
-            } => lint(&paths, format, deny.is_some()),
+            } => lint(&paths, format, deny.contains(&Deny::Warnings)),
             RulesCommand::List { rules } => list_rules(&rules),
             RulesCommand::Explain { id, rules } => explain(&id, &rules),
             RulesCommand::Test { paths, artifacts } => rule_tests(&paths, artifacts.as_deref()),

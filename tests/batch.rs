@@ -963,7 +963,7 @@ fn a_novel_error_is_the_top_unexplained_template_with_a_draft_rule() {
         .unwrap();
     let said = String::from_utf8_lossy(&lint.stdout);
     assert_eq!(lint.status.code(), Some(0), "{said}");
-    assert!(said.contains("0 problem(s)"), "{said}");
+    assert!(said.contains("0 error(s), 0 warning(s)"), "{said}");
     let test = fptriage()
         .args(["rules", "test"])
         .arg(&drafts)
@@ -1139,4 +1139,37 @@ fn the_language_is_part_of_the_resume_key() {
     let (code, stderr) = batch(&["--lang", "ja"], &inputs, &out);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("1 already analysed"), "{stderr}");
+}
+
+#[test]
+fn a_rule_that_does_not_load_is_a_warning_of_every_case_and_exits_2() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = root.path().join("cases");
+    fs::create_dir_all(&cases).unwrap();
+    fs::copy(
+        bundle("dns-failure.tar.gz"),
+        cases.join("dns-failure.tar.gz"),
+    )
+    .unwrap();
+    let rules = root.path().join("rules");
+    fs::create_dir_all(rules.join("site")).unwrap();
+    fs::write(
+        rules.join("site/broken.yaml"),
+        "id: site/broken\ntitle: t\nseverity: warning\ndescription: d\nwhen:\n  fact: connector.prot\n  exists: true\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    let out = root.path().join("out");
+    let (code, stderr) = batch(&["--rules", rules.to_str().unwrap()], &cases, &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("rule not loaded"), "{stderr}");
+    let lines = results(&out);
+    assert_eq!(lines.len(), 1);
+    let warnings = lines[0]["report"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["code"] == "rule-not-loaded"
+            && w["message"].as_str().unwrap().contains("unknown-fact")),
+        "{warnings:?}"
+    );
+    // The case itself was analysed: its findings are there.
+    assert!(root_causes(&lines[0]["report"]).contains("sse/dns-failure"));
 }

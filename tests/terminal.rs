@@ -197,7 +197,7 @@ fn lint_warns_on_an_untranslated_built_in_rule_without_failing() {
     let warnings = i18n::untranslated(&set);
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].code, "untranslated-rule");
-    let text = fptriage::rules::lint::render_warning(&warnings[0], false);
+    let text = fptriage::rules::lint::render(&warnings[0], false);
     assert!(text.starts_with("warning[untranslated-rule]"), "{text}");
 }
 

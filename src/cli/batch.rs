@@ -292,7 +292,7 @@ pub fn batch(
         );
         return Ok(130);
     }
-    Ok(0)
+    Ok(rules_exit(&rules, 0))
 }
 
 /// `fptriage merge`: joins batch output folders.

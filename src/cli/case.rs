@@ -95,7 +95,10 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
             }
         }
     }
-    Ok(if case.devices.is_empty() { 2 } else { 0 })
+    Ok(rules_exit(
+        &rules,
+        if case.devices.is_empty() { 2 } else { 0 },
+    ))
 }
 
 /// How `analyze` talks to the person running it: the report's language, and whether stderr
@@ -200,5 +203,5 @@ pub fn analyze(
             .iter()
             .any(|f| f.status == "current" && f.severity >= t)
     });
-    Ok(if failing { 1 } else { 0 })
+    Ok(rules_exit(&rules, if failing { 1 } else { 0 }))
 }

@@ -234,6 +234,21 @@ fn nested_under(findings: &[Finding], id: &str) -> usize {
     seen.len() - 1
 }
 
+/// The warning code of a rule (or artifact definition) given with `--rules` that did not load.
+pub const RULE_NOT_LOADED: &str = "rule-not-loaded";
+
+/// The rule set's load errors as report warnings: the check they would have made is missing.
+fn rule_problems(rules: &crate::rules::RuleSet) -> impl Iterator<Item = Warning> + '_ {
+    rules.problems.iter().map(|d| Warning {
+        code: RULE_NOT_LOADED,
+        path: d.file.clone(),
+        message: format!(
+            "{}:{}: {} [{}]; left out, so its check is not in this report",
+            d.line, d.column, d.message, d.code
+        ),
+    })
+}
+
 impl Report {
     /// Builds the model of one analysis.
     pub fn new(analysis: &Analysis, rules: &crate::rules::RuleSet) -> Report {
@@ -309,8 +324,17 @@ impl Report {
             not_evaluated: analysis.not_evaluated.clone(),
             loose_files: analysis.case.loose_files.clone(),
             loose_files_omitted: analysis.case.loose_files_omitted,
-            warnings: analysis.case.warnings.clone(),
-            warning_counts: analysis.case.warning_counts.clone(),
+            warnings: rule_problems(rules)
+                .chain(analysis.case.warnings.iter().cloned())
+                .collect(),
+            warning_counts: {
+                let mut counts = analysis.case.warning_counts.clone();
+                if !rules.problems.is_empty() {
+                    *counts.entry(RULE_NOT_LOADED.to_string()).or_default() +=
+                        rules.problems.len() as u64;
+                }
+                counts
+            },
             errors: analysis.case.errors.clone(),
             unexplained: analysis.case.unexplained.clone(),
         }

@@ -9,7 +9,7 @@
 
 use crate::i18n::Lang;
 
-use super::load::Diagnostic;
+use super::load::{Diagnostic, Level};
 use super::{Rule, RuleSet};
 
 /// A rule's texts in one language; `None`: the English text stays.
@@ -101,6 +101,15 @@ pub(crate) mod sentences {
         .into()
     }
 
+    /// What to ask for when a rule skips a device of unknown version.
+    pub fn ask_unknown_version(lang: Lang) -> String {
+        match lang {
+            Lang::En => "the device's version (show version, or etc/sf/sf-version): the rule applies to a version range and skips a device of unknown version",
+            Lang::Ja => "デバイスのバージョン（show version または etc/sf/sf-version）: このルールはバージョン範囲に適用され、バージョン不明のデバイスは対象外です",
+        }
+        .into()
+    }
+
     /// The data a time window needs.
     pub fn collection_time(lang: Lang) -> String {
         match lang {
@@ -144,6 +153,7 @@ pub fn untranslated(set: &RuleSet) -> Vec<Diagnostic> {
                 continue;
             }
             warnings.push(Diagnostic {
+                level: Level::Warning,
                 code: "untranslated-rule",
                 file: rule.origin.clone(),
                 line: 1,

@@ -44,15 +44,6 @@ fn span(text: &str, line: u64, column: u64) -> std::ops::Range<usize> {
 
 /// A diagnostic as text: `error[code]: message`, the snippet with a caret, and the hint.
 pub fn render(d: &Diagnostic, color: bool) -> String {
-    render_at(d, color, Level::ERROR)
-}
-
-/// A diagnostic that does not fail lint, as `warning[code]: …`.
-pub fn render_warning(d: &Diagnostic, color: bool) -> String {
-    render_at(d, color, Level::WARNING)
-}
-
-fn render_at(d: &Diagnostic, color: bool, level: Level<'_>) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -60,6 +51,10 @@ fn render_at(d: &Diagnostic, color: bool, level: Level<'_>) -> String {
     };
     let title = format!("{} ({}:{}:{})", d.message, d.file, d.line, d.column);
     let source = source_of(&d.file);
+    let level = match d.level {
+        super::load::Level::Error => Level::ERROR,
+        super::load::Level::Warning => Level::WARNING,
+    };
     let mut group = annotate_snippets::Group::with_title(level.primary_title(title).id(d.code));
     if let Some(text) = &source {
         group = group.element(
