@@ -84,7 +84,11 @@ pub fn list_rules(folders: &[PathBuf]) -> Result<u8> {
         }
     }
     for pack in &packs {
-        let rules: Vec<_> = set.rules.iter().filter(|r| &pack_of(&r.id) == pack).collect();
+        let rules: Vec<_> = set
+            .rules
+            .iter()
+            .filter(|r| &pack_of(&r.id) == pack)
+            .collect();
         writeln!(out, "pack {pack}: {} rule(s)", rules.len())?;
         for r in rules {
             writeln!(
