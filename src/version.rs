@@ -47,7 +47,11 @@ impl Version {
     /// build, so that `7.0.x` or `7.0.2-beta` is an error rather than a silent `7.0` or `7.0.2`.
     pub fn parse_exact(s: &str) -> Option<Version> {
         let s = s.trim();
-        if s.is_empty() || !s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        if s.is_empty()
+            || !s
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return None;
         }
         Version::parse(s)
@@ -144,14 +148,20 @@ mod tests {
 
     #[test]
     fn rule_versions_are_dotted_numbers_only() {
-        for bad in ["7.0.x", "7.0.2-beta", "7.2.5 (build 208)", "", "7..0", ".7", "7.", "v7.0"] {
+        for bad in [
+            "7.0.x",
+            "7.0.2-beta",
+            "7.2.5 (build 208)",
+            "",
+            "7..0",
+            ".7",
+            "7.",
+            "v7.0",
+        ] {
             assert!(Version::parse_exact(bad).is_none(), "{bad}");
         }
         assert_eq!(Version::parse_exact("7.10").unwrap().parts, vec![7, 10]);
-        assert_eq!(
-            v("7.2.5.1").cmp_parts(&v("7.2.5.9"), 3),
-            Ordering::Equal
-        );
+        assert_eq!(v("7.2.5.1").cmp_parts(&v("7.2.5.9"), 3), Ordering::Equal);
         assert_eq!(v("7.3").cmp_parts(&v("7.2.9"), 2), Ordering::Greater);
     }
 

@@ -431,9 +431,27 @@ mod tests {
     fn first_and_last_follow_instants_not_reading_order() {
         let mut hits = LineHits::default();
         // Rotated files arrive newest first; a DST change makes the text order lie.
-        hits.record(1, "h", &[], &sample(1, Some("2020-11-01T01:30:00-06:00")), usize::MAX);
-        hits.record(1, "h", &[], &sample(2, Some("2020-11-01T01:10:00-05:00")), usize::MAX);
-        hits.record(1, "h", &[], &sample(3, Some("2020-10-31T10:00:00-05:00")), usize::MAX);
+        hits.record(
+            1,
+            "h",
+            &[],
+            &sample(1, Some("2020-11-01T01:30:00-06:00")),
+            usize::MAX,
+        );
+        hits.record(
+            1,
+            "h",
+            &[],
+            &sample(2, Some("2020-11-01T01:10:00-05:00")),
+            usize::MAX,
+        );
+        hits.record(
+            1,
+            "h",
+            &[],
+            &sample(3, Some("2020-10-31T10:00:00-05:00")),
+            usize::MAX,
+        );
         let agg = &hits.get(1).unwrap()["h"];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.first.seq, 3);

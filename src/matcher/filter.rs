@@ -91,14 +91,22 @@ mod tests {
         assert!(CaptureTest::LessThan(350.0).holds(Some("349")));
         assert!(CaptureTest::Equals(serde_json::json!(8989)).holds(Some("8989")));
         assert!(CaptureTest::Equals(serde_json::json!("Up")).holds(Some("UP")));
-        assert!(CaptureTest::In(vec![serde_json::json!("a"), serde_json::json!(2)]).holds(Some("2")));
+        assert!(
+            CaptureTest::In(vec![serde_json::json!("a"), serde_json::json!(2)]).holds(Some("2"))
+        );
         assert!(CaptureTest::NotIn(vec![serde_json::json!("a")]).holds(Some("b")));
         let v = |s: &str| Version::parse(s).unwrap();
         assert!(CaptureTest::VersionAbove(v("7.2")).holds(Some("7.2.5")));
         assert!(!CaptureTest::VersionAbove(v("7.2")).holds(Some("7.2.0")));
         assert!(CaptureTest::VersionAtMost(v("7.2")).holds(Some("7.2.0")));
         let caps = vec![("pct".to_string(), "96".to_string())];
-        assert!(all_hold(&[("pct".into(), CaptureTest::AtLeast(95.0))], &caps));
-        assert!(!all_hold(&[("other".into(), CaptureTest::AtLeast(95.0))], &caps));
+        assert!(all_hold(
+            &[("pct".into(), CaptureTest::AtLeast(95.0))],
+            &caps
+        ));
+        assert!(!all_hold(
+            &[("other".into(), CaptureTest::AtLeast(95.0))],
+            &caps
+        ));
     }
 }

@@ -325,7 +325,13 @@ impl Scope<'_> {
         }
     }
 
-    fn eval_compare(&self, left: &str, op: CompareOp, right: &str, parts: Option<usize>) -> Outcome {
+    fn eval_compare(
+        &self,
+        left: &str,
+        op: CompareOp,
+        right: &str,
+        parts: Option<usize>,
+    ) -> Outcome {
         let (l, r) = (self.fact(left), self.fact(right));
         let (Some((lf, li)), Some((rf, ri))) = (l, r) else {
             let missing = [(left, l.is_none()), (right, r.is_none())]
@@ -417,16 +423,13 @@ impl Scope<'_> {
                     .collect();
             }
             // The step's newest line stands for it in the evidence.
-            let newest = keys
-                .into_iter()
-                .flat_map(|k| k.values())
-                .max_by(|a, b| {
-                    if later(&a.last, &b.last) {
-                        std::cmp::Ordering::Greater
-                    } else {
-                        std::cmp::Ordering::Less
-                    }
-                });
+            let newest = keys.into_iter().flat_map(|k| k.values()).max_by(|a, b| {
+                if later(&a.last, &b.last) {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
+                }
+            });
             if let Some(agg) = newest {
                 evidence.push(EvidenceItem {
                     path: agg.last.evidence.path.clone(),
@@ -972,7 +975,8 @@ fn explicit_manager(devices: &[Device], device: &Device) -> Option<usize> {
         let short = |s: &str| s.split('.').next().unwrap_or(s).to_ascii_lowercase();
         if let Some(&i) = fmcs.iter().find(|&&i| {
             let d = &devices[i];
-            d.name.eq_ignore_ascii_case(&named) || (!d.name.is_empty() && short(&d.name) == short(&named))
+            d.name.eq_ignore_ascii_case(&named)
+                || (!d.name.is_empty() && short(&d.name) == short(&named))
         }) {
             return Some(i);
         }

@@ -223,8 +223,18 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
                 diagnostics.push(Diagnostic {
                     code: "explains-cycle",
                     file: rule.origin.clone(),
-                    line: rule.explains_at.first().or(rule.explained_by_at.first()).map(|p| p.0).unwrap_or(1),
-                    column: rule.explains_at.first().or(rule.explained_by_at.first()).map(|p| p.1).unwrap_or(1),
+                    line: rule
+                        .explains_at
+                        .first()
+                        .or(rule.explained_by_at.first())
+                        .map(|p| p.0)
+                        .unwrap_or(1),
+                    column: rule
+                        .explains_at
+                        .first()
+                        .or(rule.explained_by_at.first())
+                        .map(|p| p.1)
+                        .unwrap_or(1),
                     message: format!("`explains` of `{}` leads back to itself", rule.id),
                     hint: Some(
                         "a cause cannot be its own symptom; remove one relation of the cycle"
@@ -286,7 +296,10 @@ fn check_findings(rules: &mut Vec<Rule>, diagnostics: &mut Vec<Diagnostic>) {
                 line,
                 column,
                 message: format!("`finding` conditions form a cycle: {}", cycle.join(" → ")),
-                hint: Some("a rule cannot wait for its own finding; remove one `finding` of the cycle".into()),
+                hint: Some(
+                    "a rule cannot wait for its own finding; remove one `finding` of the cycle"
+                        .into(),
+                ),
             });
             cyclic.insert(rule.id.clone());
         }
@@ -535,7 +548,11 @@ impl Validator<'_> {
                     .iter()
                     .map(|e| (e.referenced.line(), e.referenced.column()))
                     .collect(),
-                explained_by: parsed.explained_by.iter().map(|e| e.value.clone()).collect(),
+                explained_by: parsed
+                    .explained_by
+                    .iter()
+                    .map(|e| e.value.clone())
+                    .collect(),
                 explained_by_at: parsed
                     .explained_by
                     .iter()
@@ -844,8 +861,10 @@ impl Validator<'_> {
         if let Some(tests) = &l.where_ {
             for (name, test) in &tests.value {
                 if !names.contains(name) {
-                    let hint = did_you_mean(name, names.iter().map(String::as_str))
-                        .or(Some("`where` tests the named groups `(?<name>...)` of this condition's regex".into()));
+                    let hint = did_you_mean(name, names.iter().map(String::as_str)).or(Some(
+                        "`where` tests the named groups `(?<name>...)` of this condition's regex"
+                            .into(),
+                    ));
                     self.error(
                         test,
                         "unknown-where-capture",
@@ -886,7 +905,10 @@ impl Validator<'_> {
                 self.error(
                     g,
                     "invalid-group-by",
-                    format!("`group_by: {}` is neither `host` nor a capture of the regex", g.value),
+                    format!(
+                        "`group_by: {}` is neither `host` nor a capture of the regex",
+                        g.value
+                    ),
                     hint,
                 );
                 ok = false;
@@ -1010,13 +1032,23 @@ impl Validator<'_> {
         };
         for v in [&t.equals, &t.not_equals].into_iter().flatten() {
             if !scalar(&v.value) {
-                self.error(v, "operator-type", "a `where` value is text, a number or a boolean", None);
+                self.error(
+                    v,
+                    "operator-type",
+                    "a `where` value is text, a number or a boolean",
+                    None,
+                );
                 return None;
             }
         }
         for v in [&t.in_, &t.not_in].into_iter().flatten() {
             if !v.value.iter().all(scalar) {
-                self.error(v, "operator-type", "`in` and `not_in` take a list of texts, numbers or booleans", None);
+                self.error(
+                    v,
+                    "operator-type",
+                    "`in` and `not_in` take a list of texts, numbers or booleans",
+                    None,
+                );
                 return None;
             }
         }
@@ -1071,7 +1103,10 @@ impl Validator<'_> {
             self.error(
                 &q.steps,
                 "sequence-steps",
-                format!("a sequence needs at least two steps, not {}", q.steps.value.len()),
+                format!(
+                    "a sequence needs at least two steps, not {}",
+                    q.steps.value.len()
+                ),
                 Some("for one pattern, use a `lines` condition".into()),
             );
             ok = false;
@@ -1125,7 +1160,10 @@ impl Validator<'_> {
         let (left, right) = (left?, right?);
         let fits = match op {
             CompareOp::Equals | CompareOp::NotEquals => {
-                matches!(left, FactType::Bool | FactType::Int | FactType::Text | FactType::Version)
+                matches!(
+                    left,
+                    FactType::Bool | FactType::Int | FactType::Text | FactType::Version
+                )
             }
             CompareOp::LessThan | CompareOp::AtLeast => left == FactType::Int,
             _ => left == FactType::Version,
@@ -1475,6 +1513,217 @@ mod tests {
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
         assert!(codes.contains(&"unknown-explains"), "{codes:?}");
         assert!(codes.contains(&"explains-cycle"), "{codes:?}");
+    }
+
+    /// 1-based line and column of the first `marker` in `text`.
+    fn place_of(text: &str, marker: &str) -> (u64, u64) {
+        let at = text.find(marker).expect("marker");
+        let line = text[..at].matches('\n').count() as u64 + 1;
+        let column = (at - text[..at].rfind('\n').map_or(0, |n| n + 1)) as u64 + 1;
+        (line, column)
+    }
+
+    fn with_when(when: &str) -> String {
+        GOOD.replace("  fact: connector.port\n  at_least: 1\n", when)
+    }
+
+    #[test]
+    fn the_new_conditions_load() {
+        let cases = [
+            "  lines: {artifact: connector-log, contains: x, min_count: 5, window: 1h, within: 7d}\n",
+            "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {at_least: 95}}}\n",
+            "  lines: {artifact: connector-log, regex: 'dial tcp (?<proxy>[0-9.]+)', min_distinct: {proxy: 2}}\n",
+            "  lines: {artifact: connector-log, contains: 'timed out', group_by: host, min_count: 3}\n",
+            "  lines: {artifact: connector-log, regex: 'pid (?<pid>\\d+)', group_by: pid, min_count: 2}\n",
+            "  sequence: {artifact: connector-log, max_gap: 30s, steps: [{contains: a}, {regex: b}]}\n",
+            "  compare: {left: device.version, op: version_above, right: manager.device.version, parts: 3}\n",
+            "  fact: manager.license.registration\n  equals: EVALUATION\n",
+            "  fact: device.version\n  version_above: '7.0'\n",
+            "  fact: device.version\n  version_at_most: '7.0'\n",
+        ];
+        for when in cases {
+            let (set, diags) = load(&[source("t/a.yaml", &with_when(when))]);
+            assert!(diags.is_empty(), "{when}: {diags:?}");
+            assert_eq!(set.rules.len(), 1, "{when}");
+        }
+        // Only patterns of time conditions keep stamps; where, group and distinct reach the set.
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[0]))]);
+        assert!(set.patterns[0].keep.stamps);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[1]))]);
+        assert!(!set.patterns[0].keep.stamps);
+        assert_eq!(set.patterns[0].filter.len(), 1);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[2]))]);
+        assert_eq!(set.patterns[0].keep.distinct, ["proxy"]);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[4]))]);
+        assert_eq!(set.patterns[0].keep.group.as_deref(), Some("pid"));
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[5]))]);
+        assert!(set.patterns.iter().all(|p| p.keep.stamps));
+        assert_eq!(set.patterns.len(), 2);
+    }
+
+    #[test]
+    fn each_new_mistake_has_its_code_and_place() {
+        // (condition, code, the text the diagnostic must point at)
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "  lines: {artifact: connector-log, contains: x, window: 1 hour}\n",
+                "invalid-duration",
+                "1 hour",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pc: {at_least: 95}}}\n",
+                "unknown-where-capture",
+                "{at_least",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {at_least: 95, less_than: 99}}}\n",
+                "operator-count",
+                "{at_least",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {version_above: 7.0.x}}}\n",
+                "invalid-version",
+                "7.0.x",
+            ),
+            (
+                "  lines: {artifact: connector-log, contains: x, group_by: hots}\n",
+                "invalid-group-by",
+                "hots",
+            ),
+            (
+                "  lines: {artifact: connector-log, regex: '(?<p>x)', group_by: p, host: sse}\n",
+                "group-by-conflict",
+                "p, host",
+            ),
+            (
+                "  lines: {artifact: connector-log, regex: '(?<p>x)', min_distinct: {q: 2}}\n",
+                "unknown-distinct-capture",
+                "{q: 2}",
+            ),
+            (
+                "  sequence: {artifact: connector-log, max_gap: 30s, steps: [{contains: a}]}\n",
+                "sequence-steps",
+                "[{contains",
+            ),
+            (
+                "  sequence: {artifact: connector-log, max_gap: soon, steps: [{contains: a}, {contains: b}]}\n",
+                "invalid-duration",
+                "soon",
+            ),
+            (
+                "  compare: {left: device.version, op: newer, right: manager.device.version}\n",
+                "unknown-compare-op",
+                "newer",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: connector.port}\n",
+                "compare-types",
+                "equals",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: manager.device.version, parts: 2}\n",
+                "invalid-parts",
+                "2}",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: manager.device.vers}\n",
+                "unknown-fact",
+                "manager.device.vers",
+            ),
+            (
+                "  fact: device.version\n  version_below: '7.0.2-beta'\n",
+                "invalid-version",
+                "'7.0.2-beta'",
+            ),
+        ];
+        for (when, code, marker) in cases {
+            let text = with_when(when);
+            let (line, column) = place_of(&text, marker);
+            assert_eq!(codes(&text), vec![(*code, line, column)], "{when}");
+        }
+        let range = GOOD.replace(
+            "when:",
+            "applies_to:\n  version: {min: '7.0.x', below: '7.0.2-beta'}\nwhen:",
+        );
+        assert_eq!(
+            codes(&range),
+            vec![("invalid-version", 6, 18), ("invalid-version", 6, 34)]
+        );
+    }
+
+    #[test]
+    fn findings_and_explained_by_must_exist_and_not_cycle() {
+        let finding = |id: &str, on: &str| {
+            GOOD.replace("id: t/a", &format!("id: t/{id}")).replace(
+                "  fact: connector.port\n  at_least: 1\n",
+                &format!("  finding: {{rule: t/{on}, status: current}}\n"),
+            )
+        };
+        // t/a reads t/b, t/b reads t/a: both left out, the cycle shown; t/c names nothing loaded.
+        let (set, diags) = load(&[
+            source("t/a.yaml", &finding("a", "b")),
+            source("t/b.yaml", &finding("b", "a")),
+            source("t/c.yaml", &finding("c", "zz")),
+            source("t/d.yaml", &GOOD.replace("id: t/a", "id: t/d")),
+            source("t/e.yaml", &finding("e", "d")),
+        ]);
+        let got: Vec<(&str, &str, u64, u64)> = diags
+            .iter()
+            .map(|d| (d.code, d.file.as_str(), d.line, d.column))
+            .collect();
+        assert!(
+            got.contains(&("unknown-finding-rule", "t/c.yaml", 6, 19)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("finding-cycle", "t/a.yaml", 6, 19)),
+            "{got:?}"
+        );
+        assert!(
+            diags.iter().any(|d| d.message.contains("t/a → t/b → t/a")),
+            "{diags:?}"
+        );
+        let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["t/d", "t/e"]);
+        let order = evaluation_order(&set.rules);
+        assert_eq!(order, [0, 1]);
+
+        let by = GOOD.replace(
+            "remediation: r",
+            "remediation: r\nexplained_by: [t/b, t/zz]",
+        );
+        let b = GOOD
+            .replace("id: t/a", "id: t/b")
+            .replace("remediation: r", "remediation: r\nexplained_by: [t/a]");
+        let (set, diags) = load(&[source("t/a.yaml", &by), source("t/b.yaml", &b)]);
+        let codes: Vec<_> = diags.iter().map(|d| (d.code, d.line, d.column)).collect();
+        assert!(
+            codes.contains(&("unknown-explained-by", 10, 21)),
+            "{codes:?}"
+        );
+        assert!(codes.iter().any(|c| c.0 == "explains-cycle"), "{codes:?}");
+        assert_eq!(set.rules[0].explained_by, ["t/b"]);
+    }
+
+    #[test]
+    fn rules_run_after_the_findings_they_read() {
+        let finding = |id: &str, on: &str| {
+            GOOD.replace("id: t/a", &format!("id: t/{id}")).replace(
+                "  fact: connector.port\n  at_least: 1\n",
+                &format!("  finding: {{rule: t/{on}}}\n"),
+            )
+        };
+        let (set, diags) = load(&[
+            source("t/a.yaml", &finding("a", "c")),
+            source("t/b.yaml", &GOOD.replace("id: t/a", "id: t/b")),
+            source("t/c.yaml", &finding("c", "b")),
+        ]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let ids: Vec<&str> = evaluation_order(&set.rules)
+            .into_iter()
+            .map(|i| set.rules[i].id.as_str())
+            .collect();
+        assert_eq!(ids, ["t/b", "t/c", "t/a"]);
     }
 
     #[test]
