@@ -48,7 +48,8 @@ fn every_builtin_test_has_a_root_cause_case_and_a_silent_case() {
         let Some(stem) = name.strip_suffix(".yaml") else {
             continue;
         };
-        if stem.ends_with(".test") {
+        // The pack's artifact definitions are not a rule.
+        if stem.ends_with(".test") || stem == "artifacts" {
             continue;
         }
         rules += 1;

@@ -18,7 +18,7 @@ use super::schema::{
     RuleFile, SequenceCondition, UnknownVersion,
 };
 use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
-use crate::artifacts::ArtifactKind;
+use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::facts::Product;
 use crate::facts::registry::{self, FactType};
 use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
@@ -53,14 +53,16 @@ pub struct RuleSet {
     pub patterns: Vec<LinePattern>,
 }
 
-include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+pub use crate::builtin::BUILTIN_RULES;
 
 /// The built-in rule pack's sources.
 pub fn builtin_sources() -> Vec<RuleSource> {
     BUILTIN_RULES
         .iter()
         .filter(|(path, _)| {
-            !path.ends_with(".test.yaml") && *path != "artifacts.yaml" && !path.ends_with(".md")
+            !path.ends_with(".test.yaml")
+                && !path.ends_with("artifacts.yaml")
+                && !path.ends_with(".md")
         })
         .map(|(path, text)| RuleSource {
             relative: path.to_string(),
@@ -129,14 +131,22 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "evidence",
 ];
 
-/// Loads rules; a later source with an existing id replaces the earlier rule.
+/// Loads rules over the built-in packs' artifact definitions; a later source with an existing id
+/// replaces the earlier rule.
 pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
+    load_with(sources, &ArtifactMap::builtin())
+}
+
+/// Loads rules over the loaded artifact definitions `map` (its kinds and facts); a later source
+/// with an existing id replaces the earlier rule.
+pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut by_id: BTreeMap<String, (usize, Rule)> = BTreeMap::new();
     let mut patterns_by_rule: HashMap<String, Vec<LinePattern>> = HashMap::new();
     let mut next_pattern = 0usize;
     for (order, source) in sources.iter().enumerate() {
         let mut v = Validator {
+            map,
             file: source.origin.clone(),
             diagnostics: Vec::new(),
             patterns: Vec::new(),
@@ -411,6 +421,7 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 }
 
 struct Validator<'a> {
+    map: &'a ArtifactMap,
     file: String,
     diagnostics: Vec<Diagnostic>,
     patterns: Vec<LinePattern>,
@@ -693,13 +704,17 @@ impl Validator<'_> {
         let mut ok = true;
         for name in names {
             let named = Spanned::new(name.clone(), m.artifact.referenced, m.artifact.defined);
-            match name.parse::<ArtifactKind>() {
-                Ok(kind) if super::OUTCOME_KINDS.contains(&kind) => {
+            let format = self
+                .map
+                .kind(name)
+                .and_then(|k| Some((k, self.map.format(k)?)));
+            match format {
+                Some((kind, format)) if super::yields_outcomes(format) => {
                     if !outcomes.contains(&kind) {
                         outcomes.push(kind);
                     }
                 }
-                Ok(kind) if kind.is_log() => {
+                Some((kind, format)) if format.is_log() => {
                     if logs.iter().any(|l: &super::MixedLog| l.artifact == kind) {
                         continue;
                     }
@@ -714,11 +729,11 @@ impl Validator<'_> {
                         _ => ok = false,
                     }
                 }
-                Ok(kind) => {
-                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads connector-log, syslog, sse-telemetry-log or curl-test"), Some("use a fact condition for snapshot artifacts".into()));
+                Some((kind, _)) => {
+                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads {}", self.kinds_named(|f| f.is_log() || super::yields_outcomes(f))), Some("use a fact condition for snapshot artifacts".into()));
                     ok = false;
                 }
-                Err(()) => {
+                None => {
                     ok &= self.artifact(&named).is_some();
                 }
             }
@@ -726,15 +741,38 @@ impl Validator<'_> {
         ok.then_some(Cond::Mixed { logs, outcomes })
     }
 
+    /// The loaded kinds whose format passes `keep`, as a sentence (`a, b or c`).
+    fn kinds_named(&self, keep: impl Fn(crate::artifacts::Format) -> bool) -> String {
+        let names: Vec<&str> = self
+            .map
+            .kinds()
+            .filter(|k| keep(k.format))
+            .map(|k| k.kind.as_str())
+            .collect();
+        match names.split_last() {
+            None => "no loaded kind".into(),
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        }
+    }
+
     fn artifact(&mut self, at: &Spanned<String>) -> Option<ArtifactKind> {
-        match at.value.parse::<ArtifactKind>() {
-            Ok(kind) if kind.is_log() => Some(kind),
-            Ok(kind) => {
-                self.error(at, "not-a-log", format!("`{kind}` is not a log; line conditions read connector-log, syslog or sse-telemetry-log"), Some("use a fact condition for snapshot artifacts".into()));
+        match self.map.kind(&at.value) {
+            Some(kind) if self.map.is_log(kind) => Some(kind),
+            Some(kind) => {
+                self.error(
+                    at,
+                    "not-a-log",
+                    format!(
+                        "`{kind}` is not a log; line conditions read {}",
+                        self.kinds_named(crate::artifacts::Format::is_log)
+                    ),
+                    Some("use a fact condition for snapshot artifacts".into()),
+                );
                 None
             }
-            Err(()) => {
-                let hint = did_you_mean(&at.value, ArtifactKind::ALL.iter().map(|k| k.as_str()));
+            None => {
+                let hint = did_you_mean(&at.value, self.map.kinds().map(|k| k.kind.as_str()));
                 self.error(
                     at,
                     "unknown-artifact-kind",
@@ -1446,8 +1484,9 @@ mod tests {
             panic!("not a mixed_outcomes condition");
         };
         let kinds: Vec<ArtifactKind> = logs.iter().map(|l| l.artifact).collect();
-        assert_eq!(kinds, [ArtifactKind::ConnectorLog, ArtifactKind::Syslog]);
-        assert_eq!(outcomes, &[ArtifactKind::CurlTest]);
+        let kind = |name| ArtifactKind::lookup(name).unwrap();
+        assert_eq!(kinds, [kind("connector-log"), kind("syslog")]);
+        assert_eq!(outcomes, &[kind("curl-test")]);
         assert_eq!(set.patterns.len(), 4);
         for bad in ["[connector-log, pmtool-status]", "[]"] {
             let got = codes(&rule(bad));
