@@ -100,6 +100,9 @@ pub fn list_rules(folders: &[PathBuf]) -> Result<u8> {
             packs.push(pack);
         }
     }
+    // The built-in packs first, in their load order; the others as loaded.
+    let builtin = fptriage::artifacts::BUILTIN_PACKS;
+    packs.sort_by_key(|p| builtin.iter().position(|b| b == p).unwrap_or(builtin.len()));
     for pack in &packs {
         let rules: Vec<_> = set
             .rules
