@@ -1082,7 +1082,9 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                             hit.recovered_at = device.collected_at;
                             hit.evidence.extend(now.evidence);
                         }
-                        Ok(Some(finding(rule, device, index, hit, rules.lang)))
+                        Ok(Some(finding(
+                            rule, device, explicit, index, hit, rules.lang,
+                        )))
                     }
                 }
             };
@@ -1128,18 +1130,30 @@ fn human_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit, lang: Lang) -> Finding {
+/// `manager` is the FMC the `manager.` scope reads: templates see its facts as
+/// `facts["manager.<fact>"]`, over the device's own facts of that name, as conditions do.
+fn finding(
+    rule: &Rule,
+    device: &Device,
+    manager: Option<&Device>,
+    index: usize,
+    hit: Hit,
+    lang: Lang,
+) -> Finding {
     let severity = if hit.current {
         rule.severity
     } else {
         Severity::Info
     };
     let mut context = BTreeMap::new();
-    let facts: BTreeMap<&str, String> = device
+    let mut facts: BTreeMap<String, String> = device
         .facts
         .iter()
-        .map(|(k, f)| (k.as_str(), f.value.to_string()))
+        .map(|(k, f)| (k.clone(), f.value.to_string()))
         .collect();
+    for (k, f) in manager.iter().flat_map(|m| m.facts.iter()) {
+        facts.insert(format!("manager.{k}"), f.value.to_string());
+    }
     context.insert("facts", serde_json::to_value(&facts).unwrap_or_default());
     context.insert(
         "device",
