@@ -211,6 +211,23 @@ fn batch_reports_every_case_then_resumes() {
         BTreeSet::from(["sse/dns-failure".to_string()])
     );
     assert!(root_causes(&by_case["healthy-ftd.tar.gz"]["report"]).is_empty());
+    // Without a terminal, each case's progress line carries its answer.
+    let progress = |case: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(&format!("] {case}: ok (")))
+            .unwrap_or_else(|| panic!("no progress line for {case}: {stderr}"))
+            .to_string()
+    };
+    let dns = progress("dns-failure.tar.gz");
+    assert!(
+        dns.ends_with("): CRITICAL: DNS cannot resolve SSE hosts on ftd-dmz-a"),
+        "{dns}"
+    );
+    assert!(
+        progress("healthy-ftd.tar.gz").ends_with("): no root cause"),
+        "{stderr}"
+    );
     for case in BROKEN {
         let line = by_case[case];
         assert_eq!(line["status"], "error", "{case}");
@@ -244,9 +261,12 @@ fn batch_reports_every_case_then_resumes() {
     let before = fs::read_to_string(out.join("results.jsonl")).unwrap();
     let (code, stderr) = batch(&["--jobs", "2"], &inputs, &out);
     assert_eq!(code, 0, "{stderr}");
+    // Said once, not once per case.
+    assert_eq!(stderr.matches("already analysed").count(), 1, "{stderr}");
+    assert!(stderr.contains("7 already analysed"), "{stderr}");
     for case in GOOD.iter().chain(&BROKEN) {
         assert!(
-            stderr.contains(&format!("skipped {case}: already analysed")),
+            !stderr.contains(&format!("skipped {case}")),
             "{case}: {stderr}"
         );
     }
@@ -1271,6 +1291,42 @@ fn reading_ahead_or_not_gives_the_same_results_and_keys() {
         assert!(stderr.contains("0 ok, 0 error(s), 7 skipped"), "{stderr}");
     }
     assert_eq!(seen[0], seen[1]);
+}
+
+#[test]
+fn the_language_is_part_of_the_resume_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    fs::create_dir(&inputs).unwrap();
+    fs::copy(
+        bundle("dns-failure.tar.gz"),
+        inputs.join("dns-failure.tar.gz"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let html = |out: &Path| {
+        let line = results(out).pop().unwrap();
+        fs::read_to_string(out.join(line["reports"]["html"].as_str().unwrap())).unwrap()
+    };
+    let (code, stderr) = batch(&["--lang", "en"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(html(&out).contains("<h2 style=\"margin-top:0\">Verdict</h2>"));
+    // Another language: the case is analysed again, its reports rewritten in it.
+    let (code, stderr) = batch(&["--lang", "ja"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("0 already analysed"), "{stderr}");
+    assert!(
+        stderr.contains("): 重大: DNS で SSE ホストの名前を解決できません"),
+        "{stderr}"
+    );
+    let ja = html(&out);
+    assert!(ja.contains("<html lang=\"ja\">"));
+    assert!(ja.contains("<h2 style=\"margin-top:0\">結論</h2>"));
+    assert!(ja.contains("DNS で SSE ホストの名前を解決できません"));
+    // The same language again: nothing to do.
+    let (code, stderr) = batch(&["--lang", "ja"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 already analysed"), "{stderr}");
 }
 
 #[test]

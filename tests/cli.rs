@@ -222,7 +222,14 @@ fn rules_lint_list_and_explain() {
     fptriage().args(["rules", "lint"]).assert().code(0);
     let list = fptriage().args(["rules", "list"]).output().unwrap();
     let list = String::from_utf8(list.stdout).unwrap();
-    assert_eq!(list.lines().count(), 16);
+    // One indented line per rule, under a `pack <name>: N rule(s)` line per pack.
+    let rules: Vec<&str> = list.lines().filter(|l| l.starts_with("  ")).collect();
+    assert_eq!(rules.len(), 18, "{list}");
+    assert_eq!(list.lines().next(), Some("pack sse: 16 rule(s)"), "{list}");
+    assert!(
+        list.lines().any(|l| l == "pack platform: 2 rule(s)"),
+        "{list}"
+    );
     let explain = fptriage()
         .args(["rules", "explain", "sse/dns-failure"])
         .output()

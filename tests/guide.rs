@@ -178,6 +178,11 @@ fn the_schema_and_the_guide_have_every_key_the_loader_accepts_and_no_other() {
             "VersionRange",
             rule_keys(&format!("{RULE}applies_to: {{version: {{zzz: 1}}}}\n")),
         ),
+        ("I18n", rule_keys(&format!("{RULE}i18n: {{zzz: 1}}\n"))),
+        (
+            "Translation",
+            rule_keys(&format!("{RULE}i18n: {{ja: {{zzz: 1}}}}\n")),
+        ),
         ("Condition", rule_keys(&with_when("when: {zzz: 1}\n"))),
         (
             "LinesCondition",

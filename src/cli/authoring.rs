@@ -152,6 +152,10 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
         )
     };
     diagnostics.extend(found);
+    if builtin_only {
+        // A built-in rule reports in English inside a translated report: a warning.
+        diagnostics.extend(rules::i18n::untranslated(&set));
+    }
     for test in &tests {
         diagnostics.extend(ruletest::lint(test, &set));
     }
@@ -171,15 +175,36 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
 pub fn list_rules(folders: &[PathBuf]) -> Result<u8> {
     let set = load_rules(folders)?;
     let mut out = std::io::stdout().lock();
+    // Grouped by pack (the id's first part), packs in load order: a reader sees which pack a
+    // rule comes from, and a script still finds one rule per indented line.
+    let pack_of = |id: &str| id.split_once('/').map_or("", |(pack, _)| pack).to_string();
+    let mut packs: Vec<String> = Vec::new();
     for r in &set.rules {
-        writeln!(
-            out,
-            "{:<40} {:<9} {:<60} {}",
-            r.id,
-            r.severity.as_str(),
-            r.title,
-            r.origin
-        )?;
+        let pack = pack_of(&r.id);
+        if !packs.contains(&pack) {
+            packs.push(pack);
+        }
+    }
+    // The built-in packs first, in their load order; the others as loaded.
+    let builtin = fptriage::artifacts::BUILTIN_PACKS;
+    packs.sort_by_key(|p| builtin.iter().position(|b| b == p).unwrap_or(builtin.len()));
+    for pack in &packs {
+        let rules: Vec<_> = set
+            .rules
+            .iter()
+            .filter(|r| &pack_of(&r.id) == pack)
+            .collect();
+        writeln!(out, "pack {pack}: {} rule(s)", rules.len())?;
+        for r in rules {
+            writeln!(
+                out,
+                "  {:<40} {:<9} {:<60} {}",
+                r.id,
+                r.severity.as_str(),
+                r.title,
+                r.origin
+            )?;
+        }
     }
     Ok(rules_exit(&set, 0))
 }

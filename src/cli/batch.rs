@@ -104,6 +104,7 @@ pub fn batch(
     templates: Option<PathBuf>,
     redact: Option<RedactMap<'_>>,
     mining: &MiningFlags,
+    lang: fptriage::i18n::Lang,
     common: &Common,
 ) -> Result<u8> {
     use fptriage::batch::{self, Event, Status};
@@ -115,7 +116,8 @@ pub fn batch(
     if let Some(map) = redact {
         check_batch_map(map, inputs, out, common)?;
     }
-    let rules = load_rules(&common.rules)?;
+    let mut rules = load_rules(&common.rules)?;
+    rules::i18n::localize(&mut rules, lang);
     let map = common.artifact_map()?;
     let map_fingerprint = match &common.artifacts {
         Some(path) => std::fs::read_to_string(path).unwrap_or_default(),
@@ -154,6 +156,7 @@ pub fn batch(
             ReadAheadFlag::On => batch::ReadAhead::On,
             ReadAheadFlag::Off => batch::ReadAhead::Off,
         },
+        lang,
     };
 
     let tty = std::io::stderr().is_terminal();
@@ -237,11 +240,8 @@ pub fn batch(
                 shown.join(", ")
             ));
         }
-        Event::Skipped { case } => {
-            if !tty {
-                eprintln!("fptriage: skipped {}: already analysed", terminal(case));
-            }
-        }
+        // Counted once, in the plan's line ("N already analysed").
+        Event::Skipped { .. } => {}
         Event::Started { .. } => {}
         Event::Finished {
             case,
@@ -249,6 +249,7 @@ pub fn batch(
             error,
             bytes,
             duration,
+            root_causes,
         } => {
             let n = done.fetch_add(1, Ordering::SeqCst) + 1;
             let of = total.load(Ordering::SeqCst);
@@ -257,8 +258,18 @@ pub fn batch(
             match status {
                 Status::Ok => {
                     if !tty {
+                        // The answer, not only the status: what each case's report leads with.
+                        let causes = if root_causes.is_empty() {
+                            "no root cause".to_string()
+                        } else {
+                            root_causes
+                                .iter()
+                                .map(|c| terminal(c).into_owned())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        };
                         eprintln!(
-                            "fptriage: [{n}/{of}] {}: ok ({:.1}s)",
+                            "fptriage: [{n}/{of}] {}: ok ({:.1}s): {causes}",
                             terminal(case),
                             duration.as_secs_f64()
                         );

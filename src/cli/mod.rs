@@ -5,6 +5,7 @@ pub mod authoring;
 pub mod batch;
 pub mod case;
 pub mod diff;
+pub mod help;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -227,6 +228,24 @@ pub fn definitions(folders: &[PathBuf], artifacts: Option<&Path>) -> Result<Arti
         bail!(lines.join("\n"));
     }
     Ok(map)
+}
+
+/// `--lang`: the report's language.
+#[derive(Args, Clone, Copy)]
+pub struct LangFlag {
+    /// Language of the report's words and of the built-in rules' texts: en or ja. Evidence, ids,
+    /// references and JSON keys stay as they are. Default: from LC_ALL, LC_MESSAGES or LANG
+    /// (ja_JP.UTF-8: ja), else en.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<fptriage::i18n::Lang>,
+}
+
+impl LangFlag {
+    /// The language given, else the environment's.
+    pub fn resolve(self) -> fptriage::i18n::Lang {
+        self.lang
+            .unwrap_or_else(|| fptriage::i18n::Lang::from_env(|name| std::env::var(name).ok()))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -18,10 +18,13 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub mod escape;
+pub mod i18n;
 pub mod outfile;
 pub mod redact;
+pub mod terminal;
 
 use crate::facts::{Device, FactValue};
+use crate::i18n::Lang;
 use crate::ingest::Warning;
 use crate::pipeline::Analysis;
 use crate::rules::{Finding, NotEvaluated, Severity};
@@ -342,6 +345,22 @@ impl Report {
         render(&serde_json::to_value(self)?, format, templates)
     }
 
+    /// As [`Report::render`], the report's own words in `lang`.
+    pub fn render_in(
+        &self,
+        format: Format,
+        templates: Option<&Path>,
+        lang: Lang,
+    ) -> Result<String, ReportError> {
+        render_named_in(
+            &serde_json::to_value(self)?,
+            "report",
+            format,
+            templates,
+            lang,
+        )
+    }
+
     /// The model as JSON with private data replaced (see [`redact`]); render it with [`render`].
     pub fn redacted(
         &self,
@@ -377,6 +396,17 @@ pub fn render_named(
     format: Format,
     templates: Option<&Path>,
 ) -> Result<String, ReportError> {
+    render_named_in(model, base, format, templates, Lang::En)
+}
+
+/// As [`render_named`], the templates' own words in `lang` ([`i18n`]).
+pub fn render_named_in(
+    model: &serde_json::Value,
+    base: &str,
+    format: Format,
+    templates: Option<&Path>,
+    lang: Lang,
+) -> Result<String, ReportError> {
     // Every string of the model comes from a bundle or is mixed with one: the whole model is
     // made visible at once, so no format (and no new field) can miss it.
     let mut model = model.clone();
@@ -389,7 +419,8 @@ pub fn render_named(
     } else {
         format!("{base}.md")
     };
-    let env = environment(templates.map(Path::to_path_buf));
+    let mut env = environment(templates.map(Path::to_path_buf));
+    i18n::install(&mut env, lang);
     let template = env
         .get_template(&name)
         .map_err(|source| ReportError::Template {

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::i18n::sentences;
 use super::schema::FindingStatus;
 use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
@@ -20,6 +21,7 @@ use crate::facts::hits::HitAgg;
 use crate::facts::{
     Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
 };
+use crate::i18n::Lang;
 
 /// One piece of evidence of a finding.
 #[derive(Debug, Clone, Serialize)]
@@ -1025,7 +1027,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
             let state = match outcome {
                 None => Err(not(
                     NotEvaluatedReason::UnknownVersion,
-                    "the device's version (show version, or etc/sf/sf-version): the rule applies to a version range and skips a device of unknown version".into(),
+                    sentences::ask_unknown_version(rules.lang),
                     vec!["device.version".into()],
                 )),
                 Some(Outcome::No) => Ok(None),
@@ -1033,25 +1035,29 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                 // for the whole upload, not for files the customer did send.
                 Some(Outcome::Missing(needs)) if device.damaged => Err(not(
                     NotEvaluatedReason::CutOff,
-                    "a complete upload: this bundle is cut off (see Damage)".into(),
+                    sentences::ask_cut_off(rules.lang),
                     needs.into_iter().collect(),
                 )),
                 Some(Outcome::Missing(needs)) => Err(not(
                     NotEvaluatedReason::MissingData,
-                    rule.needs.clone().unwrap_or_else(|| ask_for(&needs)),
+                    rule.needs
+                        .clone()
+                        .unwrap_or_else(|| ask_for(&needs, rules.lang)),
                     needs.into_iter().collect(),
                 )),
                 Some(Outcome::NoTime) => Err(not(
                     NotEvaluatedReason::NoTime,
-                    "a bundle with its logs: this one holds no time stamp (bundle name or log line) to measure the rule's time window from".into(),
-                    vec!["the collection time".into()],
+                    sentences::ask_no_time(rules.lang),
+                    vec![sentences::collection_time(rules.lang)],
                 )),
                 Some(Outcome::Depends(on)) => {
                     // As for the rules it waits for: their asks and needs.
                     let mut asks = BTreeSet::new();
                     let mut needs = BTreeSet::new();
                     for dep in &on {
-                        if let Some(RuleState::NotEvaluated { ask, needs: n }) = done.get(dep.as_str()) {
+                        if let Some(RuleState::NotEvaluated { ask, needs: n }) =
+                            done.get(dep.as_str())
+                        {
                             asks.insert(ask.clone());
                             needs.extend(n.iter().cloned());
                         }
@@ -1076,7 +1082,9 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                             hit.recovered_at = device.collected_at;
                             hit.evidence.extend(now.evidence);
                         }
-                        Ok(Some(finding(rule, device, index, hit)))
+                        Ok(Some(finding(
+                            rule, device, explicit, index, hit, rules.lang,
+                        )))
                     }
                 }
             };
@@ -1106,7 +1114,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
     (findings, not_evaluated)
 }
 
-fn ask_for(needs: &BTreeSet<String>) -> String {
+fn ask_for(needs: &BTreeSet<String>, lang: Lang) -> String {
     let sources: BTreeSet<&str> = needs
         .iter()
         .map(|n| match n.strip_prefix("artifact ") {
@@ -1114,10 +1122,7 @@ fn ask_for(needs: &BTreeSet<String>) -> String {
             None => registry::lookup(n).map(|d| d.source).unwrap_or(n.as_str()),
         })
         .collect();
-    format!(
-        "a troubleshoot bundle that includes: {}",
-        sources.into_iter().collect::<Vec<_>>().join("; ")
-    )
+    sentences::bundle_that_includes(lang, &sources.into_iter().collect::<Vec<_>>().join("; "))
 }
 
 /// A time as engineers read it in case notes: UTC, to the second.
@@ -1125,18 +1130,30 @@ fn human_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
+/// `manager` is the FMC the `manager.` scope reads: templates see its facts as
+/// `facts["manager.<fact>"]`, over the device's own facts of that name, as conditions do.
+fn finding(
+    rule: &Rule,
+    device: &Device,
+    manager: Option<&Device>,
+    index: usize,
+    hit: Hit,
+    lang: Lang,
+) -> Finding {
     let severity = if hit.current {
         rule.severity
     } else {
         Severity::Info
     };
     let mut context = BTreeMap::new();
-    let facts: BTreeMap<&str, String> = device
+    let mut facts: BTreeMap<String, String> = device
         .facts
         .iter()
-        .map(|(k, f)| (k.as_str(), f.value.to_string()))
+        .map(|(k, f)| (k.clone(), f.value.to_string()))
         .collect();
+    for (k, f) in manager.iter().flat_map(|m| m.facts.iter()) {
+        facts.insert(format!("manager.{k}"), f.value.to_string());
+    }
     context.insert("facts", serde_json::to_value(&facts).unwrap_or_default());
     context.insert(
         "device",
@@ -1176,11 +1193,7 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
     };
     let mut message = render(&rule.message).trim().to_string();
     if !hit.current {
-        let at = hit
-            .recovered_at
-            .map(human_time)
-            .unwrap_or_else(|| "an unknown time".into());
-        message = format!("Recovered at {at}: {message}");
+        message = sentences::recovered(lang, hit.recovered_at.map(human_time), &message);
     }
     Finding {
         id: format!("{}@{}", rule.id, device.id),

@@ -67,6 +67,9 @@ pub struct RuleSource {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: Vec<LinePattern>,
+    /// The language of the rules' texts (set by [`super::i18n::localize`]) and of the sentences
+    /// evaluation writes itself.
+    pub lang: crate::i18n::Lang,
     /// The errors of the sources, each a rule (or relation) left out: a report lists them under
     /// its warnings, and the command exits 2 (cli-contract.md).
     pub problems: Vec<Diagnostic>,
@@ -205,6 +208,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
         RuleSet {
             rules,
             patterns,
+            lang: crate::i18n::Lang::En,
             problems,
         },
         diagnostics,
@@ -688,6 +692,7 @@ impl Validator<'_> {
         ] {
             self.template(field, template);
         }
+        let translations = self.translations(&parsed);
         if self.diagnostics.len() > before {
             return None;
         }
@@ -727,11 +732,38 @@ impl Validator<'_> {
                 message: parsed.message.value,
                 remediation: parsed.remediation.value,
                 needs: parsed.needs,
+                translations,
                 origin: source.origin.clone(),
                 facts_used: Vec::new(),
             }
             .with_facts_used(),
         )
+    }
+
+    /// The rule's translations, their templates validated as the English ones are.
+    fn translations(&mut self, parsed: &RuleFile) -> Vec<(crate::i18n::Lang, super::Translation)> {
+        let mut out = Vec::new();
+        if let Some(ja) = parsed.i18n.as_ref().and_then(|i| i.ja.as_ref()) {
+            let t = &ja.value;
+            for (field, template) in [
+                ("i18n.ja.message", &t.message),
+                ("i18n.ja.remediation", &t.remediation),
+            ] {
+                if let Some(template) = template {
+                    self.template(field, template);
+                }
+            }
+            out.push((
+                crate::i18n::Lang::Ja,
+                super::Translation {
+                    title: t.title.clone(),
+                    message: t.message.as_ref().map(|m| m.value.clone()),
+                    remediation: t.remediation.as_ref().map(|r| r.value.clone()),
+                    needs: t.needs.clone(),
+                },
+            ));
+        }
+        out
     }
 
     fn version(&mut self, at: &Spanned<String>) -> Option<Version> {

@@ -10,6 +10,7 @@
 
 pub mod eval;
 pub mod explain;
+pub mod i18n;
 pub mod lint;
 pub mod load;
 pub mod ruletest;
@@ -23,6 +24,7 @@ use crate::artifacts::ArtifactKind;
 use crate::facts::Product;
 use crate::version::Version;
 pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
+pub use i18n::Translation;
 pub use load::{Diagnostic, Level, RuleSet, RuleSource};
 pub use schema::Severity;
 
@@ -55,6 +57,8 @@ pub struct Rule {
     pub message: String,
     pub remediation: String,
     pub needs: Option<String>,
+    /// Its texts in other languages ([`i18n::localize`] swaps them in).
+    pub translations: Vec<(crate::i18n::Lang, Translation)>,
     /// `built-in` or the file it was loaded from.
     pub origin: String,
     /// Facts the rule reads, for `rules explain`.

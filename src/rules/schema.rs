@@ -72,6 +72,33 @@ pub struct RuleFile {
     /// What to ask the customer for when the rule cannot be evaluated.
     #[serde(default)]
     pub needs: Option<String>,
+    /// Translations of the texts above, by language.
+    #[serde(default)]
+    pub i18n: Option<I18n>,
+}
+
+/// A rule's translations: one entry per language fptriage reports in.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18n {
+    #[serde(default)]
+    pub ja: Option<Spanned<Translation>>,
+}
+
+/// A rule's texts in one language; a text left out stays in English.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Translation {
+    #[serde(default)]
+    pub title: Option<String>,
+    /// minijinja template, with the same variables as `message`.
+    #[serde(default)]
+    pub message: Option<Spanned<String>>,
+    /// minijinja template, with the same variables as `remediation`.
+    #[serde(default)]
+    pub remediation: Option<Spanned<String>>,
+    #[serde(default)]
+    pub needs: Option<String>,
 }
 
 /// Where a rule applies.
