@@ -17,7 +17,7 @@ use super::schema::{Condition, LinesCondition, PatternSpec, RuleFile};
 use super::{Cond, FactOp, Rule};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::facts::Product;
-use crate::facts::registry::{self, FactType};
+use crate::facts::registry::FactType;
 use crate::matcher::{self, LinePattern, PatternText};
 use crate::version::Version;
 
@@ -48,6 +48,8 @@ pub struct RuleSource {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: Vec<LinePattern>,
+    /// The fact declarations the rules were checked against.
+    pub facts: crate::artifacts::FactCatalog,
 }
 
 pub use crate::builtin::BUILTIN_RULES;
@@ -162,7 +164,14 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
         .iter()
         .flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default())
         .collect();
-    (RuleSet { rules, patterns }, diagnostics)
+    (
+        RuleSet {
+            rules,
+            patterns,
+            facts: map.facts().clone(),
+        },
+        diagnostics,
+    )
 }
 
 fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
@@ -734,8 +743,11 @@ impl Validator<'_> {
     }
 
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
-        let Some(def) = registry::lookup(&name.value) else {
-            let hint = did_you_mean(&name.value, registry::FACTS.iter().map(|f| f.name));
+        let Some(def) = self.map.facts().lookup(&name.value) else {
+            let hint = did_you_mean(
+                &name.value,
+                self.map.facts().iter().map(|f| f.name.as_str()),
+            );
             self.error(
                 name,
                 "unknown-fact",
@@ -813,7 +825,7 @@ impl Validator<'_> {
                 FactOp::VersionAtLeast(parsed)
             }
         } else if let Some(v) = c.less_than.as_ref().or(c.at_least.as_ref()) {
-            if ty != FactType::Int {
+            if ty != FactType::Int && ty != FactType::Duration {
                 return wrong(self, "less_than/at_least", "number");
             }
             if c.less_than.is_some() {
@@ -842,7 +854,7 @@ impl Validator<'_> {
             return wrong(self, "equals", &format!("{} value for a", json_kind(v)));
         }
         Some(Cond::Fact {
-            name: def.name.to_string(),
+            name: def.name.clone(),
             op,
         })
     }
@@ -852,7 +864,10 @@ fn value_fits(ty: FactType, v: &serde_json::Value) -> bool {
     matches!(
         (ty, v),
         (FactType::Bool, serde_json::Value::Bool(_))
-            | (FactType::Int, serde_json::Value::Number(_))
+            | (
+                FactType::Int | FactType::Duration,
+                serde_json::Value::Number(_)
+            )
             | (
                 FactType::Text | FactType::Version,
                 serde_json::Value::String(_)
