@@ -1077,6 +1077,7 @@ impl Collector<'_> {
                 doc,
                 &self.limits,
                 self.map.facts(),
+                self.map.fact_specs(kind),
             );
             self.bundles[unit].documents.push(summary);
         }
