@@ -127,6 +127,12 @@ impl Extractor for Json {
         };
         for spec in specs {
             let How::Json(sel) = &spec.how else { continue };
+            // Each document's line is searched once per fact, not once per value: a records
+            // fact of a thousand objects stays linear in the text.
+            let mut lines_of: Vec<Option<Option<u32>>> = vec![None; docs.len()];
+            let mut line_of = |i: usize, spec: &FactSpec| -> Option<u32> {
+                *lines_of[i].get_or_insert_with(|| line_of(i, spec))
+            };
             match spec.ty {
                 FactType::Records => {
                     let mut records = Vec::new();

@@ -177,6 +177,98 @@ fn record(
 mod tests {
     use super::*;
 
+    /// Every format, every kind of fact, on every truncation of a mixed sample and on hostile
+    /// strings: none may panic, and the record cap holds.
+    #[test]
+    fn no_panics_and_bounded_records_on_any_text() {
+        let pack = crate::artifacts::PackSource {
+            pack: "t".into(),
+            origin: "t/artifacts.yaml".into(),
+            text: r#"
+artifacts:
+  - kind: t-table
+    format: table
+    paths: [a]
+    facts:
+      t.rows: {type: records, description: d, fields: {m: {column: "Mounted on"}, u: {column: "Use%", type: int, parse: percent}}}
+      t.col: {type: list, column: Size, description: d}
+  - kind: t-json
+    format: json
+    paths: [b]
+    facts:
+      t.one: {type: int, json: "$..x", description: d}
+      t.many: {type: list, json: "$.items[*].x", description: d}
+      t.objs: {type: records, json: "$.items[*]", description: d, fields: {x: {type: int}, y: {json: "$.y.z"}}}
+  - kind: t-kv
+    format: keyvalue
+    paths: [c]
+    facts:
+      t.key: {type: duration, key: interval, description: d, pick: last}
+      t.all: {type: records, description: d, fields: {a: {}, b: {type: bool}}}
+  - kind: t-rec
+    format: records
+    paths: [d]
+    facts:
+      t.m: {type: records, regex: '(?m)^(?<name>\w+) - (?<state>\w+)', description: d, fields: {name: {}, state: {}}}
+      t.b: {type: records, block: '^-+\[', description: d, fields: {v: {regex: 'Version (?<value>\S+)', type: version}}}
+      t.s: {type: text, regex: 'Model\s*:\s*(?<value>.*)', description: d, pick: last}
+  - kind: t-text
+    format: text
+    paths: [e]
+    facts:
+      t.t: {type: bool, regex: 'on=(?<value>\w+)', description: d}
+      t.l: {type: list, regex: 'peer (?<value>\S+)', description: d}
+"#
+            .into(),
+            builtin: false,
+        };
+        let map = crate::artifacts::ArtifactMap::builtin()
+            .with_pack(&pack)
+            .unwrap();
+        let specs: Vec<crate::artifacts::spec::FactSpec> = map
+            .kinds()
+            .flat_map(|k| map.fact_specs(k.kind).to_vec())
+            .collect();
+        assert_eq!(specs.len(), 12);
+        let sample = "Filesystem Size Used Avail Use% Mounted on\n/dev/x 1G 1G 0 100% /\n/dev/long\n 2G 1G 1G 50% /v a\n\
+{\"items\": [{\"x\": 1, \"y\": {\"z\": \"é\"}}, {\"x\": 2}]}\n[1, {\"x\": 3}]\ninterval=90s\na: 1\nb=yes\n\
+SSEConnector - Running\n-----[ h ]-----\nVersion 7.2.5\nModel : X\non=true peer a peer b\r\n";
+        let hostile = [
+            "{", "[", "\"", "\\", "é", "\u{feff}", "-", " ", "\n", "{\"", "[1,",
+        ];
+        let mut inputs: Vec<String> = (0..=sample.len())
+            .filter(|i| sample.is_char_boundary(*i))
+            .flat_map(|i| [sample[..i].to_string(), sample[i..].to_string()])
+            .collect();
+        inputs.extend(hostile.iter().map(|h| h.repeat(2000)));
+        let limits = Limits {
+            records_per_fact: 3,
+            ..Limits::default()
+        };
+        for text in &inputs {
+            let mut found = Found::new(&limits);
+            run(&specs, text, &mut found);
+            for (_, v, _) in &found.values {
+                if let FactValue::Records(r) = v {
+                    assert!(r.len() <= 3);
+                }
+            }
+        }
+        let mut found = Found::new(&limits);
+        run(&specs, &"SSEConnector - Running\n".repeat(10), &mut found);
+        assert!(found.capped.iter().any(|(c, _)| *c == "limit-records"));
+        let defaults = Limits::default();
+        let mut found = Found::new(&defaults);
+        run(&specs, sample, &mut found);
+        let names: Vec<&str> = found.values.iter().map(|(n, _, _)| n.as_str()).collect();
+        for want in [
+            "t.rows", "t.col", "t.one", "t.many", "t.objs", "t.key", "t.all", "t.m", "t.b", "t.s",
+            "t.t", "t.l",
+        ] {
+            assert!(names.contains(&want), "{want} not found in {names:?}");
+        }
+    }
+
     #[test]
     fn values_read_as_their_declared_types() {
         assert_eq!(
