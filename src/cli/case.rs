@@ -5,21 +5,29 @@ use super::*;
 pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     if list {
-        for f in FACTS {
+        // Generated from the loaded declarations: the built-in packs' and each `--rules` pack's.
+        let map = common.artifact_map()?;
+        for f in map.facts().iter() {
+            let declared = f.declared_in.strip_prefix("built-in:").map_or_else(
+                || f.declared_in.clone(),
+                |file| format!("built-in, rules/{file}"),
+            );
             writeln!(
                 out,
-                "{:<34} {:<8} {} (from {})",
+                "{:<34} {:<8} {} (from {}; declared in {})",
                 f.name,
-                format!("{:?}", f.ty).to_lowercase(),
-                f.description,
-                f.source
+                f.ty.as_str(),
+                t_line(&f.description),
+                f.source,
+                declared
             )?;
         }
         return Ok(0);
     }
     check_inputs(inputs)?;
     let rules = load_rules(&common.rules)?;
-    let case = pipeline::collect(inputs, &common.artifact_map()?, &rules, &common.limits())?;
+    let map = common.artifact_map()?;
+    let case = pipeline::collect(inputs, &map, &rules, &common.limits())?;
     for e in &case.errors {
         eprintln!("fptriage: {}", report::escape::terminal(e));
     }
@@ -60,7 +68,7 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
                 writeln!(out, "  facts:")?;
                 // Every fact a rule may use, present or not: an absent fact is what makes a
                 // check "not evaluated", so it is shown, not left out.
-                let mut names: Vec<&str> = FACTS.iter().map(|f| f.name).collect();
+                let mut names: Vec<&str> = map.facts().iter().map(|f| f.name.as_str()).collect();
                 names.extend(d.facts.keys().map(String::as_str));
                 names.sort_unstable();
                 names.dedup();
@@ -117,6 +125,11 @@ fn colour_wanted() -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Declarations come from YAML files a user may have been sent: shown as one escaped line.
+fn t_line(s: &str) -> String {
+    report::escape::terminal(&s.replace('\n', " ")).into_owned()
+}
+
 pub fn analyze(
     inputs: &[PathBuf],
     format: Option<ReportFormat>,
@@ -169,6 +182,7 @@ pub fn analyze(
         Some(map) => {
             let mut redactor = report::redact::Redactor::new();
             redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+            redactor.private_facts(&rules.facts);
             let model = report.redacted(&mut redactor)?;
             map.write(&redactor.mapping())?;
             model
