@@ -241,3 +241,48 @@ fn a_broken_definition_is_linted_with_its_place() {
     );
     assert!(diags[7]["file"].as_str().unwrap().ends_with("uses.yaml"));
 }
+
+#[test]
+fn a_private_fact_of_a_pack_is_redacted_in_every_format() {
+    let (dir, full, _) = bundles();
+    let rules = dir.path().join("rules");
+    let site = rules.join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-ha\n    content: ['\"haStatus\"\\s*:']\n    format: json\n    facts:\n      site.ha_peers: {type: list, private: true, json: \"$.haStatus.peers[*].name\", description: HA peers (host names).}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("ha-peers.yaml"),
+        "id: site/ha-peers\ntitle: HA peers\nseverity: warning\ndescription: d\nwhen: {fact: site.ha_peers, empty: false}\nmessage: \"Peers: {{ facts['site.ha_peers'] }}.\"\nremediation: r\n",
+    )
+    .unwrap();
+    // Without --redact the peers are in the report: the test below can fail.
+    let (plain, _) = json_run([
+        "analyze".as_ref(),
+        "--rules".as_ref(),
+        rules.as_os_str(),
+        full.as_os_str(),
+    ]);
+    assert!(plain.to_string().contains("ftd-edge2"), "{plain}");
+    for format in ["json", "md", "html"] {
+        let out = fptriage()
+            .args(["analyze", "--redact", "--format", format, "--rules"])
+            .arg(&rules)
+            .arg(&full)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("HA peers"), "{format}: {text}");
+        for peer in ["ftd-edge2", "ftd-edge3"] {
+            assert!(!text.contains(peer), "{format}: {peer} left in the report");
+        }
+    }
+}
