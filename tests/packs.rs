@@ -286,3 +286,46 @@ fn a_private_fact_of_a_pack_is_redacted_in_every_format() {
         }
     }
 }
+
+#[test]
+fn a_pack_log_kind_is_read_by_line_conditions_with_its_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-log\n    format: log\n    time: iso8601\n    paths: ['**/var-log/site/app.log*']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("app-errors.yaml"),
+        "id: site/app-errors\ntitle: App errors\nseverity: warning\ndescription: d\nwhen:\n  lines: {artifact: site-log, regex: 'ERROR (?<what>\\w+)', min_count: 2, within: 1h}\nmessage: \"{{ count }} errors, last {{ what }} at {{ last_seen }}.\"\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("app-errors.test.yaml"),
+        "cases:\n  - name: two errors in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 13:00:00,001 ERROR early\n        2020-04-19 14:00:00,001 ERROR disk\n        2020-04-19 14:30:00,001 INFO fine\n        2020-04-19 14:35:00,001 ERROR queue\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"errors, last queue at 2020-04-19 14:35:00 UTC.\"\n  - name: one error in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 12:00:00 ERROR early\n        2020-04-19 14:35:00 ERROR queue\n    expect:\n      silent: [site/app-errors]\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+    // A line condition on a pack's table kind is still not a log.
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-log\n    format: table\n    paths: ['**/var-log/site/app.log*']\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diags[0]["code"], "not-a-log", "{diags}");
+}
