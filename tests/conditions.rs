@@ -361,3 +361,61 @@ fn what_line_conditions_keep_is_bounded_and_reported() {
         4
     );
 }
+
+#[test]
+fn unknown_version_skip_and_finding_conditions_give_their_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    // A device of unknown version, without pmtool status (sse/connector-disabled is not evaluated).
+    let files: Vec<(String, String)> = vec![
+        (
+            format!("case/{ROOT}/dir-archives/etc/hostname"),
+            "fmc-dc1\n".into(),
+        ),
+        (
+            format!("case/{ROOT}/dir-archives/etc/sf/connector.properties"),
+            "connector_fqdn=api-sse.cisco.com\n".into(),
+        ),
+        rule(
+            "t/skip",
+            "applies_to: {version: {min: '7.0', below: '7.2'}}\nunknown_version: skip\nwhen: {fact: connector.fqdn, exists: true}\nmessage: m\n",
+        ),
+        rule(
+            "t/run",
+            "applies_to: {version: {min: '7.0', below: '7.2'}}\nwhen: {fact: connector.fqdn, exists: true}\nmessage: m\n",
+        ),
+        rule(
+            "t/after",
+            "when: {finding: {rule: sse/connector-disabled, status: current}}\nmessage: m\n",
+        ),
+        rule(
+            "t/after-run",
+            "when: {finding: {rule: t/run}}\nmessage: m\n",
+        ),
+    ];
+    let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    write(dir.path(), &files);
+    let report = analyze(dir.path(), &[]);
+    let reason = |rule: &str| {
+        report["not_evaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["rule"] == rule)
+            .map(|n| n["reason"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        reason("t/skip").as_deref(),
+        Some("unknown-version"),
+        "{report:#}"
+    );
+    assert_eq!(
+        reason("sse/connector-disabled").as_deref(),
+        Some("missing-data")
+    );
+    assert_eq!(reason("t/after").as_deref(), Some("depends"));
+    // The default runs the rule on a device of unknown version, and a finding condition on it holds.
+    assert_eq!(reason("t/run"), None);
+    assert_eq!(findings(&report, "t/run").len(), 1);
+    assert_eq!(findings(&report, "t/after-run").len(), 1);
+    assert!(findings(&report, "t/skip").is_empty());
+}

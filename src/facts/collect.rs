@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use memchr::memmem::Finder;
 
 use super::hits::HitLine;
-pub(crate) use super::unit::{ArchiveState, BundleState, DeviceZone, cap_chars, stamp_in_name};
+pub(crate) use super::unit::{ArchiveState, BundleState, DeviceZone, stamp_in_name};
 use super::{ArtifactRef, Case, case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap, Builtin, Format, LogTime};
 use crate::ingest::{Bundle, Damage, Member, Visitor, Warning};
@@ -1071,6 +1071,7 @@ mod tests {
 
     #[test]
     fn evidence_is_capped_on_char_boundaries() {
+        use crate::limits::cap_chars;
         assert_eq!(cap_chars("héllo", 2), "hé…");
         assert_eq!(cap_chars("hi", 5), "hi");
     }

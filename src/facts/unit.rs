@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 
 use super::ArtifactRef;
-use super::hits::{LineHits, push_capped};
+use super::hits::LineHits;
 use super::{Evidence, Fact};
 use crate::artifacts::{ArtifactKind, Builtin, Format};
+pub(crate) use crate::limits::cap_chars;
 
 /// What was read of one device root, or of one loose file until it is attached to a device.
 pub(crate) struct BundleState {
@@ -170,13 +171,6 @@ pub(crate) struct ArchiveState {
     pub roots: BTreeMap<String, usize>,
     /// The input (command-line argument) it belongs to.
     pub input: usize,
-}
-
-/// Cuts text to at most `max` characters, marking the cut.
-pub fn cap_chars(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    push_capped(&mut out, text, max);
-    out
 }
 
 /// `results-MM-DD-YYYY--HHMMSS` anywhere in a name, read as UTC (the collector's clock).
