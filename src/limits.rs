@@ -85,6 +85,11 @@ pub struct Limits {
     /// Groups (hosts, or values of a `group_by` capture) kept per pattern; lines of a further
     /// group are not counted.
     pub groups: usize,
+    /// Records kept per `records` fact of one member (rows, blocks, matches of the generic
+    /// formats); the rest are counted in a `limit-records` warning.
+    pub records_per_fact: usize,
+    /// JSON documents and fragments of one member the `json` format reads.
+    pub json_documents: usize,
     /// How error lines no rule explains are mined into templates (see [`crate::mining`]).
     pub mining: crate::mining::MiningOptions,
 }
@@ -110,6 +115,8 @@ impl Default for Limits {
             window_stamps: 4096,
             distinct_values: 1024,
             groups: 10_000,
+            records_per_fact: 1000,
+            json_documents: 1000,
             mining: crate::mining::MiningOptions::default(),
         }
     }

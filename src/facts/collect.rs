@@ -388,6 +388,7 @@ impl<'a> Collector<'a> {
             self.bundles,
             &self.damage,
             &self.limits,
+            self.map.facts(),
             &mut warnings,
         );
         let rows = self.limits.inventory_rows;
@@ -1103,7 +1104,15 @@ impl Collector<'_> {
                 Some(at) if format.is_json() => &text[..at],
                 _ => &text[..],
             };
-            let summary = derive::summarize(kind, format, display.clone(), doc, &self.limits);
+            let summary = derive::summarize(
+                kind,
+                format,
+                display.clone(),
+                doc,
+                &self.limits,
+                self.map.facts(),
+                self.map.fact_specs(kind),
+            );
             self.bundles[unit].documents.push(summary);
         }
     }

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::collect::{BundleState, cap_chars};
 use super::regions;
 use super::{Device, Evidence, Fact, FactValue, Product};
+use crate::artifacts::FactCatalog;
 use crate::artifacts::{ArtifactKind, Builtin, Format};
 use crate::limits::Limits;
 use crate::parse::{
@@ -22,16 +23,22 @@ use crate::parse::{
 struct Builder<'a> {
     facts: BTreeMap<String, Fact>,
     limits: &'a Limits,
+    /// What the loaded packs declare: every value is checked against its fact's type.
+    catalog: &'a FactCatalog,
     /// Facts whose values were cut.
     cut: BTreeSet<String>,
+    /// Values refused: the fact is not declared, or the value is not of its declared type.
+    rejected: BTreeSet<String>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(limits: &'a Limits) -> Self {
+    fn new(limits: &'a Limits, catalog: &'a FactCatalog) -> Self {
         Builder {
             facts: BTreeMap::new(),
             limits,
+            catalog,
             cut: BTreeSet::new(),
+            rejected: BTreeSet::new(),
         }
     }
 
@@ -58,10 +65,20 @@ impl<'a> Builder<'a> {
     /// Stores a fact, its text values cut to `--max-value-chars` and its lists to
     /// `--max-list-items`.
     fn put(&mut self, name: &str, mut value: FactValue, evidence: Option<Evidence>) {
-        debug_assert!(
-            super::registry::lookup(name).is_some(),
-            "unregistered fact {name}"
-        );
+        match self.catalog.lookup(name) {
+            Some(decl) if value.fits(decl) => {}
+            Some(decl) => {
+                let got = value.type_of().map_or("?", |t| t.as_str());
+                self.rejected
+                    .insert(format!("{name} ({got} value for a {} fact)", decl.ty));
+                return;
+            }
+            None => {
+                self.rejected
+                    .insert(format!("{name} (declared by no loaded pack)"));
+                return;
+            }
+        }
         if cap_value(&mut value, self.limits) {
             self.cut.insert(name.to_string());
         }
@@ -116,6 +133,15 @@ fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
             items.extend(marker);
             cut
         }
+        FactValue::Records(records) => {
+            let mut cut = false;
+            for r in records.iter_mut() {
+                for v in r.fields.values_mut() {
+                    cut |= cap_value(v, limits);
+                }
+            }
+            cut
+        }
         _ => false,
     }
 }
@@ -137,6 +163,10 @@ pub(crate) struct DocSummary {
     facts: BTreeMap<String, Fact>,
     /// Facts whose values were cut (`--max-value-chars`, `--max-list-items`).
     cut: BTreeSet<String>,
+    /// Values the fact store refused (undeclared fact, or not of its declared type).
+    rejected: BTreeSet<String>,
+    /// Caps of the generic formats hit while reading it: (warning code, message).
+    capped: Vec<(&'static str, String)>,
     /// The host name (`etc/hostname`).
     pub(crate) hostname: Option<String>,
     /// The appliance UUID (`ims.conf`).
@@ -159,8 +189,10 @@ pub(crate) fn summarize(
     path: String,
     doc: &str,
     limits: &Limits,
+    catalog: &FactCatalog,
+    specs: &[crate::artifacts::spec::FactSpec],
 ) -> DocSummary {
-    let mut b = Builder::new(limits);
+    let mut b = Builder::new(limits, catalog);
     let builtin = format.builtin();
     let mut summary = DocSummary {
         format: builtin,
@@ -168,6 +200,8 @@ pub(crate) fn summarize(
         version: None,
         facts: BTreeMap::new(),
         cut: BTreeSet::new(),
+        rejected: BTreeSet::new(),
+        capped: Vec::new(),
         hostname: None,
         uuid: None,
         curl: None,
@@ -451,6 +485,25 @@ pub(crate) fn summarize(
         }
         _ => {}
     }
+    // The facts the packs declare on this kind, read by the generic formats.
+    if !specs.is_empty() {
+        let mut found = super::extract::Found::new(limits);
+        super::extract::run(specs, doc, &mut found);
+        for (name, value, line) in found.values {
+            b.set(
+                &name,
+                value,
+                path,
+                line,
+                line.and_then(|l| line_text(doc, l)),
+            );
+        }
+        summary.capped = found
+            .capped
+            .into_iter()
+            .map(|(code, message)| (code, format!("{path}: {message}")))
+            .collect();
+    }
     summary.path = path.clone();
     summary.hostname = name.map(|n| crate::limits::cap_text(&n, limits.value_chars));
     summary.uuid = uuid.map(|u| crate::limits::cap_text(&u, limits.value_chars));
@@ -471,15 +524,17 @@ pub(crate) fn summarize(
     }
     summary.facts = b.facts;
     summary.cut.extend(b.cut);
+    summary.rejected = b.rejected;
     summary
 }
 
 pub(crate) fn device(
     state: BundleState,
     limits: &Limits,
+    catalog: &FactCatalog,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Device {
-    let mut b = Builder::new(limits);
+    let mut b = Builder::new(limits, catalog);
     let mut product = Product::Unknown;
     let mut name: Option<String> = None;
     let mut version_text: Option<String> = None;
@@ -532,6 +587,14 @@ pub(crate) fn device(
             b.facts.insert(fact.clone(), value.clone());
         }
         b.cut.extend(summary.cut.iter().cloned());
+        b.rejected.extend(summary.rejected.iter().cloned());
+        for (code, message) in &summary.capped {
+            warnings.push(crate::ingest::Warning {
+                code,
+                path: summary.path.clone(),
+                message: message.clone(),
+            });
+        }
         if let Some(h) = &summary.hostname {
             name = Some(h.clone());
         }
@@ -634,6 +697,17 @@ pub(crate) fn device(
                 cut.join(", "),
                 limits.value_chars,
                 limits.list_items
+            ),
+        });
+    }
+    if !b.rejected.is_empty() {
+        let rejected: Vec<&str> = b.rejected.iter().map(String::as_str).collect();
+        warnings.push(crate::ingest::Warning {
+            code: "fact-type",
+            path: state.label.clone(),
+            message: format!(
+                "values not stored, as no loaded declaration allows them: {}",
+                rejected.join(", ")
             ),
         });
     }
@@ -932,6 +1006,8 @@ mod tests {
             "b!/etc/hostname".into(),
             "# comment\nfmc-very-long-name\n",
             &limits,
+            crate::facts::registry::builtin(),
+            &[],
         );
         assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
         let fact = &s.facts["device.name"];
@@ -945,6 +1021,8 @@ mod tests {
             "x".into(),
             &lsof,
             &Limits::default(),
+            crate::facts::registry::builtin(),
+            &[],
         );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
         let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {

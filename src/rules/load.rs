@@ -20,7 +20,7 @@ use super::schema::{
 use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::facts::Product;
-use crate::facts::registry::{self, FactType};
+use crate::facts::registry::FactType;
 use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
 use crate::version::Version;
 
@@ -51,6 +51,8 @@ pub struct RuleSource {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: Vec<LinePattern>,
+    /// The fact declarations the rules were checked against.
+    pub facts: crate::artifacts::FactCatalog,
 }
 
 pub use crate::builtin::BUILTIN_RULES;
@@ -168,7 +170,14 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
         .iter()
         .flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default())
         .collect();
-    (RuleSet { rules, patterns }, diagnostics)
+    (
+        RuleSet {
+            rules,
+            patterns,
+            facts: map.facts().clone(),
+        },
+        diagnostics,
+    )
 }
 
 fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
@@ -395,14 +404,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// The type of a fact name: a declared fact, or `manager.<fact>` of a declared fact (the
-/// managing FMC's), which a pack may also declare under its full name for the device's own view.
-pub fn fact_type(name: &str) -> Option<FactType> {
-    registry::lookup(name)
-        .or_else(|| name.strip_prefix("manager.").and_then(registry::lookup))
-        .map(|d| d.ty)
 }
 
 /// Parses `90s`, `30m`, `24h`, `7d` into seconds.
@@ -632,6 +633,8 @@ impl Validator<'_> {
             c.sequence.is_some(),
             c.compare.is_some(),
             c.finding.is_some(),
+            c.any_record.is_some(),
+            c.all_records.is_some(),
         ];
         let count = kinds.iter().filter(|k| **k).count();
         if count != 1 {
@@ -641,7 +644,7 @@ impl Validator<'_> {
                 if count == 0 {
                     "empty condition"
                 } else {
-                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, sequence, compare, finding"
+                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, sequence, compare, finding, any_record, all_records"
                 },
                 Some("split it into `all: [...]` items".into()),
             );
@@ -675,6 +678,9 @@ impl Validator<'_> {
         }
         if let Some(f) = &c.finding {
             return Some(self.finding(f));
+        }
+        if let Some(r) = c.any_record.as_ref().or(c.all_records.as_ref()) {
+            return self.records(r, c.all_records.is_some());
         }
         let fact = c.fact.as_ref()?;
         self.fact(at, fact)
@@ -1130,6 +1136,89 @@ impl Validator<'_> {
         })
     }
 
+    /// `any_record` / `all_records`: each `where` test is a fact operator on a declared field,
+    /// checked against the field's type.
+    fn records(&mut self, at: &Spanned<super::schema::RecordCondition>, all: bool) -> Option<Cond> {
+        let r = &at.value;
+        self.captures
+            .extend(["record".to_string(), "records".to_string()]);
+        let Some(def) = self.map.facts().lookup(&r.fact.value).cloned() else {
+            let hint = did_you_mean(
+                &r.fact.value,
+                self.map.facts().iter().map(|f| f.name.as_str()),
+            );
+            self.error(
+                &r.fact,
+                "unknown-fact",
+                format!("unknown fact `{}`", r.fact.value),
+                hint.or(Some("`fptriage facts --list` prints every fact".into())),
+            );
+            return None;
+        };
+        if def.ty != FactType::Records {
+            self.error(
+                &r.fact,
+                "operator-type",
+                format!(
+                    "`any_record`/`all_records` need a records fact; `{}` is {}",
+                    def.name, def.ty
+                ),
+                None,
+            );
+            return None;
+        }
+        let mut tests = Vec::new();
+        let mut ok = true;
+        for (field, test) in &r.where_ {
+            let Some(decl) = def.field(field) else {
+                let hint = did_you_mean(field, def.fields.iter().map(|f| f.name.as_str()));
+                self.error(
+                    test,
+                    "unknown-field",
+                    format!("`{}` has no field `{field}`", def.name),
+                    hint,
+                );
+                ok = false;
+                continue;
+            };
+            let t = &test.value;
+            if t.fact.is_some()
+                || t.all.is_some()
+                || t.any.is_some()
+                || t.not.is_some()
+                || t.lines.is_some()
+                || t.mixed_outcomes.is_some()
+                || t.any_record.is_some()
+                || t.all_records.is_some()
+            {
+                self.error(
+                    test,
+                    "condition-shape",
+                    format!(
+                        "a `where` test on `{field}` is one operator, such as `{{at_least: 95}}`"
+                    ),
+                    None,
+                );
+                ok = false;
+                continue;
+            }
+            let label = Spanned::new(
+                format!("{}.{field}", def.name),
+                test.referenced,
+                test.defined,
+            );
+            match self.operator(&test.value, &label, decl.ty) {
+                Some(op) => tests.push((field.clone(), op)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(Cond::Records {
+            name: def.name.clone(),
+            all,
+            tests,
+        })
+    }
+
     /// `sequence`: one pattern per step over the same log, each keeping its time stamps.
     fn sequence(&mut self, at: &Spanned<SequenceCondition>) -> Option<Cond> {
         let q = &at.value;
@@ -1257,10 +1346,15 @@ impl Validator<'_> {
 
     /// The type of a fact a rule names, `manager.` scope included; unknown names are reported.
     fn fact_type_of(&mut self, name: &Spanned<String>) -> Option<FactType> {
-        match fact_type(&name.value) {
+        let facts = self.map.facts();
+        let found = facts
+            .lookup(&name.value)
+            .or_else(|| name.value.strip_prefix("manager.").and_then(|n| facts.lookup(n)))
+            .map(|d| d.ty);
+        match found {
             Some(ty) => Some(ty),
             None => {
-                let hint = did_you_mean(&name.value, registry::FACTS.iter().map(|f| f.name));
+                let hint = did_you_mean(&name.value, facts.iter().map(|f| f.name.as_str()));
                 self.error(
                     name,
                     "unknown-fact",
@@ -1274,7 +1368,16 @@ impl Validator<'_> {
 
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
         let ty = self.fact_type_of(name)?;
-        let c = &at.value;
+        let op = self.operator(&at.value, name, ty)?;
+        Some(Cond::Fact {
+            name: name.value.clone(),
+            op,
+        })
+    }
+
+    /// The one operator of a fact condition (or a `where` test), checked against the type of
+    /// the fact (or field) `name` names.
+    fn operator(&mut self, c: &Condition, name: &Spanned<String>, ty: FactType) -> Option<FactOp> {
         let ops = [
             c.equals.is_some(),
             c.not_equals.is_some(),
@@ -1358,7 +1461,7 @@ impl Validator<'_> {
                 FactOp::VersionAtMost(parsed)
             }
         } else if let Some(v) = c.less_than.as_ref().or(c.at_least.as_ref()) {
-            if ty != FactType::Int {
+            if ty != FactType::Int && ty != FactType::Duration {
                 return wrong(self, "less_than/at_least", "number");
             }
             if c.less_than.is_some() {
@@ -1386,10 +1489,7 @@ impl Validator<'_> {
         {
             return wrong(self, "equals", &format!("{} value for a", json_kind(v)));
         }
-        Some(Cond::Fact {
-            name: name.value.clone(),
-            op,
-        })
+        Some(op)
     }
 }
 
@@ -1397,7 +1497,10 @@ fn value_fits(ty: FactType, v: &serde_json::Value) -> bool {
     matches!(
         (ty, v),
         (FactType::Bool, serde_json::Value::Bool(_))
-            | (FactType::Int, serde_json::Value::Number(_))
+            | (
+                FactType::Int | FactType::Duration,
+                serde_json::Value::Number(_)
+            )
             | (
                 FactType::Text | FactType::Version,
                 serde_json::Value::String(_)
