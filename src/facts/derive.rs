@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::collect::{BundleState, cap_chars};
 use super::regions;
-use super::{Device, Evidence, Fact, FactValue, Product};
+use super::{Device, Evidence, Fact, FactValue, Product, Record};
 use crate::artifacts::FactCatalog;
 use crate::artifacts::{ArtifactKind, Builtin, Format};
 use crate::limits::Limits;
@@ -528,6 +528,31 @@ pub(crate) fn summarize(
     summary
 }
 
+/// The records of `earlier` then those of `later` (a later member of the same kind), each
+/// naming its member, at most `cap`; None when `earlier` is not a records fact.
+fn combine_records(earlier: &Fact, later: &[Record], fact: &Fact, cap: usize) -> Option<Fact> {
+    let FactValue::Records(first) = &earlier.value else {
+        return None;
+    };
+    let member = |f: &Fact| f.evidence.as_ref().map(|e| e.path.clone());
+    let tag = |records: &[Record], path: Option<String>| -> Vec<Record> {
+        records
+            .iter()
+            .map(|r| Record {
+                path: r.path.clone().or_else(|| path.clone()),
+                ..r.clone()
+            })
+            .collect()
+    };
+    let mut all = tag(first, member(earlier));
+    all.extend(tag(later, member(fact)));
+    all.truncate(cap);
+    Some(Fact {
+        value: FactValue::Records(all),
+        evidence: earlier.evidence.clone(),
+    })
+}
+
 pub(crate) fn device(
     state: BundleState,
     limits: &Limits,
@@ -581,10 +606,18 @@ pub(crate) fn device(
         }
     }
 
-    // Then every other document, in reading order: a later one overrides an earlier one.
+    // Then every other document, in reading order: a later one overrides an earlier one, but
+    // for a records fact, which lists what every member of its kind holds (each df output).
     for summary in &state.documents {
         for (fact, value) in &summary.facts {
-            b.facts.insert(fact.clone(), value.clone());
+            let combined = match (b.facts.get(fact), &value.value) {
+                (Some(earlier), FactValue::Records(later)) => {
+                    combine_records(earlier, later, value, limits.records_per_fact)
+                }
+                _ => None,
+            };
+            b.facts
+                .insert(fact.clone(), combined.unwrap_or_else(|| value.clone()));
         }
         b.cut.extend(summary.cut.iter().cloned());
         b.rejected.extend(summary.rejected.iter().cloned());

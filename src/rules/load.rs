@@ -1349,7 +1349,11 @@ impl Validator<'_> {
         let facts = self.map.facts();
         let found = facts
             .lookup(&name.value)
-            .or_else(|| name.value.strip_prefix("manager.").and_then(|n| facts.lookup(n)))
+            .or_else(|| {
+                name.value
+                    .strip_prefix("manager.")
+                    .and_then(|n| facts.lookup(n))
+            })
             .map(|d| d.ty);
         match found {
             Some(ty) => Some(ty),
