@@ -17,9 +17,7 @@ use super::schema::FindingStatus;
 use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
-use crate::facts::{
-    Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
-};
+use crate::facts::{Device, Evidence, Fact, FactValue, Product, earliest, latest, regions};
 
 /// One piece of evidence of a finding.
 #[derive(Debug, Clone, Serialize)]
@@ -184,6 +182,8 @@ struct Scope<'a> {
     explicit_manager: Option<&'a Device>,
     /// The rules already evaluated on this device.
     done: &'a HashMap<&'a str, RuleState>,
+    /// The loaded fact declarations (which facts live on the manager).
+    facts: &'a crate::artifacts::FactCatalog,
 }
 
 impl Scope<'_> {
@@ -198,7 +198,7 @@ impl Scope<'_> {
         if let Some(f) = self.device.fact(name) {
             return Some((f, false));
         }
-        if registry::inherited_from_manager(name) {
+        if self.facts.lookup(name).is_some_and(|f| f.from_manager) {
             return self.manager.and_then(|m| m.fact(name)).map(|f| (f, true));
         }
         None
@@ -307,6 +307,31 @@ impl Scope<'_> {
         }
     }
 
+    fn eval_finding(&self, rule: &str, status: FindingStatus) -> Outcome {
+        match self.done.get(rule) {
+            None | Some(RuleState::NotEvaluated { .. }) => {
+                Outcome::Depends(BTreeSet::from([rule.to_string()]))
+            }
+            Some(RuleState::Silent) => Outcome::No,
+            Some(RuleState::Fired { current, evidence }) => {
+                let wanted = match status {
+                    FindingStatus::Any => true,
+                    FindingStatus::Current => *current,
+                    FindingStatus::Recovered => !*current,
+                };
+                if !wanted {
+                    return Outcome::No;
+                }
+                Outcome::Fired(Hit {
+                    current: true,
+                    own: true,
+                    evidence: evidence.clone(),
+                    ..Hit::default()
+                })
+            }
+        }
+    }
+
     /// The records of a `records` fact that pass every test; the first is `record` in
     /// templates, all are `records`, and each is a piece of evidence.
     fn eval_records(&self, name: &str, all: bool, tests: &[(String, FactOp)]) -> Outcome {
@@ -366,31 +391,6 @@ impl Scope<'_> {
             });
         }
         Outcome::Fired(hit)
-    }
-
-    fn eval_finding(&self, rule: &str, status: FindingStatus) -> Outcome {
-        match self.done.get(rule) {
-            None | Some(RuleState::NotEvaluated { .. }) => {
-                Outcome::Depends(BTreeSet::from([rule.to_string()]))
-            }
-            Some(RuleState::Silent) => Outcome::No,
-            Some(RuleState::Fired { current, evidence }) => {
-                let wanted = match status {
-                    FindingStatus::Any => true,
-                    FindingStatus::Current => *current,
-                    FindingStatus::Recovered => !*current,
-                };
-                if !wanted {
-                    return Outcome::No;
-                }
-                Outcome::Fired(Hit {
-                    current: true,
-                    own: true,
-                    evidence: evidence.clone(),
-                    ..Hit::default()
-                })
-            }
-        }
     }
 
     fn eval_compare(
@@ -1079,6 +1079,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                 manager,
                 explicit_manager: explicit,
                 done: &done,
+                facts: &rules.facts,
             };
             let not = |reason, ask: String, needs: Vec<String>| NotEvaluated {
                 rule: rule.id.clone(),

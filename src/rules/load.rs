@@ -155,6 +155,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             next_pattern: &mut next_pattern,
             captures: BTreeSet::new(),
             finding_refs: Vec::new(),
+            pattern_names: HashMap::new(),
         };
         let rule = v.rule(source);
         diagnostics.append(&mut v.diagnostics);
@@ -406,6 +407,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The type of a fact name: a declared fact, or `manager.<fact>` of a declared fact (the
+/// managing FMC's), which a pack may also declare under its full name for the device's own view.
+pub fn fact_type(facts: &crate::artifacts::FactCatalog, name: &str) -> Option<FactType> {
+    facts
+        .lookup(name)
+        .or_else(|| name.strip_prefix("manager.").and_then(|n| facts.lookup(n)))
+        .map(|d| d.ty)
+}
+
 /// Parses `90s`, `30m`, `24h`, `7d` into seconds.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -429,6 +439,8 @@ struct Validator<'a> {
     next_pattern: &'a mut usize,
     captures: BTreeSet<String>,
     finding_refs: Vec<(String, (u64, u64))>,
+    /// The named groups of each pattern compiled for this rule, by pattern id.
+    pattern_names: HashMap<usize, Vec<String>>,
 }
 
 impl Validator<'_> {
@@ -644,7 +656,7 @@ impl Validator<'_> {
                 if count == 0 {
                     "empty condition"
                 } else {
-                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, sequence, compare, finding, any_record, all_records"
+                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, any_record, all_records, sequence, compare, finding"
                 },
                 Some("split it into `all: [...]` items".into()),
             );
@@ -818,8 +830,9 @@ impl Validator<'_> {
         };
         match matcher::compile(&text) {
             Ok(re) => {
-                self.captures
-                    .extend(re.capture_names().flatten().map(str::to_string));
+                let names: Vec<String> = re.capture_names().flatten().map(str::to_string).collect();
+                self.captures.extend(names.iter().cloned());
+                self.pattern_names.insert(*self.next_pattern, names);
             }
             Err(e) => {
                 let at = s
@@ -1025,12 +1038,7 @@ impl Validator<'_> {
 
     /// The named groups of a compiled pattern of this rule.
     fn capture_names(&self, id: usize) -> Vec<String> {
-        self.patterns
-            .iter()
-            .find(|p| p.id == id)
-            .and_then(|p| matcher::compile(&p.text).ok())
-            .map(|re| re.capture_names().flatten().map(str::to_string).collect())
-            .unwrap_or_default()
+        self.pattern_names.get(&id).cloned().unwrap_or_default()
     }
 
     fn set_pattern(&mut self, id: usize, filter: Vec<(String, CaptureTest)>, keep: Keep) {
@@ -1133,89 +1141,6 @@ impl Validator<'_> {
             CaptureTest::VersionAtMost(self.version(v)?)
         } else {
             return None;
-        })
-    }
-
-    /// `any_record` / `all_records`: each `where` test is a fact operator on a declared field,
-    /// checked against the field's type.
-    fn records(&mut self, at: &Spanned<super::schema::RecordCondition>, all: bool) -> Option<Cond> {
-        let r = &at.value;
-        self.captures
-            .extend(["record".to_string(), "records".to_string()]);
-        let Some(def) = self.map.facts().lookup(&r.fact.value).cloned() else {
-            let hint = did_you_mean(
-                &r.fact.value,
-                self.map.facts().iter().map(|f| f.name.as_str()),
-            );
-            self.error(
-                &r.fact,
-                "unknown-fact",
-                format!("unknown fact `{}`", r.fact.value),
-                hint.or(Some("`fptriage facts --list` prints every fact".into())),
-            );
-            return None;
-        };
-        if def.ty != FactType::Records {
-            self.error(
-                &r.fact,
-                "operator-type",
-                format!(
-                    "`any_record`/`all_records` need a records fact; `{}` is {}",
-                    def.name, def.ty
-                ),
-                None,
-            );
-            return None;
-        }
-        let mut tests = Vec::new();
-        let mut ok = true;
-        for (field, test) in &r.where_ {
-            let Some(decl) = def.field(field) else {
-                let hint = did_you_mean(field, def.fields.iter().map(|f| f.name.as_str()));
-                self.error(
-                    test,
-                    "unknown-field",
-                    format!("`{}` has no field `{field}`", def.name),
-                    hint,
-                );
-                ok = false;
-                continue;
-            };
-            let t = &test.value;
-            if t.fact.is_some()
-                || t.all.is_some()
-                || t.any.is_some()
-                || t.not.is_some()
-                || t.lines.is_some()
-                || t.mixed_outcomes.is_some()
-                || t.any_record.is_some()
-                || t.all_records.is_some()
-            {
-                self.error(
-                    test,
-                    "condition-shape",
-                    format!(
-                        "a `where` test on `{field}` is one operator, such as `{{at_least: 95}}`"
-                    ),
-                    None,
-                );
-                ok = false;
-                continue;
-            }
-            let label = Spanned::new(
-                format!("{}.{field}", def.name),
-                test.referenced,
-                test.defined,
-            );
-            match self.operator(&test.value, &label, decl.ty) {
-                Some(op) => tests.push((field.clone(), op)),
-                None => ok = false,
-            }
-        }
-        ok.then_some(Cond::Records {
-            name: def.name.clone(),
-            all,
-            tests,
         })
     }
 
@@ -1346,19 +1271,13 @@ impl Validator<'_> {
 
     /// The type of a fact a rule names, `manager.` scope included; unknown names are reported.
     fn fact_type_of(&mut self, name: &Spanned<String>) -> Option<FactType> {
-        let facts = self.map.facts();
-        let found = facts
-            .lookup(&name.value)
-            .or_else(|| {
-                name.value
-                    .strip_prefix("manager.")
-                    .and_then(|n| facts.lookup(n))
-            })
-            .map(|d| d.ty);
-        match found {
+        match fact_type(self.map.facts(), &name.value) {
             Some(ty) => Some(ty),
             None => {
-                let hint = did_you_mean(&name.value, facts.iter().map(|f| f.name.as_str()));
+                let hint = did_you_mean(
+                    &name.value,
+                    self.map.facts().iter().map(|f| f.name.as_str()),
+                );
                 self.error(
                     name,
                     "unknown-fact",
@@ -1368,6 +1287,89 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    /// `any_record` / `all_records`: each `where` test is a fact operator on a declared field,
+    /// checked against the field's type.
+    fn records(&mut self, at: &Spanned<super::schema::RecordCondition>, all: bool) -> Option<Cond> {
+        let r = &at.value;
+        self.captures
+            .extend(["record".to_string(), "records".to_string()]);
+        let Some(def) = self.map.facts().lookup(&r.fact.value).cloned() else {
+            let hint = did_you_mean(
+                &r.fact.value,
+                self.map.facts().iter().map(|f| f.name.as_str()),
+            );
+            self.error(
+                &r.fact,
+                "unknown-fact",
+                format!("unknown fact `{}`", r.fact.value),
+                hint.or(Some("`fptriage facts --list` prints every fact".into())),
+            );
+            return None;
+        };
+        if def.ty != FactType::Records {
+            self.error(
+                &r.fact,
+                "operator-type",
+                format!(
+                    "`any_record`/`all_records` need a records fact; `{}` is {}",
+                    def.name, def.ty
+                ),
+                None,
+            );
+            return None;
+        }
+        let mut tests = Vec::new();
+        let mut ok = true;
+        for (field, test) in &r.where_ {
+            let Some(decl) = def.field(field) else {
+                let hint = did_you_mean(field, def.fields.iter().map(|f| f.name.as_str()));
+                self.error(
+                    test,
+                    "unknown-field",
+                    format!("`{}` has no field `{field}`", def.name),
+                    hint,
+                );
+                ok = false;
+                continue;
+            };
+            let t = &test.value;
+            if t.fact.is_some()
+                || t.all.is_some()
+                || t.any.is_some()
+                || t.not.is_some()
+                || t.lines.is_some()
+                || t.mixed_outcomes.is_some()
+                || t.any_record.is_some()
+                || t.all_records.is_some()
+            {
+                self.error(
+                    test,
+                    "condition-shape",
+                    format!(
+                        "a `where` test on `{field}` is one operator, such as `{{at_least: 95}}`"
+                    ),
+                    None,
+                );
+                ok = false;
+                continue;
+            }
+            let label = Spanned::new(
+                format!("{}.{field}", def.name),
+                test.referenced,
+                test.defined,
+            );
+            match self.operator(&test.value, &label, decl.ty) {
+                Some(op) => tests.push((field.clone(), op)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(Cond::Records {
+            name: def.name.clone(),
+            all,
+            tests,
+        })
     }
 
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {

@@ -168,6 +168,16 @@ pub struct Condition {
     pub all_records: Option<Spanned<RecordCondition>>,
 }
 
+/// `any_record` / `all_records`: a `records` fact, and tests on its records' fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCondition {
+    pub fact: Spanned<String>,
+    /// Field name → one operator, as a fact condition takes it (`{at_least: 95}`).
+    #[serde(default, rename = "where")]
+    pub where_: std::collections::BTreeMap<String, Spanned<Condition>>,
+}
+
 /// Lines of one log artifact matching each step in turn, each at most `max_gap` after the
 /// previous one.
 #[derive(Debug, Clone, Deserialize)]
@@ -243,16 +253,6 @@ pub struct CaptureTestSpec {
     pub version_above: Option<Spanned<String>>,
     #[serde(default)]
     pub version_at_most: Option<Spanned<String>>,
-}
-
-/// `any_record` / `all_records`: a `records` fact, and tests on its records' fields.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecordCondition {
-    pub fact: Spanned<String>,
-    /// Field name → one operator, as a fact condition takes it (`{at_least: 95}`).
-    #[serde(default, rename = "where")]
-    pub where_: std::collections::BTreeMap<String, Spanned<Condition>>,
 }
 
 /// A text pattern: exactly one of `contains` (substring) and `regex`.
