@@ -1015,6 +1015,45 @@ mod tests {
     }
 
     #[test]
+    fn records_of_several_members_are_one_list_each_naming_its_member() {
+        let rows = |mount: &str, path: &str| Fact {
+            value: FactValue::Records(vec![Record {
+                fields: BTreeMap::from([("mount".to_string(), FactValue::Text(mount.into()))]),
+                line: Some(2),
+                path: None,
+            }]),
+            evidence: Some(Evidence {
+                path: path.into(),
+                line: Some(2),
+                text: None,
+            }),
+        };
+        let (th, h) = (rows("/var", "df -Th"), rows("/", "df -h"));
+        let FactValue::Records(later) = &h.value else {
+            unreachable!()
+        };
+        let both = combine_records(&th, later, &h, 10).unwrap();
+        let FactValue::Records(all) = &both.value else {
+            panic!("{both:?}")
+        };
+        let members: Vec<_> = all.iter().map(|r| r.path.as_deref()).collect();
+        assert_eq!(members, [Some("df -Th"), Some("df -h")]);
+        // The cap holds, and a fact that is no records list is not combined.
+        assert_eq!(
+            combine_records(&th, later, &h, 1).map(|f| match f.value {
+                FactValue::Records(r) => r.len(),
+                _ => 0,
+            }),
+            Some(1)
+        );
+        let text = Fact {
+            value: FactValue::Text("x".into()),
+            evidence: None,
+        };
+        assert!(combine_records(&text, later, &h, 10).is_none());
+    }
+
+    #[test]
     fn a_document_is_summarised_into_its_facts() {
         let limits = Limits {
             value_chars: 8,
