@@ -57,8 +57,16 @@ const NOT_ENROLLED: &str = "sse/not-enrolled";
 const SOCKET_MISSING: &str = "sse/eventhandler-socket-missing";
 const SOCKET_DISCONNECTED: &str = "sse/eventhandler-socket-disconnected";
 const ZEROMQ_MISSING: &str = "sse/zeromq-endpoint-missing";
+// The `mgmt/` and `platform/` packs (rule-catalog.md, "Two more built-in packs").
+const MANAGER_NOT_REGISTERED: &str = "mgmt/manager-not-registered";
+const SFTUNNEL_DOWN: &str = "mgmt/sftunnel-down";
+const VERSION_INCOMPATIBLE: &str = "mgmt/version-incompatible";
+const CLOCK_SKEW: &str = "platform/clock-skew";
+const PROXY_AUTH: &str = "platform/proxy-auth";
+const DISK_FULL: &str = "platform/disk-full";
+const CONNECTOR_RESTARTS: &str = "platform/connector-restarts";
 
-const ALL_RULES: [&str; 16] = [
+const ALL_RULES: [&str; 23] = [
     VERSION_UNSUPPORTED,
     LICENSE_EVALUATION,
     LICENSE_UNREGISTERED,
@@ -75,6 +83,13 @@ const ALL_RULES: [&str; 16] = [
     SOCKET_MISSING,
     SOCKET_DISCONNECTED,
     ZEROMQ_MISSING,
+    MANAGER_NOT_REGISTERED,
+    SFTUNNEL_DOWN,
+    VERSION_INCOMPATIBLE,
+    CLOCK_SKEW,
+    PROXY_AUTH,
+    DISK_FULL,
+    CONNECTOR_RESTARTS,
 ];
 
 /// Direct `explains` relations of the catalog.
@@ -104,6 +119,11 @@ fn explains(rule: &str) -> &'static [&'static str] {
         CLOUD_UNREACHABLE => &[NOT_ENROLLED],
         SOCKET_MISSING => &[SOCKET_DISCONNECTED],
         ZEROMQ_MISSING => &[SOCKET_MISSING, SOCKET_DISCONNECTED],
+        MANAGER_NOT_REGISTERED => &[SFTUNNEL_DOWN, NOT_ENROLLED],
+        SFTUNNEL_DOWN => &[NOT_ENROLLED],
+        CLOCK_SKEW => &[TLS_INTERCEPTION, CLOUD_UNREACHABLE, NOT_ENROLLED],
+        PROXY_AUTH => &[CLOUD_UNREACHABLE, NOT_ENROLLED],
+        DISK_FULL => &[CONNECTOR_DISABLED, SOCKET_MISSING, CONNECTOR_RESTARTS],
         _ => &[],
     }
 }
@@ -401,6 +421,8 @@ enum Curl {
     TlsFail(&'static str),
     /// TCP connect times out.
     Timeout(&'static str),
+    /// With `--cacert`: the certificate is expired or not yet valid (OpenSSL's words): the clock.
+    CertInvalid(&'static str, &'static str),
     /// Name does not resolve.
     NoResolve(&'static str),
     /// With `--cacert`: curl tries `bad` (times out), then `ok` (connects; 403): an address
@@ -418,6 +440,52 @@ enum Context {
     Status(&'static str),
     /// Status wrapped in an object, as the contract allows.
     StatusObject(&'static str),
+}
+
+/// What `show managers` prints on an FTD (bundle-format §7).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Managers {
+    /// From `managed_by`: the full form naming the FMC (with `manager_version`), else `Managed
+    /// locally.` (FDM).
+    Auto,
+    /// `No Managers Configured`: the FTD was never registered.
+    NoneConfigured,
+    /// Older releases: only `Type`, `Host` and `Registration`.
+    ThreeFields { registration: &'static str },
+}
+
+/// One peer of a full `sftunnel_status.pl` output.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    Up,
+    /// Both channels down, with the last disconnect reason.
+    ChannelsDown,
+    /// The event channel down, the control channel up.
+    ChannelBDown,
+    /// The tunnel's channels answer but the peer does not reply to the RPC status poll.
+    RpcFailed,
+}
+
+/// The management tunnel's status output.
+#[derive(Clone)]
+enum Sftunnel {
+    /// The full form with one peer up, on an FMC (its device) and an FMC-managed FTD (its FMC);
+    /// nothing on an FDM-managed FTD.
+    Auto,
+    Full(Vec<(&'static str, Peer)>),
+    /// `sftunnel-status-brief`, the up sample (`connected to ''`).
+    BriefUp,
+    /// `sftunnel-status-brief`, the down sample (a last disconnect reason, no peer channel).
+    BriefDown,
+}
+
+/// `df` outputs: (command-output name without `.output`, body).
+#[derive(Clone)]
+enum Df {
+    /// `bin-df -h` with `/` at 41 %.
+    Default,
+    Absent,
+    Custom(Vec<(&'static str, String)>),
 }
 
 /// One logrus line of connector.log.
@@ -468,6 +536,13 @@ struct Scenario {
     managed_by: Option<String>,
     /// For an FMC: the UUID of a managed FTD to list in PEERS_MAP.JSON.
     peer: Option<String>,
+    /// An FTD's `show managers`, and the manager version its full form prints.
+    managers: Managers,
+    manager_version: &'static str,
+    sftunnel: Sftunnel,
+    df: Df,
+    /// Leave out the incompressible rrd noise (keeps testdata under its size budget).
+    lean: bool,
     /// Rules whose warning/critical evidence this scenario plants.
     fires: Vec<&'static str>,
     /// Noise variations, so that member names and tar features differ between scenarios.
@@ -540,6 +615,11 @@ impl Scenario {
             syslog_extra: Vec::new(),
             managed_by: None,
             peer: None,
+            managers: Managers::Auto,
+            manager_version: "7.2.5 (Build 208)",
+            sftunnel: Sftunnel::Auto,
+            df: Df::Default,
+            lean: false,
             fires: Vec::new(),
             variant: seed,
             tricky_fs: false,
@@ -1232,7 +1312,380 @@ fn scenarios() -> Vec<Scenario> {
         .expect("chain ftd");
     v[chain].managed_by = Some(v[fmc].hostname.clone());
     v.extend(case_scenarios(&v, &mut next_seed));
+    v.extend(pack_scenarios(&mut next_seed));
     v
+}
+
+/// `df -h` with the mounts of an FTD (bundle-format §7); `full` sets /ngfw/Volume's use.
+fn df_h_ftd(volume_pct: u32) -> String {
+    let used = 154 * volume_pct / 100;
+    format!(
+        "Filesystem      Size  Used Avail Use% Mounted on\n\
+         /dev/sda5        19G  4.2G   14G  24% /\n\
+         /dev/sda1       946M   98M  800M  11% /boot\n\
+         /dev/sda7       154G  {used}G  {}G  {volume_pct}% /ngfw/Volume\n\
+         tmpfs           7.8G  1.1M  7.8G   1% /dev/shm\n",
+        154 - used
+    )
+}
+
+/// A line of connector.log saying the connector starts (a restart), then its enrollment.
+fn restart_lines(s: &Scenario, at: i64) -> Vec<LogLine> {
+    let mut out = s.startup_lines(at);
+    out.extend(s.enroll_lines(at + 3, false));
+    out
+}
+
+/// Scenarios of the `mgmt/` and `platform/` packs (rule-catalog.md, "Two more built-in
+/// packs"). Appended last so that the seeds, and so the bytes, of the scenarios above stay.
+fn pack_scenarios(next_seed: &mut impl FnMut() -> u64) -> Vec<Scenario> {
+    let mut v = Vec::new();
+    let not_enrolled_log = |s: &mut Scenario| {
+        let mut rng = Rng(s.variant);
+        s.failing_log(
+            &mut rng,
+            5 * 3600,
+            false,
+            &[(
+                "warning",
+                "registration.go:76 registration:(*Client).Register",
+                "device not registered: no registration token configured, waiting".into(),
+            )],
+        );
+        s.context = Some(Context::Status("Not Enrolled"));
+        s.lsof = Lsof::ListenOnly;
+    };
+    // An FMC-managed FTD: licence and cloud settings live on its FMC.
+    let managed = |name: &'static str, seed: u64| {
+        let mut s = Scenario::healthy(name, Product::Ftd, seed);
+        s.managed_by = Some("fmc-dc1".into());
+        s.license = None;
+        s.cloud = None;
+        s.lean = true;
+        s
+    };
+
+    // `configure manager add` was never run: no manager, so no registration token for SSE.
+    let mut s = Scenario::healthy("manager-not-registered", Product::Ftd, next_seed());
+    s.lean = true;
+    s.license = None;
+    s.cloud = None;
+    s.managers = Managers::NoneConfigured;
+    not_enrolled_log(&mut s);
+    s.fires = vec![MANAGER_NOT_REGISTERED, NOT_ENROLLED];
+    v.push(s);
+
+    // An older FTD whose registration is still pending (three-field `show managers`); its brief
+    // tunnel status has never connected.
+    let mut s = managed("manager-pending", next_seed());
+    s.version = "6.6.5";
+    s.build = 81;
+    s.managers = Managers::ThreeFields {
+        registration: "Pending",
+    };
+    s.sftunnel = Sftunnel::BriefDown;
+    not_enrolled_log(&mut s);
+    s.fires = vec![MANAGER_NOT_REGISTERED, SFTUNNEL_DOWN, NOT_ENROLLED];
+    v.push(s);
+
+    // Registered, but the tunnel to the FMC is down (full form): no token for SSE either.
+    let mut s = managed("sftunnel-down", next_seed());
+    s.sftunnel = Sftunnel::Full(vec![("10.10.1.5", Peer::ChannelsDown)]);
+    not_enrolled_log(&mut s);
+    s.fires = vec![SFTUNNEL_DOWN, NOT_ENROLLED];
+    v.push(s);
+
+    // An FMC with three devices: one up, one whose RPC status poll fails, one whose event
+    // channel is down. One finding, naming both peers that are down.
+    let mut s = Scenario::healthy("sftunnel-down-fmc", Product::Fmc, next_seed());
+    s.lean = true;
+    s.sftunnel = Sftunnel::Full(vec![
+        ("10.10.1.21", Peer::Up),
+        ("10.10.1.22", Peer::RpcFailed),
+        ("10.10.1.23", Peer::ChannelBDown),
+    ]);
+    s.fires = vec![SFTUNNEL_DOWN];
+    v.push(s);
+
+    // The brief form, down; the connector still runs on its earlier registration.
+    let mut s = managed("sftunnel-down-brief", next_seed());
+    s.sftunnel = Sftunnel::BriefDown;
+    s.fires = vec![SFTUNNEL_DOWN];
+    v.push(s);
+
+    // An FTD newer than its FMC (from `show managers`; no FMC bundle): derived in `fired`.
+    let mut s = managed("version-incompatible", next_seed());
+    s.version = "7.4.1";
+    s.build = 172;
+    s.manager_version = "7.2.5 (Build 208)";
+    v.push(s);
+
+    // A healthy FMC-managed FTD, every pack's data present: 7.2.5.1 is not newer than its FMC's
+    // 7.2.5 (three parts compared), the brief tunnel is up (`connected to ''`), only mounts the
+    // rule does not watch are full, and three restarts logged in both logs are three, not six.
+    let mut s = managed("healthy-ftd-managed", next_seed());
+    s.version = "7.2.5.1";
+    s.build = 10;
+    s.sftunnel = Sftunnel::BriefUp;
+    s.df = Df::Custom(vec![(
+        "bin-df -Th",
+        "Filesystem     Type      Size  Used Avail Use% Mounted on\n\
+         /dev/sda5      ext3       19G  4.2G   14G  24% /\n\
+         /dev/sda1      ext3      946M   98M  800M  11% /boot\n\
+         /dev/sda7      ext3      154G   61G   86G  42% /ngfw/Volume\n\
+         /dev/sda8      ext3      2.0G  2.0G     0 100% /ngfw/Volume/snort-tmp\n\
+         tmpfs          tmpfs     7.8G  7.6G  160M  99% /dev/shm\n"
+            .into(),
+    )]);
+    let base = s.collected - 3 * 3600;
+    let mut log: Vec<LogLine> = s.log.clone();
+    for i in 0..3 {
+        let at = base + i * 600;
+        log.extend(restart_lines(&s, at));
+        s.syslog_extra.push((
+            at,
+            format!(
+                "SF-IMS[2781]: [2781] pm:process [INFO] Started SSEConnector (normal mode), pid {}",
+                23_300 + i
+            ),
+        ));
+    }
+    log.sort_by_key(|l| l.unix);
+    s.log = log;
+    v.push(s);
+
+    // The clock is wrong: certificates look not yet valid, and the TLS errors that follow (an
+    // unknown authority for the eventing host, a failed curl test) are its symptoms.
+    let mut s = Scenario::healthy("clock-skew", Product::Fmc, next_seed());
+    s.lean = true;
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::ListenOnly;
+    s.curls = vec![Curl::CertInvalid(
+        "api-sse.cisco.com",
+        "certificate is not yet valid",
+    )];
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        4 * 3600,
+        true,
+        &[
+            ("error", "registration.go:118 registration:(*Client).Refresh",
+             "Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: x509: certificate has expired or is not yet valid".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "wss://eventing-ingest.sse.itd.cisco.com/v1/events: x509: certificate signed by unknown authority".into()),
+        ],
+    );
+    s.syslog_extra.push((
+        s.collected - 4 * 3600 - 120,
+        "ntpd[1422]: no servers can be used, system clock unsynchronized".into(),
+    ));
+    s.fires = vec![
+        CLOCK_SKEW,
+        TLS_INTERCEPTION,
+        CLOUD_UNREACHABLE,
+        NOT_ENROLLED,
+    ];
+    v.push(s);
+
+    // An authenticating proxy refuses the connector (FDM-managed FTD: `Managed locally.`).
+    let mut s = Scenario::healthy("proxy-auth", Product::Ftd, next_seed());
+    s.lean = true;
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::ListenOnly;
+    s.curls = vec![];
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        3 * 3600,
+        true,
+        &[
+            ("error", "registration.go:118 registration:(*Client).Refresh",
+             "Post https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients: Proxy Authentication Required".into()),
+            ("error", "events.go:90 events:connectWebSocket",
+             "wss://eventing-ingest.sse.itd.cisco.com/v1/events: proxyconnect tcp: 407 Proxy Authentication Required".into()),
+        ],
+    );
+    s.fires = vec![PROXY_AUTH, NOT_ENROLLED];
+    v.push(s);
+
+    // An FDM-managed FTD that is not enrolled: the management rules stay silent and explain
+    // nothing, so not-enrolled is its own root cause.
+    let mut s = Scenario::healthy("fdm-not-enrolled", Product::Ftd, next_seed());
+    s.lean = true;
+    s.context = Some(Context::Status("Not Enrolled"));
+    s.lsof = Lsof::ListenOnly;
+    let mut rng = Rng(s.variant);
+    s.failing_log(
+        &mut rng,
+        2 * 3600,
+        true,
+        &[(
+            "error",
+            "registration.go:141 registration:(*Client).Refresh",
+            "token refresh via https://api-sse.cisco.com/providers/sse/services/registration/api/v2/clients failed: 401 Unauthorized".into(),
+        )],
+    );
+    s.fires = vec![NOT_ENROLLED];
+    v.push(s);
+
+    // /ngfw/Volume is full: EventHandler cannot start, the connector restarts in a loop (the
+    // system log's start lines), and the system log says so.
+    let mut s = Scenario::healthy("disk-full", Product::Ftd, next_seed());
+    s.lean = true;
+    s.event_handler = Daemon::Waiting;
+    s.socket = Socket::Absent;
+    s.df = Df::Custom(vec![("bin-df -h", df_h_ftd(96))]);
+    for (ago, text) in [
+        (
+            3 * 3600,
+            "syslog-ng[1211]: I/O error occurred while writing; fd='14', error='No space left on device (28)'",
+        ),
+        (
+            2 * 3600 + 1500,
+            "SF-IMS[4127]: [4127] sfmgr:sfmanager [ERROR] write /ngfw/Volume/root1/var/sf/detection_engines/.tmp: No space left on device",
+        ),
+    ] {
+        s.syslog_extra.push((s.collected - ago, text.to_string()));
+    }
+    for i in 0..6 {
+        s.syslog_extra.push((
+            s.collected - 2 * 3600 + i * 480,
+            format!(
+                "SF-IMS[2781]: [2781] pm:process [INFO] Started SSEConnector (normal mode), pid {}",
+                24_100 + i
+            ),
+        ));
+    }
+    s.fires = vec![DISK_FULL, SOCKET_MISSING, CONNECTOR_RESTARTS];
+    v.push(s);
+
+    // An FMC's /var is full in `df -Th`, whose long device name wraps its row; the plain `df -h`
+    // saved beside it (sorted after it) shows only the root file system.
+    let mut s = Scenario::healthy("disk-full-wrapped", Product::Fmc, next_seed());
+    s.lean = true;
+    s.df = Df::Custom(vec![
+        (
+            "bin-df -Th",
+            "Filesystem                                Type   Size  Used Avail Use% Mounted on\n\
+             /dev/sda5                                 ext3    19G  4.2G   14G  24% /\n\
+             /dev/mapper/fmc_vg-var_logical_volume_lv01\n\
+             \x20                                         ext4   141G  136G  4.9G  97% /var\n\
+             tmpfs                                     tmpfs   16G  160M   16G   1% /dev/shm\n"
+                .into(),
+        ),
+        (
+            "bin-df -h",
+            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda5        19G  4.2G   14G  24% /\n".into(),
+        ),
+    ]);
+    s.fires = vec![DISK_FULL];
+    v.push(s);
+
+    // `df -k` (no unit suffixes), /ngfw at exactly 95 %.
+    let mut s = Scenario::healthy("disk-full-k", Product::Ftd, next_seed());
+    s.lean = true;
+    s.df = Df::Custom(vec![(
+        "bin-df -k",
+        "Filesystem     1K-blocks     Used Available Use% Mounted on\n\
+         /dev/sda5       19475088  4401544  14061260  24% /\n\
+         /dev/sda6       41153856 37013652   2057692  95% /ngfw\n\
+         tmpfs            8128572     1140   8127432   1% /dev/shm\n"
+            .into(),
+    )]);
+    s.fires = vec![DISK_FULL];
+    v.push(s);
+
+    // The disk filled up this morning and was cleaned: the system log's message is within the
+    // day, but the df taken at collection shows every watched mount below 95 %: recovered.
+    let mut s = Scenario::healthy("disk-full-recovered", Product::Ftd, next_seed());
+    s.lean = true;
+    s.df = Df::Custom(vec![("bin-df -h", df_h_ftd(63))]);
+    s.syslog_extra.push((
+        s.collected - 5 * 3600,
+        "syslog-ng[1211]: I/O error occurred while writing; fd='14', error='No space left on device (28)'".into(),
+    ));
+    v.push(s);
+
+    // Tokyo (UTC+9): `No space left on device` 28 h before collection in true time. Read in the
+    // device's zone, as the bundle's stamp is, it is older than a day; read as UTC it would look
+    // 19 h old. No df: nothing else decides.
+    let mut s = Scenario::healthy("disk-full-old-east", Product::Fmc, next_seed());
+    s.lean = true;
+    s.zone = "Asia/Tokyo";
+    s.off_min = 540;
+    s.collected = instant(2020, 4, 22, 10, 5, 9, 540);
+    let mut rng = Rng(s.variant);
+    s.fill_healthy_logs(&mut rng);
+    s.df = Df::Absent;
+    s.syslog_extra.push((
+        s.collected - 28 * 3600,
+        "syslog-ng[1211]: I/O error occurred while writing; fd='14', error='No space left on device (28)'".into(),
+    ));
+    v.push(s);
+
+    // The connector restarts six times within 50 minutes, two hours before collection.
+    let mut s = Scenario::healthy("connector-restarts", Product::Ftd, next_seed());
+    s.lean = true;
+    let base = s.collected - 2 * 3600;
+    s.log.retain(|l| l.unix < base || l.unix > base + 3600);
+    for i in 0..6 {
+        let at = base + i * 500;
+        s.log.extend(restart_lines(&s, at));
+        let crash = s.line(
+            at + 240,
+            "fatal",
+            "events.go:57 events:(*Service).Start",
+            "event service exited: unexpected EOF".into(),
+        );
+        s.log.push(crash);
+    }
+    s.log.sort_by_key(|l| l.unix);
+    s.fires = vec![CONNECTOR_RESTARTS];
+    v.push(s);
+
+    // Five restarts within 45 minutes, but 30 hours ago (connector.log.1): recovered.
+    let mut s = Scenario::healthy("connector-restarts-old", Product::Fmc, next_seed());
+    s.lean = true;
+    let base = s.collected - 30 * 3600 + 600;
+    for i in 0..5 {
+        let at = base + i * 540;
+        let lines = restart_lines(&s, at);
+        s.log1.extend(lines);
+    }
+    s.log1.sort_by_key(|l| l.unix);
+    v.push(s);
+    v
+}
+
+/// The first three parts of a version (`7.2.5.1 (Build 10)` → [7, 2, 5]).
+fn three_parts(v: &str) -> [u64; 3] {
+    let mut out = [0; 3];
+    let num = v.split(' ').next().unwrap_or(v);
+    for (slot, part) in out.iter_mut().zip(num.split('.')) {
+        *slot = part.parse().unwrap_or(0);
+    }
+    out
+}
+
+/// The rules that fire on a device: those its scenario plants, plus `mgmt/version-incompatible`
+/// where the FTD is newer than its manager (three parts compared, rule-catalog.md): the managing
+/// FMC of the case when there is one, else the version its own `show managers` prints (only the
+/// full form has one; FDM-managed and unregistered FTDs have no manager).
+fn fired(s: &Scenario, fmc: Option<&Scenario>) -> Vec<&'static str> {
+    let mut out = s.fires.clone();
+    if s.product != Product::Ftd {
+        return out;
+    }
+    let manager = match (fmc, s.managers, &s.managed_by) {
+        (Some(f), _, _) => Some(f.version),
+        (None, Managers::Auto, Some(_)) => Some(s.manager_version),
+        _ => None,
+    };
+    if manager.is_some_and(|m| three_parts(s.version) > three_parts(m)) {
+        out.push(VERSION_INCOMPATIBLE);
+    }
+    out
 }
 
 /// Scenarios for the case rules of bundle-format §6 (devices, loose files, the same appliance
@@ -1943,6 +2396,25 @@ fn curl_text(c: Curl, region: Region, prefix: &str, when: i64) -> (String, Strin
                 ),
             )
         }
+        Curl::CertInvalid(host, problem) => {
+            let ip = ip_of(host);
+            (
+                format!(
+                    "curl -v https:--{host} --cacert {}.output",
+                    ca.replace('/', "-")
+                ),
+                format!(
+                    "$ curl -v https://{host} --cacert {ca}\n*   Trying {ip}:443...\n* TCP_NODELAY set\n\
+                     * Connected to {host} ({ip}) port 443 (#0)\n\
+                     * successfully set certificate verify locations:\n*   CAfile: {ca}\n  CApath: none\n\
+                     * TLSv1.2 (OUT), TLS handshake, Client hello (1):\n* TLSv1.2 (IN), TLS handshake, Server hello (2):\n\
+                     * TLSv1.2 (IN), TLS handshake, Certificate (11):\n* TLSv1.2 (OUT), TLS alert, bad certificate (554):\n\
+                     * SSL certificate problem: {problem}\n* Closing connection 0\n\
+                     curl: (60) SSL certificate problem: {problem}\n\
+                     More details here: https://curl.haxx.se/docs/sslcerts.html\n"
+                ),
+            )
+        }
         Curl::Timeout(host) => {
             let ip = ip_of(host);
             (
@@ -1986,9 +2458,14 @@ fn curl_text(c: Curl, region: Region, prefix: &str, when: i64) -> (String, Strin
 /// Syslog of the 8 hours before `end`; the scenario's extra lines are merged in time order when
 /// they fall in that window.
 fn render_syslog(s: &Scenario, rng: &mut Rng, end: i64) -> String {
+    render_syslog_span(s, rng, end, 8)
+}
+
+/// Syslog of the `hours` before `end`, as [`render_syslog`].
+fn render_syslog_span(s: &Scenario, rng: &mut Rng, end: i64, hours: i64) -> String {
     let h = &s.hostname;
     let mut lines: Vec<(i64, String)> = Vec::new();
-    let start = end - 8 * 3600;
+    let start = end - hours * 3600;
     let mut t = start;
     while t < end {
         let msg = match rng.below(6) {
@@ -2027,6 +2504,142 @@ fn render_syslog(s: &Scenario, rng: &mut Rng, end: i64) -> String {
     }
     lines.sort_by_key(|(t, _)| *t);
     lines.into_iter().map(|(_, l)| l + "\n").collect()
+}
+
+/// `Tue Oct 11 21:44:44 2016`, the way Perl's `localtime` prints in sftunnel_status.pl.
+fn ctime(unix: i64, off_min: i32) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    let (y, m, d, h, mi, sec) = local_fields(unix, off_min);
+    let wd = DAYS[(unix + i64::from(off_min) * 60)
+        .div_euclid(86_400)
+        .rem_euclid(7) as usize];
+    format!(
+        "{wd} {} {d:2} {h:02}:{mi:02}:{sec:02} {y}",
+        MONTHS[m as usize - 1]
+    )
+}
+
+/// The management tunnel's status (bundle-format §7): the full form of `sftunnel_status.pl`
+/// with a RUN STATUS and an RPC STATUS block per peer, or the brief form. Returns the
+/// command-output name (without `.output`) and the text.
+fn render_sftunnel(s: &Scenario) -> Option<(&'static str, String)> {
+    let (own, peer_ip) = match s.product {
+        Product::Fmc => ("10.10.1.5", "10.10.1.21"),
+        Product::Ftd => ("10.10.1.21", "10.10.1.5"),
+    };
+    let peers = match &s.sftunnel {
+        Sftunnel::Auto if s.product == Product::Fmc || s.managed_by.is_some() => {
+            vec![(peer_ip, Peer::Up)]
+        }
+        Sftunnel::Auto => return None,
+        Sftunnel::Full(peers) => peers.clone(),
+        Sftunnel::BriefUp => {
+            let up = s.collected - 5 * 86_400;
+            let beat = s.collected - 40;
+            return Some((
+                "usr-local-sf-bin-sftunnel-status-brief",
+                format!(
+                    "Peer channel Channel-A is valid type (CONTROL), using 'eth0', connected to '' via ''\n\
+                     Peer channel Channel-B is valid type (EVENT), using 'eth0', connected to '' via ''\n\
+                     Registration: Completed.\n\
+                     IPv4 Connection to peer '' Start Time: {} UTC\n\
+                     Heartbeat Send Time: {} UTC\n\
+                     Heartbeat Received Time: {} UTC\n",
+                    ctime(up, 0),
+                    ctime(beat, 0),
+                    ctime(beat + 8, 0)
+                ),
+            ));
+        }
+        Sftunnel::BriefDown => {
+            let down = s.collected - 3 * 3600;
+            return Some((
+                "usr-local-sf-bin-sftunnel-status-brief",
+                format!(
+                    "Registration: Completed.\n\
+                     Connection to peer '' Attempted at {} UTC\n\
+                     Last disconnect time : {} UTC\n\
+                     Last disconnect reason : Both control and event channel connections with peer went down\n",
+                    ctime(s.collected - 70, 0),
+                    ctime(down, 0)
+                ),
+            ));
+        }
+    };
+    let p = s.prefix();
+    let started = s.collected - 41 * 86_400;
+    let mut out = format!(
+        "SFTUNNEL Start Time: {}\nBoth IPv4 and IPv6 connectivity is supported\nBroadcast count = {}\n\
+         Reserved SSL connections: 0\nManagement Interfaces: 1\neth0 (control events) {own},\n\
+         ***********************\n",
+        ctime(started, s.off_min),
+        peers.len() + 1
+    );
+    let (peer_version, peer_build) = match s.product {
+        Product::Fmc => ("7.2.5", 208),
+        Product::Ftd => {
+            let v = s.manager_version;
+            let num = v.split(' ').next().unwrap_or(v);
+            (num, 208)
+        }
+    };
+    let mut rng = Rng(s.variant ^ 0x5f7e);
+    for (ip, state) in peers {
+        let since = ctime(s.collected - 2 * 86_400, s.off_min);
+        let (a, b) = match state {
+            Peer::ChannelsDown => ("No", "No"),
+            Peer::ChannelBDown => ("Yes", "No"),
+            Peer::Up | Peer::RpcFailed => ("Yes", "Yes"),
+        };
+        out.push_str(&format!("**RUN STATUS****{ip}*************\n"));
+        if a == "Yes" {
+            out.push_str("Cipher used = AES256-GCM-SHA384 (strength:256 bits)\n");
+        }
+        out.push_str(&format!("ChannelA Connected: {a}, Interface eth0\n"));
+        if b == "Yes" {
+            out.push_str("Cipher used = AES256-GCM-SHA384 (strength:256 bits)\n");
+        }
+        out.push_str(&format!(
+            "ChannelB Connected: {b}, Interface eth0\nRegistration: Completed.\n"
+        ));
+        if state == Peer::Up || state == Peer::RpcFailed {
+            out.push_str(&format!(
+                "IPv4 Connection to peer '{ip}' Start Time: {since}\nPEER INFO:\n\
+                 sw_version {peer_version}\nsw_build {peer_build}\nManagement Interfaces: 1\n\
+                 eth0 (control events) {ip},\nSftunnel Port: 8305\n"
+            ));
+        } else {
+            out.push_str(&format!(
+                "Connection to peer '{ip}' Attempted at {}\nLast disconnect time : {}\n\
+                 Last disconnect reason : {}\n",
+                ctime(s.collected - 65, s.off_min),
+                ctime(s.collected - 2 * 3600, s.off_min),
+                if state == Peer::ChannelsDown {
+                    "Both control and event channel connections with peer went down"
+                } else {
+                    "Event channel connection with peer went down"
+                }
+            ));
+        }
+        out.push_str("***********************\n");
+        if state == Peer::RpcFailed {
+            out.push_str(&format!(
+                "peer {} did not reply at {p}/usr/local/sf/bin/sftunnel_status.pl line 309.\n\
+                 Retry rpc status poll at {p}/usr/local/sf/bin/sftunnel_status.pl line 315.\n\
+                 **RPC STATUS****{ip}*************\nRPC status :Failed\n***********************\n",
+                rng.uuid()
+            ));
+        } else {
+            out.push_str(&format!(
+                "**RPC STATUS****{ip}*************\n'uuid' => '{}',\n\
+                 'ipv6' => 'IPv6 is not configured for management',\n'name' => '{ip}',\n\
+                 'active' => 1,\n'uuid_gw' => '',\n'last_changed' => '{since}'\nCheck routes:\n\
+                 ***********************\n",
+                rng.uuid()
+            ));
+        }
+    }
+    Some(("usr-local-sf-bin-sftunnel_status.pl", out))
 }
 
 fn version_line(s: &Scenario) -> String {
@@ -2110,12 +2723,17 @@ fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
                     s.hostname
                 ),
             )?;
-            let managers = match &s.managed_by {
-                Some(fmc) => format!(
-                    "Type                      : Manager\nHost                      : 10.10.1.5\nDisplay name              : {fmc}\nVersion                   : 7.2.5 (Build 208)\nIdentifier                : {}\nRegistration              : Completed\nManagement type           : Configuration and analytics\n",
+            let managers = match (s.managers, &s.managed_by) {
+                (Managers::Auto, Some(fmc)) => format!(
+                    "Type                      : Manager\nHost                      : 10.10.1.5\nDisplay name              : {fmc}\nVersion                   : {}\nIdentifier                : {}\nRegistration              : Completed\nManagement type           : Configuration and analytics\n",
+                    s.manager_version,
                     rng.uuid()
                 ),
-                None => "Managed locally.\n".to_owned(),
+                (Managers::Auto, None) => "Managed locally.\n".to_owned(),
+                (Managers::NoneConfigured, _) => "No Managers Configured\n".to_owned(),
+                (Managers::ThreeFields { registration }, _) => format!(
+                    "Type                      : Manager\nHost                      : 10.10.1.5\nRegistration              : {registration}\n"
+                ),
             };
             t.write(
                 &format!("{co}/usr-local-sf-bin-sfcli.pl show managers.output"),
@@ -2230,6 +2848,17 @@ fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
         &format!("{da}/var-log/messages.1.gz"),
         render_syslog(s, &mut rng, s.collected - 8 * 3600).as_bytes(),
     )?;
+    // An older rotation only where a scenario plants lines before the two files above (the
+    // east-of-UTC disk message, which must be read as older than a day).
+    if s.syslog_extra
+        .iter()
+        .any(|(t, _)| *t < s.collected - 16 * 3600)
+    {
+        t.gz(
+            &format!("{da}/var-log/messages.2.gz"),
+            render_syslog_span(s, &mut rng, s.collected - 16 * 3600, 16).as_bytes(),
+        )?;
+    }
     let mut aq = String::new();
     for i in 0..40 {
         aq.push_str(&format!(
@@ -2262,10 +2891,21 @@ fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
         &format!("{co}/mysql.select_all_from_action_queue"),
         "id\ttype\tstate\n1\t12\tcompleted\n2\t7\tcompleted\n",
     )?;
-    t.write(
-        &format!("{co}/bin-df -h.output"),
-        "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda5        47G   18G   27G  41% /\n",
-    )?;
+    match &s.df {
+        Df::Default => t.write(
+            &format!("{co}/bin-df -h.output"),
+            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda5        47G   18G   27G  41% /\n",
+        )?,
+        Df::Absent => {}
+        Df::Custom(outputs) => {
+            for (name, body) in outputs {
+                t.write(&format!("{co}/{name}.output"), body)?;
+            }
+        }
+    }
+    if let Some((name, body)) = render_sftunnel(s) {
+        t.write(&format!("{co}/{name}.output"), body)?;
+    }
     t.write(
         &format!("{da}/var-sf-peers/PEERS_MAP.JSON"),
         json!({"peers": [{
@@ -2275,10 +2915,12 @@ fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
         .to_string(),
     )?;
     // Incompressible binary noise, as real bundles carry rrd files and cores.
-    t.write(
-        &format!("{da}/var-sf-rrd/LocalCpu0Usage.rrd"),
-        rng.bytes(12 * 1024),
-    )?;
+    if !s.lean {
+        t.write(
+            &format!("{da}/var-sf-rrd/LocalCpu0Usage.rrd"),
+            rng.bytes(12 * 1024),
+        )?;
+    }
     // A path over 100 characters (GNU long name / ustar prefix / pax path).
     t.write(
         &format!("{da}/opt-cisco-platform-logs/sfhealth/archive/2020-04/health_alert_history_detailed_snapshot_0001.log"),
@@ -2305,12 +2947,13 @@ fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
 // Cases (multi-device wrappers) and expectations.
 // ---------------------------------------------------------------------------------------------
 
-fn device_expectation(s: &Scenario, foreign: &[&'static str]) -> Value {
-    let (roots, symptoms) = classify(&s.fires, foreign);
+fn device_expectation(s: &Scenario, foreign: &[&'static str], fmc: Option<&Scenario>) -> Value {
+    let fires = fired(s, fmc);
+    let (roots, symptoms) = classify(&fires, foreign);
     let silent: Vec<&str> = ALL_RULES
         .iter()
         .copied()
-        .filter(|r| !s.fires.contains(r))
+        .filter(|r| !fires.contains(r))
         .collect();
     json!({
         "product": if s.product == Product::Fmc { "FMC" } else { "FTD" },
@@ -2486,7 +3129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             fs::remove_dir_all(&dir)?;
         }
         write_tree(s, &dir)?;
-        expected.insert(s.name.to_owned(), device_expectation(s, &[]));
+        expected.insert(s.name.to_owned(), device_expectation(s, &[], None));
     }
     fs::write(
         out.join("expected.json"),
@@ -2506,25 +3149,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (wrapper, members) in cases(&by_name) {
         // Findings of the case's FMC may explain findings on the FTDs it manages: those whose
         // `show managers` names an FMC (each wrapper holds at most one FMC), not FDM-managed ones.
-        let fmc_fired: Vec<&'static str> = members
+        let case_fmc = members
             .iter()
             .map(|(n, _)| by_name[n])
-            .filter(|s| s.product == Product::Fmc)
-            .flat_map(|s| s.fires.iter().copied())
-            .collect();
+            .find(|s| s.product == Product::Fmc);
+        let fmc_fired: Vec<&'static str> = case_fmc.map(|s| s.fires.clone()).unwrap_or_default();
         let mut devices = serde_json::Map::new();
         let mut list = String::new();
         for (scen, inner) in devices_of(&members, &by_name) {
             let s = by_name[scen];
-            let foreign: &[&'static str] = if s.product == Product::Ftd && s.managed_by.is_some() {
-                &fmc_fired
-            } else {
-                &[]
-            };
+            let managed = s.product == Product::Ftd && s.managed_by.is_some();
+            let foreign: &[&'static str] = if managed { &fmc_fired } else { &[] };
+            let fmc = if managed { case_fmc } else { None };
             // A host folder (`FMC1/`) is keyed by its name.
             devices.insert(
                 inner.trim_end_matches('/').to_string(),
-                device_expectation(s, foreign),
+                device_expectation(s, foreign, fmc),
             );
         }
         for (scen, inner) in &members {

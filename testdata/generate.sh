@@ -70,6 +70,9 @@ for dir in "$trees"/*/; do
     license-satellite) shape=ustar ;;
     region-mismatch | healthy-fmc) shape=pax ;;
     ip-allowlist | dst-offsets) shape=gnu ;;
+    manager-pending | disk-full-k) shape=ustar ;;
+    sftunnel-down-brief | disk-full-wrapped) shape=pax ;;
+    healthy-ftd-managed | connector-restarts) shape=dot ;;
     *) shape=top ;;
   esac
   pack_targz "$scen" "$out/$scen.tar.gz" "$shape"

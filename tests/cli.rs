@@ -224,10 +224,16 @@ fn rules_lint_list_and_explain() {
     let list = String::from_utf8(list.stdout).unwrap();
     // One indented line per rule, under a `pack <name>: N rule(s)` line per pack.
     let rules: Vec<&str> = list.lines().filter(|l| l.starts_with("  ")).collect();
-    assert_eq!(rules.len(), 18, "{list}");
+    assert_eq!(rules.len(), 23, "{list}");
     assert_eq!(list.lines().next(), Some("pack sse: 16 rule(s)"), "{list}");
-    assert!(
-        list.lines().any(|l| l == "pack platform: 2 rule(s)"),
+    let packs: Vec<&str> = list.lines().filter(|l| l.starts_with("pack ")).collect();
+    assert_eq!(
+        packs,
+        [
+            "pack sse: 16 rule(s)",
+            "pack mgmt: 3 rule(s)",
+            "pack platform: 4 rule(s)"
+        ],
         "{list}"
     );
     let explain = fptriage()

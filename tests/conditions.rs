@@ -205,8 +205,9 @@ fn the_manager_scope_with_two_fmcs_and_no_show_managers_reads_none() {
 }
 
 /// A pack that reads `show managers`: the manager's host and version, as the device sees them.
+// Its own kind: the built-in `mgmt` pack's `show-managers` is read as records.
 const SHOW_MANAGERS: &str = r#"artifacts:
-  - kind: show-managers
+  - kind: t-managers
     paths: ["**/command-outputs/*show managers.output"]
     format: text
     facts:

@@ -27,7 +27,7 @@ fn the_builtin_pack_passes_its_tests_with_two_cases_per_rule() {
         .filter(|l| l.starts_with("  "))
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
-    assert_eq!(ids.len(), 18, "{ids:?}");
+    assert_eq!(ids.len(), 23, "{ids:?}");
     for id in &ids {
         let n = cases.get(id).copied().unwrap_or(0);
         assert!(

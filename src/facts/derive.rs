@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::regions;
 use super::unit::{BundleState, CurlSummary, DocSummary, cap_chars};
-use super::{Device, Evidence, Fact, FactValue, Product};
+use super::{Device, Evidence, Fact, FactValue, Product, Record};
 use crate::artifacts::FactCatalog;
 use crate::artifacts::{ArtifactKind, Builtin, Format};
 use crate::limits::Limits;
@@ -309,6 +309,31 @@ pub(crate) fn summarize(
     summary
 }
 
+/// The records of `earlier` then those of `later` (a later member of the same kind), each
+/// naming its member, at most `cap`; None when `earlier` is not a records fact.
+fn combine_records(earlier: &Fact, later: &[Record], fact: &Fact, cap: usize) -> Option<Fact> {
+    let FactValue::Records(first) = &earlier.value else {
+        return None;
+    };
+    let member = |f: &Fact| f.evidence.as_ref().map(|e| e.path.clone());
+    let tag = |records: &[Record], path: Option<String>| -> Vec<Record> {
+        records
+            .iter()
+            .map(|r| Record {
+                path: r.path.clone().or_else(|| path.clone()),
+                ..r.clone()
+            })
+            .collect()
+    };
+    let mut all = tag(first, member(earlier));
+    all.extend(tag(later, member(fact)));
+    all.truncate(cap);
+    Some(Fact {
+        value: FactValue::Records(all),
+        evidence: earlier.evidence.clone(),
+    })
+}
+
 pub(crate) fn device(
     state: BundleState,
     limits: &Limits,
@@ -362,10 +387,18 @@ pub(crate) fn device(
         }
     }
 
-    // Then every other document, in reading order: a later one overrides an earlier one.
+    // Then every other document, in reading order: a later one overrides an earlier one, but
+    // for a records fact, which lists what every member of its kind holds (each df output).
     for summary in &state.documents {
         for (fact, value) in &summary.facts {
-            b.facts.insert(fact.clone(), value.clone());
+            let combined = match (b.facts.get(fact), &value.value) {
+                (Some(earlier), FactValue::Records(later)) => {
+                    combine_records(earlier, later, value, limits.records_per_fact)
+                }
+                _ => None,
+            };
+            b.facts
+                .insert(fact.clone(), combined.unwrap_or_else(|| value.clone()));
         }
         b.cut.extend(summary.cut.iter().cloned());
         b.rejected.extend(summary.rejected.iter().cloned());
@@ -979,6 +1012,45 @@ mod tests {
         );
         let mut short = FactValue::List(vec!["a".into()]);
         assert!(!cap_value(&mut short, &limits));
+    }
+
+    #[test]
+    fn records_of_several_members_are_one_list_each_naming_its_member() {
+        let rows = |mount: &str, path: &str| Fact {
+            value: FactValue::Records(vec![Record {
+                fields: BTreeMap::from([("mount".to_string(), FactValue::Text(mount.into()))]),
+                line: Some(2),
+                path: None,
+            }]),
+            evidence: Some(Evidence {
+                path: path.into(),
+                line: Some(2),
+                text: None,
+            }),
+        };
+        let (th, h) = (rows("/var", "df -Th"), rows("/", "df -h"));
+        let FactValue::Records(later) = &h.value else {
+            unreachable!()
+        };
+        let both = combine_records(&th, later, &h, 10).unwrap();
+        let FactValue::Records(all) = &both.value else {
+            panic!("{both:?}")
+        };
+        let members: Vec<_> = all.iter().map(|r| r.path.as_deref()).collect();
+        assert_eq!(members, [Some("df -Th"), Some("df -h")]);
+        // The cap holds, and a fact that is no records list is not combined.
+        assert_eq!(
+            combine_records(&th, later, &h, 1).map(|f| match f.value {
+                FactValue::Records(r) => r.len(),
+                _ => 0,
+            }),
+            Some(1)
+        );
+        let text = Fact {
+            value: FactValue::Text("x".into()),
+            evidence: None,
+        };
+        assert!(combine_records(&text, later, &h, 10).is_none());
     }
 
     #[test]

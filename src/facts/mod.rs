@@ -59,6 +59,9 @@ pub struct Record {
     pub fields: BTreeMap<String, FactValue>,
     /// 1-based line in its member, when it has one.
     pub line: Option<u32>,
+    /// Its member, once the records of several members of a kind are one fact (None: the
+    /// member of the fact's evidence).
+    pub path: Option<String>,
 }
 
 impl Serialize for Record {

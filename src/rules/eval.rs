@@ -385,7 +385,7 @@ impl Scope<'_> {
         // Evidence: the first records that passed, each with its line.
         for r in matching.iter().take(MAX_RECORD_EVIDENCE) {
             hit.evidence.push(EvidenceItem {
-                path: path.clone(),
+                path: r.path.clone().unwrap_or_else(|| path.clone()),
                 line: r.line,
                 text: Some(FactValue::Records(vec![(*r).clone()]).to_string()),
                 count: None,

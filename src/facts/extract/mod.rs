@@ -170,7 +170,11 @@ fn record(
             fields.insert(f.name.clone(), v);
         }
     }
-    Record { fields, line }
+    Record {
+        fields,
+        line,
+        path: None,
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +231,7 @@ artifacts:
             .unwrap();
         let specs: Vec<crate::artifacts::spec::FactSpec> = map
             .kinds()
+            .filter(|k| k.pack == "t")
             .flat_map(|k| map.fact_specs(k.kind).to_vec())
             .collect();
         assert_eq!(specs.len(), 12);
