@@ -124,12 +124,12 @@ fn colour_wanted() -> bool {
         && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
-#[allow(clippy::too_many_arguments)]
 /// Declarations come from YAML files a user may have been sent: shown as one escaped line.
 fn t_line(s: &str) -> String {
     report::escape::terminal(&s.replace('\n', " ")).into_owned()
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn analyze(
     inputs: &[PathBuf],
     format: Option<ReportFormat>,

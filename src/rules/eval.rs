@@ -18,9 +18,7 @@ use super::schema::FindingStatus;
 use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
-use crate::facts::{
-    Device, Evidence, Fact, FactValue, Product, earliest, latest, regions,
-};
+use crate::facts::{Device, Evidence, Fact, FactValue, Product, earliest, latest, regions};
 use crate::i18n::Lang;
 
 /// One piece of evidence of a finding.
@@ -1189,11 +1187,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
     (findings, not_evaluated)
 }
 
-fn ask_for(
-    needs: &BTreeSet<String>,
-    facts: &crate::artifacts::FactCatalog,
-    lang: Lang,
-) -> String {
+fn ask_for(needs: &BTreeSet<String>, facts: &crate::artifacts::FactCatalog, lang: Lang) -> String {
     let sources: BTreeSet<&str> = needs
         .iter()
         .map(|n| match n.strip_prefix("artifact ") {
