@@ -11,6 +11,7 @@
 pub mod artifacts;
 pub mod batch;
 pub mod diff;
+pub mod domain;
 pub mod facts;
 pub mod ingest;
 pub mod limits;

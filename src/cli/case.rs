@@ -127,7 +127,7 @@ pub fn analyze(
     let text = match redact {
         None => report.render(format, templates)?,
         Some(map) => {
-            let mut redactor = report::redact::Redactor::new();
+            let mut redactor = report::redact::Redactor::new(&rules.domain);
             redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
             let model = report.redacted(&mut redactor)?;
             map.write(&redactor.mapping())?;

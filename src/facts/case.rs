@@ -12,6 +12,7 @@ use super::collect::{ArchiveState, BundleState};
 use super::derive::{device, region_facts};
 use super::{Device, LooseFile, LooseReason, Product};
 use crate::artifacts::ArtifactKind;
+use crate::domain::Domain;
 use crate::ingest::Damage;
 use crate::limits::Limits;
 
@@ -92,6 +93,7 @@ pub(crate) fn devices(
     units: Vec<BundleState>,
     damage: &[Damage],
     limits: &Limits,
+    domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> (Vec<Device>, Vec<LooseFile>) {
     let mut slots: Vec<Option<BundleState>> = units.into_iter().map(Some).collect();
@@ -215,7 +217,7 @@ pub(crate) fn devices(
         }
         let damaged = damage.iter().any(|d| d.bundle == state.archive);
         let input = archives.get(state.archive).map(|a| a.input).unwrap_or(0);
-        let mut device = device(state, limits, warnings);
+        let mut device = device(state, limits, domain, warnings);
         device.damaged = damaged;
         device.input = input;
         device_of_unit.insert(i, devices.len());
@@ -238,7 +240,7 @@ pub(crate) fn devices(
         }
     }
     loose_files.sort_by(|a, b| a.path.cmp(&b.path));
-    link_managers(&mut devices, warnings);
+    link_managers(&mut devices, domain, warnings);
     (devices, loose_files)
 }
 
@@ -313,7 +315,11 @@ fn time_or_unknown(t: Option<jiff::Timestamp>) -> String {
 }
 
 /// Licence and cloud settings of an FMC-managed FTD live on the FMC.
-fn link_managers(devices: &mut [Device], warnings: &mut Vec<crate::ingest::Warning>) {
+fn link_managers(
+    devices: &mut [Device],
+    domain: &Domain,
+    warnings: &mut Vec<crate::ingest::Warning>,
+) {
     let fmcs: Vec<usize> = devices
         .iter()
         .enumerate()
@@ -346,7 +352,7 @@ fn link_managers(devices: &mut [Device], warnings: &mut Vec<crate::ingest::Warni
         let inherited = devices[i]
             .managed_by
             .and_then(|m| devices[m].fact("cloud.region").cloned());
-        for (name, fact) in region_facts(&devices[i], inherited.as_ref()) {
+        for (name, fact) in region_facts(&devices[i], inherited.as_ref(), domain) {
             devices[i].facts.insert(name, fact);
         }
     }

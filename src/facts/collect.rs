@@ -13,9 +13,10 @@ use std::sync::LazyLock;
 use jiff::Timestamp;
 use memchr::memmem::Finder;
 
-use super::hits::{HitLine, LineHits, push_capped};
+use super::hits::{HitKey, HitLine, LineHits, push_capped};
 use super::{ArtifactRef, Case, case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
+use crate::domain::Domain;
 use crate::ingest::{Bundle, Damage, Member, Visitor, Warning};
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
@@ -54,7 +55,7 @@ pub(crate) struct BundleState {
     pub documents: Vec<derive::DocSummary>,
     pub hits: LineHits,
     /// Dialled address → SSE host, from lines naming both.
-    pub host_of_addr: BTreeMap<String, String>,
+    pub host_of_addr: BTreeMap<std::net::IpAddr, String>,
     /// SSE hosts named by connector log lines.
     pub peer_hosts: BTreeSet<String>,
     /// The newest exact (zoned) log time.
@@ -277,6 +278,8 @@ const TZIF_BYTES: u64 = 256 << 10;
 /// Collects one case: every input given to one analysis.
 pub struct Collector<'a> {
     map: &'a ArtifactMap,
+    /// The packs' domain tables: which hosts are SSE hosts.
+    domain: &'a Domain,
     matcher: &'a MatcherSet,
     limits: Limits,
     pub(crate) archives: Vec<ArchiveState>,
@@ -300,11 +303,17 @@ pub struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(map: &'a ArtifactMap, matcher: &'a MatcherSet, limits: Limits) -> Self {
+    pub fn new(
+        map: &'a ArtifactMap,
+        matcher: &'a MatcherSet,
+        domain: &'a Domain,
+        limits: Limits,
+    ) -> Self {
         let warnings = WarningLog::new(&limits);
         Collector {
             miner: crate::mining::Miner::new(&limits.mining),
             map,
+            domain,
             matcher,
             limits,
             archives: Vec::new(),
@@ -366,6 +375,7 @@ impl<'a> Collector<'a> {
             self.bundles,
             &self.damage,
             &self.limits,
+            self.domain,
             &mut warnings,
         );
         let rows = self.limits.inventory_rows;
@@ -566,7 +576,7 @@ impl<'a> Collector<'a> {
         if let Some(parsed) = connector_log::parse_line(text)
             && let Some(host) = parsed.remote_host
             && host.len() <= MAX_HOST_NAME
-            && super::regions::is_sse_host(&host)
+            && super::regions::is_sse_host(self.domain, &host)
         {
             let state = &mut self.bundles[bundle];
             for addr in parsed.addrs.as_slice() {
@@ -575,13 +585,19 @@ impl<'a> Collector<'a> {
                 }
                 state
                     .host_of_addr
-                    .entry(addr.to_string())
+                    .entry(*addr)
                     .or_insert_with(|| host.clone());
             }
             if state.peer_hosts.len() < 256 {
                 state.peer_hosts.insert(host);
             }
         }
+    }
+
+    fn first_sse_host(&self, text: &str) -> HitKey {
+        super::regions::sse_hosts_in(self.domain, text)
+            .next()
+            .map_or(HitKey::None, HitKey::Host)
     }
 
     fn record(
@@ -601,29 +617,35 @@ impl<'a> Collector<'a> {
                     level = parsed.level.as_ref().map(|l| l.as_str());
                     let host = parsed.remote_host.filter(|h| !h.is_empty());
                     let key = match (&host, parsed.addrs.first()) {
-                        (Some(h), _) => h.clone(),
-                        (None, Some(a)) => format!("addr:{a}"),
-                        (None, None) => String::new(),
+                        (Some(h), _) => HitKey::Host(h.clone()),
+                        (None, Some(a)) => HitKey::Addr(a),
+                        (None, None) => HitKey::None,
                     };
                     // Every address of a line about an SSE host stands for that host.
-                    if let Some(h) = host.as_ref().filter(|h| super::regions::is_sse_host(h))
+                    if let Some(h) = host
+                        .as_ref()
+                        .filter(|h| super::regions::is_sse_host(self.domain, h))
                         && self.bundles[bundle].host_of_addr.len() < MAX_ADDRS
                     {
                         for a in parsed.addrs.as_slice() {
                             self.bundles[bundle]
                                 .host_of_addr
-                                .entry(a.to_string())
+                                .entry(*a)
                                 .or_insert_with(|| h.clone());
                         }
                     }
                     (parsed.time, key, parsed.addrs)
                 }
-                None => (None, first_sse_host(text), Addrs::default()),
+                None => (None, self.first_sse_host(text), Addrs::default()),
             },
             _ => {
                 let time = line_time(kind, text);
                 local = time.is_some_and(|(_, l)| l);
-                (time.map(|(t, _)| t), first_sse_host(text), Addrs::default())
+                (
+                    time.map(|(t, _)| t),
+                    self.first_sse_host(text),
+                    Addrs::default(),
+                )
             }
         };
         for &pattern in matched {
@@ -650,12 +672,6 @@ impl<'a> Collector<'a> {
                 .record(pattern, &key, addrs.as_slice(), &line);
         }
     }
-}
-
-fn first_sse_host(text: &str) -> String {
-    super::regions::sse_hosts_in(text)
-        .next()
-        .unwrap_or_default()
 }
 
 /// A log line's time, and whether it is provisional wall-clock time (a syslog stamp without zone
@@ -904,7 +920,7 @@ impl Visitor for Collector<'_> {
             });
         }
         // Parsed now, while the member is at hand: only what the facts need is kept.
-        let summary = derive::summarize(kind, display, &text, &self.limits);
+        let summary = derive::summarize(kind, display, &text, &self.limits, self.domain);
         drop(text);
         self.bundles[unit].documents.push(summary);
         Ok(())

@@ -13,6 +13,7 @@ use super::collect::{BundleState, cap_chars};
 use super::regions;
 use super::{Device, Evidence, Fact, FactValue, Product};
 use crate::artifacts::ArtifactKind;
+use crate::domain::Domain;
 use crate::limits::Limits;
 use crate::parse::{
     cloud_settings, connector_context, connector_properties, curl_test, ident, licensing, lsof,
@@ -22,15 +23,17 @@ use crate::parse::{
 struct Builder<'a> {
     facts: BTreeMap<String, Fact>,
     limits: &'a Limits,
+    domain: &'a Domain,
     /// Facts whose values were cut.
     cut: BTreeSet<String>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(limits: &'a Limits) -> Self {
+    fn new(limits: &'a Limits, domain: &'a Domain) -> Self {
         Builder {
             facts: BTreeMap::new(),
             limits,
+            domain,
             cut: BTreeSet::new(),
         }
     }
@@ -157,8 +160,9 @@ pub(crate) fn summarize(
     path: String,
     doc: &str,
     limits: &Limits,
+    domain: &Domain,
 ) -> DocSummary {
-    let mut b = Builder::new(limits);
+    let mut b = Builder::new(limits, domain);
     let mut summary = DocSummary {
         kind,
         path: String::new(),
@@ -390,7 +394,9 @@ pub(crate) fn summarize(
                 );
             }
             if let Some(r) = &cs.region {
-                b.text("cloud.region", &r.value, path, Some(r.line), doc);
+                // Unknown names stay as written (upper-cased): the report shows them.
+                let name = regions::normalise_region(b.domain, &r.value).unwrap_or(&r.value);
+                b.text("cloud.region", name, path, Some(r.line), doc);
             }
         }
         ArtifactKind::ConnectorContext => {
@@ -408,7 +414,7 @@ pub(crate) fn summarize(
                 let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
                     continue;
                 };
-                if !regions::is_sse_host(&host) {
+                if !regions::is_sse_host(b.domain, &host) {
                     continue;
                 }
                 for a in &test.attempts {
@@ -474,9 +480,10 @@ pub(crate) fn summarize(
 pub(crate) fn device(
     state: BundleState,
     limits: &Limits,
+    domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Device {
-    let mut b = Builder::new(limits);
+    let mut b = Builder::new(limits, domain);
     let mut product = Product::Unknown;
     let mut name: Option<String> = None;
     let mut version_text: Option<String> = None;
@@ -587,7 +594,7 @@ pub(crate) fn device(
     let peer_regions: BTreeSet<&str> = state
         .peer_hosts
         .iter()
-        .filter_map(|h| regions::region_of_host(h))
+        .filter_map(|h| regions::region_of_host(domain, h))
         .collect();
     b.set(
         "connector.log.present",
@@ -721,7 +728,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
     match props.get("connector_fqdn") {
         Some(e) if !e.value.is_empty() => {
             b.text("connector.fqdn", &e.value, path, Some(e.line), doc);
-            let region = regions::region_of_api_host(&e.value);
+            let region = regions::region_of_api_host(b.domain, &e.value);
             b.text(
                 "connector.fqdn.region",
                 region.unwrap_or("unknown"),
@@ -793,21 +800,22 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
 pub(crate) fn region_facts(
     device: &Device,
     inherited_region: Option<&Fact>,
+    domain: &Domain,
 ) -> Vec<(String, Fact)> {
-    let mut sources: Vec<(String, &'static str, Option<Evidence>)> = Vec::new();
+    let mut sources: Vec<(String, &str, Option<Evidence>)> = Vec::new();
     if let Some(f) = device.fact("connector.fqdn")
-        && let Some(r) = regions::region_of_api_host(&f.value.to_string())
+        && let Some(r) = regions::region_of_api_host(domain, &f.value.to_string())
     {
         sources.push(("connector_fqdn".into(), r, f.evidence.clone()));
     }
     if let Some(f) = device.fact("context.fqdn")
-        && let Some(r) = regions::region_of_api_host(&f.value.to_string())
+        && let Some(r) = regions::region_of_api_host(domain, &f.value.to_string())
     {
         sources.push(("context fqdn".into(), r, f.evidence.clone()));
     }
     let cloud = device.fact("cloud.region").or(inherited_region);
     if let Some(f) = cloud
-        && let Some(r) = regions::normalise_region(&f.value.to_string())
+        && let Some(r) = regions::normalise_region(domain, &f.value.to_string())
     {
         sources.push(("cloud region setting".into(), r, f.evidence.clone()));
     }
@@ -816,7 +824,7 @@ pub(crate) fn region_facts(
             .fact("connector.peer_regions")
             .and_then(|f| f.evidence.clone());
         for p in peers {
-            if let Some(r) = regions::normalise_region(p) {
+            if let Some(r) = regions::normalise_region(domain, p) {
                 sources.push(("SSE hosts in connector.log".into(), r, ev.clone()));
             }
         }
@@ -893,6 +901,7 @@ mod tests {
             "b!/etc/hostname".into(),
             "# comment\nfmc-very-long-name\n",
             &limits,
+            &Domain::default(),
         );
         assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
         let fact = &s.facts["device.name"];
@@ -900,7 +909,13 @@ mod tests {
         assert!(s.cut.contains("device.name"));
         let lsof = "COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME\n".to_string()
             + &"connector 1 www 12u IPv4 1 0t0 TCP a:1->b:https (SYN_SENT)\n".repeat(300);
-        let s = summarize(ArtifactKind::Lsof, "x".into(), &lsof, &Limits::default());
+        let s = summarize(
+            ArtifactKind::Lsof,
+            "x".into(),
+            &lsof,
+            &Limits::default(),
+            &Domain::default(),
+        );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
         let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {
             panic!()

@@ -229,42 +229,67 @@ pub struct AddrOutcome {
     pub evidence: Evidence,
 }
 
-/// Hits of every pattern of one device: pattern id → key → aggregate. Key "" means none.
+/// What the lines of one aggregate concern.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HitKey {
+    /// The line names neither a host nor an address.
+    None,
+    /// The line names no host, only the address it dialled: folded into the host that address
+    /// turns out to belong to ([`LineHits::resolve_keys`]), if any.
+    Addr(IpAddr),
+    /// The host the line names.
+    Host(String),
+}
+
+impl HitKey {
+    /// The host or address as reports show it; None for [`HitKey::None`].
+    pub fn label(&self) -> Option<String> {
+        match self {
+            HitKey::None => None,
+            HitKey::Addr(a) => Some(a.to_string()),
+            HitKey::Host(h) => Some(h.clone()),
+        }
+    }
+}
+
+/// Hits of every pattern of one device: pattern id → key → aggregate.
 #[derive(Debug, Clone, Default)]
 pub struct LineHits {
-    pub by_pattern: HashMap<usize, BTreeMap<String, HitAgg>>,
+    pub by_pattern: HashMap<usize, BTreeMap<HitKey, HitAgg>>,
 }
 
 impl LineHits {
     /// Counts `line` for `pattern` under `key`, with the addresses the line names.
-    pub fn record(&mut self, pattern: usize, key: &str, addrs: &[IpAddr], line: &HitLine<'_>) {
+    pub fn record(&mut self, pattern: usize, key: &HitKey, addrs: &[IpAddr], line: &HitLine<'_>) {
         let keys = self.by_pattern.entry(pattern).or_default();
         match keys.get_mut(key) {
             Some(agg) => agg.add(line, addrs),
             None => {
                 let mut agg = HitAgg::new(line);
                 agg.addrs.extend(addrs.iter().copied().take(ADDRS));
-                keys.insert(key.to_string(), agg);
+                keys.insert(key.clone(), agg);
             }
         }
     }
 
     /// Re-keys hits keyed by an address to the host that address belongs to.
-    pub fn resolve_keys(&mut self, host_of: impl Fn(&str) -> Option<String>) {
+    pub fn resolve_keys(&mut self, host_of: impl Fn(&IpAddr) -> Option<String>) {
         for keys in self.by_pattern.values_mut() {
-            let addr_keys: Vec<String> = keys
+            let addr_keys: Vec<IpAddr> = keys
                 .keys()
-                .filter(|k| k.starts_with("addr:"))
-                .cloned()
+                .filter_map(|k| match k {
+                    HitKey::Addr(a) => Some(*a),
+                    _ => None,
+                })
                 .collect();
-            for key in addr_keys {
-                if let Some(host) = host_of(&key["addr:".len()..])
-                    && let Some(agg) = keys.remove(&key)
+            for addr in addr_keys {
+                if let Some(host) = host_of(&addr)
+                    && let Some(agg) = keys.remove(&HitKey::Addr(addr))
                 {
-                    match keys.get_mut(&host) {
+                    match keys.get_mut(&HitKey::Host(host.clone())) {
                         Some(existing) => existing.merge(agg),
                         None => {
-                            keys.insert(host, agg);
+                            keys.insert(HitKey::Host(host), agg);
                         }
                     }
                 }
@@ -272,7 +297,7 @@ impl LineHits {
         }
     }
 
-    pub fn get(&self, pattern: usize) -> Option<&BTreeMap<String, HitAgg>> {
+    pub fn get(&self, pattern: usize) -> Option<&BTreeMap<HitKey, HitAgg>> {
         self.by_pattern.get(&pattern)
     }
 
@@ -322,6 +347,10 @@ impl LineHits {
 mod tests {
     use super::*;
 
+    fn h(host: &str) -> HitKey {
+        HitKey::Host(host.into())
+    }
+
     fn sample(seq: u64, time: Option<&str>) -> HitLine<'static> {
         HitLine {
             time: time.map(|t| t.parse().unwrap()),
@@ -339,10 +368,25 @@ mod tests {
     fn first_and_last_follow_instants_not_reading_order() {
         let mut hits = LineHits::default();
         // Rotated files arrive newest first; a DST change makes the text order lie.
-        hits.record(1, "h", &[], &sample(1, Some("2020-11-01T01:30:00-06:00")));
-        hits.record(1, "h", &[], &sample(2, Some("2020-11-01T01:10:00-05:00")));
-        hits.record(1, "h", &[], &sample(3, Some("2020-10-31T10:00:00-05:00")));
-        let agg = &hits.get(1).unwrap()["h"];
+        hits.record(
+            1,
+            &h("h"),
+            &[],
+            &sample(1, Some("2020-11-01T01:30:00-06:00")),
+        );
+        hits.record(
+            1,
+            &h("h"),
+            &[],
+            &sample(2, Some("2020-11-01T01:10:00-05:00")),
+        );
+        hits.record(
+            1,
+            &h("h"),
+            &[],
+            &sample(3, Some("2020-10-31T10:00:00-05:00")),
+        );
+        let agg = &hits.get(1).unwrap()[&h("h")];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.first.seq, 3);
         assert_eq!(agg.last.seq, 1);
@@ -373,10 +417,10 @@ mod tests {
         let mut hits = LineHits::default();
         let a: IpAddr = "18.205.49.246".parse().unwrap();
         let b: IpAddr = "2600:1f18::1".parse().unwrap();
-        hits.record(1, "h", &[a, b], &sample(1, None));
-        hits.record(1, "h", &[b], &sample(2, None));
-        hits.record(1, "h", &[], &sample(3, None));
-        let agg = &hits.get(1).unwrap()["h"];
+        hits.record(1, &h("h"), &[a, b], &sample(1, None));
+        hits.record(1, &h("h"), &[b], &sample(2, None));
+        hits.record(1, &h("h"), &[], &sample(3, None));
+        let agg = &hits.get(1).unwrap()[&h("h")];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.addrs.iter().copied().collect::<Vec<_>>(), [a, b]);
     }
@@ -385,12 +429,17 @@ mod tests {
     fn address_keys_fold_into_hosts() {
         let mut hits = LineHits::default();
         let ip: IpAddr = "18.205.49.246".parse().unwrap();
-        hits.record(1, "addr:18.205.49.246", &[ip], &sample(1, None));
-        hits.record(1, "api-sse.cisco.com", &[], &sample(2, None));
-        hits.resolve_keys(|a| (a == "18.205.49.246").then(|| "api-sse.cisco.com".to_string()));
+        let other: IpAddr = "192.0.2.7".parse().unwrap();
+        hits.record(1, &HitKey::Addr(ip), &[ip], &sample(1, None));
+        hits.record(1, &HitKey::Addr(other), &[other], &sample(2, None));
+        hits.record(1, &h("api.example.net"), &[], &sample(3, None));
+        hits.resolve_keys(|a| (*a == ip).then(|| "api.example.net".to_string()));
         let keys = hits.get(1).unwrap();
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys["api-sse.cisco.com"].count, 2);
-        assert!(keys["api-sse.cisco.com"].addrs.contains(&ip));
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[&h("api.example.net")].count, 2);
+        assert!(keys[&h("api.example.net")].addrs.contains(&ip));
+        assert_eq!(keys[&HitKey::Addr(other)].count, 1);
+        assert_eq!(HitKey::Addr(other).label().as_deref(), Some("192.0.2.7"));
+        assert_eq!(HitKey::None.label(), None);
     }
 }

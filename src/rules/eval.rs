@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
-use crate::facts::hits::HitAgg;
+use crate::domain::Domain;
+use crate::facts::hits::{HitAgg, HitKey};
 use crate::facts::{
     Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
 };
@@ -147,6 +148,7 @@ enum Outcome {
 struct Scope<'a> {
     device: &'a Device,
     manager: Option<&'a Device>,
+    domain: &'a Domain,
 }
 
 impl Scope<'_> {
@@ -236,12 +238,17 @@ impl Scope<'_> {
             Cond::Lines {
                 pattern,
                 artifact,
-                sse_only,
+                host,
                 min_count,
                 within,
                 recovery,
             } => self.eval_lines(
-                *pattern, *artifact, *sse_only, *min_count, *within, *recovery,
+                *pattern,
+                *artifact,
+                host.as_deref(),
+                *min_count,
+                *within,
+                *recovery,
             ),
             Cond::Mixed { logs, outcomes } => self.eval_mixed(logs, outcomes),
         }
@@ -277,33 +284,29 @@ impl Scope<'_> {
         Outcome::Fired(hit)
     }
 
-    /// Hits of a pattern per host, with address-only keys given to the region's eventing host
-    /// when `sse_only` (the seed's `connectWebSocket` lines name only an address).
-    fn keyed(&self, pattern: usize, sse_only: bool) -> BTreeMap<String, HitAgg> {
-        let mut out: BTreeMap<String, HitAgg> = BTreeMap::new();
+    /// Hits of a pattern per host or address. With a host class, only hosts of that class, and
+    /// the lines that name only a public address are counted for the host the class gives such
+    /// lines (the seed's `connectWebSocket` lines name only an address).
+    fn keyed(&self, pattern: usize, class: Option<&str>) -> BTreeMap<HitKey, HitAgg> {
+        let mut out: BTreeMap<HitKey, HitAgg> = BTreeMap::new();
         let Some(keys) = self.device.hits.get(pattern) else {
             return out;
         };
-        let eventing = self
-            .device
-            .fact("sse.region")
-            .and_then(|f| regions::eventing_host(&f.value.to_string()))
-            .unwrap_or("eventing-ingest.sse.itd.cisco.com");
+        let address_host = class.and_then(|c| {
+            self.domain.address_host(c, |fact| {
+                self.device.fact(fact).map(|f| f.value.to_string())
+            })
+        });
         for (key, agg) in keys {
-            let key = if let Some(addr) = key.strip_prefix("addr:") {
-                if sse_only && !is_public_ip(addr) {
-                    continue;
-                }
-                if sse_only {
-                    eventing.to_string()
-                } else {
-                    key.clone()
-                }
-            } else {
-                if sse_only && !regions::is_sse_host(key) {
-                    continue;
-                }
-                key.clone()
+            let key = match (class, key) {
+                (None, key) => key.clone(),
+                (Some(_), HitKey::None) => continue,
+                (Some(_), HitKey::Addr(addr)) => match address_host {
+                    Some(host) if is_public_ip(addr) => HitKey::Host(host.to_string()),
+                    _ => continue,
+                },
+                (Some(c), HitKey::Host(host)) if self.domain.in_class(c, host) => key.clone(),
+                (Some(_), HitKey::Host(_)) => continue,
             };
             match out.get_mut(&key) {
                 Some(existing) => existing.merge(agg.clone()),
@@ -319,7 +322,7 @@ impl Scope<'_> {
         &self,
         pattern: usize,
         artifact: ArtifactKind,
-        sse_only: bool,
+        class: Option<&str>,
         min_count: u64,
         within: Option<i64>,
         recovery: Option<usize>,
@@ -330,7 +333,7 @@ impl Scope<'_> {
         if within.is_some() && self.device.collected_at.is_none() {
             return Outcome::NoTime;
         }
-        let problems = self.keyed(pattern, sse_only);
+        let problems = self.keyed(pattern, class);
         let since = within.and_then(|w| {
             self.device
                 .collected_at
@@ -345,9 +348,7 @@ impl Scope<'_> {
         if total < min_count || total == 0 {
             return Outcome::No;
         }
-        let recoveries = recovery
-            .map(|r| self.keyed(r, sse_only))
-            .unwrap_or_default();
+        let recoveries = recovery.map(|r| self.keyed(r, class)).unwrap_or_default();
         let mut current = Hit {
             current: true,
             own: true,
@@ -371,8 +372,8 @@ impl Scope<'_> {
             target.count += agg.count;
             target.first = earliest(target.first, agg.first.time);
             target.last = latest(target.last, agg.last.time);
-            if !key.is_empty() {
-                target.hosts.insert(key.clone());
+            if let Some(label) = key.label() {
+                target.hosts.insert(label);
             }
             if target.captures.is_empty() {
                 target.captures = agg.last.captures.iter().cloned().collect();
@@ -385,7 +386,7 @@ impl Scope<'_> {
                     count: Some(counted(agg)),
                     first_seen: agg.first.time,
                     last_seen: agg.last.time,
-                    host: (!key.is_empty()).then(|| key.clone()),
+                    host: key.label(),
                 });
             }
             if let Some(r) = rec {
@@ -398,7 +399,7 @@ impl Scope<'_> {
                         count: Some(r.count),
                         first_seen: r.first.time,
                         last_seen: r.last.time,
-                        host: (!key.is_empty()).then(|| key.clone()),
+                        host: key.label(),
                     });
                 }
             }
@@ -441,7 +442,8 @@ impl Scope<'_> {
         let mut hosts: BTreeMap<String, HostOutcomes> = BTreeMap::new();
         for log in logs {
             for (connected, pattern) in [(false, log.failure), (true, log.success)] {
-                for (host, agg) in self.keyed(pattern, true) {
+                for (key, agg) in self.keyed(pattern, Some(regions::CLASS)) {
+                    let HitKey::Host(host) = key else { continue };
                     // A line that names no address says nothing about which address works.
                     if agg.addrs.is_empty() {
                         continue;
@@ -466,7 +468,7 @@ impl Scope<'_> {
             }
         }
         for o in &self.device.outcomes {
-            if !kinds.contains(&o.kind) || !regions::is_sse_host(&o.host) {
+            if !kinds.contains(&o.kind) || !regions::is_sse_host(self.domain, &o.host) {
                 continue;
             }
             let item = EvidenceItem {
@@ -564,13 +566,12 @@ fn later(a: &crate::facts::HitSample, b: &crate::facts::HitSample) -> bool {
     }
 }
 
-fn is_public_ip(addr: &str) -> bool {
-    match addr.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(v4)) => {
+fn is_public_ip(addr: &std::net::IpAddr) -> bool {
+    match addr {
+        std::net::IpAddr::V4(v4) => {
             !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
         }
-        Ok(std::net::IpAddr::V6(v6)) => !(v6.is_loopback() || v6.is_unspecified()),
-        Err(_) => false,
+        std::net::IpAddr::V6(v6) => !(v6.is_loopback() || v6.is_unspecified()),
     }
 }
 
@@ -633,6 +634,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
         let scope = Scope {
             device,
             manager: device.managed_by.and_then(|m| devices.get(m)),
+            domain: &rules.domain,
         };
         for rule in &rules.rules {
             if !applies(rule, device) {

@@ -16,6 +16,7 @@ use serde_saphyr::Spanned;
 use super::schema::{Condition, LinesCondition, PatternSpec, RuleFile};
 use super::{Cond, FactOp, Rule};
 use crate::artifacts::ArtifactKind;
+use crate::domain::Domain;
 use crate::facts::Product;
 use crate::facts::registry::{self, FactType};
 use crate::matcher::{self, LinePattern, PatternText};
@@ -43,11 +44,32 @@ pub struct RuleSource {
     pub text: String,
 }
 
-/// Rules ready to evaluate, and the line patterns they need matched.
+/// Rules ready to evaluate, the line patterns they need matched, and the domain tables of
+/// their packs.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: Vec<LinePattern>,
+    pub domain: Domain,
+}
+
+/// The file name of a pack's domain tables ([`crate::domain`]).
+pub const DOMAIN_FILE: &str = "domain.yaml";
+
+fn is_domain_file(relative: &str) -> bool {
+    relative.rsplit('/').next() == Some(DOMAIN_FILE)
+}
+
+/// The domain tables of the built-in packs alone.
+pub fn builtin_domain() -> Domain {
+    load(
+        &builtin_sources()
+            .into_iter()
+            .filter(|s| is_domain_file(&s.relative))
+            .collect::<Vec<_>>(),
+    )
+    .0
+    .domain
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -125,9 +147,32 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "evidence",
 ];
 
-/// Loads rules; a later source with an existing id replaces the earlier rule.
+/// Loads rules and domain tables (the sources named [`DOMAIN_FILE`]), in order; a later source
+/// with an existing id replaces the earlier rule, and later domain tables extend earlier ones
+/// ([`Domain::merge`]).
 pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
+    let mut domain = Domain::default();
+    for source in sources.iter().filter(|s| is_domain_file(&s.relative)) {
+        let (more, problems) = crate::domain::load::parse(&source.text);
+        diagnostics.extend(problems.into_iter().map(|p| Diagnostic {
+            code: p.code,
+            file: source.origin.clone(),
+            line: p.line,
+            column: p.column,
+            hint: if p.code == "unknown-key" {
+                unknown_key_hint(&p.message)
+            } else {
+                None
+            },
+            message: p.message,
+        }));
+        domain.merge(more);
+    }
+    let sources: Vec<&RuleSource> = sources
+        .iter()
+        .filter(|s| !is_domain_file(&s.relative))
+        .collect();
     let mut by_id: BTreeMap<String, (usize, Rule)> = BTreeMap::new();
     let mut patterns_by_rule: HashMap<String, Vec<LinePattern>> = HashMap::new();
     let mut next_pattern = 0usize;
@@ -138,6 +183,7 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
             patterns: Vec::new(),
             next_pattern: &mut next_pattern,
             captures: BTreeSet::new(),
+            domain: &domain,
         };
         let rule = v.rule(source);
         diagnostics.append(&mut v.diagnostics);
@@ -152,7 +198,14 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
         .iter()
         .flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default())
         .collect();
-    (RuleSet { rules, patterns }, diagnostics)
+    (
+        RuleSet {
+            rules,
+            patterns,
+            domain,
+        },
+        diagnostics,
+    )
 }
 
 fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
@@ -255,6 +308,8 @@ struct Validator<'a> {
     patterns: Vec<LinePattern>,
     next_pattern: &'a mut usize,
     captures: BTreeSet<String>,
+    /// The loaded domain tables: `host:` names one of their classes.
+    domain: &'a Domain,
 }
 
 impl Validator<'_> {
@@ -651,16 +706,21 @@ impl Validator<'_> {
             at.defined,
         );
         let pattern = self.pattern(&spec, artifact, levels)?;
-        let sse_only = match &l.host {
-            None => false,
-            Some(h) if h.value == "sse" => true,
-            Some(h) if h.value == "any" => false,
+        let host = match &l.host {
+            None => None,
+            Some(h) if h.value == "any" => None,
+            Some(h) if self.domain.class(&h.value).is_some() => Some(h.value.clone()),
             Some(h) => {
+                let classes: Vec<&str> = self.domain.classes().map(|c| c.name.as_str()).collect();
                 self.error(
                     h,
                     "unknown-host-filter",
-                    format!("`host: {}` is not `sse` or `any`", h.value),
-                    None,
+                    format!(
+                        "`host: {}` is not `any` or a host class of the loaded packs ({})",
+                        h.value,
+                        classes.join(", ")
+                    ),
+                    did_you_mean(&h.value, classes.iter().copied()),
                 );
                 return None;
             }
@@ -688,7 +748,7 @@ impl Validator<'_> {
         Some(Cond::Lines {
             pattern,
             artifact,
-            sse_only,
+            host,
             min_count,
             within,
             recovery,

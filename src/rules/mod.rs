@@ -64,7 +64,8 @@ pub enum Cond {
     Lines {
         pattern: usize,
         artifact: ArtifactKind,
-        sse_only: bool,
+        /// Only lines about hosts of this domain class (`host: sse`); None: any line.
+        host: Option<String>,
         min_count: u64,
         within: Option<i64>,
         recovery: Option<usize>,
