@@ -10,6 +10,7 @@
 
 pub mod artifacts;
 pub mod batch;
+pub mod builtin;
 pub mod diff;
 pub mod domain;
 pub mod facts;

@@ -405,7 +405,7 @@ mod tests {
             .map(|(id, (text, ignore_case))| {
                 pattern(
                     id,
-                    ArtifactKind::ConnectorLog,
+                    ArtifactKind::intern("connector-log"),
                     PatternText::Regex {
                         text: text.to_string(),
                         ignore_case: *ignore_case,
@@ -422,7 +422,12 @@ mod tests {
         line: &str,
     ) -> Vec<usize> {
         let mut got = Vec::new();
-        set.matches(ArtifactKind::ConnectorLog, line, &mut got, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("connector-log"),
+            line,
+            &mut got,
+            &mut Vec::new(),
+        );
         got.sort();
         let want: Vec<usize> = patterns
             .iter()
@@ -438,7 +443,7 @@ mod tests {
         let set = MatcherSet::new(&[
             pattern(
                 7,
-                ArtifactKind::ConnectorLog,
+                ArtifactKind::intern("connector-log"),
                 PatternText::Substring {
                     text: "no such host".into(),
                     ignore_case: false,
@@ -446,7 +451,7 @@ mod tests {
             ),
             pattern(
                 9,
-                ArtifactKind::ConnectorLog,
+                ArtifactKind::intern("connector-log"),
                 PatternText::Regex {
                     text: r"lookup (?P<host>\S+)".into(),
                     ignore_case: false,
@@ -454,7 +459,7 @@ mod tests {
             ),
             pattern(
                 11,
-                ArtifactKind::Syslog,
+                ArtifactKind::intern("syslog"),
                 PatternText::Substring {
                     text: "NO SUCH".into(),
                     ignore_case: true,
@@ -464,7 +469,12 @@ mod tests {
         .unwrap();
         let line = "dial tcp: lookup api-sse.cisco.com on 10.0.0.2:53: no such host";
         let mut out = Vec::new();
-        set.matches(ArtifactKind::ConnectorLog, line, &mut out, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("connector-log"),
+            line,
+            &mut out,
+            &mut Vec::new(),
+        );
         out.sort();
         assert_eq!(out, vec![7, 9]);
         assert_eq!(
@@ -472,9 +482,14 @@ mod tests {
             vec![("host".to_string(), "api-sse.cisco.com".to_string())]
         );
         out.clear();
-        set.matches(ArtifactKind::Syslog, line, &mut out, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("syslog"),
+            line,
+            &mut out,
+            &mut Vec::new(),
+        );
         assert_eq!(out, vec![11]);
-        assert!(!set.wants(ArtifactKind::Lsof));
+        assert!(!set.wants(ArtifactKind::intern("lsof")));
     }
 
     #[test]
@@ -535,7 +550,7 @@ mod tests {
             let patterns = regexes(&sources);
             let set = MatcherSet::new(&patterns).unwrap();
             let teddy = matches!(
-                set.kinds[&ArtifactKind::ConnectorLog].search,
+                set.kinds[&ArtifactKind::intern("connector-log")].search,
                 Some(LiteralSearch::Teddy(_))
             );
             assert_eq!(teddy, !with_filler, "the large pack uses the automaton");
@@ -559,7 +574,7 @@ mod tests {
         // `(?i)s` also matches `ſ` (U+017F); its prefix literal ends inside that character.
         let set = MatcherSet::new(&[pattern(
             1,
-            ArtifactKind::ConnectorLog,
+            ArtifactKind::intern("connector-log"),
             PatternText::Regex {
                 text: "(?i)no such host".into(),
                 ignore_case: false,
@@ -568,13 +583,13 @@ mod tests {
         .unwrap();
         let mut out = Vec::new();
         set.matches(
-            ArtifactKind::ConnectorLog,
+            ArtifactKind::intern("connector-log"),
             "lookup x: no ſuch host",
             &mut out,
             &mut Vec::new(),
         );
         set.matches(
-            ArtifactKind::ConnectorLog,
+            ArtifactKind::intern("connector-log"),
             "lookup x: NO SUCH HOST",
             &mut out,
             &mut Vec::new(),
@@ -586,7 +601,7 @@ mod tests {
     fn substrings_are_literal() {
         let set = MatcherSet::new(&[pattern(
             1,
-            ArtifactKind::Syslog,
+            ArtifactKind::intern("syslog"),
             PatternText::Substring {
                 text: "a.b(".into(),
                 ignore_case: false,
@@ -594,8 +609,18 @@ mod tests {
         )])
         .unwrap();
         let mut out = Vec::new();
-        set.matches(ArtifactKind::Syslog, "xa.b(y", &mut out, &mut Vec::new());
-        set.matches(ArtifactKind::Syslog, "xaxb(y", &mut out, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("syslog"),
+            "xa.b(y",
+            &mut out,
+            &mut Vec::new(),
+        );
+        set.matches(
+            ArtifactKind::intern("syslog"),
+            "xaxb(y",
+            &mut out,
+            &mut Vec::new(),
+        );
         assert_eq!(out, vec![1]);
     }
 }

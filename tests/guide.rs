@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use fptriage::artifacts::ArtifactKind;
+use fptriage::artifacts::ArtifactMap;
 use fptriage::facts::registry::FACTS;
 use fptriage::rules::load::{self, RuleSource, TEMPLATE_NAMES};
 use fptriage::rules::ruletest::TestFile;
@@ -60,9 +60,10 @@ fn the_fact_table_is_the_registry() {
 fn every_lint_code_and_template_name_is_documented() {
     let g = guide();
     let kebab = regex::Regex::new(r#""([a-z]+(?:-[a-z]+)+)""#).unwrap();
-    let kinds: Vec<&str> = ArtifactKind::ALL.iter().map(|k| k.as_str()).collect();
+    let map = ArtifactMap::builtin();
+    let kinds: Vec<&str> = map.kinds().map(|k| k.kind.as_str()).collect();
     let mut codes = BTreeSet::new();
-    for file in ["src/rules/load.rs", "src/artifacts.rs"] {
+    for file in ["src/rules/load.rs", "src/artifacts/mod.rs"] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
         for c in kebab.captures_iter(code) {
@@ -278,10 +279,10 @@ fn the_schema_enums_are_the_code_s() {
         strings(&defs["Condition"]["properties"]["fact"]["enum"]),
         facts
     );
-    let logs: BTreeSet<String> = ArtifactKind::ALL
-        .iter()
-        .filter(|k| k.is_log())
-        .map(|k| k.as_str().to_string())
+    let logs: BTreeSet<String> = ArtifactMap::builtin()
+        .kinds()
+        .filter(|k| k.format.is_log())
+        .map(|k| k.kind.as_str().to_string())
         .collect();
     assert_eq!(
         strings(&defs["LinesCondition"]["properties"]["artifact"]["enum"]),

@@ -18,6 +18,31 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: FactsFormat) -> Result<
     Ok(())
 }
 
+/// `map` with one more pack's definitions, and the problems found in it as diagnostics (then
+/// `map` is returned as it was).
+fn pack_definitions(
+    map: ArtifactMap,
+    pack: fptriage::artifacts::PackSource,
+) -> (ArtifactMap, Vec<Diagnostic>) {
+    match map.clone().with_pack(&pack) {
+        Ok(map) => (map, Vec::new()),
+        Err(errors) => (
+            map,
+            errors
+                .into_iter()
+                .map(|e| Diagnostic {
+                    code: e.code,
+                    file: e.file,
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                    hint: None,
+                })
+                .collect(),
+        ),
+    }
+}
+
 pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
     let mut diagnostics = Vec::new();
     if paths.is_empty() {
@@ -27,44 +52,36 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat) -> Result<u8> {
         if path.file_name().is_some_and(|n| n == "artifacts.yaml") {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{}: cannot read", path.display()))?;
-            if let Err(errors) = ArtifactMap::parse(&text, &path.display().to_string()) {
-                diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
-                    code: e.code,
-                    file: e.file,
-                    line: e.line,
-                    column: e.column,
-                    message: e.message,
-                    hint: None,
-                }));
-            }
+            let pack = fptriage::artifacts::PackSource {
+                pack: String::new(),
+                origin: path.display().to_string(),
+                text,
+                builtin: false,
+            };
+            diagnostics.extend(pack_definitions(ArtifactMap::builtin(), pack).1);
             continue;
         }
         let sources = load::folder_sources(path)
             .with_context(|| format!("{}: cannot read rules", path.display()))?;
+        // A folder's rules are linted over its own artifact definitions.
+        let mut map = ArtifactMap::builtin();
+        if path.is_dir() {
+            for pack in fptriage::artifacts::PackSource::in_folder(path)? {
+                let (with, problems) = pack_definitions(map, pack);
+                diagnostics.extend(problems);
+                map = with;
+            }
+        }
         // Lint a folder on its own, but let `explains` name built-in rules.
         let mut all = load::builtin_sources();
         let own: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
         all.extend(sources);
         diagnostics.extend(
-            load::load(&all)
+            load::load_with(&all, &map)
                 .1
                 .into_iter()
                 .filter(|d| own.contains(&d.file)),
         );
-        if path.is_dir() && path.join("artifacts.yaml").is_file() {
-            let file = path.join("artifacts.yaml");
-            let text = std::fs::read_to_string(&file)?;
-            if let Err(errors) = ArtifactMap::parse(&text, &file.display().to_string()) {
-                diagnostics.extend(errors.into_iter().map(|e| Diagnostic {
-                    code: e.code,
-                    file: e.file,
-                    line: e.line,
-                    column: e.column,
-                    message: e.message,
-                    hint: None,
-                }));
-            }
-        }
     }
     print_diagnostics(&diagnostics, format)?;
     Ok(if diagnostics.is_empty() { 0 } else { 1 })
@@ -135,7 +152,7 @@ pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
     let limits = Limits::default();
     let mut runs = Vec::new();
     if paths.is_empty() {
-        runs.push((ruletest::builtin_tests(), Vec::new(), None));
+        runs.push((ruletest::builtin_tests(), Vec::new(), Vec::new()));
     }
     for path in paths {
         if !path.exists() {
@@ -149,20 +166,25 @@ pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
                 path.display()
             );
         }
-        let own_map = path.join("artifacts.yaml");
-        runs.push((tests, sources, own_map.is_file().then_some(own_map)));
+        // A test file uses the artifacts of the rule folder it belongs to.
+        let folder = if path.is_file() {
+            path.parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        } else {
+            path.clone()
+        };
+        runs.push((tests, sources, vec![folder]));
     }
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    for (tests, sources, own_map) in runs {
-        let map = match artifacts.map(Path::to_path_buf).or(own_map) {
-            Some(file) => read_artifact_map(&file)?,
-            None => ArtifactMap::builtin(),
-        };
+    for (tests, sources, folders) in runs {
+        let map = definitions(&folders, artifacts)?;
         let own: Vec<String> = sources.iter().map(|s| s.origin.clone()).collect();
         let mut all = load::builtin_sources();
         all.extend(sources);
-        let (set, diagnostics) = load::load(&all);
+        let (set, diagnostics) = load::load_with(&all, &map);
         for d in diagnostics
             .iter()
             .filter(|d| own.contains(&d.file) || own.is_empty())

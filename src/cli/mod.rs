@@ -25,7 +25,7 @@ pub struct Common {
     /// Rule folder adding to (or replacing, by id) the built-in pack; repeatable.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Artifact map replacing the built-in rules/artifacts.yaml.
+    /// Artifact map whose claims (paths, content signatures) replace the built-in packs' claims.
     #[arg(long)]
     pub artifacts: Option<PathBuf>,
     /// Decompressed bytes read from one member.
@@ -127,22 +127,48 @@ impl Common {
         l
     }
 
+    /// The built-in packs' artifact definitions, each `--rules` folder's, and `--artifacts`'
+    /// claims in place of the built-in ones.
     pub fn artifact_map(&self) -> Result<ArtifactMap> {
-        match &self.artifacts {
-            None => Ok(ArtifactMap::builtin()),
-            Some(path) => read_artifact_map(path),
-        }
+        definitions(&self.rules, self.artifacts.as_deref())
     }
 }
 
-/// Reads and compiles an artifact map file; every problem is in the error, with its place.
-pub fn read_artifact_map(path: &Path) -> Result<ArtifactMap> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
-    ArtifactMap::parse(&text, &path.display().to_string()).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| format!("{e} [{}]", e.code)).collect();
-        anyhow::anyhow!(lines.join("\n"))
-    })
+fn map_errors(errors: Vec<fptriage::artifacts::MapError>) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(|e| format!("{e} [{}]", e.code)).collect();
+    anyhow::anyhow!(lines.join("\n"))
+}
+
+/// Loads the artifact definitions: the built-in packs, then each rule folder's `artifacts.yaml`
+/// in order, then `artifacts`' claims in place of the built-in packs' claims.
+pub fn definitions(folders: &[PathBuf], artifacts: Option<&Path>) -> Result<ArtifactMap> {
+    let mut packs = fptriage::artifacts::PackSource::builtin();
+    for folder in folders {
+        let dir = if folder.is_file() {
+            folder.parent().unwrap_or(Path::new("."))
+        } else {
+            folder.as_path()
+        };
+        packs.extend(
+            fptriage::artifacts::PackSource::in_folder(dir)
+                .with_context(|| format!("{}: cannot read artifacts.yaml", dir.display()))?,
+        );
+    }
+    let map = ArtifactMap::load(&packs).map_err(map_errors)?;
+    match artifacts {
+        None => Ok(map),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
+            map.replacing_builtin_claims(&fptriage::artifacts::PackSource {
+                pack: String::new(),
+                origin: path.display().to_string(),
+                text,
+                builtin: true,
+            })
+            .map_err(map_errors)
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -164,8 +190,10 @@ pub enum FailOn {
     Critical,
 }
 
-/// Loads the built-in pack plus `--rules` folders; broken rules are reported and left out.
+/// Loads the built-in pack plus `--rules` folders (with their artifact definitions); broken
+/// rules are reported and left out.
 pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
+    let map = definitions(folders, None)?;
     let mut sources = load::builtin_sources();
     for folder in folders {
         sources.extend(
@@ -173,7 +201,7 @@ pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
                 .with_context(|| format!("{}: cannot read rules", folder.display()))?,
         );
     }
-    let (set, diagnostics) = load::load(&sources);
+    let (set, diagnostics) = load::load_with(&sources, &map);
     for d in &diagnostics {
         eprintln!(
             "fptriage: rule skipped: {}:{}:{}: {} [{}]",

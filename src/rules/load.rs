@@ -15,7 +15,7 @@ use serde_saphyr::Spanned;
 
 use super::schema::{Condition, LinesCondition, PatternSpec, RuleFile};
 use super::{Cond, FactOp, Rule};
-use crate::artifacts::ArtifactKind;
+use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::domain::Domain;
 use crate::facts::Product;
 use crate::facts::registry::{self, FactType};
@@ -72,14 +72,16 @@ pub fn builtin_domain() -> Domain {
     .domain
 }
 
-include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+pub use crate::builtin::BUILTIN_RULES;
 
 /// The built-in rule pack's sources.
 pub fn builtin_sources() -> Vec<RuleSource> {
     BUILTIN_RULES
         .iter()
         .filter(|(path, _)| {
-            !path.ends_with(".test.yaml") && *path != "artifacts.yaml" && !path.ends_with(".md")
+            !path.ends_with(".test.yaml")
+                && !path.ends_with("artifacts.yaml")
+                && !path.ends_with(".md")
         })
         .map(|(path, text)| RuleSource {
             relative: path.to_string(),
@@ -147,10 +149,15 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "evidence",
 ];
 
-/// Loads rules and domain tables (the sources named [`DOMAIN_FILE`]), in order; a later source
-/// with an existing id replaces the earlier rule, and later domain tables extend earlier ones
-/// ([`Domain::merge`]).
+/// [`load_with`] over the built-in packs' artifact definitions.
 pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
+    load_with(sources, &ArtifactMap::builtin())
+}
+
+/// Loads rules and domain tables (the sources named [`DOMAIN_FILE`]) over the loaded artifact
+/// definitions `map` (its kinds and facts), in order; a later source with an existing id replaces
+/// the earlier rule, and later domain tables extend earlier ones ([`Domain::merge`]).
+pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut domain = Domain::default();
     for source in sources.iter().filter(|s| is_domain_file(&s.relative)) {
@@ -178,6 +185,7 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
     let mut next_pattern = 0usize;
     for (order, source) in sources.iter().enumerate() {
         let mut v = Validator {
+            map,
             file: source.origin.clone(),
             diagnostics: Vec::new(),
             patterns: Vec::new(),
@@ -303,6 +311,7 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 }
 
 struct Validator<'a> {
+    map: &'a ArtifactMap,
     file: String,
     diagnostics: Vec<Diagnostic>,
     patterns: Vec<LinePattern>,
@@ -562,13 +571,17 @@ impl Validator<'_> {
         let mut ok = true;
         for name in names {
             let named = Spanned::new(name.clone(), m.artifact.referenced, m.artifact.defined);
-            match name.parse::<ArtifactKind>() {
-                Ok(kind) if super::OUTCOME_KINDS.contains(&kind) => {
+            let format = self
+                .map
+                .kind(name)
+                .and_then(|k| Some((k, self.map.format(k)?)));
+            match format {
+                Some((kind, format)) if super::yields_outcomes(format) => {
                     if !outcomes.contains(&kind) {
                         outcomes.push(kind);
                     }
                 }
-                Ok(kind) if kind.is_log() => {
+                Some((kind, format)) if format.is_log() => {
                     if logs.iter().any(|l: &super::MixedLog| l.artifact == kind) {
                         continue;
                     }
@@ -583,11 +596,11 @@ impl Validator<'_> {
                         _ => ok = false,
                     }
                 }
-                Ok(kind) => {
-                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads connector-log, syslog, sse-telemetry-log or curl-test"), Some("use a fact condition for snapshot artifacts".into()));
+                Some((kind, _)) => {
+                    self.error(&named, "not-a-log", format!("`{kind}` has neither log lines nor connection outcomes; mixed_outcomes reads {}", self.kinds_named(|f| f.is_log() || super::yields_outcomes(f))), Some("use a fact condition for snapshot artifacts".into()));
                     ok = false;
                 }
-                Err(()) => {
+                None => {
                     ok &= self.artifact(&named).is_some();
                 }
             }
@@ -595,15 +608,38 @@ impl Validator<'_> {
         ok.then_some(Cond::Mixed { logs, outcomes })
     }
 
+    /// The loaded kinds whose format passes `keep`, as a sentence (`a, b or c`).
+    fn kinds_named(&self, keep: impl Fn(crate::artifacts::Format) -> bool) -> String {
+        let names: Vec<&str> = self
+            .map
+            .kinds()
+            .filter(|k| keep(k.format))
+            .map(|k| k.kind.as_str())
+            .collect();
+        match names.split_last() {
+            None => "no loaded kind".into(),
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        }
+    }
+
     fn artifact(&mut self, at: &Spanned<String>) -> Option<ArtifactKind> {
-        match at.value.parse::<ArtifactKind>() {
-            Ok(kind) if kind.is_log() => Some(kind),
-            Ok(kind) => {
-                self.error(at, "not-a-log", format!("`{kind}` is not a log; line conditions read connector-log, syslog or sse-telemetry-log"), Some("use a fact condition for snapshot artifacts".into()));
+        match self.map.kind(&at.value) {
+            Some(kind) if self.map.is_log(kind) => Some(kind),
+            Some(kind) => {
+                self.error(
+                    at,
+                    "not-a-log",
+                    format!(
+                        "`{kind}` is not a log; line conditions read {}",
+                        self.kinds_named(crate::artifacts::Format::is_log)
+                    ),
+                    Some("use a fact condition for snapshot artifacts".into()),
+                );
                 None
             }
-            Err(()) => {
-                let hint = did_you_mean(&at.value, ArtifactKind::ALL.iter().map(|k| k.as_str()));
+            None => {
+                let hint = did_you_mean(&at.value, self.map.kinds().map(|k| k.kind.as_str()));
                 self.error(
                     at,
                     "unknown-artifact-kind",
@@ -961,8 +997,9 @@ mod tests {
             panic!("not a mixed_outcomes condition");
         };
         let kinds: Vec<ArtifactKind> = logs.iter().map(|l| l.artifact).collect();
-        assert_eq!(kinds, [ArtifactKind::ConnectorLog, ArtifactKind::Syslog]);
-        assert_eq!(outcomes, &[ArtifactKind::CurlTest]);
+        let kind = |name| ArtifactKind::lookup(name).unwrap();
+        assert_eq!(kinds, [kind("connector-log"), kind("syslog")]);
+        assert_eq!(outcomes, &[kind("curl-test")]);
         assert_eq!(set.patterns.len(), 4);
         for bad in ["[connector-log, pmtool-status]", "[]"] {
             let got = codes(&rule(bad));

@@ -75,7 +75,7 @@ pub enum Cond {
     Mixed {
         /// Log artifacts, each read with its own compiled success and failure patterns.
         logs: Vec<MixedLog>,
-        /// Artifacts read as connection outcomes per address ([`OUTCOME_KINDS`]).
+        /// Artifacts read as connection outcomes per address ([`yields_outcomes`]).
         outcomes: Vec<ArtifactKind>,
     },
 }
@@ -88,9 +88,11 @@ pub struct MixedLog {
     pub failure: usize,
 }
 
-/// Artifacts whose parser yields connections per host and address that worked or failed
+/// Whether members of this format yield connections per host and address that worked or failed
 /// ([`crate::facts::AddrOutcome`]), which `mixed_outcomes` reads instead of line patterns.
-pub const OUTCOME_KINDS: &[ArtifactKind] = &[ArtifactKind::CurlTest];
+pub fn yields_outcomes(format: crate::artifacts::Format) -> bool {
+    format == crate::artifacts::Format::Builtin(crate::artifacts::Builtin::Curl)
+}
 
 impl Cond {
     fn facts(&self, out: &mut BTreeSet<String>) {
