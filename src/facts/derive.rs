@@ -341,7 +341,8 @@ pub(crate) fn summarize(
             );
         }
         Some(Builtin::Licensing) => {
-            if let Some(lic) = licensing::parse(doc) {
+            let cloud = |v: &str| regions::names_licensing_cloud(b.domain, v);
+            if let Some(lic) = licensing::parse(doc, &cloud) {
                 if let Some(r) = &lic.registration {
                     b.text("license.registration", &r.value, path, Some(r.line), doc);
                 }

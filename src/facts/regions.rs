@@ -14,6 +14,17 @@ pub const TABLE: &str = "sse-region";
 /// The region field that holds its API host (`connector_fqdn`).
 pub const API: &str = "api";
 
+/// The class of the vendor's Smart Licensing cloud hosts: a licence whose transport names
+/// another host goes through Satellite / On-Prem.
+pub const LICENSING_CLASS: &str = "licensing-cloud";
+
+/// Whether `text` (a licence transport's URL or host) names a host of the licensing cloud.
+pub fn names_licensing_cloud(domain: &Domain, text: &str) -> bool {
+    domain
+        .class(LICENSING_CLASS)
+        .is_some_and(|c| c.hosts_in(text).next().is_some())
+}
+
 /// Whether a host name belongs to the SSE cloud (any region, any service).
 pub fn is_sse_host(domain: &Domain, host: &str) -> bool {
     domain.in_class(CLASS, host)
