@@ -120,6 +120,7 @@ pub fn batch(
         let mut r = report::redact::Redactor::new(&rules.domain);
         // Rule ids stay readable, even where a case is named like one (`dns-failure.tar.gz`).
         r.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+        r.private_facts(&rules.facts);
         std::sync::Mutex::new(r)
     });
     let jobs = jobs.map(|j| j as usize).unwrap_or_else(|| {

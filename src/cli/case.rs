@@ -5,14 +5,21 @@ use super::*;
 pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     if list {
-        for f in FACTS {
+        // Generated from the loaded declarations: the built-in packs' and each `--rules` pack's.
+        let map = common.artifact_map()?;
+        for f in map.facts().iter() {
+            let declared = f.declared_in.strip_prefix("built-in:").map_or_else(
+                || f.declared_in.clone(),
+                |file| format!("built-in, rules/{file}"),
+            );
             writeln!(
                 out,
-                "{:<34} {:<8} {} (from {})",
+                "{:<34} {:<8} {} (from {}; declared in {})",
                 f.name,
-                format!("{:?}", f.ty).to_lowercase(),
-                f.description,
-                f.source
+                f.ty.as_str(),
+                t_line(&f.description),
+                f.source,
+                declared
             )?;
         }
         return Ok(0);
@@ -82,6 +89,11 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
     Ok(if case.devices.is_empty() { 2 } else { 0 })
 }
 
+/// Declarations come from YAML files a user may have been sent: shown as one escaped line.
+fn t_line(s: &str) -> String {
+    report::escape::terminal(&s.replace('\n', " ")).into_owned()
+}
+
 pub fn analyze(
     inputs: &[PathBuf],
     format: Option<ReportFormat>,
@@ -129,6 +141,7 @@ pub fn analyze(
         Some(map) => {
             let mut redactor = report::redact::Redactor::new(&rules.domain);
             redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+            redactor.private_facts(&rules.facts);
             let model = report.redacted(&mut redactor)?;
             map.write(&redactor.mapping())?;
             report::render(&model, format, templates)?

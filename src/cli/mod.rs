@@ -13,7 +13,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use fptriage::artifacts::ArtifactMap;
-use fptriage::facts::registry::FACTS;
 use fptriage::limits::Limits;
 use fptriage::pipeline;
 use fptriage::report::outfile::{self, same_file};

@@ -92,6 +92,7 @@ pub(crate) fn devices(
     units: Vec<BundleState>,
     damage: &[Damage],
     limits: &Limits,
+    facts: &crate::artifacts::FactCatalog,
     domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> (Vec<Device>, Vec<LooseFile>) {
@@ -213,7 +214,7 @@ pub(crate) fn devices(
         }
         let damaged = damage.iter().any(|d| d.bundle == state.archive);
         let input = archives.get(state.archive).map(|a| a.input).unwrap_or(0);
-        let mut device = device(state, limits, domain, warnings);
+        let mut device = device(state, limits, facts, domain, warnings);
         device.damaged = damaged;
         device.input = input;
         device_of_unit.insert(i, devices.len());

@@ -397,6 +397,7 @@ impl<'a> Collector<'a> {
             self.bundles,
             &self.damage,
             &self.limits,
+            self.map.facts(),
             self.domain,
             &mut warnings,
         );
@@ -1091,6 +1092,7 @@ impl Collector<'_> {
                 display.clone(),
                 doc,
                 &self.limits,
+                self.map.facts(),
                 self.domain,
             );
             self.bundles[unit].documents.push(summary);

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::collect::{BundleState, cap_chars};
 use super::regions;
 use super::{Device, Evidence, Fact, FactValue, Product};
+use crate::artifacts::FactCatalog;
 use crate::artifacts::{ArtifactKind, Builtin, Format};
 use crate::domain::Domain;
 use crate::limits::Limits;
@@ -23,18 +24,24 @@ use crate::parse::{
 struct Builder<'a> {
     facts: BTreeMap<String, Fact>,
     limits: &'a Limits,
+    /// What the loaded packs declare: every value is checked against its fact's type.
+    catalog: &'a FactCatalog,
     domain: &'a Domain,
     /// Facts whose values were cut.
     cut: BTreeSet<String>,
+    /// Values refused: the fact is not declared, or the value is not of its declared type.
+    rejected: BTreeSet<String>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(limits: &'a Limits, domain: &'a Domain) -> Self {
+    fn new(limits: &'a Limits, catalog: &'a FactCatalog, domain: &'a Domain) -> Self {
         Builder {
             facts: BTreeMap::new(),
             limits,
+            catalog,
             domain,
             cut: BTreeSet::new(),
+            rejected: BTreeSet::new(),
         }
     }
 
@@ -61,10 +68,20 @@ impl<'a> Builder<'a> {
     /// Stores a fact, its text values cut to `--max-value-chars` and its lists to
     /// `--max-list-items`.
     fn put(&mut self, name: &str, mut value: FactValue, evidence: Option<Evidence>) {
-        debug_assert!(
-            super::registry::lookup(name).is_some(),
-            "unregistered fact {name}"
-        );
+        match self.catalog.lookup(name) {
+            Some(decl) if value.fits(decl) => {}
+            Some(decl) => {
+                let got = value.type_of().map_or("?", |t| t.as_str());
+                self.rejected
+                    .insert(format!("{name} ({got} value for a {} fact)", decl.ty));
+                return;
+            }
+            None => {
+                self.rejected
+                    .insert(format!("{name} (declared by no loaded pack)"));
+                return;
+            }
+        }
         if cap_value(&mut value, self.limits) {
             self.cut.insert(name.to_string());
         }
@@ -140,6 +157,8 @@ pub(crate) struct DocSummary {
     facts: BTreeMap<String, Fact>,
     /// Facts whose values were cut (`--max-value-chars`, `--max-list-items`).
     cut: BTreeSet<String>,
+    /// Values the fact store refused (undeclared fact, or not of its declared type).
+    rejected: BTreeSet<String>,
     /// The host name (`etc/hostname`).
     pub(crate) hostname: Option<String>,
     /// The appliance UUID (`ims.conf`).
@@ -162,9 +181,10 @@ pub(crate) fn summarize(
     path: String,
     doc: &str,
     limits: &Limits,
+    catalog: &FactCatalog,
     domain: &Domain,
 ) -> DocSummary {
-    let mut b = Builder::new(limits, domain);
+    let mut b = Builder::new(limits, catalog, domain);
     let builtin = format.builtin();
     let mut summary = DocSummary {
         format: builtin,
@@ -172,6 +192,7 @@ pub(crate) fn summarize(
         version: None,
         facts: BTreeMap::new(),
         cut: BTreeSet::new(),
+        rejected: BTreeSet::new(),
         hostname: None,
         uuid: None,
         curl: None,
@@ -478,16 +499,18 @@ pub(crate) fn summarize(
     }
     summary.facts = b.facts;
     summary.cut.extend(b.cut);
+    summary.rejected = b.rejected;
     summary
 }
 
 pub(crate) fn device(
     state: BundleState,
     limits: &Limits,
+    catalog: &FactCatalog,
     domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Device {
-    let mut b = Builder::new(limits, domain);
+    let mut b = Builder::new(limits, catalog, domain);
     let mut product = Product::Unknown;
     let mut name: Option<String> = None;
     let mut version_text: Option<String> = None;
@@ -540,6 +563,7 @@ pub(crate) fn device(
             b.facts.insert(fact.clone(), value.clone());
         }
         b.cut.extend(summary.cut.iter().cloned());
+        b.rejected.extend(summary.rejected.iter().cloned());
         if let Some(h) = &summary.hostname {
             name = Some(h.clone());
         }
@@ -642,6 +666,17 @@ pub(crate) fn device(
                 cut.join(", "),
                 limits.value_chars,
                 limits.list_items
+            ),
+        });
+    }
+    if !b.rejected.is_empty() {
+        let rejected: Vec<&str> = b.rejected.iter().map(String::as_str).collect();
+        warnings.push(crate::ingest::Warning {
+            code: "fact-type",
+            path: state.label.clone(),
+            message: format!(
+                "values not stored, as no loaded declaration allows them: {}",
+                rejected.join(", ")
             ),
         });
     }
@@ -906,6 +941,7 @@ mod tests {
             "b!/etc/hostname".into(),
             "# comment\nfmc-very-long-name\n",
             &limits,
+            crate::facts::registry::builtin(),
             &Domain::default(),
         );
         assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
@@ -920,6 +956,7 @@ mod tests {
             "x".into(),
             &lsof,
             &Limits::default(),
+            crate::facts::registry::builtin(),
             &Domain::default(),
         );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));

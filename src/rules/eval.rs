@@ -596,8 +596,12 @@ fn apply(value: &FactValue, op: &FactOp) -> bool {
         FactOp::Matches(re) => re.is_match(&value.to_string()),
         FactOp::VersionBelow(v) => matches!(value, FactValue::Version(x) if x < v),
         FactOp::VersionAtLeast(v) => matches!(value, FactValue::Version(x) if x >= v),
-        FactOp::LessThan(n) => matches!(value, FactValue::Int(i) if (*i as f64) < *n),
-        FactOp::AtLeast(n) => matches!(value, FactValue::Int(i) if (*i as f64) >= *n),
+        FactOp::LessThan(n) => {
+            matches!(value, FactValue::Int(i) | FactValue::Duration(i) if (*i as f64) < *n)
+        }
+        FactOp::AtLeast(n) => {
+            matches!(value, FactValue::Int(i) | FactValue::Duration(i) if (*i as f64) >= *n)
+        }
         FactOp::Exists(want) => *want,
         FactOp::Empty(want) => matches!(value, FactValue::List(l) if l.is_empty() == *want),
         FactOp::Contains(s) => match value {
@@ -659,7 +663,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                     device: device.id.clone(),
                     device_name: device.name.clone(),
                     reason: NotEvaluatedReason::MissingData,
-                    ask: rule.needs.clone().unwrap_or_else(|| ask_for(&needs)),
+                    ask: rule.needs.clone().unwrap_or_else(|| ask_for(&needs, &rules.facts)),
                     needs: needs.into_iter().collect(),
                 }),
                 Outcome::NoTime => not_evaluated.push(NotEvaluated {
@@ -693,12 +697,15 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
     (findings, not_evaluated)
 }
 
-fn ask_for(needs: &BTreeSet<String>) -> String {
+fn ask_for(needs: &BTreeSet<String>, facts: &crate::artifacts::FactCatalog) -> String {
     let sources: BTreeSet<&str> = needs
         .iter()
         .map(|n| match n.strip_prefix("artifact ") {
             Some(kind) => kind,
-            None => registry::lookup(n).map(|d| d.source).unwrap_or(n.as_str()),
+            None => facts
+                .lookup(n)
+                .map(|d| d.source.as_str())
+                .unwrap_or(n.as_str()),
         })
         .collect();
     format!(

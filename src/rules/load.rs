@@ -18,7 +18,7 @@ use super::{Cond, FactOp, Rule};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::domain::Domain;
 use crate::facts::Product;
-use crate::facts::registry::{self, FactType};
+use crate::facts::registry::FactType;
 use crate::matcher::{self, LinePattern, PatternText};
 use crate::version::Version;
 
@@ -50,6 +50,8 @@ pub struct RuleSource {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub patterns: Vec<LinePattern>,
+    /// The fact declarations the rules were checked against.
+    pub facts: crate::artifacts::FactCatalog,
     pub domain: Domain,
 }
 
@@ -210,6 +212,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
         RuleSet {
             rules,
             patterns,
+            facts: map.facts().clone(),
             domain,
         },
         diagnostics,
@@ -792,8 +795,11 @@ impl Validator<'_> {
     }
 
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
-        let Some(def) = registry::lookup(&name.value) else {
-            let hint = did_you_mean(&name.value, registry::FACTS.iter().map(|f| f.name));
+        let Some(def) = self.map.facts().lookup(&name.value) else {
+            let hint = did_you_mean(
+                &name.value,
+                self.map.facts().iter().map(|f| f.name.as_str()),
+            );
             self.error(
                 name,
                 "unknown-fact",
@@ -871,7 +877,7 @@ impl Validator<'_> {
                 FactOp::VersionAtLeast(parsed)
             }
         } else if let Some(v) = c.less_than.as_ref().or(c.at_least.as_ref()) {
-            if ty != FactType::Int {
+            if ty != FactType::Int && ty != FactType::Duration {
                 return wrong(self, "less_than/at_least", "number");
             }
             if c.less_than.is_some() {
@@ -900,7 +906,7 @@ impl Validator<'_> {
             return wrong(self, "equals", &format!("{} value for a", json_kind(v)));
         }
         Some(Cond::Fact {
-            name: def.name.to_string(),
+            name: def.name.clone(),
             op,
         })
     }
@@ -910,7 +916,10 @@ fn value_fits(ty: FactType, v: &serde_json::Value) -> bool {
     matches!(
         (ty, v),
         (FactType::Bool, serde_json::Value::Bool(_))
-            | (FactType::Int, serde_json::Value::Number(_))
+            | (
+                FactType::Int | FactType::Duration,
+                serde_json::Value::Number(_)
+            )
             | (
                 FactType::Text | FactType::Version,
                 serde_json::Value::String(_)

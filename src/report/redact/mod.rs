@@ -42,6 +42,16 @@ pub const KINDS: &[&str] = &[
     "IP", "HOST", "USER", "EMAIL", "MAC", "UUID", "SERIAL", "TOKEN", "NAME",
 ];
 
+/// Every string inside a JSON value.
+fn all_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|i| all_strings(i, out)),
+        Value::Object(o) => o.values().for_each(|i| all_strings(i, out)),
+        _ => {}
+    }
+}
+
 /// Consistent placeholders for one case (or one batch run).
 #[derive(Debug, Default)]
 pub struct Redactor {
@@ -55,6 +65,8 @@ pub struct Redactor {
     known: BTreeMap<String, (&'static str, String)>,
     /// Words never taken as known values: the components of rule ids (`sse/dns-failure`).
     readable: BTreeSet<String>,
+    /// The private facts of the loaded packs (none given: the built-in packs').
+    private_facts: Option<BTreeSet<String>>,
     /// The packs' domain tables: hosts of their public classes stay readable.
     domain: Domain,
     /// A matcher over `known`, rebuilt when it grows.
@@ -77,6 +89,25 @@ impl Redactor {
         Redactor {
             domain: domain.clone(),
             ..Redactor::default()
+        }
+    }
+
+    /// The facts whose values are private, as the loaded packs declare them (a `--rules` pack's
+    /// `private: true` facts too).
+    pub fn private_facts(&mut self, catalog: &crate::artifacts::FactCatalog) {
+        self.private_facts = Some(
+            catalog
+                .iter()
+                .filter(|f| f.private)
+                .map(|f| f.name.clone())
+                .collect(),
+        );
+    }
+
+    fn is_private(&self, fact: &str) -> bool {
+        match &self.private_facts {
+            Some(names) => names.contains(fact),
+            None => registry::lookup(fact).is_some_and(|f| f.private),
         }
     }
 
@@ -188,10 +219,13 @@ impl Redactor {
                 continue;
             };
             for (name, value) in facts {
-                if !registry::lookup(name).is_some_and(|f| f.private) {
+                if !self.is_private(name) {
                     continue;
                 }
-                for text in strs(value) {
+                // A records fact holds its strings in objects: every one is private.
+                let mut texts = Vec::new();
+                all_strings(value, &mut texts);
+                for text in texts {
                     self.learn_fact_value(&text);
                 }
             }
