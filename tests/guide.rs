@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use fptriage::artifacts::ArtifactMap;
+use fptriage::authoring::ruletest::TestFile;
 use fptriage::facts::registry;
 use fptriage::rules::load::{self, RuleSource, TEMPLATE_NAMES};
-use fptriage::rules::ruletest::TestFile;
 use serde_json::Value;
 
 mod common;

@@ -9,7 +9,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: FactsFormat) -> Result<
         FactsFormat::Text => {
             let color = std::io::stdout().is_terminal();
             for d in diagnostics {
-                let rendered = rules::lint::render(d, color);
+                let rendered = fptriage::authoring::lint::render(d, color);
                 writeln!(out, "{rendered}")?;
             }
             writeln!(out, "{} problem(s)", diagnostics.len())?;
@@ -148,7 +148,7 @@ pub fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {
 
 /// `rules test`: runs each folder's tests with the built-in pack plus that folder's rules.
 pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
-    use rules::ruletest::{self, Outcome};
+    use fptriage::authoring::ruletest::{self, Outcome};
     let limits = Limits::default();
     let mut runs = Vec::new();
     if paths.is_empty() {
@@ -189,7 +189,7 @@ pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
             .iter()
             .filter(|d| own.contains(&d.file) || own.is_empty())
         {
-            writeln!(out, "{}", rules::lint::render(d, false))?;
+            writeln!(out, "{}", fptriage::authoring::lint::render(d, false))?;
             failed += 1;
         }
         for r in ruletest::run(&tests, &set, &map, &limits) {

@@ -135,7 +135,12 @@ pub fn analyze(
                 .join(", ")
         );
     }
-    let report = Report::new(&analysis, &rules);
+    let report = Report::new(
+        &analysis.case,
+        &analysis.findings,
+        &analysis.not_evaluated,
+        &rules,
+    );
     let text = match redact {
         None => report.render(format, templates)?,
         Some(map) => {

@@ -23,7 +23,6 @@ pub mod redact;
 
 use crate::facts::{Device, FactValue};
 use crate::ingest::Warning;
-use crate::pipeline::Analysis;
 use crate::rules::{Finding, NotEvaluated, Severity};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
@@ -232,9 +231,15 @@ fn nested_under(findings: &[Finding], id: &str) -> usize {
 }
 
 impl Report {
-    /// Builds the model of one analysis.
-    pub fn new(analysis: &Analysis, rules: &crate::rules::RuleSet) -> Report {
-        let findings = analysis.findings.clone();
+    /// Builds the model of one analysis: the case, the findings on it and the checks that
+    /// could not be evaluated.
+    pub fn new(
+        case: &crate::facts::Case,
+        findings: &[Finding],
+        not_evaluated: &[NotEvaluated],
+        rules: &crate::rules::RuleSet,
+    ) -> Report {
+        let findings = findings.to_vec();
         let verdict = findings
             .iter()
             .filter(|f| f.root_cause)
@@ -292,24 +297,23 @@ impl Report {
                 rules: rules.rules.len(),
                 rule_origins: origins,
             },
-            inputs: analysis.case.inputs.clone(),
-            damage: analysis.case.damage.clone(),
+            inputs: case.inputs.clone(),
+            damage: case.damage.clone(),
             verdict,
             findings,
-            devices: analysis
-                .case
+            devices: case
                 .devices
                 .iter()
-                .map(|d| device_row(d, &analysis.case.devices))
+                .map(|d| device_row(d, &case.devices))
                 .collect(),
             timeline,
-            not_evaluated: analysis.not_evaluated.clone(),
-            loose_files: analysis.case.loose_files.clone(),
-            loose_files_omitted: analysis.case.loose_files_omitted,
-            warnings: analysis.case.warnings.clone(),
-            warning_counts: analysis.case.warning_counts.clone(),
-            errors: analysis.case.errors.clone(),
-            unexplained: analysis.case.unexplained.clone(),
+            not_evaluated: not_evaluated.to_vec(),
+            loose_files: case.loose_files.clone(),
+            loose_files_omitted: case.loose_files_omitted,
+            warnings: case.warnings.clone(),
+            warning_counts: case.warning_counts.clone(),
+            errors: case.errors.clone(),
+            unexplained: case.unexplained.clone(),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Declarative YAML rules: load, lint, evaluate.
+//! Declarative YAML rules: load and evaluate (lint output and rule tests are `authoring`'s).
 //!
 //! A rule names facts and log patterns (never paths), combines conditions with all/any/not,
 //! says which other rules it explains, and renders its message and remediation from minijinja
@@ -9,9 +9,7 @@
 //! cost a second pass.
 
 pub mod eval;
-pub mod lint;
 pub mod load;
-pub mod ruletest;
 pub mod schema;
 
 use std::collections::BTreeSet;

@@ -6,14 +6,14 @@
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
-use super::load::Diagnostic;
+use crate::rules::load::Diagnostic;
 
 /// The source text a diagnostic points into, if it can be found.
 fn source_of(file: &str) -> Option<String> {
     if let Ok(text) = std::fs::read_to_string(file) {
         return Some(text);
     }
-    super::load::builtin_sources()
+    crate::rules::load::builtin_sources()
         .into_iter()
         .find(|s| s.origin == file)
         .map(|s| s.text)
