@@ -127,6 +127,14 @@ fn rule_keys(text: &str) -> BTreeSet<String> {
     expected_keys(&d[0].message)
 }
 
+/// Keys the domain-table loader accepts where `zzz: 1` is placed.
+fn domain_keys(text: &str) -> BTreeSet<String> {
+    let problems = fptriage::domain::load::parse(text).1;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].code, "unknown-key", "{problems:?}");
+    expected_keys(&problems[0].message)
+}
+
 fn test_keys(text: &str) -> BTreeSet<String> {
     let e = serde_saphyr::from_str::<TestFile>(text).expect_err("zzz is unknown");
     expected_keys(&e.to_string())
@@ -191,6 +199,17 @@ fn the_schema_and_the_guide_have_every_key_the_loader_accepts_and_no_other() {
         (
             "ExpectFire",
             test_keys("cases: [{name: a, expect: {fires: [{zzz: 1}]}}]\n"),
+        ),
+        ("DomainFile", domain_keys("zzz: 1\n")),
+        ("DomainClass", domain_keys("classes: {c: {zzz: 1}}\n")),
+        (
+            "AddressHost",
+            domain_keys("classes: {c: {address_host: {zzz: 1}}}\n"),
+        ),
+        ("DomainTable", domain_keys("tables: {t: {zzz: 1}}\n")),
+        (
+            "DomainEntry",
+            domain_keys("tables: {t: {entries: [{name: a, zzz: 1}]}}\n"),
         ),
     ];
     for (def, loader) in cases {
