@@ -77,6 +77,11 @@ pub struct Limits {
     /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
     /// input); 0: never spool.
     pub spool_bytes: u64,
+    /// Records kept per `records` fact of one member (rows, blocks, matches of the generic
+    /// formats); the rest are counted in a `limit-records` warning.
+    pub records_per_fact: usize,
+    /// JSON documents and fragments of one member the `json` format reads.
+    pub json_documents: usize,
     /// How error lines no rule explains are mined into templates (see [`crate::mining`]).
     pub mining: crate::mining::MiningOptions,
 }
@@ -99,6 +104,8 @@ impl Default for Limits {
             header_bytes: 64 << 10,
             nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
+            records_per_fact: 1000,
+            json_documents: 1000,
             mining: crate::mining::MiningOptions::default(),
         }
     }

@@ -63,6 +63,7 @@ fn every_lint_code_and_template_name_is_documented() {
     for file in [
         "src/rules/load.rs",
         "src/artifacts/mod.rs",
+        "src/artifacts/spec.rs",
         "src/domain/load.rs",
     ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
@@ -140,6 +141,20 @@ fn test_keys(text: &str) -> BTreeSet<String> {
     expected_keys(&e.to_string())
 }
 
+/// The keys an artifact definitions file accepts where `text` puts `zzz`.
+fn artifact_keys(text: &str) -> BTreeSet<String> {
+    let e = fptriage::artifacts::ArtifactMap::builtin()
+        .with_pack(&fptriage::artifacts::PackSource {
+            pack: "t".into(),
+            origin: "t/artifacts.yaml".into(),
+            text: text.into(),
+            builtin: false,
+        })
+        .expect_err("zzz is unknown");
+    assert_eq!(e[0].code, "unknown-key", "{e:?}");
+    expected_keys(&e[0].message)
+}
+
 fn schema_keys(def: &str) -> BTreeSet<String> {
     schema()["definitions"][def]["properties"]
         .as_object()
@@ -189,6 +204,19 @@ fn the_schema_and_the_guide_have_every_key_the_loader_accepts_and_no_other() {
         (
             "MixedOutcomes",
             rule_keys(&with_when("when: {mixed_outcomes: {zzz: 1}}\n")),
+        ),
+        ("ArtifactsFile", artifact_keys("zzz: 1\n")),
+        (
+            "ArtifactEntry",
+            artifact_keys("artifacts: [{kind: x, zzz: 1}]\n"),
+        ),
+        (
+            "ArtifactFact",
+            artifact_keys("facts: {a.b: {type: text, zzz: 1}}\n"),
+        ),
+        (
+            "ArtifactField",
+            artifact_keys("facts: {a.b: {type: records, fields: {f: {zzz: 1}}}}\n"),
         ),
         ("TestFile", test_keys("zzz: 1\n")),
         ("TestCase", test_keys("cases: [{zzz: 1}]\n")),
@@ -296,7 +324,7 @@ fn the_schema_enums_are_the_code_s() {
     };
     let facts: BTreeSet<String> = registry::builtin().iter().map(|f| f.name.clone()).collect();
     assert_eq!(
-        strings(&defs["Condition"]["properties"]["fact"]["enum"]),
+        strings(&defs["Condition"]["properties"]["fact"]["anyOf"][0]["enum"]),
         facts
     );
     let logs: BTreeSet<String> = ArtifactMap::builtin()
@@ -305,7 +333,7 @@ fn the_schema_enums_are_the_code_s() {
         .map(|k| k.kind.as_str().to_string())
         .collect();
     assert_eq!(
-        strings(&defs["LinesCondition"]["properties"]["artifact"]["enum"]),
+        strings(&defs["LinesCondition"]["properties"]["artifact"]["anyOf"][0]["enum"]),
         logs
     );
     for level in strings(&defs["LinesCondition"]["properties"]["levels"]["items"]["enum"]) {

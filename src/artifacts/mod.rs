@@ -17,6 +17,8 @@
 mod decl;
 mod format;
 mod kind;
+pub mod selector;
+pub mod spec;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
@@ -186,6 +188,8 @@ pub struct ArtifactMap {
     /// `strptime` formats of `log` kinds ([`LogTime::Strptime`] indexes here).
     strptime: Vec<String>,
     facts: FactCatalog,
+    /// How each kind's declared facts are read by the generic formats.
+    specs: std::collections::HashMap<ArtifactKind, Vec<spec::FactSpec>>,
 }
 
 static BUILTIN: std::sync::LazyLock<ArtifactMap> = std::sync::LazyLock::new(|| {
@@ -247,6 +251,7 @@ impl ArtifactMap {
             claims: Vec::new(),
             strptime: Vec::new(),
             facts: FactCatalog::default(),
+            specs: std::collections::HashMap::new(),
         };
         let mut errors = Vec::new();
         for pack in packs {
@@ -573,6 +578,27 @@ impl ArtifactMap {
             );
             return None;
         }
+        let compiled = match kind.and_then(|k| Some((k, self.format(k)?))) {
+            None => None,
+            Some((k, format)) => {
+                let mut problems = Vec::new();
+                let compiled = spec::compile(name, f, ty, parse, &fields, format, &mut problems);
+                let failed = !problems.is_empty();
+                for ((line, column), code, message) in problems {
+                    p.errors.push(MapError {
+                        file: p.file.to_string(),
+                        line,
+                        column,
+                        code,
+                        message,
+                    });
+                }
+                if failed {
+                    return None;
+                }
+                compiled.map(|c| (k, c))
+            }
+        };
         let decl = FactDecl {
             name: name.value.clone(),
             ty,
@@ -598,7 +624,16 @@ impl ArtifactMap {
             );
             return None;
         }
+        if let Some((k, compiled)) = compiled {
+            self.specs.entry(k).or_default().push(compiled);
+        }
         Some(())
+    }
+
+    /// How the generic formats read the facts declared on `kind` (none: only its built-in
+    /// parser reads it, or nothing is declared).
+    pub fn fact_specs(&self, kind: ArtifactKind) -> &[spec::FactSpec] {
+        self.specs.get(&kind).map(Vec::as_slice).unwrap_or(&[])
     }
 
     fn int_parse(

@@ -1093,6 +1093,7 @@ impl Collector<'_> {
                 doc,
                 &self.limits,
                 self.map.facts(),
+                self.map.fact_specs(kind),
                 self.domain,
             );
             self.bundles[unit].documents.push(summary);

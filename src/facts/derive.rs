@@ -136,6 +136,15 @@ fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
             items.extend(marker);
             cut
         }
+        FactValue::Records(records) => {
+            let mut cut = false;
+            for r in records.iter_mut() {
+                for v in r.fields.values_mut() {
+                    cut |= cap_value(v, limits);
+                }
+            }
+            cut
+        }
         _ => false,
     }
 }
@@ -159,6 +168,8 @@ pub(crate) struct DocSummary {
     cut: BTreeSet<String>,
     /// Values the fact store refused (undeclared fact, or not of its declared type).
     rejected: BTreeSet<String>,
+    /// Caps of the generic formats hit while reading it: (warning code, message).
+    capped: Vec<(&'static str, String)>,
     /// The host name (`etc/hostname`).
     pub(crate) hostname: Option<String>,
     /// The appliance UUID (`ims.conf`).
@@ -182,6 +193,7 @@ pub(crate) fn summarize(
     doc: &str,
     limits: &Limits,
     catalog: &FactCatalog,
+    specs: &[crate::artifacts::spec::FactSpec],
     domain: &Domain,
 ) -> DocSummary {
     let mut b = Builder::new(limits, catalog, domain);
@@ -193,6 +205,7 @@ pub(crate) fn summarize(
         facts: BTreeMap::new(),
         cut: BTreeSet::new(),
         rejected: BTreeSet::new(),
+        capped: Vec::new(),
         hostname: None,
         uuid: None,
         curl: None,
@@ -479,6 +492,25 @@ pub(crate) fn summarize(
         }
         _ => {}
     }
+    // The facts the packs declare on this kind, read by the generic formats.
+    if !specs.is_empty() {
+        let mut found = super::extract::Found::new(limits);
+        super::extract::run(specs, doc, &mut found);
+        for (name, value, line) in found.values {
+            b.set(
+                &name,
+                value,
+                path,
+                line,
+                line.and_then(|l| line_text(doc, l)),
+            );
+        }
+        summary.capped = found
+            .capped
+            .into_iter()
+            .map(|(code, message)| (code, format!("{path}: {message}")))
+            .collect();
+    }
     summary.path = path.clone();
     summary.hostname = name.map(|n| crate::limits::cap_text(&n, limits.value_chars));
     summary.uuid = uuid.map(|u| crate::limits::cap_text(&u, limits.value_chars));
@@ -564,6 +596,13 @@ pub(crate) fn device(
         }
         b.cut.extend(summary.cut.iter().cloned());
         b.rejected.extend(summary.rejected.iter().cloned());
+        for (code, message) in &summary.capped {
+            warnings.push(crate::ingest::Warning {
+                code,
+                path: summary.path.clone(),
+                message: message.clone(),
+            });
+        }
         if let Some(h) = &summary.hostname {
             name = Some(h.clone());
         }
@@ -942,6 +981,7 @@ mod tests {
             "# comment\nfmc-very-long-name\n",
             &limits,
             crate::facts::registry::builtin(),
+            &[],
             &Domain::default(),
         );
         assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
@@ -957,6 +997,7 @@ mod tests {
             &lsof,
             &Limits::default(),
             crate::facts::registry::builtin(),
+            &[],
             &Domain::default(),
         );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));

@@ -9,6 +9,7 @@
 mod case;
 pub mod collect;
 mod derive;
+mod extract;
 pub mod hits;
 pub mod regions;
 pub mod registry;

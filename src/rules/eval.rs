@@ -107,9 +107,14 @@ pub struct NotEvaluated {
     pub ask: String,
 }
 
+/// Records of a records condition cited as evidence; `records` in templates has them all.
+const MAX_RECORD_EVIDENCE: usize = 10;
+
 #[derive(Debug, Clone, Default)]
 struct Hit {
     evidence: Vec<EvidenceItem>,
+    /// The records a records condition matched, in document order.
+    records: Vec<serde_json::Value>,
     captures: BTreeMap<String, String>,
     count: u64,
     first: Option<Timestamp>,
@@ -124,6 +129,7 @@ struct Hit {
 impl Hit {
     fn merge(&mut self, other: Hit) {
         self.evidence.extend(other.evidence);
+        self.records.extend(other.records);
         for (k, v) in other.captures {
             self.captures.entry(k).or_insert(v);
         }
@@ -251,7 +257,69 @@ impl Scope<'_> {
                 *recovery,
             ),
             Cond::Mixed { logs, outcomes } => self.eval_mixed(logs, outcomes),
+            Cond::Records { name, all, tests } => self.eval_records(name, *all, tests),
         }
+    }
+
+    /// The records of a `records` fact that pass every test; the first is `record` in
+    /// templates, all are `records`, and each is a piece of evidence.
+    fn eval_records(&self, name: &str, all: bool, tests: &[(String, FactOp)]) -> Outcome {
+        let Some((fact, inherited)) = self.fact(name) else {
+            return Outcome::Missing(BTreeSet::from([name.to_string()]));
+        };
+        let FactValue::Records(records) = &fact.value else {
+            return Outcome::No;
+        };
+        let passes = |r: &crate::facts::Record| {
+            tests
+                .iter()
+                .all(|(field, op)| match (r.fields.get(field), op) {
+                    (None, FactOp::Exists(want)) => !*want,
+                    (None, _) => false,
+                    (Some(v), op) => apply(v, op),
+                })
+        };
+        let matching: Vec<&crate::facts::Record> = records.iter().filter(|r| passes(r)).collect();
+        let fired = if all {
+            !records.is_empty() && matching.len() == records.len()
+        } else {
+            !matching.is_empty()
+        };
+        if !fired {
+            return Outcome::No;
+        }
+        let mut hit = Hit {
+            current: true,
+            own: !inherited,
+            inherited,
+            ..Hit::default()
+        };
+        let path = fact
+            .evidence
+            .as_ref()
+            .map(|e| e.path.clone())
+            .unwrap_or_default();
+        for r in &matching {
+            hit.records.push(serde_json::Value::Object(
+                r.fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ));
+        }
+        // Evidence: the first records that passed, each with its line.
+        for r in matching.iter().take(MAX_RECORD_EVIDENCE) {
+            hit.evidence.push(EvidenceItem {
+                path: path.clone(),
+                line: r.line,
+                text: Some(FactValue::Records(vec![(*r).clone()]).to_string()),
+                count: None,
+                first_seen: None,
+                last_seen: None,
+                host: None,
+            });
+        }
+        Outcome::Fired(hit)
     }
 
     fn eval_fact(&self, name: &str, op: &FactOp) -> Outcome {
@@ -748,6 +816,10 @@ fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
         serde_json::json!(hit.hosts.iter().collect::<Vec<_>>()),
     );
     context.insert("captures", serde_json::json!(hit.captures));
+    if !hit.records.is_empty() {
+        context.insert("record", hit.records[0].clone());
+        context.insert("records", serde_json::Value::Array(hit.records.clone()));
+    }
     context.insert(
         "evidence",
         serde_json::to_value(&hit.evidence).unwrap_or_default(),

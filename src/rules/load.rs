@@ -511,6 +511,8 @@ impl Validator<'_> {
             c.fact.is_some(),
             c.lines.is_some(),
             c.mixed_outcomes.is_some(),
+            c.any_record.is_some(),
+            c.all_records.is_some(),
         ];
         let count = kinds.iter().filter(|k| **k).count();
         if count != 1 {
@@ -520,7 +522,7 @@ impl Validator<'_> {
                 if count == 0 {
                     "empty condition"
                 } else {
-                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes"
+                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, any_record, all_records"
                 },
                 Some("split it into `all: [...]` items".into()),
             );
@@ -545,6 +547,9 @@ impl Validator<'_> {
         }
         if let Some(mixed) = &c.mixed_outcomes {
             return self.mixed(mixed);
+        }
+        if let Some(r) = c.any_record.as_ref().or(c.all_records.as_ref()) {
+            return self.records(r, c.all_records.is_some());
         }
         let fact = c.fact.as_ref()?;
         self.fact(at, fact)
@@ -794,6 +799,89 @@ impl Validator<'_> {
         })
     }
 
+    /// `any_record` / `all_records`: each `where` test is a fact operator on a declared field,
+    /// checked against the field's type.
+    fn records(&mut self, at: &Spanned<super::schema::RecordCondition>, all: bool) -> Option<Cond> {
+        let r = &at.value;
+        self.captures
+            .extend(["record".to_string(), "records".to_string()]);
+        let Some(def) = self.map.facts().lookup(&r.fact.value).cloned() else {
+            let hint = did_you_mean(
+                &r.fact.value,
+                self.map.facts().iter().map(|f| f.name.as_str()),
+            );
+            self.error(
+                &r.fact,
+                "unknown-fact",
+                format!("unknown fact `{}`", r.fact.value),
+                hint.or(Some("`fptriage facts --list` prints every fact".into())),
+            );
+            return None;
+        };
+        if def.ty != FactType::Records {
+            self.error(
+                &r.fact,
+                "operator-type",
+                format!(
+                    "`any_record`/`all_records` need a records fact; `{}` is {}",
+                    def.name, def.ty
+                ),
+                None,
+            );
+            return None;
+        }
+        let mut tests = Vec::new();
+        let mut ok = true;
+        for (field, test) in &r.where_ {
+            let Some(decl) = def.field(field) else {
+                let hint = did_you_mean(field, def.fields.iter().map(|f| f.name.as_str()));
+                self.error(
+                    test,
+                    "unknown-field",
+                    format!("`{}` has no field `{field}`", def.name),
+                    hint,
+                );
+                ok = false;
+                continue;
+            };
+            let t = &test.value;
+            if t.fact.is_some()
+                || t.all.is_some()
+                || t.any.is_some()
+                || t.not.is_some()
+                || t.lines.is_some()
+                || t.mixed_outcomes.is_some()
+                || t.any_record.is_some()
+                || t.all_records.is_some()
+            {
+                self.error(
+                    test,
+                    "condition-shape",
+                    format!(
+                        "a `where` test on `{field}` is one operator, such as `{{at_least: 95}}`"
+                    ),
+                    None,
+                );
+                ok = false;
+                continue;
+            }
+            let label = Spanned::new(
+                format!("{}.{field}", def.name),
+                test.referenced,
+                test.defined,
+            );
+            match self.operator(&test.value, &label, decl.ty) {
+                Some(op) => tests.push((field.clone(), op)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(Cond::Records {
+            name: def.name.clone(),
+            all,
+            tests,
+        })
+    }
+
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
         let Some(def) = self.map.facts().lookup(&name.value) else {
             let hint = did_you_mean(
@@ -808,7 +896,15 @@ impl Validator<'_> {
             );
             return None;
         };
-        let c = &at.value;
+        let ty = def.ty;
+        let name_of = def.name.clone();
+        let op = self.operator(&at.value, name, ty)?;
+        Some(Cond::Fact { name: name_of, op })
+    }
+
+    /// The one operator of a fact condition (or a `where` test), checked against the type of
+    /// the fact (or field) `name` names.
+    fn operator(&mut self, c: &Condition, name: &Spanned<String>, ty: FactType) -> Option<FactOp> {
         let ops = [
             c.equals.is_some(),
             c.not_equals.is_some(),
@@ -832,7 +928,6 @@ impl Validator<'_> {
             );
             return None;
         }
-        let ty = def.ty;
         let wrong = |v: &mut Self, op: &str, wants: &str| {
             v.error(
                 name,
@@ -905,10 +1000,7 @@ impl Validator<'_> {
         {
             return wrong(self, "equals", &format!("{} value for a", json_kind(v)));
         }
-        Some(Cond::Fact {
-            name: def.name.clone(),
-            op,
-        })
+        Some(op)
     }
 }
 

@@ -130,6 +130,22 @@ pub struct Condition {
     /// Success and failure of connections to one host, by address.
     #[serde(default)]
     pub mixed_outcomes: Option<Spanned<MixedOutcomes>>,
+    /// Some record of a `records` fact satisfies every test of `where`.
+    #[serde(default)]
+    pub any_record: Option<Spanned<RecordCondition>>,
+    /// Every record of a `records` fact (at least one) satisfies every test of `where`.
+    #[serde(default)]
+    pub all_records: Option<Spanned<RecordCondition>>,
+}
+
+/// `any_record` / `all_records`: a `records` fact, and tests on its records' fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCondition {
+    pub fact: Spanned<String>,
+    /// Field name → one operator, as a fact condition takes it (`{at_least: 95}`).
+    #[serde(default, rename = "where")]
+    pub where_: std::collections::BTreeMap<String, Spanned<Condition>>,
 }
 
 /// A text pattern: exactly one of `contains` (substring) and `regex`.
