@@ -17,7 +17,7 @@ use fptriage::limits::Limits;
 use fptriage::pipeline;
 use fptriage::report::outfile::{self, same_file};
 use fptriage::report::{self, Report};
-use fptriage::rules::{self, Diagnostic, RuleSet, Severity, load};
+use fptriage::rules::{Diagnostic, RuleSet, Severity, load};
 
 #[derive(Args, Clone)]
 pub struct Common {

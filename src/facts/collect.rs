@@ -1091,10 +1091,12 @@ impl Collector<'_> {
                 format,
                 display.clone(),
                 doc,
-                &self.limits,
-                self.map.facts(),
                 self.map.fact_specs(kind),
-                self.domain,
+                derive::Loaded {
+                    limits: &self.limits,
+                    catalog: self.map.facts(),
+                    domain: self.domain,
+                },
             );
             self.bundles[unit].documents.push(summary);
         }

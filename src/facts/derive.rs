@@ -185,17 +185,31 @@ struct CurlSummary {
     tls: BTreeSet<String>,
 }
 
-/// Parses one document into what facts need. `path` is its display path.
+/// What the loaded packs and the options give the reading of every document.
+#[derive(Clone, Copy)]
+pub(crate) struct Loaded<'a> {
+    pub limits: &'a Limits,
+    /// The fact declarations: every value is checked against its fact's type.
+    pub catalog: &'a FactCatalog,
+    /// The domain tables: which hosts are SSE hosts, and of which region.
+    pub domain: &'a Domain,
+}
+
+/// Parses one document into what facts need. `path` is its display path; `specs` are the facts
+/// the packs declare on its kind.
 pub(crate) fn summarize(
     kind: ArtifactKind,
     format: Format,
     path: String,
     doc: &str,
-    limits: &Limits,
-    catalog: &FactCatalog,
     specs: &[crate::artifacts::spec::FactSpec],
-    domain: &Domain,
+    loaded: Loaded<'_>,
 ) -> DocSummary {
+    let Loaded {
+        limits,
+        catalog,
+        domain,
+    } = loaded;
     let mut b = Builder::new(limits, catalog, domain);
     let builtin = format.builtin();
     let mut summary = DocSummary {
@@ -979,10 +993,12 @@ mod tests {
             Format::Builtin(Builtin::Hostname),
             "b!/etc/hostname".into(),
             "# comment\nfmc-very-long-name\n",
-            &limits,
-            crate::facts::registry::builtin(),
             &[],
-            &Domain::default(),
+            Loaded {
+                limits: &limits,
+                catalog: crate::facts::registry::builtin(),
+                domain: &Domain::default(),
+            },
         );
         assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
         let fact = &s.facts["device.name"];
@@ -995,10 +1011,12 @@ mod tests {
             Format::Builtin(Builtin::Lsof),
             "x".into(),
             &lsof,
-            &Limits::default(),
-            crate::facts::registry::builtin(),
             &[],
-            &Domain::default(),
+            Loaded {
+                limits: &Limits::default(),
+                catalog: crate::facts::registry::builtin(),
+                domain: &Domain::default(),
+            },
         );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
         let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {
