@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use super::collect::{ArchiveState, BundleState};
 use super::derive::{device, region_facts};
+use super::unit::{ArchiveState, BundleState};
 use super::{Device, LooseFile, LooseReason, Product};
 use crate::domain::Domain;
 use crate::ingest::Damage;

@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::collect::{BundleState, cap_chars};
 use super::regions;
+use super::unit::{BundleState, CurlSummary, DocSummary, cap_chars};
 use super::{Device, Evidence, Fact, FactValue, Product};
 use crate::artifacts::FactCatalog;
 use crate::artifacts::{ArtifactKind, Builtin, Format};
@@ -151,38 +151,6 @@ fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
 
 fn line_text(doc: &str, line: u32) -> Option<&str> {
     doc.lines().nth(line.checked_sub(1)? as usize)
-}
-
-/// What one document says, parsed when its member ends (its text is not kept): the facts it
-/// sets, and what identity, curl outcomes and the version need.
-#[derive(Debug, Clone)]
-pub(crate) struct DocSummary {
-    /// The built-in parser that read it, if any.
-    pub format: Option<Builtin>,
-    pub path: String,
-    /// A version document: what it says, and the evidence of its version line.
-    pub(crate) version: Option<(version::VersionInfo, Evidence)>,
-    /// Facts set by this document (other than the version's).
-    facts: BTreeMap<String, Fact>,
-    /// Facts whose values were cut (`--max-value-chars`, `--max-list-items`).
-    cut: BTreeSet<String>,
-    /// Values the fact store refused (undeclared fact, or not of its declared type).
-    rejected: BTreeSet<String>,
-    /// Caps of the generic formats hit while reading it: (warning code, message).
-    capped: Vec<(&'static str, String)>,
-    /// The host name (`etc/hostname`).
-    pub(crate) hostname: Option<String>,
-    /// The appliance UUID (`ims.conf`).
-    pub(crate) uuid: Option<String>,
-    curl: Option<CurlSummary>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct CurlSummary {
-    outcomes: Vec<super::AddrOutcome>,
-    ok: BTreeSet<String>,
-    failed: BTreeSet<String>,
-    tls: BTreeSet<String>,
 }
 
 /// What the loaded packs and the options give the reading of every document.

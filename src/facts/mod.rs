@@ -13,6 +13,7 @@ mod extract;
 pub mod hits;
 pub mod regions;
 pub mod registry;
+mod unit;
 
 use std::collections::BTreeMap;
 use std::fmt;
