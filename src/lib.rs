@@ -25,4 +25,5 @@ pub mod parse;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod text;
 pub mod version;

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use memchr::memmem::Finder;
 
 use super::hits::{HitKey, HitLine};
-pub(crate) use super::unit::{ArchiveState, BundleState, DeviceZone, cap_chars, stamp_in_name};
+pub(crate) use super::unit::{ArchiveState, BundleState, DeviceZone, stamp_in_name};
 use super::{ArtifactRef, Case, case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap, Builtin, Format, LogTime};
 use crate::domain::Domain;
@@ -1052,11 +1052,5 @@ mod tests {
         assert_eq!(json_budget_end("[1,2,3]", 10), None);
         assert_eq!(json_budget_end("[1,2,3]", 2), Some(4));
         assert_eq!(json_budget_end("", 0), None);
-    }
-
-    #[test]
-    fn evidence_is_capped_on_char_boundaries() {
-        assert_eq!(cap_chars("héllo", 2), "hé…");
-        assert_eq!(cap_chars("hi", 5), "hi");
     }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 
 use super::ArtifactRef;
-use super::hits::{LineHits, push_capped};
+use super::hits::LineHits;
 use super::{Evidence, Fact};
 use crate::artifacts::{ArtifactKind, Builtin, Format};
 
@@ -172,12 +172,7 @@ pub(crate) struct ArchiveState {
     pub input: usize,
 }
 
-/// Cuts text to at most `max` characters, marking the cut.
-pub fn cap_chars(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    push_capped(&mut out, text, max);
-    out
-}
+pub use crate::text::cap_chars;
 
 /// `results-MM-DD-YYYY--HHMMSS` anywhere in a name, read as UTC (the collector's clock).
 pub(crate) fn stamp_in_name(name: &str) -> Option<Timestamp> {
