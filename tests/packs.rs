@@ -241,3 +241,91 @@ fn a_broken_definition_is_linted_with_its_place() {
     );
     assert!(diags[7]["file"].as_str().unwrap().ends_with("uses.yaml"));
 }
+
+#[test]
+fn a_private_fact_of_a_pack_is_redacted_in_every_format() {
+    let (dir, full, _) = bundles();
+    let rules = dir.path().join("rules");
+    let site = rules.join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-ha\n    content: ['\"haStatus\"\\s*:']\n    format: json\n    facts:\n      site.ha_peers: {type: list, private: true, json: \"$.haStatus.peers[*].name\", description: HA peers (host names).}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("ha-peers.yaml"),
+        "id: site/ha-peers\ntitle: HA peers\nseverity: warning\ndescription: d\nwhen: {fact: site.ha_peers, empty: false}\nmessage: \"Peers: {{ facts['site.ha_peers'] }}.\"\nremediation: r\n",
+    )
+    .unwrap();
+    // Without --redact the peers are in the report: the test below can fail.
+    let (plain, _) = json_run([
+        "analyze".as_ref(),
+        "--rules".as_ref(),
+        rules.as_os_str(),
+        full.as_os_str(),
+    ]);
+    assert!(plain.to_string().contains("ftd-edge2"), "{plain}");
+    for format in ["json", "md", "html"] {
+        let out = fptriage()
+            .args(["analyze", "--redact", "--format", format, "--rules"])
+            .arg(&rules)
+            .arg(&full)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("HA peers"), "{format}: {text}");
+        for peer in ["ftd-edge2", "ftd-edge3"] {
+            assert!(!text.contains(peer), "{format}: {peer} left in the report");
+        }
+    }
+}
+
+#[test]
+fn a_pack_log_kind_is_read_by_line_conditions_with_its_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-log\n    format: log\n    time: iso8601\n    paths: ['**/var-log/site/app.log*']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("app-errors.yaml"),
+        "id: site/app-errors\ntitle: App errors\nseverity: warning\ndescription: d\nwhen:\n  lines: {artifact: site-log, regex: 'ERROR (?<what>\\w+)', min_count: 2, within: 1h}\nmessage: \"{{ count }} errors, last {{ what }} at {{ last_seen }}.\"\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("app-errors.test.yaml"),
+        "cases:\n  - name: two errors in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 13:00:00,001 ERROR early\n        2020-04-19 14:00:00,001 ERROR disk\n        2020-04-19 14:30:00,001 INFO fine\n        2020-04-19 14:35:00,001 ERROR queue\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"errors, last queue at 2020-04-19 14:35:00 UTC.\"\n  - name: one error in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 12:00:00 ERROR early\n        2020-04-19 14:35:00 ERROR queue\n    expect:\n      silent: [site/app-errors]\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+    // A line condition on a pack's table kind is still not a log.
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-log\n    format: table\n    paths: ['**/var-log/site/app.log*']\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diags[0]["code"], "not-a-log", "{diags}");
+}
