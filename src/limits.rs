@@ -77,6 +77,14 @@ pub struct Limits {
     /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
     /// input); 0: never spool.
     pub spool_bytes: u64,
+    /// Time stamps of matching lines kept per pattern and host (group), the newest, for `within`,
+    /// `window` and `sequence`; only patterns whose conditions read time keep any.
+    pub window_stamps: usize,
+    /// Distinct values of one capture kept per pattern and group, for `min_distinct`.
+    pub distinct_values: usize,
+    /// Groups (hosts, or values of a `group_by` capture) kept per pattern; lines of a further
+    /// group are not counted.
+    pub groups: usize,
     /// Records kept per `records` fact of one member (rows, blocks, matches of the generic
     /// formats); the rest are counted in a `limit-records` warning.
     pub records_per_fact: usize,
@@ -104,6 +112,9 @@ impl Default for Limits {
             header_bytes: 64 << 10,
             nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
+            window_stamps: 4096,
+            distinct_values: 1024,
+            groups: 10_000,
             records_per_fact: 1000,
             json_documents: 1000,
             mining: crate::mining::MiningOptions::default(),

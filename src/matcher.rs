@@ -11,6 +11,8 @@
 //! Substring patterns are escaped regexes, so both kinds follow the same path. The set knows
 //! patterns, never rules.
 
+mod filter;
+
 use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
@@ -19,6 +21,7 @@ use regex_automata::{Anchored, Input, meta, util::syntax};
 use serde::Serialize;
 
 use crate::artifacts::ArtifactKind;
+pub use filter::CaptureTest;
 
 /// How a pattern matches a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,6 +51,22 @@ pub struct LinePattern {
     /// Log levels a line must have (lowercase, e.g. `error`); empty: any line. Checked by the
     /// reader that knows the log's format, after the set matched.
     pub levels: Vec<String>,
+    /// Tests on the line's named captures (`where`); a line that fails one does not count.
+    pub filter: Vec<(String, CaptureTest)>,
+    /// What the hits of this pattern keep beyond counts and first/last lines.
+    pub keep: Keep,
+}
+
+/// What a pattern's hits keep per line, each bounded by a limit of [`crate::limits::Limits`]:
+/// time stamps for time conditions, a group key from a capture, distinct capture values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// Time stamps of the matching lines (`within`, `window`, `sequence`).
+    pub stamps: bool,
+    /// Group the hits by this capture's value instead of by host (`group_by: <capture>`).
+    pub group: Option<String>,
+    /// Captures whose distinct values are counted (`min_distinct`).
+    pub distinct: Vec<String>,
 }
 
 /// Compiled patterns, grouped by artifact kind.
@@ -66,6 +85,8 @@ struct Single {
     /// Whether the pattern names a capture group (most do not; capturing is slower).
     named: bool,
     levels: Vec<String>,
+    filter: Vec<(String, CaptureTest)>,
+    keep: Keep,
 }
 
 #[derive(Debug)]
@@ -238,6 +259,8 @@ impl MatcherSet {
                         .is_some(),
                     regex,
                     levels: pattern.levels.clone(),
+                    filter: pattern.filter.clone(),
+                    keep: pattern.keep.clone(),
                 });
                 let (source, ignore_case) = pattern.text.as_regex();
                 match required_prefixes(&source) {
@@ -361,6 +384,17 @@ impl MatcherSet {
         }
     }
 
+    /// Whether the captures of a line pass every `where` test of pattern `id`.
+    pub fn accepts(&self, id: usize, captures: &[(String, String)]) -> bool {
+        self.single(id)
+            .is_none_or(|p| p.filter.is_empty() || filter::all_hold(&p.filter, captures))
+    }
+
+    /// What the hits of pattern `id` keep.
+    pub fn keep(&self, id: usize) -> Option<&Keep> {
+        self.single(id).map(|p| &p.keep)
+    }
+
     /// The named captures of pattern `id` on `line`.
     pub fn captures(&self, id: usize, line: &str) -> Vec<(String, String)> {
         let Some(p) = self.single(id).filter(|p| p.named) else {
@@ -394,6 +428,8 @@ mod tests {
             artifact,
             text,
             levels: vec![],
+            filter: vec![],
+            keep: Keep::default(),
         }
     }
 

@@ -205,6 +205,24 @@ fn the_schema_and_the_guide_have_every_key_the_loader_accepts_and_no_other() {
             "MixedOutcomes",
             rule_keys(&with_when("when: {mixed_outcomes: {zzz: 1}}\n")),
         ),
+        (
+            "SequenceCondition",
+            rule_keys(&with_when("when: {sequence: {zzz: 1}}\n")),
+        ),
+        (
+            "CompareCondition",
+            rule_keys(&with_when("when: {compare: {zzz: 1}}\n")),
+        ),
+        (
+            "FindingCondition",
+            rule_keys(&with_when("when: {finding: {zzz: 1}}\n")),
+        ),
+        (
+            "CaptureTest",
+            rule_keys(&with_when(
+                "when: {lines: {artifact: connector-log, regex: '(?<a>x)', where: {a: {zzz: 1}}}}\n",
+            )),
+        ),
         ("ArtifactsFile", artifact_keys("zzz: 1\n")),
         (
             "ArtifactEntry",
@@ -300,6 +318,36 @@ fn the_schema_requires_what_the_loader_requires() {
             .any(|d| d.code == "missing-field")
     );
     assert_eq!(schema_required("MixedOutcomes").len(), 3);
+    assert_eq!(
+        schema_required("SequenceCondition"),
+        BTreeSet::from(["artifact", "max_gap", "steps"].map(String::from))
+    );
+    assert_eq!(
+        schema_required("CompareCondition"),
+        BTreeSet::from(["left", "op", "right"].map(String::from))
+    );
+    assert_eq!(
+        schema_required("FindingCondition"),
+        BTreeSet::from(["rule".to_string()])
+    );
+    for (when, missing) in [
+        (
+            "when: {sequence: {artifact: syslog, steps: []}}\n",
+            "max_gap",
+        ),
+        (
+            "when: {compare: {left: device.version, op: equals}}\n",
+            "right",
+        ),
+        ("when: {finding: {status: current}}\n", "rule"),
+    ] {
+        let d = diagnostics(&with_when(when));
+        assert!(
+            d.iter()
+                .any(|d| d.code == "missing-field" && d.message.contains(missing)),
+            "{when}: {d:?}"
+        );
+    }
     assert!(serde_saphyr::from_str::<TestFile>("cases: []\n").is_ok());
     assert!(
         serde_saphyr::from_str::<TestFile>("cases: [{name: a, expect: {fires: [{rule: x}]}}]\n")

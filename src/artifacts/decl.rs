@@ -93,6 +93,9 @@ pub struct FactDecl {
     /// Its value can name the customer (a host name, an address, an id): `--redact` replaces
     /// every occurrence of the value, in every output, wherever it stands.
     pub private: bool,
+    /// Declared to live on the managing FMC (`from_manager: true`): a managed device that does
+    /// not have it reads the FMC's (the licence and cloud settings an FMC pushes to its FTDs).
+    pub from_manager: bool,
     /// The file that declared it: `built-in:sse/artifacts.yaml` or a path.
     pub declared_in: String,
     /// The kind whose members yield it; none for facts derived from several members.
@@ -163,6 +166,9 @@ pub(super) struct FactFile {
     pub description: Option<Spanned<String>>,
     #[serde(default)]
     pub private: bool,
+    /// The fact lives on the managing FMC: a managed device without it reads the FMC's.
+    #[serde(default)]
+    pub from_manager: bool,
     /// Where its value comes from, in words (default: the kind's name).
     #[serde(default)]
     pub source: Option<String>,
@@ -314,6 +320,7 @@ mod tests {
             source: String::new(),
             description: String::new(),
             private: false,
+            from_manager: false,
             declared_in: "x".into(),
             kind: None,
             fields: Vec::new(),

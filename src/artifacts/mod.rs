@@ -608,6 +608,7 @@ impl ArtifactMap {
                 .unwrap_or_else(|| kind.map(|k| k.to_string()).unwrap_or_default()),
             description: description.value.trim().to_string(),
             private: f.private,
+            from_manager: f.from_manager,
             declared_in: source.origin.clone(),
             kind,
             fields,

@@ -79,6 +79,15 @@ pub struct Common {
     /// Bytes of nested zips kept in memory, all levels together (the rest is spooled).
     #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_nested_zip_memory: Option<u64>,
+    /// Time stamps kept per pattern and host for `within`, `window` and `sequence` (the newest).
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_window_stamps: Option<usize>,
+    /// Distinct values kept per capture, pattern and group for `min_distinct`.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_distinct_values: Option<usize>,
+    /// Groups (hosts or `group_by` capture values) kept per pattern.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_groups: Option<usize>,
 }
 
 impl Common {
@@ -134,6 +143,15 @@ impl Common {
         }
         if let Some(v) = self.max_nested_zip_memory {
             l.nested_zip_memory = v;
+        }
+        if let Some(v) = self.max_window_stamps {
+            l.window_stamps = v;
+        }
+        if let Some(v) = self.max_distinct_values {
+            l.distinct_values = v;
+        }
+        if let Some(v) = self.max_groups {
+            l.groups = v;
         }
         l
     }

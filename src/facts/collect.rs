@@ -536,10 +536,33 @@ impl<'a> Collector<'a> {
             if !self.matcher.level_ok(pattern, level) {
                 continue;
             }
-            self.seq += 1;
             let mut captures = self.matcher.captures(pattern, text);
             for (_, value) in &mut captures {
                 crate::limits::cap_in_place(value, self.limits.value_chars);
+            }
+            if !self.matcher.accepts(pattern, &captures) {
+                continue;
+            }
+            self.seq += 1;
+            let keep = self.matcher.keep(pattern);
+            let mut distinct = Vec::new();
+            let mut group_key = None;
+            if let Some(keep) = keep {
+                for name in &keep.distinct {
+                    if let Some((n, v)) = captures.iter().find(|(n, _)| n == name) {
+                        distinct.push((n.clone(), v.clone()));
+                    }
+                }
+                if let Some(group) = &keep.group {
+                    // A line whose group capture did not take part in the match is in group "".
+                    group_key = Some(HitKey::Group(
+                        captures
+                            .iter()
+                            .find(|(n, _)| n == group)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default(),
+                    ));
+                }
             }
             let line = HitLine {
                 time,
@@ -550,10 +573,21 @@ impl<'a> Collector<'a> {
                 max_chars: self.limits.evidence_chars,
                 captures: &captures,
                 seq: self.seq,
+                stamp_cap: if keep.is_some_and(|k| k.stamps) {
+                    self.limits.window_stamps
+                } else {
+                    0
+                },
+                distinct: &distinct,
+                distinct_cap: self.limits.distinct_values,
             };
-            self.bundles[bundle]
-                .hits
-                .record(pattern, &key, addrs.as_slice(), &line);
+            self.bundles[bundle].hits.record(
+                pattern,
+                group_key.as_ref().unwrap_or(&key),
+                addrs.as_slice(),
+                &line,
+                self.limits.groups,
+            );
         }
     }
 }

@@ -540,6 +540,41 @@ pub(crate) fn device(
     });
     let place = |t: jiff::Timestamp| reference.and_then(|r| syslog::place(t, r, &zone));
     hits.retime(place);
+    let (stamps, values) = hits.dropped();
+    for (code, n, what) in [
+        (
+            "limit-window-stamps",
+            stamps,
+            format!(
+                "time stamps of matching lines were not kept (--max-window-stamps {}): `within`, `window` and `sequence` counted on the newest",
+                limits.window_stamps
+            ),
+        ),
+        (
+            "limit-distinct-values",
+            values,
+            format!(
+                "distinct capture values were not kept (--max-distinct-values {}): `min_distinct` counted the first ones",
+                limits.distinct_values
+            ),
+        ),
+        (
+            "limit-groups",
+            hits.keys_dropped,
+            format!(
+                "matching lines of a further host or `group_by` value were not counted (--max-groups {})",
+                limits.groups
+            ),
+        ),
+    ] {
+        if n > 0 {
+            warnings.push(crate::ingest::Warning {
+                code,
+                path: state.label.clone(),
+                message: format!("{n} {what}"),
+            });
+        }
+    }
     let stamp = state.stamped.and_then(|t| {
         zone.to_ambiguous_zoned(wall(t))
             .compatible()

@@ -18,7 +18,31 @@ pub fn lookup(name: &str) -> Option<&'static FactDecl> {
     builtin().lookup(name)
 }
 
-/// Facts of these namespaces live on the FMC for an FMC-managed FTD.
+/// Whether the built-in fact is declared to live on the managing FMC (`from_manager: true`).
 pub fn inherited_from_manager(name: &str) -> bool {
-    name.starts_with("license.") || name.starts_with("cloud.")
+    lookup(name).is_some_and(|f| f.from_manager)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licence_and_cloud_settings_are_declared_to_live_on_the_manager() {
+        let names: Vec<&str> = builtin().iter().map(|f| f.name.as_str()).collect();
+        let inherited: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| inherited_from_manager(n))
+            .collect();
+        // The same facts the `license.` / `cloud.` prefixes named before it was declared.
+        let prefixed: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| n.starts_with("license.") || n.starts_with("cloud."))
+            .collect();
+        assert_eq!(inherited, prefixed);
+        assert_eq!(inherited.len(), 7);
+        assert!(!inherited_from_manager("device.name"));
+    }
 }

@@ -11,6 +11,7 @@ use super::ArtifactRef;
 use super::hits::LineHits;
 use super::{Evidence, Fact};
 use crate::artifacts::{ArtifactKind, Builtin, Format};
+pub(crate) use crate::text::cap_chars;
 
 /// What was read of one device root, or of one loose file until it is attached to a device.
 pub(crate) struct BundleState {
@@ -171,8 +172,6 @@ pub(crate) struct ArchiveState {
     /// The input (command-line argument) it belongs to.
     pub input: usize,
 }
-
-pub use crate::text::cap_chars;
 
 /// `results-MM-DD-YYYY--HHMMSS` anywhere in a name, read as UTC (the collector's clock).
 pub(crate) fn stamp_in_name(name: &str) -> Option<Timestamp> {

@@ -13,13 +13,16 @@ use std::path::Path;
 use serde::Serialize;
 use serde_saphyr::Spanned;
 
-use super::schema::{Condition, LinesCondition, PatternSpec, RuleFile};
-use super::{Cond, FactOp, Rule};
+use super::schema::{
+    CaptureTestSpec, CompareCondition, Condition, FindingCondition, LinesCondition, PatternSpec,
+    RuleFile, SequenceCondition, UnknownVersion,
+};
+use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::domain::Domain;
 use crate::facts::Product;
 use crate::facts::registry::FactType;
-use crate::matcher::{self, LinePattern, PatternText};
+use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
 use crate::version::Version;
 
 /// A problem in a rule file.
@@ -143,6 +146,7 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "facts",
     "device",
     "count",
+    "total_count",
     "first_seen",
     "last_seen",
     "hosts",
@@ -194,6 +198,8 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             next_pattern: &mut next_pattern,
             captures: BTreeSet::new(),
             domain: &domain,
+            finding_refs: Vec::new(),
+            pattern_names: HashMap::new(),
         };
         let rule = v.rule(source);
         diagnostics.append(&mut v.diagnostics);
@@ -204,6 +210,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
     }
     let mut rules: Vec<Rule> = by_id.into_values().map(|(_, r)| r).collect();
     check_explains(&mut rules, &mut diagnostics);
+    check_findings(&mut rules, &mut diagnostics);
     let patterns = rules
         .iter()
         .flat_map(|r| patterns_by_rule.remove(&r.id).unwrap_or_default())
@@ -238,9 +245,26 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
             }
         }
         rule.explains = kept;
+        let mut kept = Vec::new();
+        for (cause, (line, column)) in rule.explained_by.iter().zip(&rule.explained_by_at) {
+            if ids.contains(cause) {
+                kept.push(cause.clone());
+            } else {
+                diagnostics.push(Diagnostic {
+                    code: "unknown-explained-by",
+                    file: rule.origin.clone(),
+                    line: *line,
+                    column: *column,
+                    message: format!("`explained_by` names `{cause}`, which is not a loaded rule"),
+                    hint: did_you_mean(cause, ids.iter().map(String::as_str)),
+                });
+            }
+        }
+        rule.explained_by = kept;
     }
     // A cycle would make every rule in it a symptom of another: nothing would be a root cause.
-    let graph: HashMap<&str, Vec<&str>> = rules
+    // `explained_by` is `explains` read from the other end: one graph holds both.
+    let mut graph: HashMap<&str, Vec<&str>> = rules
         .iter()
         .map(|r| {
             (
@@ -249,6 +273,13 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
             )
         })
         .collect();
+    for r in rules.iter() {
+        for cause in &r.explained_by {
+            if let Some(targets) = graph.get_mut(cause.as_str()) {
+                targets.push(r.id.as_str());
+            }
+        }
+    }
     for rule in rules.iter() {
         let mut stack: Vec<&str> = graph[rule.id.as_str()].clone();
         let mut seen = BTreeSet::new();
@@ -257,8 +288,18 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
                 diagnostics.push(Diagnostic {
                     code: "explains-cycle",
                     file: rule.origin.clone(),
-                    line: rule.explains_at.first().map(|p| p.0).unwrap_or(1),
-                    column: rule.explains_at.first().map(|p| p.1).unwrap_or(1),
+                    line: rule
+                        .explains_at
+                        .first()
+                        .or(rule.explained_by_at.first())
+                        .map(|p| p.0)
+                        .unwrap_or(1),
+                    column: rule
+                        .explains_at
+                        .first()
+                        .or(rule.explained_by_at.first())
+                        .map(|p| p.1)
+                        .unwrap_or(1),
                     message: format!("`explains` of `{}` leads back to itself", rule.id),
                     hint: Some(
                         "a cause cannot be its own symptom; remove one relation of the cycle"
@@ -272,6 +313,119 @@ fn check_explains(rules: &mut [Rule], diagnostics: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// `finding:` conditions name loaded rules and form no cycle (a rule's finding must be known
+/// before the rules that read it are evaluated). A rule that breaks either is left out, and so,
+/// in turn, is every rule that reads its finding.
+fn check_findings(rules: &mut Vec<Rule>, diagnostics: &mut Vec<Diagnostic>) {
+    loop {
+        let ids: BTreeSet<String> = rules.iter().map(|r| r.id.clone()).collect();
+        let mut broken: BTreeSet<String> = BTreeSet::new();
+        for rule in rules.iter() {
+            for (target, (line, column)) in &rule.finding_refs {
+                if !ids.contains(target) {
+                    diagnostics.push(Diagnostic {
+                        code: "unknown-finding-rule",
+                        file: rule.origin.clone(),
+                        line: *line,
+                        column: *column,
+                        message: format!("`finding` names `{target}`, which is not a loaded rule"),
+                        hint: did_you_mean(target, ids.iter().map(String::as_str)),
+                    });
+                    broken.insert(rule.id.clone());
+                }
+            }
+        }
+        if broken.is_empty() {
+            break;
+        }
+        rules.retain(|r| !broken.contains(&r.id));
+    }
+    let deps: HashMap<&str, Vec<&str>> = rules
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.finding_refs.iter().map(|(t, _)| t.as_str()).collect(),
+            )
+        })
+        .collect();
+    let mut cyclic = BTreeSet::new();
+    for rule in rules.iter() {
+        if let Some(cycle) = find_cycle(&deps, &rule.id) {
+            let (line, column) = rule.finding_refs.first().map(|r| r.1).unwrap_or((1, 1));
+            diagnostics.push(Diagnostic {
+                code: "finding-cycle",
+                file: rule.origin.clone(),
+                line,
+                column,
+                message: format!("`finding` conditions form a cycle: {}", cycle.join(" → ")),
+                hint: Some(
+                    "a rule cannot wait for its own finding; remove one `finding` of the cycle"
+                        .into(),
+                ),
+            });
+            cyclic.insert(rule.id.clone());
+        }
+    }
+    rules.retain(|r| !cyclic.contains(&r.id));
+}
+
+/// A path from `start` back to itself, if there is one.
+fn find_cycle(graph: &HashMap<&str, Vec<&str>>, start: &str) -> Option<Vec<String>> {
+    let mut stack: Vec<Vec<&str>> = vec![vec![start]];
+    let mut seen = BTreeSet::new();
+    while let Some(path) = stack.pop() {
+        let last = *path.last()?;
+        for &next in graph.get(last).map(Vec::as_slice).unwrap_or(&[]) {
+            let mut longer = path.clone();
+            longer.push(next);
+            if next == start {
+                return Some(longer.into_iter().map(str::to_string).collect());
+            }
+            if seen.insert(next) {
+                stack.push(longer);
+            }
+        }
+    }
+    None
+}
+
+/// The order to evaluate rules in: every rule after the rules whose findings it reads, and
+/// otherwise in the set's order (so a pack without `finding:` conditions runs as listed).
+pub fn evaluation_order(rules: &[Rule]) -> Vec<usize> {
+    let index: HashMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let mut done = vec![false; rules.len()];
+    let mut order = Vec::with_capacity(rules.len());
+    fn visit(
+        i: usize,
+        rules: &[Rule],
+        index: &HashMap<&str, usize>,
+        done: &mut Vec<bool>,
+        order: &mut Vec<usize>,
+        depth: usize,
+    ) {
+        // Cycles are refused at load; the depth bound keeps a hand-made set from recursing forever.
+        if done[i] || depth > rules.len() {
+            return;
+        }
+        done[i] = true;
+        for (target, _) in &rules[i].finding_refs {
+            if let Some(&j) = index.get(target.as_str()) {
+                visit(j, rules, index, done, order, depth + 1);
+            }
+        }
+        order.push(i);
+    }
+    for i in 0..rules.len() {
+        visit(i, rules, &index, &mut done, &mut order, 0);
+    }
+    order
 }
 
 /// The closest known name, for "did you mean".
@@ -298,6 +452,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The type of a fact name: a declared fact, or `manager.<fact>` of a declared fact (the
+/// managing FMC's), which a pack may also declare under its full name for the device's own view.
+pub fn fact_type(facts: &crate::artifacts::FactCatalog, name: &str) -> Option<FactType> {
+    facts
+        .lookup(name)
+        .or_else(|| name.strip_prefix("manager.").and_then(|n| facts.lookup(n)))
+        .map(|d| d.ty)
+}
+
 /// Parses `90s`, `30m`, `24h`, `7d` into seconds.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -322,6 +485,9 @@ struct Validator<'a> {
     captures: BTreeSet<String>,
     /// The loaded domain tables: `host:` names one of their classes.
     domain: &'a Domain,
+    finding_refs: Vec<(String, (u64, u64))>,
+    /// The named groups of each pattern compiled for this rule, by pattern id.
+    pattern_names: HashMap<usize, Vec<String>>,
 }
 
 impl Validator<'_> {
@@ -453,6 +619,18 @@ impl Validator<'_> {
                     .iter()
                     .map(|e| (e.referenced.line(), e.referenced.column()))
                     .collect(),
+                explained_by: parsed
+                    .explained_by
+                    .iter()
+                    .map(|e| e.value.clone())
+                    .collect(),
+                explained_by_at: parsed
+                    .explained_by
+                    .iter()
+                    .map(|e| (e.referenced.line(), e.referenced.column()))
+                    .collect(),
+                skip_unknown_version: parsed.unknown_version == Some(UnknownVersion::Skip),
+                finding_refs: std::mem::take(&mut self.finding_refs),
                 message: parsed.message.value,
                 remediation: parsed.remediation.value,
                 needs: parsed.needs,
@@ -464,13 +642,13 @@ impl Validator<'_> {
     }
 
     fn version(&mut self, at: &Spanned<String>) -> Option<Version> {
-        let v = Version::parse(&at.value);
+        let v = Version::parse_exact(&at.value);
         if v.is_none() {
             self.error(
                 at,
                 "invalid-version",
                 format!("`{}` is not a version", at.value),
-                Some("write it as 6.4.0".into()),
+                Some("write dotted numbers only, such as \"7.0\" or \"7.2.5\" (no `x`, suffix or build)".into()),
             );
         }
         v
@@ -511,6 +689,9 @@ impl Validator<'_> {
             c.fact.is_some(),
             c.lines.is_some(),
             c.mixed_outcomes.is_some(),
+            c.sequence.is_some(),
+            c.compare.is_some(),
+            c.finding.is_some(),
             c.any_record.is_some(),
             c.all_records.is_some(),
         ];
@@ -522,7 +703,7 @@ impl Validator<'_> {
                 if count == 0 {
                     "empty condition"
                 } else {
-                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, any_record, all_records"
+                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, any_record, all_records, sequence, compare, finding"
                 },
                 Some("split it into `all: [...]` items".into()),
             );
@@ -547,6 +728,15 @@ impl Validator<'_> {
         }
         if let Some(mixed) = &c.mixed_outcomes {
             return self.mixed(mixed);
+        }
+        if let Some(seq) = &c.sequence {
+            return self.sequence(seq);
+        }
+        if let Some(cmp) = &c.compare {
+            return self.compare(cmp);
+        }
+        if let Some(f) = &c.finding {
+            return Some(self.finding(f));
         }
         if let Some(r) = c.any_record.as_ref().or(c.all_records.as_ref()) {
             return self.records(r, c.all_records.is_some());
@@ -687,8 +877,9 @@ impl Validator<'_> {
         };
         match matcher::compile(&text) {
             Ok(re) => {
-                self.captures
-                    .extend(re.capture_names().flatten().map(str::to_string));
+                let names: Vec<String> = re.capture_names().flatten().map(str::to_string).collect();
+                self.captures.extend(names.iter().cloned());
+                self.pattern_names.insert(*self.next_pattern, names);
             }
             Err(e) => {
                 let at = s
@@ -715,6 +906,8 @@ impl Validator<'_> {
             artifact,
             text,
             levels,
+            filter: Vec::new(),
+            keep: Keep::default(),
         });
         Some(id)
     }
@@ -769,34 +962,383 @@ impl Validator<'_> {
                 return None;
             }
         };
-        let within = match &l.within {
-            None => None,
-            Some(w) => match parse_duration(&w.value) {
-                Some(secs) => Some(secs),
-                None => {
+        let names = self.capture_names(pattern);
+        let mut ok = true;
+        let within = self.duration_of(&l.within, &mut ok);
+        let window = self.duration_of(&l.window, &mut ok);
+        let mut filter = Vec::new();
+        if let Some(tests) = &l.where_ {
+            for (name, test) in &tests.value {
+                if !names.contains(name) {
+                    let hint = did_you_mean(name, names.iter().map(String::as_str)).or(Some(
+                        "`where` tests the named groups `(?<name>...)` of this condition's regex"
+                            .into(),
+                    ));
                     self.error(
-                        w,
-                        "invalid-duration",
-                        format!("`{}` is not a duration", w.value),
-                        Some("write 90s, 30m, 24h or 7d".into()),
+                        test,
+                        "unknown-where-capture",
+                        format!("`where` tests `{name}`, which the regex does not capture"),
+                        hint,
                     );
-                    return None;
+                    ok = false;
+                    continue;
                 }
-            },
+                match self.capture_test(test) {
+                    Some(t) => filter.push((name.clone(), t)),
+                    None => ok = false,
+                }
+            }
+        }
+        let mut group = None;
+        let grouped = match &l.group_by {
+            None => false,
+            Some(g) if g.value == "host" => true,
+            Some(g) if names.contains(&g.value) => {
+                if host.is_some() || l.recovered_by.is_some() {
+                    self.error(
+                        g,
+                        "group-by-conflict",
+                        format!("`group_by: {}` groups by a capture, which `host:` a class and `recovered_by` (both per host) cannot follow", g.value),
+                        Some("use `group_by: host`, or drop `host:` / `recovered_by`".into()),
+                    );
+                    ok = false;
+                }
+                group = Some(g.value.clone());
+                true
+            }
+            Some(g) => {
+                let hint = did_you_mean(
+                    &g.value,
+                    std::iter::once("host").chain(names.iter().map(String::as_str)),
+                );
+                self.error(
+                    g,
+                    "invalid-group-by",
+                    format!(
+                        "`group_by: {}` is neither `host` nor a capture of the regex",
+                        g.value
+                    ),
+                    hint,
+                );
+                ok = false;
+                false
+            }
         };
+        let mut min_distinct = Vec::new();
+        if let Some(md) = &l.min_distinct {
+            for (name, n) in &md.value {
+                if names.contains(name) {
+                    min_distinct.push((name.clone(), (*n).max(1)));
+                } else {
+                    self.error(
+                        md,
+                        "unknown-distinct-capture",
+                        format!("`min_distinct` counts `{name}`, which the regex does not capture"),
+                        did_you_mean(name, names.iter().map(String::as_str)),
+                    );
+                    ok = false;
+                }
+            }
+        }
         let min_count = l.min_count.as_ref().map(|m| m.value).unwrap_or(1).max(1);
         let recovery = match &l.recovered_by {
             Some(r) => Some(self.pattern(r, artifact, Vec::new())?),
             None => None,
         };
-        Some(Cond::Lines {
+        if !ok {
+            return None;
+        }
+        self.set_pattern(
+            pattern,
+            filter,
+            Keep {
+                stamps: within.is_some() || window.is_some(),
+                group,
+                distinct: min_distinct.iter().map(|(n, _)| n.clone()).collect(),
+            },
+        );
+        Some(Cond::Lines(Box::new(LinesCond {
             pattern,
             artifact,
             host,
             min_count,
             within,
+            window,
             recovery,
+            grouped,
+            min_distinct,
+        })))
+    }
+
+    /// A duration key, if given; a bad one is reported and clears `ok`.
+    fn duration_of(&mut self, at: &Option<Spanned<String>>, ok: &mut bool) -> Option<i64> {
+        let w = at.as_ref()?;
+        match parse_duration(&w.value) {
+            Some(secs) => Some(secs),
+            None => {
+                self.error(
+                    w,
+                    "invalid-duration",
+                    format!("`{}` is not a duration", w.value),
+                    Some("write 90s, 30m, 24h or 7d".into()),
+                );
+                *ok = false;
+                None
+            }
+        }
+    }
+
+    /// The named groups of a compiled pattern of this rule.
+    fn capture_names(&self, id: usize) -> Vec<String> {
+        self.pattern_names.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn set_pattern(&mut self, id: usize, filter: Vec<(String, CaptureTest)>, keep: Keep) {
+        if let Some(p) = self.patterns.iter_mut().find(|p| p.id == id) {
+            p.filter = filter;
+            p.keep = keep;
+        }
+    }
+
+    /// One `where` test: exactly one operator, its value of the operator's type.
+    fn capture_test(&mut self, at: &Spanned<CaptureTestSpec>) -> Option<CaptureTest> {
+        let t = &at.value;
+        let ops = [
+            t.equals.is_some(),
+            t.not_equals.is_some(),
+            t.in_.is_some(),
+            t.not_in.is_some(),
+            t.matches.is_some(),
+            t.contains.is_some(),
+            t.less_than.is_some(),
+            t.at_least.is_some(),
+            t.version_below.is_some(),
+            t.version_at_least.is_some(),
+            t.version_above.is_some(),
+            t.version_at_most.is_some(),
+        ];
+        if ops.iter().filter(|o| **o).count() != 1 {
+            self.error(
+                at,
+                "operator-count",
+                "a `where` test needs exactly one operator",
+                Some("equals, not_equals, in, not_in, matches, contains, less_than, at_least, version_below, version_at_least, version_above, version_at_most".into()),
+            );
+            return None;
+        }
+        let scalar = |v: &serde_json::Value| {
+            matches!(
+                v,
+                serde_json::Value::String(_)
+                    | serde_json::Value::Number(_)
+                    | serde_json::Value::Bool(_)
+            )
+        };
+        for v in [&t.equals, &t.not_equals].into_iter().flatten() {
+            if !scalar(&v.value) {
+                self.error(
+                    v,
+                    "operator-type",
+                    "a `where` value is text, a number or a boolean",
+                    None,
+                );
+                return None;
+            }
+        }
+        for v in [&t.in_, &t.not_in].into_iter().flatten() {
+            if !v.value.iter().all(scalar) {
+                self.error(
+                    v,
+                    "operator-type",
+                    "`in` and `not_in` take a list of texts, numbers or booleans",
+                    None,
+                );
+                return None;
+            }
+        }
+        Some(if let Some(v) = &t.equals {
+            CaptureTest::Equals(v.value.clone())
+        } else if let Some(v) = &t.not_equals {
+            CaptureTest::NotEquals(v.value.clone())
+        } else if let Some(v) = &t.in_ {
+            CaptureTest::In(v.value.clone())
+        } else if let Some(v) = &t.not_in {
+            CaptureTest::NotIn(v.value.clone())
+        } else if let Some(v) = &t.matches {
+            match regex::Regex::new(&v.value) {
+                Ok(re) => CaptureTest::Matches(re),
+                Err(e) => {
+                    self.error(
+                        v,
+                        "invalid-regex",
+                        format!("regex does not compile: {}", first_line(&e.to_string())),
+                        None,
+                    );
+                    return None;
+                }
+            }
+        } else if let Some(v) = &t.contains {
+            CaptureTest::Contains(v.value.clone())
+        } else if let Some(v) = &t.less_than {
+            CaptureTest::LessThan(v.value)
+        } else if let Some(v) = &t.at_least {
+            CaptureTest::AtLeast(v.value)
+        } else if let Some(v) = &t.version_below {
+            CaptureTest::VersionBelow(self.version(v)?)
+        } else if let Some(v) = &t.version_at_least {
+            CaptureTest::VersionAtLeast(self.version(v)?)
+        } else if let Some(v) = &t.version_above {
+            CaptureTest::VersionAbove(self.version(v)?)
+        } else if let Some(v) = &t.version_at_most {
+            CaptureTest::VersionAtMost(self.version(v)?)
+        } else {
+            return None;
         })
+    }
+
+    /// `sequence`: one pattern per step over the same log, each keeping its time stamps.
+    fn sequence(&mut self, at: &Spanned<SequenceCondition>) -> Option<Cond> {
+        let q = &at.value;
+        let artifact = self.artifact(&q.artifact)?;
+        let mut ok = true;
+        let max_gap = self.duration_of(&Some(q.max_gap.clone()), &mut ok);
+        let within = self.duration_of(&q.within, &mut ok);
+        if q.steps.value.len() < 2 {
+            self.error(
+                &q.steps,
+                "sequence-steps",
+                format!(
+                    "a sequence needs at least two steps, not {}",
+                    q.steps.value.len()
+                ),
+                Some("for one pattern, use a `lines` condition".into()),
+            );
+            ok = false;
+        }
+        let mut steps = Vec::new();
+        for step in &q.steps.value {
+            match self.pattern(step, artifact, Vec::new()) {
+                Some(id) => {
+                    self.set_pattern(
+                        id,
+                        Vec::new(),
+                        Keep {
+                            stamps: true,
+                            ..Keep::default()
+                        },
+                    );
+                    steps.push(id);
+                }
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(Cond::Sequence {
+            artifact,
+            steps,
+            max_gap: max_gap?,
+            min_count: q.min_count.as_ref().map(|m| m.value).unwrap_or(1).max(1),
+            within,
+        })
+    }
+
+    /// `compare`: two facts of one type and an operator that fits it.
+    fn compare(&mut self, at: &Spanned<CompareCondition>) -> Option<Cond> {
+        let c = &at.value;
+        let left = self.fact_type_of(&c.left);
+        let right = self.fact_type_of(&c.right);
+        let Some(&(_, op)) = CompareOp::ALL.iter().find(|(name, _)| *name == c.op.value) else {
+            let hint = did_you_mean(&c.op.value, CompareOp::ALL.iter().map(|(n, _)| *n));
+            self.error(
+                &c.op,
+                "unknown-compare-op",
+                format!("`{}` is not a compare operator", c.op.value),
+                hint.or(Some(
+                    "equals, not_equals, less_than, at_least, version_below, version_at_least, version_above, version_at_most".into(),
+                )),
+            );
+            return None;
+        };
+        let (left, right) = (left?, right?);
+        let fits = match op {
+            CompareOp::Equals | CompareOp::NotEquals => {
+                matches!(
+                    left,
+                    FactType::Bool | FactType::Int | FactType::Text | FactType::Version
+                )
+            }
+            CompareOp::LessThan | CompareOp::AtLeast => left == FactType::Int,
+            _ => left == FactType::Version,
+        };
+        if left != right || !fits {
+            self.error(
+                &c.op,
+                "compare-types",
+                format!(
+                    "`{}` cannot compare `{}` ({}) with `{}` ({})",
+                    c.op.value,
+                    c.left.value,
+                    format!("{left:?}").to_lowercase(),
+                    c.right.value,
+                    format!("{right:?}").to_lowercase()
+                ),
+                Some("both facts need the same type, one the operator takes (version operators: versions; less_than/at_least: numbers)".into()),
+            );
+            return None;
+        }
+        let parts = match &c.parts {
+            None => None,
+            Some(p) if op.is_version() && p.value >= 1 => Some(p.value as usize),
+            Some(p) => {
+                self.error(
+                    p,
+                    "invalid-parts",
+                    "`parts` is a number of version parts (1 or more), for version operators only",
+                    None,
+                );
+                return None;
+            }
+        };
+        Some(Cond::Compare {
+            left: c.left.value.clone(),
+            op,
+            right: c.right.value.clone(),
+            parts,
+        })
+    }
+
+    fn finding(&mut self, at: &Spanned<FindingCondition>) -> Cond {
+        let f = &at.value;
+        self.finding_refs.push((
+            f.rule.value.clone(),
+            (f.rule.referenced.line(), f.rule.referenced.column()),
+        ));
+        Cond::Finding {
+            rule: f.rule.value.clone(),
+            status: f.status,
+        }
+    }
+
+    /// The type of a fact a rule names, `manager.` scope included; unknown names are reported.
+    fn fact_type_of(&mut self, name: &Spanned<String>) -> Option<FactType> {
+        match fact_type(self.map.facts(), &name.value) {
+            Some(ty) => Some(ty),
+            None => {
+                let hint = did_you_mean(
+                    &name.value,
+                    self.map.facts().iter().map(|f| f.name.as_str()),
+                );
+                self.error(
+                    name,
+                    "unknown-fact",
+                    format!("unknown fact `{}`", name.value),
+                    hint.or(Some("`fptriage facts --list` prints every fact; `manager.<fact>` reads a fact of the managing FMC".into())),
+                );
+                None
+            }
+        }
     }
 
     /// `any_record` / `all_records`: each `where` test is a fact operator on a declared field,
@@ -883,23 +1425,12 @@ impl Validator<'_> {
     }
 
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
-        let Some(def) = self.map.facts().lookup(&name.value) else {
-            let hint = did_you_mean(
-                &name.value,
-                self.map.facts().iter().map(|f| f.name.as_str()),
-            );
-            self.error(
-                name,
-                "unknown-fact",
-                format!("unknown fact `{}`", name.value),
-                hint.or(Some("`fptriage facts --list` prints every fact".into())),
-            );
-            return None;
-        };
-        let ty = def.ty;
-        let name_of = def.name.clone();
+        let ty = self.fact_type_of(name)?;
         let op = self.operator(&at.value, name, ty)?;
-        Some(Cond::Fact { name: name_of, op })
+        Some(Cond::Fact {
+            name: name.value.clone(),
+            op,
+        })
     }
 
     /// The one operator of a fact condition (or a `where` test), checked against the type of
@@ -913,6 +1444,8 @@ impl Validator<'_> {
             c.matches.is_some(),
             c.version_below.is_some(),
             c.version_at_least.is_some(),
+            c.version_above.is_some(),
+            c.version_at_most.is_some(),
             c.less_than.is_some(),
             c.at_least.is_some(),
             c.exists.is_some(),
@@ -924,7 +1457,7 @@ impl Validator<'_> {
                 name,
                 "operator-count",
                 format!("fact `{}` needs exactly one operator", name.value),
-                Some("equals, not_equals, in, not_in, matches, version_below, version_at_least, less_than, at_least, exists, empty, contains".into()),
+                Some("equals, not_equals, in, not_in, matches, version_below, version_at_least, version_above, version_at_most, less_than, at_least, exists, empty, contains".into()),
             );
             return None;
         }
@@ -961,15 +1494,29 @@ impl Validator<'_> {
                     return None;
                 }
             }
-        } else if let Some(v) = c.version_below.as_ref().or(c.version_at_least.as_ref()) {
+        } else if let Some(v) = c
+            .version_below
+            .as_ref()
+            .or(c.version_at_least.as_ref())
+            .or(c.version_above.as_ref())
+            .or(c.version_at_most.as_ref())
+        {
             if ty != FactType::Version {
-                return wrong(self, "version_below/version_at_least", "version");
+                return wrong(
+                    self,
+                    "version_below/version_at_least/version_above/version_at_most",
+                    "version",
+                );
             }
             let parsed = self.version(v)?;
             if c.version_below.is_some() {
                 FactOp::VersionBelow(parsed)
-            } else {
+            } else if c.version_at_least.is_some() {
                 FactOp::VersionAtLeast(parsed)
+            } else if c.version_above.is_some() {
+                FactOp::VersionAbove(parsed)
+            } else {
+                FactOp::VersionAtMost(parsed)
             }
         } else if let Some(v) = c.less_than.as_ref().or(c.at_least.as_ref()) {
             if ty != FactType::Int && ty != FactType::Duration {
@@ -1118,6 +1665,20 @@ mod tests {
             .collect()
     }
 
+    /// As [`codes`], with the built-in packs' domain tables loaded (`host: sse` names a class).
+    fn codes_with_domain(text: &str) -> Vec<(&'static str, u64, u64)> {
+        let mut sources: Vec<RuleSource> = builtin_sources()
+            .into_iter()
+            .filter(|s| is_domain_file(&s.relative))
+            .collect();
+        sources.push(source("t/a.yaml", text));
+        load(&sources)
+            .1
+            .into_iter()
+            .map(|d| (d.code, d.line, d.column))
+            .collect()
+    }
+
     #[test]
     fn each_problem_has_its_code_and_place() {
         assert_eq!(
@@ -1166,6 +1727,221 @@ mod tests {
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
         assert!(codes.contains(&"unknown-explains"), "{codes:?}");
         assert!(codes.contains(&"explains-cycle"), "{codes:?}");
+    }
+
+    /// 1-based line and column of the first `marker` in `text`.
+    fn place_of(text: &str, marker: &str) -> (u64, u64) {
+        let at = text.find(marker).expect("marker");
+        let line = text[..at].matches('\n').count() as u64 + 1;
+        let column = (at - text[..at].rfind('\n').map_or(0, |n| n + 1)) as u64 + 1;
+        (line, column)
+    }
+
+    fn with_when(when: &str) -> String {
+        GOOD.replace("  fact: connector.port\n  at_least: 1\n", when)
+    }
+
+    #[test]
+    fn the_new_conditions_load() {
+        let cases = [
+            "  lines: {artifact: connector-log, contains: x, min_count: 5, window: 1h, within: 7d}\n",
+            "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {at_least: 95}}}\n",
+            "  lines: {artifact: connector-log, regex: 'dial tcp (?<proxy>[0-9.]+)', min_distinct: {proxy: 2}}\n",
+            "  lines: {artifact: connector-log, contains: 'timed out', group_by: host, min_count: 3}\n",
+            "  lines: {artifact: connector-log, regex: 'pid (?<pid>\\d+)', group_by: pid, min_count: 2}\n",
+            "  sequence: {artifact: connector-log, max_gap: 30s, steps: [{contains: a}, {regex: b}]}\n",
+            "  compare: {left: device.version, op: version_above, right: manager.device.version, parts: 3}\n",
+            "  fact: manager.license.registration\n  equals: EVALUATION\n",
+            "  fact: device.version\n  version_above: '7.0'\n",
+            "  fact: device.version\n  version_at_most: '7.0'\n",
+        ];
+        for when in cases {
+            let (set, diags) = load(&[source("t/a.yaml", &with_when(when))]);
+            assert!(diags.is_empty(), "{when}: {diags:?}");
+            assert_eq!(set.rules.len(), 1, "{when}");
+        }
+        // Only patterns of time conditions keep stamps; where, group and distinct reach the set.
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[0]))]);
+        assert!(set.patterns[0].keep.stamps);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[1]))]);
+        assert!(!set.patterns[0].keep.stamps);
+        assert_eq!(set.patterns[0].filter.len(), 1);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[2]))]);
+        assert_eq!(set.patterns[0].keep.distinct, ["proxy"]);
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[4]))]);
+        assert_eq!(set.patterns[0].keep.group.as_deref(), Some("pid"));
+        let (set, _) = load(&[source("t/a.yaml", &with_when(cases[5]))]);
+        assert!(set.patterns.iter().all(|p| p.keep.stamps));
+        assert_eq!(set.patterns.len(), 2);
+    }
+
+    #[test]
+    fn each_new_mistake_has_its_code_and_place() {
+        // (condition, code, the text the diagnostic must point at)
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "  lines: {artifact: connector-log, contains: x, window: 1 hour}\n",
+                "invalid-duration",
+                "1 hour",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pc: {at_least: 95}}}\n",
+                "unknown-where-capture",
+                "{at_least",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {at_least: 95, less_than: 99}}}\n",
+                "operator-count",
+                "{at_least",
+            ),
+            (
+                "  lines: {artifact: syslog, regex: 'usage (?<pct>\\d+)%', where: {pct: {version_above: 7.0.x}}}\n",
+                "invalid-version",
+                "7.0.x",
+            ),
+            (
+                "  lines: {artifact: connector-log, contains: x, group_by: hots}\n",
+                "invalid-group-by",
+                "hots",
+            ),
+            (
+                "  lines: {artifact: connector-log, regex: '(?<p>x)', group_by: p, host: sse}\n",
+                "group-by-conflict",
+                "p, host",
+            ),
+            (
+                "  lines: {artifact: connector-log, regex: '(?<p>x)', min_distinct: {q: 2}}\n",
+                "unknown-distinct-capture",
+                "{q: 2}",
+            ),
+            (
+                "  sequence: {artifact: connector-log, max_gap: 30s, steps: [{contains: a}]}\n",
+                "sequence-steps",
+                "[{contains",
+            ),
+            (
+                "  sequence: {artifact: connector-log, max_gap: soon, steps: [{contains: a}, {contains: b}]}\n",
+                "invalid-duration",
+                "soon",
+            ),
+            (
+                "  compare: {left: device.version, op: newer, right: manager.device.version}\n",
+                "unknown-compare-op",
+                "newer",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: connector.port}\n",
+                "compare-types",
+                "equals",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: manager.device.version, parts: 2}\n",
+                "invalid-parts",
+                "2}",
+            ),
+            (
+                "  compare: {left: device.version, op: equals, right: manager.device.vers}\n",
+                "unknown-fact",
+                "manager.device.vers",
+            ),
+            (
+                "  fact: device.version\n  version_below: '7.0.2-beta'\n",
+                "invalid-version",
+                "'7.0.2-beta'",
+            ),
+        ];
+        for (when, code, marker) in cases {
+            let text = with_when(when);
+            let (line, column) = place_of(&text, marker);
+            assert_eq!(
+                codes_with_domain(&text),
+                vec![(*code, line, column)],
+                "{when}"
+            );
+        }
+        let range = GOOD.replace(
+            "when:",
+            "applies_to:\n  version: {min: '7.0.x', below: '7.0.2-beta'}\nwhen:",
+        );
+        assert_eq!(
+            codes(&range),
+            vec![("invalid-version", 6, 18), ("invalid-version", 6, 34)]
+        );
+    }
+
+    #[test]
+    fn findings_and_explained_by_must_exist_and_not_cycle() {
+        let finding = |id: &str, on: &str| {
+            GOOD.replace("id: t/a", &format!("id: t/{id}")).replace(
+                "  fact: connector.port\n  at_least: 1\n",
+                &format!("  finding: {{rule: t/{on}, status: current}}\n"),
+            )
+        };
+        // t/a reads t/b, t/b reads t/a: both left out, the cycle shown; t/c names nothing loaded.
+        let (set, diags) = load(&[
+            source("t/a.yaml", &finding("a", "b")),
+            source("t/b.yaml", &finding("b", "a")),
+            source("t/c.yaml", &finding("c", "zz")),
+            source("t/d.yaml", &GOOD.replace("id: t/a", "id: t/d")),
+            source("t/e.yaml", &finding("e", "d")),
+        ]);
+        let got: Vec<(&str, &str, u64, u64)> = diags
+            .iter()
+            .map(|d| (d.code, d.file.as_str(), d.line, d.column))
+            .collect();
+        assert!(
+            got.contains(&("unknown-finding-rule", "t/c.yaml", 6, 19)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("finding-cycle", "t/a.yaml", 6, 19)),
+            "{got:?}"
+        );
+        assert!(
+            diags.iter().any(|d| d.message.contains("t/a → t/b → t/a")),
+            "{diags:?}"
+        );
+        let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["t/d", "t/e"]);
+        let order = evaluation_order(&set.rules);
+        assert_eq!(order, [0, 1]);
+
+        let by = GOOD.replace(
+            "remediation: r",
+            "remediation: r\nexplained_by: [t/b, t/zz]",
+        );
+        let b = GOOD
+            .replace("id: t/a", "id: t/b")
+            .replace("remediation: r", "remediation: r\nexplained_by: [t/a]");
+        let (set, diags) = load(&[source("t/a.yaml", &by), source("t/b.yaml", &b)]);
+        let codes: Vec<_> = diags.iter().map(|d| (d.code, d.line, d.column)).collect();
+        assert!(
+            codes.contains(&("unknown-explained-by", 10, 21)),
+            "{codes:?}"
+        );
+        assert!(codes.iter().any(|c| c.0 == "explains-cycle"), "{codes:?}");
+        assert_eq!(set.rules[0].explained_by, ["t/b"]);
+    }
+
+    #[test]
+    fn rules_run_after_the_findings_they_read() {
+        let finding = |id: &str, on: &str| {
+            GOOD.replace("id: t/a", &format!("id: t/{id}")).replace(
+                "  fact: connector.port\n  at_least: 1\n",
+                &format!("  finding: {{rule: t/{on}}}\n"),
+            )
+        };
+        let (set, diags) = load(&[
+            source("t/a.yaml", &finding("a", "c")),
+            source("t/b.yaml", &GOOD.replace("id: t/a", "id: t/b")),
+            source("t/c.yaml", &finding("c", "b")),
+        ]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let ids: Vec<&str> = evaluation_order(&set.rules)
+            .into_iter()
+            .map(|i| set.rules[i].id.as_str())
+            .collect();
+        assert_eq!(ids, ["t/b", "t/c", "t/a"]);
     }
 
     #[test]

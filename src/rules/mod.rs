@@ -40,6 +40,13 @@ pub struct Rule {
     pub recovered_if: Option<Cond>,
     pub explains: Vec<String>,
     pub(crate) explains_at: Vec<(u64, u64)>,
+    /// Rules whose findings explain this rule's (`explained_by`).
+    pub explained_by: Vec<String>,
+    pub(crate) explained_by_at: Vec<(u64, u64)>,
+    /// Whether a version range skips a device of unknown version (`unknown_version: skip`).
+    pub skip_unknown_version: bool,
+    /// Rules named by `finding:` conditions, with where they are named.
+    pub(crate) finding_refs: Vec<(String, (u64, u64))>,
     pub message: String,
     pub remediation: String,
     pub needs: Option<String>,
@@ -59,14 +66,27 @@ pub enum Cond {
         name: String,
         op: FactOp,
     },
-    Lines {
-        pattern: usize,
+    Lines(Box<LinesCond>),
+    /// Lines matching each step in turn, each at most `max_gap` seconds after the previous.
+    Sequence {
         artifact: ArtifactKind,
-        /// Only lines about hosts of this domain class (`host: sse`); None: any line.
-        host: Option<String>,
+        steps: Vec<usize>,
+        max_gap: i64,
         min_count: u64,
         within: Option<i64>,
-        recovery: Option<usize>,
+    },
+    /// A fact against another fact.
+    Compare {
+        left: String,
+        op: CompareOp,
+        right: String,
+        /// Version operators: only the first `parts` parts count.
+        parts: Option<usize>,
+    },
+    /// Another rule's finding on the same device.
+    Finding {
+        rule: String,
+        status: schema::FindingStatus,
     },
     /// Records of a `records` fact whose fields pass every test: fires when some record does
     /// (`all` false) or when every record does and there is one (`all` true).
@@ -85,6 +105,60 @@ pub enum Cond {
     },
 }
 
+/// A compiled `lines` condition.
+#[derive(Debug, Clone)]
+pub struct LinesCond {
+    pub pattern: usize,
+    pub artifact: ArtifactKind,
+    /// Only lines about hosts of this domain class (`host: sse`); None: any line.
+    pub host: Option<String>,
+    pub min_count: u64,
+    pub within: Option<i64>,
+    /// Seconds of the sliding window (`window`).
+    pub window: Option<i64>,
+    pub recovery: Option<usize>,
+    /// `min_count`, `min_distinct` and `window` apply per group (`group_by`).
+    pub grouped: bool,
+    /// (capture, at least this many distinct values).
+    pub min_distinct: Vec<(String, u64)>,
+}
+
+/// The operator of a `compare` condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Equals,
+    NotEquals,
+    LessThan,
+    AtLeast,
+    VersionBelow,
+    VersionAtLeast,
+    VersionAbove,
+    VersionAtMost,
+}
+
+impl CompareOp {
+    pub const ALL: &[(&str, CompareOp)] = &[
+        ("equals", CompareOp::Equals),
+        ("not_equals", CompareOp::NotEquals),
+        ("less_than", CompareOp::LessThan),
+        ("at_least", CompareOp::AtLeast),
+        ("version_below", CompareOp::VersionBelow),
+        ("version_at_least", CompareOp::VersionAtLeast),
+        ("version_above", CompareOp::VersionAbove),
+        ("version_at_most", CompareOp::VersionAtMost),
+    ];
+
+    pub fn is_version(self) -> bool {
+        matches!(
+            self,
+            CompareOp::VersionBelow
+                | CompareOp::VersionAtLeast
+                | CompareOp::VersionAbove
+                | CompareOp::VersionAtMost
+        )
+    }
+}
+
 /// One log artifact of a `mixed_outcomes` condition and its patterns' ids.
 #[derive(Debug, Clone, Copy)]
 pub struct MixedLog {
@@ -100,6 +174,18 @@ pub fn yields_outcomes(format: crate::artifacts::Format) -> bool {
 }
 
 impl Cond {
+    /// The rules whose findings this condition reads (`finding:`).
+    pub fn finding_rules<'a>(&'a self, out: &mut BTreeSet<&'a str>) {
+        match self {
+            Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| c.finding_rules(out)),
+            Cond::Not(c) => c.finding_rules(out),
+            Cond::Finding { rule, .. } => {
+                out.insert(rule.as_str());
+            }
+            _ => {}
+        }
+    }
+
     fn facts(&self, out: &mut BTreeSet<String>) {
         match self {
             Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| c.facts(out)),
@@ -107,7 +193,11 @@ impl Cond {
             Cond::Fact { name, .. } | Cond::Records { name, .. } => {
                 out.insert(name.clone());
             }
-            Cond::Lines { .. } | Cond::Mixed { .. } => {}
+            Cond::Compare { left, right, .. } => {
+                out.insert(left.clone());
+                out.insert(right.clone());
+            }
+            Cond::Lines(_) | Cond::Mixed { .. } | Cond::Sequence { .. } | Cond::Finding { .. } => {}
         }
     }
 }
@@ -122,6 +212,8 @@ pub enum FactOp {
     Matches(regex::Regex),
     VersionBelow(Version),
     VersionAtLeast(Version),
+    VersionAbove(Version),
+    VersionAtMost(Version),
     LessThan(f64),
     AtLeast(f64),
     Exists(bool),
