@@ -3118,6 +3118,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .map(PathBuf::from)
         .ok_or("usage: gen_testdata <OUT_DIR>")?;
+    generate(&out)
+}
+
+/// Writes everything listed at the top into `out` (`tests/testdata.rs` runs this too, to check
+/// that the committed bundles are still what the generator makes).
+pub fn generate(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let all = scenarios();
     let by_name: BTreeMap<&str, &Scenario> = all.iter().map(|s| (s.name, s)).collect();
     assert_eq!(by_name.len(), all.len(), "scenario names are unique");

@@ -144,30 +144,6 @@ impl Default for Limits {
     }
 }
 
-/// Appends `text` to `out`, cut to `max` characters with an ellipsis.
-pub fn push_capped(out: &mut String, text: &str, max: usize) {
-    // A string of at most `max` bytes has at most `max` characters: no need to count them.
-    let cut = if text.len() <= max {
-        None
-    } else {
-        text.char_indices().nth(max).map(|(at, _)| at)
-    };
-    match cut {
-        Some(at) => {
-            out.push_str(&text[..at]);
-            out.push('…');
-        }
-        None => out.push_str(text),
-    }
-}
-
-/// Text cut to at most `max` characters, marking the cut with an ellipsis.
-pub fn cap_chars(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    push_capped(&mut out, text, max);
-    out
-}
-
 /// `text` cut to at most `max` characters, ending in `…[cut N bytes]` (N: the bytes left out)
 /// when it was longer: every string kept from a bundle goes through this, so that no input can
 /// make a name, a value or a message large.

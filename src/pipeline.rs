@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use crate::artifacts::ArtifactMap;
+use crate::domain::Domain;
 use crate::facts::Case;
 use crate::facts::collect::Collector;
 use crate::limits::Limits;
@@ -48,19 +49,21 @@ pub fn collect(
         inputs,
         map,
         &MatcherSet::new(&rules.patterns)?,
+        &rules.domain,
         limits,
     ))
 }
 
 /// [`collect`] with the rules' matcher compiled once by the caller (batch runs, rule tests and
-/// fuzzing analyse many cases with the same rules).
+/// fuzzing analyse many cases with the same rules), and the domain tables of their packs.
 pub fn collect_with(
     inputs: &[PathBuf],
     map: &ArtifactMap,
     matcher: &MatcherSet,
+    domain: &Domain,
     limits: &Limits,
 ) -> Case {
-    let mut collector = Collector::new(map, matcher, limits.clone());
+    let mut collector = Collector::new(map, matcher, domain, limits.clone());
     for input in inputs {
         collector.read_input(input);
     }
@@ -76,7 +79,14 @@ pub fn collect_bytes(
     limits: &Limits,
 ) -> Result<Case, PipelineError> {
     let matcher = MatcherSet::new(&rules.patterns)?;
-    Ok(collect_bytes_with(label, data, map, &matcher, limits))
+    Ok(collect_bytes_with(
+        label,
+        data,
+        map,
+        &matcher,
+        &rules.domain,
+        limits,
+    ))
 }
 
 /// [`collect_bytes`] with a matcher compiled once by the caller.
@@ -85,9 +95,10 @@ pub fn collect_bytes_with(
     data: &[u8],
     map: &ArtifactMap,
     matcher: &MatcherSet,
+    domain: &Domain,
     limits: &Limits,
 ) -> Case {
-    let mut collector = Collector::new(map, matcher, limits.clone());
+    let mut collector = Collector::new(map, matcher, domain, limits.clone());
     collector.read_bytes(label, data);
     collector.finish()
 }
@@ -116,7 +127,7 @@ pub fn analyze_with(
     matcher: &MatcherSet,
     limits: &Limits,
 ) -> Analysis {
-    let case = collect_with(inputs, map, matcher, limits);
+    let case = collect_with(inputs, map, matcher, &rules.domain, limits);
     let (mut findings, not_evaluated) = evaluate(rules, &case.devices);
     // Templates may print facts and captures: the rendered text is cut like any kept string.
     for f in &mut findings {

@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use fptriage::artifacts::ArtifactMap;
+use fptriage::authoring::ruletest::TestFile;
+use fptriage::rules::schema::RuleFile;
 use fptriage::facts::registry;
 use fptriage::rules::load::{self, RuleSource, TEMPLATE_NAMES};
-use fptriage::rules::ruletest::TestFile;
-use fptriage::rules::schema::RuleFile;
 use serde_json::Value;
 
 mod common;
@@ -64,9 +64,10 @@ fn every_lint_code_and_template_name_is_documented() {
     for file in [
         "src/rules/load.rs",
         "src/rules/shape.rs",
-        "src/rules/ruletest.rs",
+        "src/authoring/ruletest.rs",
         "src/artifacts/mod.rs",
         "src/artifacts/spec.rs",
+        "src/domain/load.rs",
     ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
@@ -136,6 +137,14 @@ fn rule_keys(text: &str) -> BTreeSet<String> {
     );
     let e = serde_saphyr::from_str::<RuleFile>(text).expect_err("zzz is unknown");
     expected_keys(&e.to_string())
+}
+
+/// Keys the domain-table loader accepts where `zzz: 1` is placed.
+fn domain_keys(text: &str) -> BTreeSet<String> {
+    let problems = fptriage::domain::load::parse(text).1;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].code, "unknown-key", "{problems:?}");
+    expected_keys(&problems[0].message)
 }
 
 fn test_keys(text: &str) -> BTreeSet<String> {
@@ -252,6 +261,17 @@ fn the_schema_and_the_guide_have_every_key_the_loader_accepts_and_no_other() {
         (
             "ExpectFire",
             test_keys("cases: [{name: a, expect: {fires: [{zzz: 1}]}}]\n"),
+        ),
+        ("DomainFile", domain_keys("zzz: 1\n")),
+        ("DomainClass", domain_keys("classes: {c: {zzz: 1}}\n")),
+        (
+            "AddressHost",
+            domain_keys("classes: {c: {address_host: {zzz: 1}}}\n"),
+        ),
+        ("DomainTable", domain_keys("tables: {t: {zzz: 1}}\n")),
+        (
+            "DomainEntry",
+            domain_keys("tables: {t: {entries: [{name: a, zzz: 1}]}}\n"),
         ),
     ];
     for (def, loader) in cases {

@@ -28,7 +28,7 @@ fn model(path: &str, lang: Lang) -> serde_json::Value {
         &Limits::default(),
     )
     .unwrap();
-    serde_json::to_value(Report::new(&analysis, &rules)).unwrap()
+    serde_json::to_value(Report::new(&analysis.case, &analysis.findings, &analysis.not_evaluated, &rules)).unwrap()
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -197,7 +197,7 @@ fn lint_warns_on_an_untranslated_built_in_rule_without_failing() {
     let warnings = i18n::untranslated(&set);
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].code, "untranslated-rule");
-    let text = fptriage::rules::lint::render(&warnings[0], false);
+    let text = fptriage::authoring::lint::render(&warnings[0], false);
     assert!(text.starts_with("warning[untranslated-rule]"), "{text}");
 }
 
@@ -417,8 +417,8 @@ fn redacted_runs_name_no_device_on_stderr_or_in_the_terminal_view() {
         &Limits::default(),
     )
     .unwrap();
-    let report = Report::new(&analysis, &rules);
-    let mut redactor = fptriage::report::redact::Redactor::new();
+    let report = Report::new(&analysis.case, &analysis.findings, &analysis.not_evaluated, &rules);
+    let mut redactor = fptriage::report::redact::Redactor::new(&rules.domain);
     redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
     let model = report.redacted(&mut redactor).unwrap();
     let text = terminal::render(&model, Lang::En, false);

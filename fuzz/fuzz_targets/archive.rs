@@ -42,7 +42,13 @@ fn setup() -> &'static Setup {
 
 fuzz_target!(|data: &[u8]| {
     let s = setup();
-    let case =
-        fptriage::pipeline::collect_bytes_with("fuzz.bin", data, &s.map, &s.matcher, &s.limits);
+    let case = fptriage::pipeline::collect_bytes_with(
+        "fuzz.bin",
+        data,
+        &s.map,
+        &s.matcher,
+        &s.rules.domain,
+        &s.limits,
+    );
     let _ = rules::evaluate(&s.rules, &case.devices);
 });

@@ -999,7 +999,12 @@ fn analyse_case(
         };
         return fail(reason);
     }
-    let report = Report::new(&analysis, opts.rules);
+    let report = Report::new(
+        &analysis.case,
+        &analysis.findings,
+        &analysis.not_evaluated,
+        opts.rules,
+    );
     drop(analysis);
     let model = match opts.redactor {
         Some(r) => report.redacted(&mut lock(r)),

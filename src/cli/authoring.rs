@@ -9,7 +9,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: FactsFormat) -> Result<
         FactsFormat::Text => {
             let color = std::io::stdout().is_terminal();
             for d in diagnostics {
-                let rendered = rules::lint::render(d, color);
+                let rendered = fptriage::authoring::lint::render(d, color);
                 writeln!(out, "{rendered}")?;
             }
             let warnings = diagnostics
@@ -65,7 +65,7 @@ fn rule_folder_of(file: &Path) -> PathBuf {
 /// to another resolves) over the built-in pack and the folders' artifact definitions; the
 /// built-in pack's own problems are not shown.
 pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Result<u8> {
-    use rules::ruletest;
+    use fptriage::authoring::ruletest;
     let mut diagnostics = Vec::new();
     // Each with whether its problems are shown (a test file alone brings its pack's rules,
     // whose problems are not its own).
@@ -269,7 +269,7 @@ pub fn explain(id: &str, folders: &[PathBuf]) -> Result<u8> {
 
 /// `rules test`: runs each folder's tests with the built-in pack plus that folder's rules.
 pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
-    use rules::ruletest::{self, Outcome};
+    use fptriage::authoring::ruletest::{self, Outcome};
     let limits = Limits::default();
     let mut runs = Vec::new();
     if paths.is_empty() {
@@ -307,7 +307,7 @@ pub fn rule_tests(paths: &[PathBuf], artifacts: Option<&Path>) -> Result<u8> {
             .iter()
             .filter(|d| own.contains(&d.file) || own.is_empty())
         {
-            writeln!(out, "{}", rules::lint::render(d, false))?;
+            writeln!(out, "{}", fptriage::authoring::lint::render(d, false))?;
             failed += 1;
         }
         for r in ruletest::run(&tests, &set, &map, &limits) {

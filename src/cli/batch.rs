@@ -137,7 +137,7 @@ pub fn batch(
     limits.mining.error_pattern = fptriage::mining::ErrorPattern::new(&mining.error_pattern)
         .map_err(|e| anyhow::anyhow!("--error-pattern: {e}"))?;
     let redactor = redact.map(|_| {
-        let mut r = report::redact::Redactor::new();
+        let mut r = report::redact::Redactor::new(&rules.domain);
         // Rule ids stay readable, even where a case is named like one (`dns-failure.tar.gz`).
         r.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
         r.private_facts(&rules.facts);

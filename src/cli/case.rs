@@ -176,11 +176,16 @@ pub fn analyze(
                 .join(", ")
         );
     }
-    let report = Report::new(&analysis, &rules);
+    let report = Report::new(
+        &analysis.case,
+        &analysis.findings,
+        &analysis.not_evaluated,
+        &rules,
+    );
     let model = match redact {
         None => serde_json::to_value(&report)?,
         Some(map) => {
-            let mut redactor = report::redact::Redactor::new();
+            let mut redactor = report::redact::Redactor::new(&rules.domain);
             redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
             redactor.private_facts(&rules.facts);
             let model = report.redacted(&mut redactor)?;

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use super::derive::{device, region_facts};
 use super::unit::{ArchiveState, BundleState};
 use super::{Device, LooseFile, LooseReason, Product};
+use crate::domain::Domain;
 use crate::ingest::Damage;
 use crate::limits::Limits;
 
@@ -92,6 +93,7 @@ pub(crate) fn devices(
     damage: &[Damage],
     limits: &Limits,
     facts: &crate::artifacts::FactCatalog,
+    domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> (Vec<Device>, Vec<LooseFile>) {
     let mut slots: Vec<Option<BundleState>> = units.into_iter().map(Some).collect();
@@ -212,7 +214,7 @@ pub(crate) fn devices(
         }
         let damaged = damage.iter().any(|d| d.bundle == state.archive);
         let input = archives.get(state.archive).map(|a| a.input).unwrap_or(0);
-        let mut device = device(state, limits, facts, warnings);
+        let mut device = device(state, limits, facts, domain, warnings);
         device.damaged = damaged;
         device.input = input;
         device_of_unit.insert(i, devices.len());
@@ -235,7 +237,7 @@ pub(crate) fn devices(
         }
     }
     loose_files.sort_by(|a, b| a.path.cmp(&b.path));
-    link_managers(&mut devices, warnings);
+    link_managers(&mut devices, domain, warnings);
     (devices, loose_files)
 }
 
@@ -310,7 +312,11 @@ fn time_or_unknown(t: Option<jiff::Timestamp>) -> String {
 }
 
 /// Licence and cloud settings of an FMC-managed FTD live on the FMC.
-fn link_managers(devices: &mut [Device], warnings: &mut Vec<crate::ingest::Warning>) {
+fn link_managers(
+    devices: &mut [Device],
+    domain: &Domain,
+    warnings: &mut Vec<crate::ingest::Warning>,
+) {
     let fmcs: Vec<usize> = devices
         .iter()
         .enumerate()
@@ -343,7 +349,7 @@ fn link_managers(devices: &mut [Device], warnings: &mut Vec<crate::ingest::Warni
         let inherited = devices[i]
             .managed_by
             .and_then(|m| devices[m].fact("cloud.region").cloned());
-        for (name, fact) in region_facts(&devices[i], inherited.as_ref()) {
+        for (name, fact) in region_facts(&devices[i], inherited.as_ref(), domain) {
             devices[i].facts.insert(name, fact);
         }
     }

@@ -13,10 +13,11 @@ use std::sync::LazyLock;
 use jiff::Timestamp;
 use memchr::memmem::Finder;
 
-use super::hits::HitLine;
+use super::hits::{HitKey, HitLine};
 pub(crate) use super::unit::{ArchiveState, BundleState, DeviceZone, stamp_in_name};
 use super::{ArtifactRef, Case, case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap, Builtin, Format, LogTime};
+use crate::domain::Domain;
 use crate::ingest::{Bundle, Damage, Member, Visitor, Warning};
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
@@ -137,6 +138,8 @@ const TZIF_BYTES: u64 = 256 << 10;
 /// Collects one case: every input given to one analysis.
 pub struct Collector<'a> {
     map: &'a ArtifactMap,
+    /// The packs' domain tables: which hosts are SSE hosts.
+    domain: &'a Domain,
     matcher: &'a MatcherSet,
     limits: Limits,
     pub(crate) archives: Vec<ArchiveState>,
@@ -162,11 +165,17 @@ pub struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(map: &'a ArtifactMap, matcher: &'a MatcherSet, limits: Limits) -> Self {
+    pub fn new(
+        map: &'a ArtifactMap,
+        matcher: &'a MatcherSet,
+        domain: &'a Domain,
+        limits: Limits,
+    ) -> Self {
         let warnings = WarningLog::new(&limits);
         Collector {
             miner: crate::mining::Miner::new(&limits.mining),
             map,
+            domain,
             matcher,
             limits,
             archives: Vec::new(),
@@ -230,6 +239,7 @@ impl<'a> Collector<'a> {
             &self.damage,
             &self.limits,
             self.map.facts(),
+            self.domain,
             &mut warnings,
         );
         let rows = self.limits.inventory_rows;
@@ -445,7 +455,7 @@ impl<'a> Collector<'a> {
         if let Some(parsed) = connector_log::parse_line(text)
             && let Some(host) = parsed.remote_host
             && host.len() <= MAX_HOST_NAME
-            && super::regions::is_sse_host(&host)
+            && super::regions::is_sse_host(self.domain, &host)
         {
             let state = &mut self.bundles[bundle];
             for addr in parsed.addrs.as_slice() {
@@ -454,13 +464,19 @@ impl<'a> Collector<'a> {
                 }
                 state
                     .host_of_addr
-                    .entry(addr.to_string())
+                    .entry(*addr)
                     .or_insert_with(|| host.clone());
             }
             if state.peer_hosts.len() < 256 {
                 state.peer_hosts.insert(host);
             }
         }
+    }
+
+    fn first_sse_host(&self, text: &str) -> HitKey {
+        super::regions::sse_hosts_in(self.domain, text)
+            .next()
+            .map_or(HitKey::None, HitKey::Host)
     }
 
     fn record(
@@ -480,24 +496,26 @@ impl<'a> Collector<'a> {
                     level = parsed.level.as_ref().map(|l| l.as_str());
                     let host = parsed.remote_host.filter(|h| !h.is_empty());
                     let key = match (&host, parsed.addrs.first()) {
-                        (Some(h), _) => h.clone(),
-                        (None, Some(a)) => format!("addr:{a}"),
-                        (None, None) => String::new(),
+                        (Some(h), _) => HitKey::Host(h.clone()),
+                        (None, Some(a)) => HitKey::Addr(a),
+                        (None, None) => HitKey::None,
                     };
                     // Every address of a line about an SSE host stands for that host.
-                    if let Some(h) = host.as_ref().filter(|h| super::regions::is_sse_host(h))
+                    if let Some(h) = host
+                        .as_ref()
+                        .filter(|h| super::regions::is_sse_host(self.domain, h))
                         && self.bundles[bundle].host_of_addr.len() < MAX_ADDRS
                     {
                         for a in parsed.addrs.as_slice() {
                             self.bundles[bundle]
                                 .host_of_addr
-                                .entry(a.to_string())
+                                .entry(*a)
                                 .or_insert_with(|| h.clone());
                         }
                     }
                     (parsed.time, key, parsed.addrs)
                 }
-                None => (None, first_sse_host(text), Addrs::default()),
+                None => (None, self.first_sse_host(text), Addrs::default()),
             },
             _ => {
                 if format == Format::Log(LogTime::Logrus) {
@@ -507,7 +525,11 @@ impl<'a> Collector<'a> {
                 }
                 let time = self.line_time(format, text);
                 local = time.is_some_and(|(_, l)| l);
-                (time.map(|(t, _)| t), first_sse_host(text), Addrs::default())
+                (
+                    time.map(|(t, _)| t),
+                    self.first_sse_host(text),
+                    Addrs::default(),
+                )
             }
         };
         for &pattern in matched {
@@ -533,13 +555,13 @@ impl<'a> Collector<'a> {
                 }
                 if let Some(group) = &keep.group {
                     // A line whose group capture did not take part in the match is in group "".
-                    group_key = Some(
+                    group_key = Some(HitKey::Group(
                         captures
                             .iter()
                             .find(|(n, _)| n == group)
                             .map(|(_, v)| v.clone())
                             .unwrap_or_default(),
-                    );
+                    ));
                 }
             }
             let line = HitLine {
@@ -561,19 +583,13 @@ impl<'a> Collector<'a> {
             };
             self.bundles[bundle].hits.record(
                 pattern,
-                group_key.as_deref().unwrap_or(&key),
+                group_key.as_ref().unwrap_or(&key),
                 addrs.as_slice(),
                 &line,
                 self.limits.groups,
             );
         }
     }
-}
-
-fn first_sse_host(text: &str) -> String {
-    super::regions::sse_hosts_in(text)
-        .next()
-        .unwrap_or_default()
 }
 
 /// Whether `path` lies inside the folder `dir`.
@@ -917,9 +933,12 @@ impl Collector<'_> {
                 format,
                 display.clone(),
                 doc,
-                &self.limits,
-                self.map.facts(),
                 self.map.fact_specs(kind),
+                derive::Loaded {
+                    limits: &self.limits,
+                    catalog: self.map.facts(),
+                    domain: self.domain,
+                },
             );
             self.bundles[unit].documents.push(summary);
         }
@@ -1067,12 +1086,5 @@ mod tests {
         assert_eq!(json_budget_end("[1,2,3]", 10), None);
         assert_eq!(json_budget_end("[1,2,3]", 2), Some(4));
         assert_eq!(json_budget_end("", 0), None);
-    }
-
-    #[test]
-    fn evidence_is_capped_on_char_boundaries() {
-        use crate::limits::cap_chars;
-        assert_eq!(cap_chars("héllo", 2), "hé…");
-        assert_eq!(cap_chars("hi", 5), "hi");
     }
 }

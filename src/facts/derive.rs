@@ -14,6 +14,7 @@ use super::unit::{BundleState, CurlSummary, DocSummary, cap_chars};
 use super::{Device, Evidence, Fact, FactValue, Product, Record};
 use crate::artifacts::FactCatalog;
 use crate::artifacts::{ArtifactKind, Builtin, Format};
+use crate::domain::Domain;
 use crate::limits::Limits;
 use crate::parse::{
     cloud_settings, connector_context, connector_properties, curl_test, ident, licensing, lsof,
@@ -25,6 +26,7 @@ struct Builder<'a> {
     limits: &'a Limits,
     /// What the loaded packs declare: every value is checked against its fact's type.
     catalog: &'a FactCatalog,
+    domain: &'a Domain,
     /// Facts whose values were cut.
     cut: BTreeSet<String>,
     /// Values refused: the fact is not declared, or the value is not of its declared type.
@@ -32,11 +34,12 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(limits: &'a Limits, catalog: &'a FactCatalog) -> Self {
+    fn new(limits: &'a Limits, catalog: &'a FactCatalog, domain: &'a Domain) -> Self {
         Builder {
             facts: BTreeMap::new(),
             limits,
             catalog,
+            domain,
             cut: BTreeSet::new(),
             rejected: BTreeSet::new(),
         }
@@ -150,17 +153,32 @@ fn line_text(doc: &str, line: u32) -> Option<&str> {
     doc.lines().nth(line.checked_sub(1)? as usize)
 }
 
-/// Parses one document into what facts need. `path` is its display path.
+/// What the loaded packs and the options give the reading of every document.
+#[derive(Clone, Copy)]
+pub(crate) struct Loaded<'a> {
+    pub limits: &'a Limits,
+    /// The fact declarations: every value is checked against its fact's type.
+    pub catalog: &'a FactCatalog,
+    /// The domain tables: which hosts are SSE hosts, and of which region.
+    pub domain: &'a Domain,
+}
+
+/// Parses one document into what facts need. `path` is its display path; `specs` are the facts
+/// the packs declare on its kind.
 pub(crate) fn summarize(
     kind: ArtifactKind,
     format: Format,
     path: String,
     doc: &str,
-    limits: &Limits,
-    catalog: &FactCatalog,
     specs: &[crate::artifacts::spec::FactSpec],
+    loaded: Loaded<'_>,
 ) -> DocSummary {
-    let mut b = Builder::new(limits, catalog);
+    let Loaded {
+        limits,
+        catalog,
+        domain,
+    } = loaded;
+    let mut b = Builder::new(limits, catalog, domain);
     let builtin = format.builtin();
     let mut summary = DocSummary {
         format: builtin,
@@ -226,7 +244,7 @@ pub(crate) fn summarize(
                 let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
                     continue;
                 };
-                if !regions::is_sse_host(&host) {
+                if !regions::is_sse_host(b.domain, &host) {
                     continue;
                 }
                 for a in &test.attempts {
@@ -338,9 +356,10 @@ pub(crate) fn device(
     state: BundleState,
     limits: &Limits,
     catalog: &FactCatalog,
+    domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Device {
-    let mut b = Builder::new(limits, catalog);
+    let mut b = Builder::new(limits, catalog, domain);
     let mut product = Product::Unknown;
     let mut name: Option<String> = None;
     let mut version_text: Option<String> = None;
@@ -467,7 +486,7 @@ pub(crate) fn device(
     let peer_regions: BTreeSet<&str> = state
         .peer_hosts
         .iter()
-        .filter_map(|h| regions::region_of_host(h))
+        .filter_map(|h| regions::region_of_host(domain, h))
         .collect();
     b.set(
         "connector.log.present",
@@ -766,7 +785,8 @@ fn lsof_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
 
 /// Smart Licensing status.
 fn licensing_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
-    if let Some(lic) = licensing::parse(doc) {
+    let cloud = |v: &str| regions::names_licensing_cloud(b.domain, v);
+    if let Some(lic) = licensing::parse(doc, &cloud) {
         if let Some(r) = &lic.registration {
             b.text("license.registration", &r.value, path, Some(r.line), doc);
         }
@@ -824,7 +844,9 @@ fn cloud_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
         );
     }
     if let Some(r) = &cs.region {
-        b.text("cloud.region", &r.value, path, Some(r.line), doc);
+        // Unknown names stay as written (upper-cased): the report shows them.
+        let name = regions::normalise_region(b.domain, &r.value).unwrap_or(&r.value);
+        b.text("cloud.region", name, path, Some(r.line), doc);
     }
 }
 
@@ -853,7 +875,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
     match props.get("connector_fqdn") {
         Some(e) if !e.value.is_empty() => {
             b.text("connector.fqdn", &e.value, path, Some(e.line), doc);
-            let region = regions::region_of_api_host(&e.value);
+            let region = regions::region_of_api_host(b.domain, &e.value);
             b.text(
                 "connector.fqdn.region",
                 region.unwrap_or("unknown"),
@@ -925,21 +947,22 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
 pub(crate) fn region_facts(
     device: &Device,
     inherited_region: Option<&Fact>,
+    domain: &Domain,
 ) -> Vec<(String, Fact)> {
-    let mut sources: Vec<(String, &'static str, Option<Evidence>)> = Vec::new();
+    let mut sources: Vec<(String, &str, Option<Evidence>)> = Vec::new();
     if let Some(f) = device.fact("connector.fqdn")
-        && let Some(r) = regions::region_of_api_host(&f.value.to_string())
+        && let Some(r) = regions::region_of_api_host(domain, &f.value.to_string())
     {
         sources.push(("connector_fqdn".into(), r, f.evidence.clone()));
     }
     if let Some(f) = device.fact("context.fqdn")
-        && let Some(r) = regions::region_of_api_host(&f.value.to_string())
+        && let Some(r) = regions::region_of_api_host(domain, &f.value.to_string())
     {
         sources.push(("context fqdn".into(), r, f.evidence.clone()));
     }
     let cloud = device.fact("cloud.region").or(inherited_region);
     if let Some(f) = cloud
-        && let Some(r) = regions::normalise_region(&f.value.to_string())
+        && let Some(r) = regions::normalise_region(domain, &f.value.to_string())
     {
         sources.push(("cloud region setting".into(), r, f.evidence.clone()));
     }
@@ -948,7 +971,7 @@ pub(crate) fn region_facts(
             .fact("connector.peer_regions")
             .and_then(|f| f.evidence.clone());
         for p in peers {
-            if let Some(r) = regions::normalise_region(p) {
+            if let Some(r) = regions::normalise_region(domain, p) {
                 sources.push(("SSE hosts in connector.log".into(), r, ev.clone()));
             }
         }
@@ -1064,9 +1087,12 @@ mod tests {
             Format::Builtin(Builtin::Hostname),
             "b!/etc/hostname".into(),
             "# comment\nfmc-very-long-name\n",
-            &limits,
-            crate::facts::registry::builtin(),
             &[],
+            Loaded {
+                limits: &limits,
+                catalog: crate::facts::registry::builtin(),
+                domain: &Domain::default(),
+            },
         );
         assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
         let fact = &s.facts["device.name"];
@@ -1079,9 +1105,12 @@ mod tests {
             Format::Builtin(Builtin::Lsof),
             "x".into(),
             &lsof,
-            &Limits::default(),
-            crate::facts::registry::builtin(),
             &[],
+            Loaded {
+                limits: &Limits::default(),
+                catalog: crate::facts::registry::builtin(),
+                domain: &Domain::default(),
+            },
         );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
         let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {

@@ -109,7 +109,7 @@ fn later(a: (Option<Timestamp>, u64), b: (Option<Timestamp>, u64)) -> bool {
     }
 }
 
-pub use crate::limits::push_capped;
+pub use crate::text::push_capped;
 
 /// The hits of one pattern for one key.
 #[derive(Debug, Clone, Serialize)]
@@ -279,10 +279,38 @@ pub struct AddrOutcome {
     pub evidence: Evidence,
 }
 
-/// Hits of every pattern of one device: pattern id → key → aggregate. Key "" means none.
+/// What the lines of one aggregate concern.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HitKey {
+    /// The line names neither a host nor an address.
+    None,
+    /// The line names no host, only the address it dialled: folded into the host that address
+    /// turns out to belong to ([`LineHits::resolve_keys`]), if any.
+    Addr(IpAddr),
+    /// The host the line names.
+    Host(String),
+    /// The value of the capture a `group_by` condition groups by ("" when the capture did not
+    /// take part in the match).
+    Group(String),
+}
+
+impl HitKey {
+    /// The host, address or group value as reports show it; None for [`HitKey::None`] and the
+    /// empty group.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            HitKey::None => None,
+            HitKey::Addr(a) => Some(a.to_string()),
+            HitKey::Host(h) => Some(h.clone()),
+            HitKey::Group(g) => (!g.is_empty()).then(|| g.clone()),
+        }
+    }
+}
+
+/// Hits of every pattern of one device: pattern id → key → aggregate.
 #[derive(Debug, Clone, Default)]
 pub struct LineHits {
-    pub by_pattern: HashMap<usize, BTreeMap<String, HitAgg>>,
+    pub by_pattern: HashMap<usize, BTreeMap<HitKey, HitAgg>>,
     /// Lines not counted because their pattern already had `max_keys` keys (groups).
     pub keys_dropped: u64,
 }
@@ -293,7 +321,7 @@ impl LineHits {
     pub fn record(
         &mut self,
         pattern: usize,
-        key: &str,
+        key: &HitKey,
         addrs: &[IpAddr],
         line: &HitLine<'_>,
         max_keys: usize,
@@ -306,27 +334,29 @@ impl LineHits {
             None => {
                 let mut agg = HitAgg::new(line);
                 agg.addrs.extend(addrs.iter().copied().take(ADDRS));
-                keys.insert(key.to_string(), agg);
+                keys.insert(key.clone(), agg);
             }
         }
     }
 
     /// Re-keys hits keyed by an address to the host that address belongs to.
-    pub fn resolve_keys(&mut self, host_of: impl Fn(&str) -> Option<String>) {
+    pub fn resolve_keys(&mut self, host_of: impl Fn(&IpAddr) -> Option<String>) {
         for keys in self.by_pattern.values_mut() {
-            let addr_keys: Vec<String> = keys
+            let addr_keys: Vec<IpAddr> = keys
                 .keys()
-                .filter(|k| k.starts_with("addr:"))
-                .cloned()
+                .filter_map(|k| match k {
+                    HitKey::Addr(a) => Some(*a),
+                    _ => None,
+                })
                 .collect();
-            for key in addr_keys {
-                if let Some(host) = host_of(&key["addr:".len()..])
-                    && let Some(agg) = keys.remove(&key)
+            for addr in addr_keys {
+                if let Some(host) = host_of(&addr)
+                    && let Some(agg) = keys.remove(&HitKey::Addr(addr))
                 {
-                    match keys.get_mut(&host) {
+                    match keys.get_mut(&HitKey::Host(host.clone())) {
                         Some(existing) => existing.merge(agg),
                         None => {
-                            keys.insert(host, agg);
+                            keys.insert(HitKey::Host(host), agg);
                         }
                     }
                 }
@@ -344,7 +374,7 @@ impl LineHits {
             })
     }
 
-    pub fn get(&self, pattern: usize) -> Option<&BTreeMap<String, HitAgg>> {
+    pub fn get(&self, pattern: usize) -> Option<&BTreeMap<HitKey, HitAgg>> {
         self.by_pattern.get(&pattern)
     }
 
@@ -396,6 +426,10 @@ impl LineHits {
 mod tests {
     use super::*;
 
+    fn h(host: &str) -> HitKey {
+        HitKey::Host(host.into())
+    }
+
     fn sample(seq: u64, time: Option<&str>) -> HitLine<'static> {
         HitLine {
             time: time.map(|t| t.parse().unwrap()),
@@ -418,26 +452,26 @@ mod tests {
         // Rotated files arrive newest first; a DST change makes the text order lie.
         hits.record(
             1,
-            "h",
+            &h("h"),
             &[],
             &sample(1, Some("2020-11-01T01:30:00-06:00")),
             usize::MAX,
         );
         hits.record(
             1,
-            "h",
+            &h("h"),
             &[],
             &sample(2, Some("2020-11-01T01:10:00-05:00")),
             usize::MAX,
         );
         hits.record(
             1,
-            "h",
+            &h("h"),
             &[],
             &sample(3, Some("2020-10-31T10:00:00-05:00")),
             usize::MAX,
         );
-        let agg = &hits.get(1).unwrap()["h"];
+        let agg = &hits.get(1).unwrap()[&h("h")];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.first.seq, 3);
         assert_eq!(agg.last.seq, 1);
@@ -475,17 +509,17 @@ mod tests {
             line.stamp_cap = 3;
             line.distinct = v;
             line.distinct_cap = 2;
-            hits.record(1, "h", &[], &line, 1);
+            hits.record(1, &h("h"), &[], &line, 1);
         }
-        hits.record(1, "other", &[], &sample(9, None), 1);
-        let agg = &hits.get(1).unwrap()["h"];
+        hits.record(1, &h("other"), &[], &sample(9, None), 1);
+        let agg = &hits.get(1).unwrap()[&h("h")];
         assert_eq!(agg.count, 5);
         assert_eq!(agg.stamps().len(), 3);
         assert_eq!(agg.stamps_dropped, 2);
         assert_eq!(agg.distinct["proxy"].len(), 2);
         assert_eq!(agg.distinct_dropped, 3);
         assert_eq!(hits.keys_dropped, 1);
-        assert!(!hits.get(1).unwrap().contains_key("other"));
+        assert!(!hits.get(1).unwrap().contains_key(&h("other")));
     }
 
     #[test]
@@ -493,10 +527,10 @@ mod tests {
         let mut hits = LineHits::default();
         let a: IpAddr = "18.205.49.246".parse().unwrap();
         let b: IpAddr = "2600:1f18::1".parse().unwrap();
-        hits.record(1, "h", &[a, b], &sample(1, None), usize::MAX);
-        hits.record(1, "h", &[b], &sample(2, None), usize::MAX);
-        hits.record(1, "h", &[], &sample(3, None), usize::MAX);
-        let agg = &hits.get(1).unwrap()["h"];
+        hits.record(1, &h("h"), &[a, b], &sample(1, None), usize::MAX);
+        hits.record(1, &h("h"), &[b], &sample(2, None), usize::MAX);
+        hits.record(1, &h("h"), &[], &sample(3, None), usize::MAX);
+        let agg = &hits.get(1).unwrap()[&h("h")];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.addrs.iter().copied().collect::<Vec<_>>(), [a, b]);
     }
@@ -505,12 +539,20 @@ mod tests {
     fn address_keys_fold_into_hosts() {
         let mut hits = LineHits::default();
         let ip: IpAddr = "18.205.49.246".parse().unwrap();
-        hits.record(1, "addr:18.205.49.246", &[ip], &sample(1, None), usize::MAX);
-        hits.record(1, "api-sse.cisco.com", &[], &sample(2, None), usize::MAX);
-        hits.resolve_keys(|a| (a == "18.205.49.246").then(|| "api-sse.cisco.com".to_string()));
+        let other: IpAddr = "192.0.2.7".parse().unwrap();
+        let m = usize::MAX;
+        hits.record(1, &HitKey::Addr(ip), &[ip], &sample(1, None), m);
+        hits.record(1, &HitKey::Addr(other), &[other], &sample(2, None), m);
+        hits.record(1, &h("api.example.net"), &[], &sample(3, None), m);
+        hits.resolve_keys(|a| (*a == ip).then(|| "api.example.net".to_string()));
         let keys = hits.get(1).unwrap();
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys["api-sse.cisco.com"].count, 2);
-        assert!(keys["api-sse.cisco.com"].addrs.contains(&ip));
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[&h("api.example.net")].count, 2);
+        assert!(keys[&h("api.example.net")].addrs.contains(&ip));
+        assert_eq!(keys[&HitKey::Addr(other)].count, 1);
+        assert_eq!(HitKey::Addr(other).label().as_deref(), Some("192.0.2.7"));
+        assert_eq!(HitKey::None.label(), None);
+        assert_eq!(HitKey::Group("x".into()).label().as_deref(), Some("x"));
+        assert_eq!(HitKey::Group(String::new()).label(), None);
     }
 }

@@ -1,95 +1,59 @@
-//! The SSE cloud regions and their host names (bundle-format.md §4).
+//! The SSE facts' view of the domain tables: the `sse` pack's host class and region table
+//! (`rules/sse/domain.yaml`, bundle-format.md §4).
 //!
-//! Host names, never addresses, identify a region: the addresses behind them change.
+//! Only the keys are named here (the class, the table, the field that is an API host), as fact
+//! names are elsewhere; every host and region is data. Host names, never addresses, identify a
+//! region: the addresses behind them change.
 
-/// Region names used in reports.
-pub const REGIONS: [&str; 5] = ["US", "EU", "APJC", "AUS", "IN"];
+use crate::domain::Domain;
 
-/// The API host (`connector_fqdn`) of each region.
-pub fn api_host(region: &str) -> Option<&'static str> {
-    Some(match region {
-        "US" => "api-sse.cisco.com",
-        "EU" => "api.eu.sse.itd.cisco.com",
-        "APJC" => "api.apj.sse.itd.cisco.com",
-        "AUS" => "api.aus.sse.itd.cisco.com",
-        "IN" => "api.in.sse.itd.cisco.com",
-        _ => return None,
-    })
-}
+/// The class of the SSE cloud's hosts.
+pub const CLASS: &str = "sse";
+/// The table of SSE regions.
+pub const TABLE: &str = "sse-region";
+/// The region field that holds its API host (`connector_fqdn`).
+pub const API: &str = "api";
 
-/// The eventing host of each region (where `events:connectWebSocket` dials).
-pub fn eventing_host(region: &str) -> Option<&'static str> {
-    Some(match region {
-        "US" => "eventing-ingest.sse.itd.cisco.com",
-        "EU" => "eventing-ingest.eu.sse.itd.cisco.com",
-        "APJC" => "eventing-ingest.apj.sse.itd.cisco.com",
-        "AUS" => "eventing-ingest.aus.sse.itd.cisco.com",
-        "IN" => "eventing-ingest.in.sse.itd.cisco.com",
-        _ => return None,
-    })
-}
+/// The class of the vendor's Smart Licensing cloud hosts: a licence whose transport names
+/// another host goes through Satellite / On-Prem.
+pub const LICENSING_CLASS: &str = "licensing-cloud";
 
-/// Longer than any host name (253 bytes) with room for spaces and a trailing dot: not one.
-const MAX_HOST_TEXT: usize = 512;
-
-/// The region of an SSE API host given as `connector_fqdn`; None when it is not one.
-pub fn region_of_api_host(host: &str) -> Option<&'static str> {
-    if host.len() > MAX_HOST_TEXT {
-        return None;
-    }
-    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    REGIONS
-        .into_iter()
-        .find(|r| api_host(r) == Some(host.as_str()))
+/// Whether `text` (a licence transport's URL or host) names a host of the licensing cloud.
+pub fn names_licensing_cloud(domain: &Domain, text: &str) -> bool {
+    domain
+        .class(LICENSING_CLASS)
+        .is_some_and(|c| c.hosts_in(text).next().is_some())
 }
 
 /// Whether a host name belongs to the SSE cloud (any region, any service).
-pub fn is_sse_host(host: &str) -> bool {
-    if host.len() > MAX_HOST_TEXT {
-        return false;
-    }
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "api-sse.cisco.com"
-        || host == "est.sco.cisco.com"
-        || host.ends_with(".sse.itd.cisco.com")
+pub fn is_sse_host(domain: &Domain, host: &str) -> bool {
+    domain.in_class(CLASS, host)
 }
 
-/// The region an SSE host belongs to; None for region-neutral hosts (`est.sco.cisco.com`).
-pub fn region_of_host(host: &str) -> Option<&'static str> {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "api-sse.cisco.com" {
-        return Some("US");
-    }
-    let rest = host.strip_suffix(".sse.itd.cisco.com")?;
-    let label = rest.rsplit('.').next().unwrap_or(rest);
-    Some(match label {
-        "eu" => "EU",
-        "apj" => "APJC",
-        "aus" | "au" => "AUS",
-        "in" => "IN",
-        // `eventing-ingest.sse.itd.cisco.com`, `mx01.sse.itd.cisco.com`: the US cloud.
-        _ if !rest.contains('.') => "US",
-        _ => return None,
-    })
+/// The region of an SSE API host given as `connector_fqdn`; None when it is not one.
+pub fn region_of_api_host<'d>(domain: &'d Domain, host: &str) -> Option<&'d str> {
+    let e = domain.table(TABLE)?.entry_with_host(API, host)?;
+    Some(&e.name)
 }
 
-/// Normalises a region name as written in settings (`APJ`, `Australia`, `eu`).
-pub fn normalise_region(name: &str) -> Option<&'static str> {
-    Some(match name.trim().to_ascii_uppercase().as_str() {
-        "US" | "NAM" | "NA" | "USA" => "US",
-        "EU" | "EUROPE" => "EU",
-        "APJ" | "APJC" | "APAC" => "APJC",
-        "AU" | "AUS" | "AUSTRALIA" => "AUS",
-        "IN" | "INDIA" => "IN",
-        _ => return None,
-    })
+/// The region an SSE host belongs to; None for region-neutral hosts.
+pub fn region_of_host<'d>(domain: &'d Domain, host: &str) -> Option<&'d str> {
+    let e = domain.table(TABLE)?.entry_of_host(host)?;
+    Some(&e.name)
+}
+
+/// Normalises a region name as written in settings (an alias, any case).
+pub fn normalise_region<'d>(domain: &'d Domain, name: &str) -> Option<&'d str> {
+    let e = domain.table(TABLE)?.entry(name)?;
+    Some(&e.name)
 }
 
 /// Finds SSE host names in free text (a syslog message, a log line without a URL).
-pub fn sse_hosts_in(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-        .filter(|t| t.contains(".cisco.com") && is_sse_host(t))
-        .map(|t| t.trim_end_matches('.').to_ascii_lowercase())
+pub fn sse_hosts_in<'t>(domain: &'t Domain, text: &'t str) -> impl Iterator<Item = String> + 't {
+    domain
+        .class(CLASS)
+        .into_iter()
+        .flat_map(|c| c.hosts_in(text))
 }
 
 #[cfg(test)]
@@ -98,24 +62,90 @@ mod tests {
 
     #[test]
     fn regions_of_hosts() {
-        assert_eq!(region_of_api_host("api-sse.cisco.com"), Some("US"));
-        assert_eq!(region_of_api_host("api.eu.sse.itd.cisco.com"), Some("EU"));
+        let d = &crate::rules::load::builtin_domain();
+        assert_eq!(region_of_api_host(d, "api-sse.cisco.com"), Some("US"));
         assert_eq!(
-            region_of_api_host("eventing-ingest.sse.itd.cisco.com"),
+            region_of_api_host(d, " API.eu.sse.itd.cisco.com. "),
+            Some("EU")
+        );
+        assert_eq!(
+            region_of_api_host(d, "eventing-ingest.sse.itd.cisco.com"),
             None
         );
+        assert_eq!(region_of_host(d, "api-sse.cisco.com"), Some("US"));
         assert_eq!(
-            region_of_host("eventing-ingest.sse.itd.cisco.com"),
+            region_of_host(d, "eventing-ingest.sse.itd.cisco.com"),
             Some("US")
         );
-        assert_eq!(region_of_host("mx01.apj.sse.itd.cisco.com"), Some("APJC"));
-        assert_eq!(region_of_host("dex.au.sse.itd.cisco.com"), Some("AUS"));
-        assert_eq!(region_of_host("est.sco.cisco.com"), None);
-        assert!(is_sse_host("est.sco.cisco.com"));
-        assert!(!is_sse_host("firepower.cisco.com"));
-        assert_eq!(normalise_region("apj"), Some("APJC"));
-        let found: Vec<_> =
-            sse_hosts_in("lookup api.eu.sse.itd.cisco.com. failed; firepower.cisco.com").collect();
+        assert_eq!(
+            region_of_host(d, "eventing-ingest.eu.sse.itd.cisco.com"),
+            Some("EU")
+        );
+        assert_eq!(
+            region_of_host(d, "mx01.apj.sse.itd.cisco.com"),
+            Some("APJC")
+        );
+        assert_eq!(region_of_host(d, "dex.au.sse.itd.cisco.com"), Some("AUS"));
+        assert_eq!(region_of_host(d, "api.aus.sse.itd.cisco.com"), Some("AUS"));
+        assert_eq!(region_of_host(d, "dex.in.sse.itd.cisco.com"), Some("IN"));
+        assert_eq!(region_of_host(d, "est.sco.cisco.com"), None);
+        assert_eq!(region_of_host(d, "a.b.sse.itd.cisco.com"), None);
+        assert!(is_sse_host(d, "est.sco.cisco.com"));
+        assert!(is_sse_host(d, "EVENTING-INGEST.sse.itd.cisco.com."));
+        assert!(!is_sse_host(d, "firepower.cisco.com"));
+        assert!(!is_sse_host(d, "sse.itd.cisco.com"));
+        assert_eq!(normalise_region(d, "apj"), Some("APJC"));
+        assert_eq!(normalise_region(d, "North America"), Some("US"));
+        assert_eq!(normalise_region(d, "mars"), None);
+        let found: Vec<_> = sse_hosts_in(
+            d,
+            "lookup api.eu.sse.itd.cisco.com. failed; firepower.cisco.com",
+        )
+        .collect();
         assert_eq!(found, vec!["api.eu.sse.itd.cisco.com"]);
+    }
+
+    /// TechNote 222744's registration hosts (bundle-format.md §4): each region's own.
+    #[test]
+    fn registration_hosts_get_their_region() {
+        let d = &crate::rules::load::builtin_domain();
+        for (host, region) in [
+            ("registration.us.sse.itd.cisco.com", "US"),
+            ("registration.eu.sse.itd.cisco.com", "EU"),
+            ("registration.apj.sse.itd.cisco.com", "APJC"),
+            ("registration.au.sse.itd.cisco.com", "AUS"),
+            ("registration.in.sse.itd.cisco.com", "IN"),
+        ] {
+            assert!(is_sse_host(d, host), "{host}");
+            assert_eq!(region_of_host(d, host), Some(region), "{host}");
+            let table = d.table(TABLE).unwrap();
+            assert_eq!(
+                table.entry(region).and_then(|e| e.field("registration")),
+                Some(host)
+            );
+        }
+        // CDO hosts listed beside them are not SSE's.
+        assert!(!is_sse_host(d, "edge.us.cdo.cisco.com"));
+        assert_eq!(region_of_host(d, "edge.us.cdo.cisco.com"), None);
+    }
+
+    #[test]
+    fn every_region_has_its_hosts_and_they_are_its_own() {
+        let d = &crate::rules::load::builtin_domain();
+        let table = d.table(TABLE).unwrap();
+        assert_eq!(table.entries.len(), 5);
+        for e in &table.entries {
+            for field in ["api", "eventing", "registration"] {
+                let host = e
+                    .field(field)
+                    .unwrap_or_else(|| panic!("{} has no {field}", e.name));
+                assert!(is_sse_host(d, host), "{host}");
+                assert_eq!(region_of_host(d, host), Some(e.name.as_str()), "{host}");
+            }
+            assert_eq!(
+                region_of_api_host(d, e.field(API).unwrap()),
+                Some(e.name.as_str())
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::ArtifactRef;
 use super::hits::LineHits;
 use super::{Evidence, Fact};
 use crate::artifacts::{ArtifactKind, Builtin, Format};
-pub(crate) use crate::limits::cap_chars;
+pub(crate) use crate::text::cap_chars;
 
 /// What was read of one device root, or of one loose file until it is attached to a device.
 pub(crate) struct BundleState {
@@ -43,7 +43,7 @@ pub(crate) struct BundleState {
     pub documents: Vec<DocSummary>,
     pub hits: LineHits,
     /// Dialled address → SSE host, from lines naming both.
-    pub host_of_addr: BTreeMap<String, String>,
+    pub host_of_addr: BTreeMap<std::net::IpAddr, String>,
     /// SSE hosts named by connector log lines.
     pub peer_hosts: BTreeSet<String>,
     /// The newest exact (zoned) log time.

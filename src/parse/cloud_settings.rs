@@ -30,20 +30,6 @@ fn as_bool(v: &Value) -> Option<bool> {
         })
 }
 
-/// Region names as reports use them; unknown names are kept upper-cased.
-fn normalise_region(s: &str) -> String {
-    let up = s.trim().to_ascii_uppercase();
-    match up.as_str() {
-        "US" | "USA" | "NA" | "NAM" | "NORTH AMERICA" | "NORTH_AMERICA" => "US",
-        "EU" | "EUROPE" => "EU",
-        "APJ" | "APJC" | "APAC" | "ASIA" => "APJC",
-        "AU" | "AUS" | "AUSTRALIA" => "AUS",
-        "IN" | "IND" | "INDIA" => "IN",
-        _ => return up,
-    }
-    .to_string()
-}
-
 pub fn parse(text: &str) -> CloudSettings {
     let mut out = CloudSettings {
         events_enabled: None,
@@ -89,7 +75,8 @@ pub fn parse(text: &str) -> CloudSettings {
                     .filter(|s| !s.trim().is_empty());
                 if let Some(name) = name {
                     let current = get_ci(&map, "current").and_then(as_bool) == Some(true);
-                    regions.push((normalise_region(name), current, line));
+                    // Upper-cased as written: the domain tables' aliases name the region.
+                    regions.push((name.trim().to_ascii_uppercase(), current, line));
                 }
             }
             "cloudcommunicationsettings" if out.telemetry_enabled.is_none() => {
@@ -158,7 +145,7 @@ mod tests {
         assert_eq!(
             parse(t).region,
             Some(Located {
-                value: "APJC".into(),
+                value: "APJ".into(),
                 line: 3
             })
         );
@@ -174,7 +161,7 @@ mod tests {
                 .region
                 .unwrap()
                 .value,
-            "AUS"
+            "AUSTRALIA"
         );
         let two = r#"[{"type":"CloudRegion","regionCode":"US"},{"type":"CloudRegion","regionCode":"EU"}]"#;
         assert_eq!(parse(two).region, None);

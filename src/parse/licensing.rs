@@ -23,11 +23,11 @@ pub struct License {
     pub format: LicenseFormat,
 }
 
-/// Cisco's own licensing cloud; any other transport target means Satellite / On-Prem.
-const CISCO_CLOUD: [&str; 2] = ["tools.cisco.com", "smartreceiver.cisco.com"];
-
-pub fn parse(text: &str) -> Option<License> {
-    parse_json(text).or_else(|| parse_text(text))
+/// Parses licence status. `cloud` says whether a transport value names the vendor's own
+/// licensing cloud (a domain table of the packs): any other transport target means Satellite /
+/// On-Prem.
+pub fn parse(text: &str, cloud: &dyn Fn(&str) -> bool) -> Option<License> {
+    parse_json(text).or_else(|| parse_text(text, cloud))
 }
 
 /// `EVAL MODE` → `EVAL_MODE`, `AUTHORIZED on Feb 10 2023 …` → `AUTHORIZED`: the leading words,
@@ -133,7 +133,7 @@ enum Section {
     Other,
 }
 
-fn parse_text(text: &str) -> Option<License> {
+fn parse_text(text: &str, cloud: &dyn Fn(&str) -> bool) -> Option<License> {
     let mut section = Section::None;
     let mut registration = None;
     let mut authorization = None;
@@ -176,7 +176,7 @@ fn parse_text(text: &str) -> Option<License> {
                     line: n,
                 });
             }
-            Section::Transport if satellite.is_none() && is_off_cloud(value) => {
+            Section::Transport if satellite.is_none() && is_off_cloud(value, cloud) => {
                 satellite = Some(Located {
                     value: line.to_string(),
                     line: n,
@@ -195,23 +195,31 @@ fn parse_text(text: &str) -> Option<License> {
 }
 
 /// A transport value naming Satellite / On-Prem, or an address that is not Cisco's cloud.
-fn is_off_cloud(value: &str) -> bool {
+fn is_off_cloud(value: &str, cloud: &dyn Fn(&str) -> bool) -> bool {
     let v = value.to_ascii_lowercase();
     if v.contains("satellite") || v.contains("on-prem") || v.contains("onprem") {
         return true;
     }
     let looks_like_address = v.contains("://") || (v.contains('.') && !v.contains(' '));
-    looks_like_address && !CISCO_CLOUD.iter().any(|c| v.contains(c))
+    looks_like_address && !cloud(&v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The built-in packs' licensing cloud.
+    fn parse_(text: &str) -> Option<License> {
+        let domain = crate::rules::load::builtin_domain();
+        parse(text, &|v| {
+            crate::facts::regions::names_licensing_cloud(&domain, v)
+        })
+    }
+
     #[test]
     fn json_fragment() {
         let t = "\"smartLicenseStatus\": {\n    \"registrationStatus\": \"EVALUATION\",\n    \"authorizationStatus\": null,\n    \"virtualAccount\": null,\n    \"evaluationRemainingDays\": 85\n}\n";
-        let l = parse(t).unwrap();
+        let l = parse_(t).unwrap();
         assert_eq!(l.format, LicenseFormat::Json);
         assert_eq!(
             l.registration,
@@ -229,7 +237,7 @@ mod tests {
     #[test]
     fn json_satellite_and_bad_auth() {
         let t = r#"{"items":[{"smartLicenseStatus":{"registrationStatus":"REGISTERED_SATELLITE","authorizationStatus":"OUT_OF_COMPLIANCE"}}]}"#;
-        let l = parse(t).unwrap();
+        let l = parse_(t).unwrap();
         assert_eq!(l.registration.unwrap().value, "REGISTERED_SATELLITE");
         assert_eq!(l.authorization.unwrap().value, "OUT_OF_COMPLIANCE");
         assert_eq!(l.satellite.unwrap().value, "REGISTERED_SATELLITE");
@@ -239,7 +247,7 @@ mod tests {
     #[test]
     fn text_eval() {
         let t = "Smart Licensing is ENABLED\n\nRegistration:\nStatus: UNREGISTERED\nExport-Controlled Functionality: Not Allowed\n\nLicense Authorization:\nStatus: EVAL MODE\nEvaluation Period Remaining: 87 days 1 hr 41 min 0 sec\n";
-        let l = parse(t).unwrap();
+        let l = parse_(t).unwrap();
         assert_eq!(l.format, LicenseFormat::Text);
         assert_eq!(
             l.registration,
@@ -262,22 +270,22 @@ mod tests {
     #[test]
     fn text_registered_and_transport() {
         let t = "Registration:\r\n  Status: REGISTERED on Feb 10 2023 08:20:02 UTC\r\nLicense Authorization:\r\n  Status: AUTHORIZED on Feb 10 2023 08:20:02 UTC\r\nTransport:\r\n  Type: Callhome\r\n  Cisco Smart Software Manager Server: https://tools.cisco.com/its/service/oddce/services/DDCEService\r\n";
-        let l = parse(t).unwrap();
+        let l = parse_(t).unwrap();
         assert_eq!(l.registration.unwrap().value, "REGISTERED");
         assert_eq!(l.authorization.unwrap().value, "AUTHORIZED");
         assert!(!l.evaluation && l.satellite.is_none());
         let t = "Registration:\nStatus: REGISTERED\nLicense Authorization:\nStatus: AUTHORIZATION EXPIRED on Jan 1 2024\nTransport:\n  Type: Transport Gateway\n  URL: https://ssm-onsite.example.local/Transportgateway/services/DeviceRequestHandler\n";
-        let l = parse(t).unwrap();
+        let l = parse_(t).unwrap();
         assert_eq!(l.authorization.unwrap().value, "AUTHORIZATION_EXPIRED");
         assert_eq!(l.satellite.unwrap().line, 7);
-        let l = parse("Registration:\nStatus: EVAL MODE\nTransport:\nType: Satellite\n").unwrap();
+        let l = parse_("Registration:\nStatus: EVAL MODE\nTransport:\nType: Satellite\n").unwrap();
         assert_eq!(l.registration.unwrap().value, "EVALUATION");
         assert_eq!(l.satellite.unwrap().value, "Type: Satellite");
     }
 
     #[test]
     fn unrecognised() {
-        assert_eq!(parse(""), None);
-        assert_eq!(parse("garbage\nStatus: X\n{\"a\":1}"), None);
+        assert_eq!(parse_(""), None);
+        assert_eq!(parse_("garbage\nStatus: X\n{\"a\":1}"), None);
     }
 }

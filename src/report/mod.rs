@@ -26,7 +26,6 @@ pub mod terminal;
 use crate::facts::{Device, FactValue};
 use crate::i18n::Lang;
 use crate::ingest::Warning;
-use crate::pipeline::Analysis;
 use crate::rules::{Finding, NotEvaluated, Severity};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
@@ -250,9 +249,15 @@ fn rule_problems(rules: &crate::rules::RuleSet) -> impl Iterator<Item = Warning>
 }
 
 impl Report {
-    /// Builds the model of one analysis.
-    pub fn new(analysis: &Analysis, rules: &crate::rules::RuleSet) -> Report {
-        let findings = analysis.findings.clone();
+    /// Builds the model of one analysis: the case, the findings on it and the checks that
+    /// could not be evaluated.
+    pub fn new(
+        case: &crate::facts::Case,
+        findings: &[Finding],
+        not_evaluated: &[NotEvaluated],
+        rules: &crate::rules::RuleSet,
+    ) -> Report {
+        let findings = findings.to_vec();
         let verdict = findings
             .iter()
             .filter(|f| f.root_cause)
@@ -310,33 +315,32 @@ impl Report {
                 rules: rules.rules.len(),
                 rule_origins: origins,
             },
-            inputs: analysis.case.inputs.clone(),
-            damage: analysis.case.damage.clone(),
+            inputs: case.inputs.clone(),
+            damage: case.damage.clone(),
             verdict,
             findings,
-            devices: analysis
-                .case
+            devices: case
                 .devices
                 .iter()
-                .map(|d| device_row(d, &analysis.case.devices))
+                .map(|d| device_row(d, &case.devices))
                 .collect(),
             timeline,
-            not_evaluated: analysis.not_evaluated.clone(),
-            loose_files: analysis.case.loose_files.clone(),
-            loose_files_omitted: analysis.case.loose_files_omitted,
+            not_evaluated: not_evaluated.to_vec(),
+            loose_files: case.loose_files.clone(),
+            loose_files_omitted: case.loose_files_omitted,
             warnings: rule_problems(rules)
-                .chain(analysis.case.warnings.iter().cloned())
+                .chain(case.warnings.iter().cloned())
                 .collect(),
             warning_counts: {
-                let mut counts = analysis.case.warning_counts.clone();
+                let mut counts = case.warning_counts.clone();
                 if !rules.problems.is_empty() {
                     *counts.entry(RULE_NOT_LOADED.to_string()).or_default() +=
                         rules.problems.len() as u64;
                 }
                 counts
             },
-            errors: analysis.case.errors.clone(),
-            unexplained: analysis.case.unexplained.clone(),
+            errors: case.errors.clone(),
+            unexplained: case.unexplained.clone(),
         }
     }
 

@@ -17,7 +17,8 @@ use super::i18n::sentences;
 use super::schema::FindingStatus;
 use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
-use crate::facts::hits::HitAgg;
+use crate::domain::Domain;
+use crate::facts::hits::{HitAgg, HitKey};
 use crate::facts::{Device, Evidence, Fact, FactValue, Product, earliest, latest, regions};
 use crate::i18n::Lang;
 
@@ -180,6 +181,8 @@ struct Scope<'a> {
     device: &'a Device,
     /// The FMC whose settings a managed device inherits (facts declared `from_manager`).
     manager: Option<&'a Device>,
+    /// The loaded domain tables (host classes).
+    domain: &'a Domain,
     /// The FMC that `manager.<fact>` reads (cli-contract.md, "Root-cause relations: scope").
     explicit_manager: Option<&'a Device>,
     /// The rules already evaluated on this device.
@@ -562,33 +565,31 @@ impl Scope<'_> {
         Outcome::Fired(hit)
     }
 
-    /// Hits of a pattern per host, with address-only keys given to the region's eventing host
-    /// when `sse_only` (the seed's `connectWebSocket` lines name only an address).
-    fn keyed(&self, pattern: usize, sse_only: bool) -> BTreeMap<String, HitAgg> {
-        let mut out: BTreeMap<String, HitAgg> = BTreeMap::new();
+    /// Hits of a pattern per host or address. With a host class, only hosts of that class, and
+    /// the lines that name only a public address are counted for the host the class gives such
+    /// lines (the seed's `connectWebSocket` lines name only an address).
+    fn keyed(&self, pattern: usize, class: Option<&str>) -> BTreeMap<HitKey, HitAgg> {
+        let mut out: BTreeMap<HitKey, HitAgg> = BTreeMap::new();
         let Some(keys) = self.device.hits.get(pattern) else {
             return out;
         };
-        let eventing = self
-            .device
-            .fact("sse.region")
-            .and_then(|f| regions::eventing_host(&f.value.to_string()))
-            .unwrap_or("eventing-ingest.sse.itd.cisco.com");
+        let address_host = class.and_then(|c| {
+            self.domain.address_host(c, |fact| {
+                self.device.fact(fact).map(|f| f.value.to_string())
+            })
+        });
         for (key, agg) in keys {
-            let key = if let Some(addr) = key.strip_prefix("addr:") {
-                if sse_only && !is_public_ip(addr) {
-                    continue;
-                }
-                if sse_only {
-                    eventing.to_string()
-                } else {
-                    key.clone()
-                }
-            } else {
-                if sse_only && !regions::is_sse_host(key) {
-                    continue;
-                }
-                key.clone()
+            let key = match (class, key) {
+                (None, key) => key.clone(),
+                (Some(_), HitKey::None) => continue,
+                (Some(_), HitKey::Addr(addr)) => match address_host {
+                    Some(host) if is_public_ip(addr) => HitKey::Host(host.to_string()),
+                    _ => continue,
+                },
+                (Some(c), HitKey::Host(host)) if self.domain.in_class(c, host) => key.clone(),
+                (Some(_), HitKey::Host(_)) => continue,
+                // A capture's value is no host (the loader refuses `host:` beside such grouping).
+                (Some(_), HitKey::Group(_)) => continue,
             };
             match out.get_mut(&key) {
                 Some(existing) => existing.merge(agg.clone()),
@@ -607,7 +608,7 @@ impl Scope<'_> {
         if (c.within.is_some() || c.window.is_some()) && self.device.collected_at.is_none() {
             return Outcome::NoTime;
         }
-        let problems = self.keyed(c.pattern, c.sse_only);
+        let problems = self.keyed(c.pattern, c.host.as_deref());
         let since = c.within.and_then(|w| {
             self.device
                 .collected_at
@@ -632,7 +633,7 @@ impl Scope<'_> {
             _ => None,
         };
         // Per key: the lines that count, and the first and last of them.
-        let counted: BTreeMap<&String, Counted> = problems
+        let counted: BTreeMap<&HitKey, Counted> = problems
             .iter()
             .map(|(key, agg)| {
                 let span = match c.window {
@@ -670,7 +671,7 @@ impl Scope<'_> {
                 values.len() as u64 >= *n
             })
         };
-        let contributing: Vec<&String> = if c.grouped {
+        let contributing: Vec<&HitKey> = if c.grouped {
             problems
                 .iter()
                 .filter(|(key, agg)| {
@@ -680,7 +681,7 @@ impl Scope<'_> {
                 .map(|(key, _)| key)
                 .collect()
         } else {
-            let keys: Vec<&String> = problems
+            let keys: Vec<&HitKey> = problems
                 .keys()
                 .filter(|key| counted[key].count > 0)
                 .collect();
@@ -696,7 +697,7 @@ impl Scope<'_> {
         }
         let recoveries = c
             .recovery
-            .map(|r| self.keyed(r, c.sse_only))
+            .map(|r| self.keyed(r, c.host.as_deref()))
             .unwrap_or_default();
         let mut current = Hit {
             current: true,
@@ -721,8 +722,8 @@ impl Scope<'_> {
             target.total += agg.count;
             target.first = earliest(target.first, n.first);
             target.last = latest(target.last, n.last);
-            if !key.is_empty() {
-                target.hosts.insert(key.clone());
+            if let Some(label) = key.label() {
+                target.hosts.insert(label);
             }
             if target.captures.is_empty() {
                 target.captures = agg.last.captures.iter().cloned().collect();
@@ -735,7 +736,7 @@ impl Scope<'_> {
                     count: Some(n.count),
                     first_seen: agg.first.time,
                     last_seen: agg.last.time,
-                    host: (!key.is_empty()).then(|| key.clone()),
+                    host: key.label(),
                 });
             }
             if let Some(r) = rec {
@@ -748,7 +749,7 @@ impl Scope<'_> {
                         count: Some(r.count),
                         first_seen: r.first.time,
                         last_seen: r.last.time,
-                        host: (!key.is_empty()).then(|| key.clone()),
+                        host: key.label(),
                     });
                 }
             }
@@ -791,7 +792,8 @@ impl Scope<'_> {
         let mut hosts: BTreeMap<String, HostOutcomes> = BTreeMap::new();
         for log in logs {
             for (connected, pattern) in [(false, log.failure), (true, log.success)] {
-                for (host, agg) in self.keyed(pattern, true) {
+                for (key, agg) in self.keyed(pattern, Some(regions::CLASS)) {
+                    let HitKey::Host(host) = key else { continue };
                     // A line that names no address says nothing about which address works.
                     if agg.addrs.is_empty() {
                         continue;
@@ -816,7 +818,7 @@ impl Scope<'_> {
             }
         }
         for o in &self.device.outcomes {
-            if !kinds.contains(&o.kind) || !regions::is_sse_host(&o.host) {
+            if !kinds.contains(&o.kind) || !regions::is_sse_host(self.domain, &o.host) {
                 continue;
             }
             let item = EvidenceItem {
@@ -956,13 +958,12 @@ fn later(a: &crate::facts::HitSample, b: &crate::facts::HitSample) -> bool {
     }
 }
 
-fn is_public_ip(addr: &str) -> bool {
-    match addr.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(v4)) => {
+fn is_public_ip(addr: &std::net::IpAddr) -> bool {
+    match addr {
+        std::net::IpAddr::V4(v4) => {
             !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified())
         }
-        Ok(std::net::IpAddr::V6(v6)) => !(v6.is_loopback() || v6.is_unspecified()),
-        Err(_) => false,
+        std::net::IpAddr::V6(v6) => !(v6.is_loopback() || v6.is_unspecified()),
     }
 }
 
@@ -1079,6 +1080,7 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
             let scope = Scope {
                 device,
                 manager,
+                domain: &rules.domain,
                 explicit_manager: explicit,
                 done: &done,
                 facts: &rules.facts,

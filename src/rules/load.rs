@@ -24,6 +24,7 @@ use super::schema::{
 use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
 use super::{shape, yaml};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
+use crate::domain::Domain;
 use crate::facts::Product;
 use crate::facts::registry::FactType;
 use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
@@ -62,7 +63,8 @@ pub struct RuleSource {
     pub text: String,
 }
 
-/// Rules ready to evaluate, and the line patterns they need matched.
+/// Rules ready to evaluate, the line patterns they need matched, and the domain tables of
+/// their packs.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
@@ -75,6 +77,26 @@ pub struct RuleSet {
     pub problems: Vec<Diagnostic>,
     /// The fact declarations the rules were checked against.
     pub facts: crate::artifacts::FactCatalog,
+    pub domain: Domain,
+}
+
+/// The file name of a pack's domain tables ([`crate::domain`]).
+pub const DOMAIN_FILE: &str = "domain.yaml";
+
+fn is_domain_file(relative: &str) -> bool {
+    relative.rsplit('/').next() == Some(DOMAIN_FILE)
+}
+
+/// The domain tables of the built-in packs alone.
+pub fn builtin_domain() -> Domain {
+    load(
+        &builtin_sources()
+            .into_iter()
+            .filter(|s| is_domain_file(&s.relative))
+            .collect::<Vec<_>>(),
+    )
+    .0
+    .domain
 }
 
 pub use crate::builtin::BUILTIN_RULES;
@@ -155,16 +177,38 @@ pub const TEMPLATE_NAMES: &[&str] = &[
     "evidence",
 ];
 
-/// Loads rules over the built-in packs' artifact definitions; a later source with an existing id
-/// replaces the earlier rule.
+/// [`load_with`] over the built-in packs' artifact definitions.
 pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
     load_with(sources, &ArtifactMap::builtin())
 }
 
-/// Loads rules over the loaded artifact definitions `map` (its kinds and facts); a later source
-/// with an existing id replaces the earlier rule.
+/// Loads rules and domain tables (the sources named [`DOMAIN_FILE`]) over the loaded artifact
+/// definitions `map` (its kinds and facts), in order; a later source with an existing id replaces
+/// the earlier rule, and later domain tables extend earlier ones ([`Domain::merge`]).
 pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
+    let mut domain = Domain::default();
+    for source in sources.iter().filter(|s| is_domain_file(&s.relative)) {
+        let (more, problems) = crate::domain::load::parse(&source.text);
+        diagnostics.extend(problems.into_iter().map(|p| Diagnostic {
+            code: p.code,
+            level: Level::Error,
+            file: source.origin.clone(),
+            line: p.line,
+            column: p.column,
+            hint: if p.code == "unknown-key" {
+                unknown_key_hint(&p.message)
+            } else {
+                None
+            },
+            message: p.message,
+        }));
+        domain.merge(more);
+    }
+    let sources: Vec<&RuleSource> = sources
+        .iter()
+        .filter(|s| !is_domain_file(&s.relative))
+        .collect();
     let mut by_id: BTreeMap<String, (usize, Rule)> = BTreeMap::new();
     let mut patterns_by_rule: HashMap<String, Vec<LinePattern>> = HashMap::new();
     let mut next_pattern = 0usize;
@@ -178,6 +222,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             captures: BTreeSet::new(),
             shape: Vec::new(),
             text: String::new(),
+            domain: &domain,
             finding_refs: Vec::new(),
             pattern_names: HashMap::new(),
         };
@@ -213,6 +258,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             lang: crate::i18n::Lang::En,
             problems,
             facts: map.facts().clone(),
+            domain,
         },
         diagnostics,
     )
@@ -586,6 +632,8 @@ struct Validator<'a> {
     shape: Vec<(Diagnostic, bool)>,
     /// The file's text, for places inside a value (a regex's error, a template's line).
     text: String,
+    /// The loaded domain tables: `host:` names one of their classes.
+    domain: &'a Domain,
     finding_refs: Vec<(String, (u64, u64))>,
     /// The named groups of each pattern compiled for this rule, by pattern id.
     pattern_names: HashMap<usize, Vec<String>>,
@@ -1148,16 +1196,21 @@ impl Validator<'_> {
             self.duration_of(&l.window, &mut ok);
             return None;
         };
-        let sse_only = match &l.host {
-            None => false,
-            Some(h) if h.value == "sse" => true,
-            Some(h) if h.value == "any" => false,
+        let host = match &l.host {
+            None => None,
+            Some(h) if h.value == "any" => None,
+            Some(h) if self.domain.class(&h.value).is_some() => Some(h.value.clone()),
             Some(h) => {
+                let classes: Vec<&str> = self.domain.classes().map(|c| c.name.as_str()).collect();
                 self.error(
                     h,
                     "unknown-host-filter",
-                    format!("`host: {}` is not `sse` or `any`", h.value),
-                    None,
+                    format!(
+                        "`host: {}` is not `any` or a host class of the loaded packs ({})",
+                        h.value,
+                        classes.join(", ")
+                    ),
+                    did_you_mean(&h.value, classes.iter().copied()),
                 );
                 return None;
             }
@@ -1194,12 +1247,12 @@ impl Validator<'_> {
             None => false,
             Some(g) if g.value == "host" => true,
             Some(g) if names.contains(&g.value) => {
-                if sse_only || l.recovered_by.is_some() {
+                if host.is_some() || l.recovered_by.is_some() {
                     self.error(
                         g,
                         "group-by-conflict",
-                        format!("`group_by: {}` groups by a capture, which `host: sse` and `recovered_by` (both per host) cannot follow", g.value),
-                        Some("use `group_by: host`, or drop `host: sse` / `recovered_by`".into()),
+                        format!("`group_by: {}` groups by a capture, which `host:` a class and `recovered_by` (both per host) cannot follow", g.value),
+                        Some("use `group_by: host`, or drop `host:` / `recovered_by`".into()),
                     );
                     ok = false;
                 }
@@ -1260,7 +1313,7 @@ impl Validator<'_> {
         Some(Cond::Lines(Box::new(LinesCond {
             pattern,
             artifact,
-            sse_only,
+            host,
             min_count,
             within,
             window,
@@ -1948,6 +2001,20 @@ mod tests {
             .collect()
     }
 
+    /// As [`codes`], with the built-in packs' domain tables loaded (`host: sse` names a class).
+    fn codes_with_domain(text: &str) -> Vec<(&'static str, u64, u64)> {
+        let mut sources: Vec<RuleSource> = builtin_sources()
+            .into_iter()
+            .filter(|s| is_domain_file(&s.relative))
+            .collect();
+        sources.push(source("t/a.yaml", text));
+        load(&sources)
+            .1
+            .into_iter()
+            .map(|d| (d.code, d.line, d.column))
+            .collect()
+    }
+
     #[test]
     fn each_problem_has_its_code_and_place() {
         assert_eq!(
@@ -2191,7 +2258,11 @@ mod tests {
         for (when, code, marker) in cases {
             let text = with_when(when);
             let (line, column) = place_of(&text, marker);
-            assert_eq!(codes(&text), vec![(*code, line, column)], "{when}");
+            assert_eq!(
+                codes_with_domain(&text),
+                vec![(*code, line, column)],
+                "{when}"
+            );
         }
         let range = GOOD.replace(
             "when:",

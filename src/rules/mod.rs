@@ -1,4 +1,4 @@
-//! Declarative YAML rules: load, lint, evaluate.
+//! Declarative YAML rules: load and evaluate (lint output and rule tests are `authoring`'s).
 //!
 //! A rule names facts and log patterns (never paths), combines conditions with all/any/not,
 //! says which other rules it explains, and renders its message and remediation from minijinja
@@ -11,9 +11,8 @@
 pub mod eval;
 pub mod explain;
 pub mod i18n;
-pub mod lint;
+
 pub mod load;
-pub mod ruletest;
 pub mod schema;
 pub mod shape;
 pub mod yaml;
@@ -119,7 +118,8 @@ pub enum Cond {
 pub struct LinesCond {
     pub pattern: usize,
     pub artifact: ArtifactKind,
-    pub sse_only: bool,
+    /// Only lines about hosts of this domain class (`host: sse`); None: any line.
+    pub host: Option<String>,
     pub min_count: u64,
     pub within: Option<i64>,
     /// Seconds of the sliding window (`window`).

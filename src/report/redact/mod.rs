@@ -33,6 +33,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use serde_json::Value;
 
+use crate::domain::Domain;
 use crate::facts::registry;
 pub use patterns::Candidate;
 
@@ -66,6 +67,8 @@ pub struct Redactor {
     readable: BTreeSet<String>,
     /// The private facts of the loaded packs (none given: the built-in packs').
     private_facts: Option<BTreeSet<String>>,
+    /// The packs' domain tables: hosts of their public classes stay readable.
+    domain: Domain,
     /// A matcher over `known`, rebuilt when it grows.
     matcher: Option<(AhoCorasick, Vec<&'static str>)>,
 }
@@ -81,8 +84,12 @@ static UUID_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Redactor {
-    pub fn new() -> Redactor {
-        Redactor::default()
+    /// A redactor that keeps the public hosts of `domain` (the loaded packs' tables) readable.
+    pub fn new(domain: &Domain) -> Redactor {
+        Redactor {
+            domain: domain.clone(),
+            ..Redactor::default()
+        }
     }
 
     /// The facts whose values are private, as the loaded packs declare them (a `--rules` pack's
@@ -129,7 +136,8 @@ impl Redactor {
         let value = value
             .trim()
             .trim_matches(|c: char| "[]()<>\"'`,;".contains(c));
-        if value.is_empty() || public::common_word(value) || public::keep_host(value) {
+        if value.is_empty() || public::common_word(value) || public::keep_host(&self.domain, value)
+        {
             return;
         }
         let key = value.to_ascii_lowercase();
@@ -249,7 +257,7 @@ impl Redactor {
     /// Takes every user and host name the patterns find in `text` as a known value, so that its
     /// other occurrences (a home folder, free text) go too.
     fn discover(&mut self, text: &str) {
-        for c in patterns::find(text) {
+        for c in patterns::find(text, &self.domain) {
             match c.kind {
                 "USER" | "HOST" => self.add_known(&text[c.start..c.end], c.kind),
                 "EMAIL" => {
@@ -313,7 +321,7 @@ impl Redactor {
 
     fn apply(&mut self, input: &str) -> String {
         let mut cands = self.known_candidates(input);
-        cands.extend(patterns::find(input));
+        cands.extend(patterns::find(input, &self.domain));
         if cands.is_empty() {
             return input.to_string();
         }
@@ -391,7 +399,7 @@ mod tests {
 
     #[test]
     fn private_values_get_consistent_placeholders_and_public_ones_stay() {
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         r.add_name("ftd-edge1");
         let a = r.text("connector 60815 www 12u IPv4 TCP firepower.corp.example:53426->ec2-100-25-93-234.compute-1.amazonaws.com:https (SYN_SENT)");
         assert!(
@@ -436,7 +444,7 @@ mod tests {
 
     #[test]
     fn ipv6_in_every_form_goes_whole() {
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         let out = redacts(
             &mut r,
             "a fe80::1ff:fe23:4567:890a b [2001:db8::1]:443 c 2001:db8:0:0:0:ff00:42:8329. \
@@ -449,7 +457,7 @@ mod tests {
 
     #[test]
     fn macs_uuids_tokens_and_serials() {
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         redacts(
             &mut r,
             "00:1b:54:c2:9a:7f 00-1B-54-C2-9A-80 001b.54c2.9a81 0f8e7d6c5b4a39281706f5e4d3c2b1a0 \
@@ -471,7 +479,7 @@ mod tests {
 
     #[test]
     fn users_in_sshd_sudo_su_lsof_and_mail_forms() {
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         let mut model = serde_json::json!({"lines": [
             "sshd[1]: Accepted password for bob_admin from 10.0.0.1 port 22 ssh2",
             "sudo:   erin : TTY=pts/0 ; PWD=/home/erin ; USER=root ; COMMAND=/bin/ls",
@@ -501,7 +509,7 @@ mod tests {
 
     #[test]
     fn host_names_under_file_like_endings_and_inside_file_names() {
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         r.add_name("ftd09.acme-corp.example");
         r.add_name("FTD-Edge1");
         redacts(
@@ -527,7 +535,7 @@ mod tests {
 
     #[test]
     fn a_device_named_by_its_fqdn_is_known_by_its_first_label_too() {
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         let mut model = serde_json::json!({
             "devices": [{"name": "ftd09.acme-corp.example", "id": "x", "facts": {}}],
             "lines": ["Apr 19 06:40:00 ftd09 sshd[1]: ready", "FTD09.acme-corp.example up"],
@@ -539,7 +547,7 @@ mod tests {
 
     #[test]
     fn the_map_keeps_the_spelling_and_round_trips() {
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         r.add_name("FTD-Edge1");
         let text = "ftd-edge1 then FTD-Edge1 at 10.1.2.3 and HOST user=zed";
         let out = r.text(text);
@@ -551,7 +559,7 @@ mod tests {
             "FTD-Edge1 then FTD-Edge1 at 10.1.2.3 and HOST user=zed"
         );
         // Rule ids stay readable even when a case is named like one.
-        let mut r = Redactor::new();
+        let mut r = Redactor::new(&crate::rules::load::builtin_domain());
         r.keep_readable(["sse/dns-failure"]);
         r.learn_path("cases/dns-failure.tar.gz");
         assert_eq!(r.text("sse/dns-failure"), "sse/dns-failure");
@@ -570,7 +578,7 @@ mod tests {
             ]), 0..24)
         ) {
             let text: String = parts.concat();
-            let mut r = Redactor::new();
+            let mut r = Redactor::new(&crate::rules::load::builtin_domain());
             r.add_name("FTD09.acme-corp.example");
             let out = r.text(&text);
             let restored = restore(&out, &r.mapping());

@@ -2,6 +2,7 @@
 //! candidates (a span of the text, what kind of value it is); [`super::Redactor`] resolves
 //! overlaps (leftmost, then longest) and replaces them.
 
+use crate::domain::Domain;
 use std::net::Ipv6Addr;
 use std::sync::LazyLock;
 
@@ -112,7 +113,7 @@ fn group(out: &mut Vec<Candidate>, c: &Captures<'_>, i: usize, kind: &'static st
 }
 
 /// Every candidate the patterns find in `text`.
-pub fn find(text: &str) -> Vec<Candidate> {
+pub fn find(text: &str, domain: &Domain) -> Vec<Candidate> {
     let mut out = Vec::new();
     for m in UUID.find_iter(text) {
         if bounded(text, m.start(), m.end()) {
@@ -163,7 +164,7 @@ pub fn find(text: &str) -> Vec<Candidate> {
             group(&mut out, &c, 2, "HOST");
         }
     }
-    hosts(text, &mut out);
+    hosts(text, domain, &mut out);
     for m in JWT.find_iter(text) {
         push(&mut out, m.start(), m.end(), "TOKEN");
     }
@@ -262,7 +263,7 @@ fn ipv6(text: &str, out: &mut Vec<Candidate>) {
 /// one unless it ends like a file (`notes.md`); a name whose last label has a capital is an
 /// identifier (`Client.Timeout`); and any name is one where a host stands (after
 /// `://`, `@`, `host`, `server`, `peer`, `fqdn`, `url`, `connected to`, `dial tcp`, …).
-fn hosts(text: &str, out: &mut Vec<Candidate>) {
+fn hosts(text: &str, domain: &Domain, out: &mut Vec<Candidate>) {
     for m in FQDN.find_iter(text) {
         let (s, e) = (m.start(), m.end());
         let glued_before = before(text, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -272,7 +273,7 @@ fn hosts(text: &str, out: &mut Vec<Candidate>) {
         }
         let name = m.as_str();
         let lower = name.to_ascii_lowercase();
-        if public::keep_host(&lower)
+        if public::keep_host(domain, &lower)
             || public::tool_dotted_name(&lower)
             || lower.contains(".amazonaws.")
         {

@@ -5,18 +5,15 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::facts::{regions, registry};
+use crate::domain::Domain;
+use crate::facts::registry;
 
-/// Public hosts kept as they are: they are needed for the diagnosis and identify nobody. SSE
-/// hosts, every `*.cisco.com` name (a customer cannot own one; a known device name inside one
-/// is still replaced), and `*.amazonaws.com` (whose `ec2-A-B-C-D` part is redacted separately).
-pub fn keep_host(host: &str) -> bool {
-    let h = host.trim_end_matches('.').to_ascii_lowercase();
-    regions::is_sse_host(&h)
-        || h == "cisco.com"
-        || h.ends_with(".cisco.com")
-        || h.ends_with(".amazonaws.com")
-        || h == "localhost.localdomain"
+/// Public hosts kept as they are: they are needed for the diagnosis and identify nobody. They
+/// are the hosts of the classes the packs' domain tables declare `public` (the `sse` pack's:
+/// its cloud's hosts, the vendor's names a customer cannot own, cloud providers' reverse names,
+/// whose address part is redacted separately); a known device name inside one is still replaced.
+pub fn keep_host(domain: &Domain, host: &str) -> bool {
+    domain.is_public(host)
 }
 
 /// Accounts of the system, which name no person: kept where a user pattern finds them.

@@ -6,14 +6,14 @@
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
-use super::load::Diagnostic;
+use crate::rules::load::Diagnostic;
 
 /// The source text a diagnostic points into, if it can be found.
 fn source_of(file: &str) -> Option<String> {
     if let Ok(text) = std::fs::read_to_string(file) {
         return Some(text);
     }
-    super::load::builtin_sources()
+    crate::rules::load::builtin_sources()
         .into_iter()
         .find(|s| s.origin == file)
         .map(|s| s.text)
@@ -52,8 +52,8 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     let title = format!("{} ({}:{}:{})", d.message, d.file, d.line, d.column);
     let source = source_of(&d.file);
     let level = match d.level {
-        super::load::Level::Error => Level::ERROR,
-        super::load::Level::Warning => Level::WARNING,
+        crate::rules::load::Level::Error => Level::ERROR,
+        crate::rules::load::Level::Warning => Level::WARNING,
     };
     let mut group = annotate_snippets::Group::with_title(level.primary_title(title).id(d.code));
     if let Some(text) = &source {

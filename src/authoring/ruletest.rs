@@ -12,12 +12,12 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::load::{self, Diagnostic, Level, RuleSource};
-use super::yaml::{self, Kind, Node};
-use super::{RuleSet, Severity};
+use crate::rules::yaml::{self, Kind, Node};
 use crate::artifacts::ArtifactMap;
 use crate::limits::Limits;
 use crate::pipeline::{self, Analysis};
+use crate::rules::load::{self, Diagnostic, Level, RuleSource};
+use crate::rules::{RuleSet, Severity};
 
 /// One test file, as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -439,7 +439,7 @@ fn write_bundle(files: &BTreeMap<String, String>) -> Result<tempfile::TempDir, S
     Ok(dir)
 }
 
-fn describe(f: &super::Finding) -> String {
+fn describe(f: &crate::rules::Finding) -> String {
     let role = if f.root_cause {
         "root cause".to_string()
     } else if f.explained_by.is_empty() {
@@ -462,7 +462,7 @@ fn rule_of(ids: &str) -> String {
 pub fn compare(expect: &Expect, analysis: &Analysis) -> Vec<String> {
     let mut out = Vec::new();
     for want in &expect.fires {
-        let candidates: Vec<&super::Finding> = analysis
+        let candidates: Vec<&crate::rules::Finding> = analysis
             .findings
             .iter()
             .filter(|f| f.rule == want.rule)
@@ -500,7 +500,7 @@ pub fn compare(expect: &Expect, analysis: &Analysis) -> Vec<String> {
         }
     }
     for id in &expect.silent {
-        let fired: Vec<&super::Finding> =
+        let fired: Vec<&crate::rules::Finding> =
             analysis.findings.iter().filter(|f| &f.rule == id).collect();
         for f in &fired {
             out.push(format!("extra: {}", describe(f)));
@@ -531,7 +531,7 @@ pub fn compare(expect: &Expect, analysis: &Analysis) -> Vec<String> {
     out
 }
 
-fn differences(want: &ExpectFire, f: &super::Finding) -> Vec<String> {
+fn differences(want: &ExpectFire, f: &crate::rules::Finding) -> Vec<String> {
     let mut d = Vec::new();
     if let Some(rc) = want.root_cause
         && rc != f.root_cause
