@@ -8,9 +8,9 @@ use std::path::Path;
 
 use fptriage::artifacts::ArtifactMap;
 use fptriage::authoring::ruletest::TestFile;
-use fptriage::rules::schema::RuleFile;
 use fptriage::facts::registry;
 use fptriage::rules::load::{self, RuleSource, TEMPLATE_NAMES};
+use fptriage::rules::schema::RuleFile;
 use serde_json::Value;
 
 mod common;

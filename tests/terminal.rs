@@ -28,7 +28,13 @@ fn model(path: &str, lang: Lang) -> serde_json::Value {
         &Limits::default(),
     )
     .unwrap();
-    serde_json::to_value(Report::new(&analysis.case, &analysis.findings, &analysis.not_evaluated, &rules)).unwrap()
+    serde_json::to_value(Report::new(
+        &analysis.case,
+        &analysis.findings,
+        &analysis.not_evaluated,
+        &rules,
+    ))
+    .unwrap()
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -417,7 +423,12 @@ fn redacted_runs_name_no_device_on_stderr_or_in_the_terminal_view() {
         &Limits::default(),
     )
     .unwrap();
-    let report = Report::new(&analysis.case, &analysis.findings, &analysis.not_evaluated, &rules);
+    let report = Report::new(
+        &analysis.case,
+        &analysis.findings,
+        &analysis.not_evaluated,
+        &rules,
+    );
     let mut redactor = fptriage::report::redact::Redactor::new(&rules.domain);
     redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
     let model = report.redacted(&mut redactor).unwrap();

@@ -12,11 +12,11 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rules::yaml::{self, Kind, Node};
 use crate::artifacts::ArtifactMap;
 use crate::limits::Limits;
 use crate::pipeline::{self, Analysis};
 use crate::rules::load::{self, Diagnostic, Level, RuleSource};
+use crate::rules::yaml::{self, Kind, Node};
 use crate::rules::{RuleSet, Severity};
 
 /// One test file, as written.
