@@ -20,6 +20,7 @@ use thiserror::Error;
 pub mod escape;
 pub mod outfile;
 pub mod redact;
+pub mod schema;
 
 use crate::facts::{Device, FactValue};
 use crate::ingest::Warning;
@@ -63,7 +64,7 @@ pub enum ReportError {
 }
 
 /// A root cause in one line, with its fix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VerdictItem {
     pub finding: String,
     pub severity: Severity,
@@ -75,7 +76,7 @@ pub struct VerdictItem {
 }
 
 /// A device's row in the devices table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeviceRow {
     pub id: String,
     pub product: String,
@@ -104,7 +105,7 @@ pub struct DeviceRow {
 }
 
 /// A dated event of a log-derived finding.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TimelineEntry {
     pub time: Timestamp,
     pub event: &'static str,
@@ -115,7 +116,7 @@ pub struct TimelineEntry {
 }
 
 /// The tool and rule pack that produced a report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Provenance {
     pub tool: &'static str,
     pub version: &'static str,
@@ -124,7 +125,7 @@ pub struct Provenance {
 }
 
 /// The report model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub provenance: Provenance,

@@ -21,7 +21,7 @@ use crate::facts::{
 };
 
 /// One piece of evidence of a finding.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EvidenceItem {
     pub path: String,
     /// 1-based; null when the evidence is not a line.
@@ -50,7 +50,7 @@ impl EvidenceItem {
 }
 
 /// A rule that fired on a device.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     /// `<rule>@<device id>`.
     pub id: String,
@@ -65,6 +65,7 @@ pub struct Finding {
     pub device_index: usize,
     pub root_cause: bool,
     /// `current` or `recovered`.
+    #[schemars(extend("enum" = ["current", "recovered"]))]
     pub status: &'static str,
     pub explained_by: Vec<String>,
     pub explains: Vec<String>,
@@ -81,7 +82,7 @@ pub struct Finding {
 }
 
 /// Why a check was not evaluated (cli-contract.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NotEvaluatedReason {
     /// The upload holds no member of a kind the condition reads, or a fact it needs is absent.
@@ -93,7 +94,7 @@ pub enum NotEvaluatedReason {
 }
 
 /// A rule that could not run on a device for lack of data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NotEvaluated {
     pub rule: String,
     pub title: String,

@@ -23,6 +23,9 @@ pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
 pub use load::{Diagnostic, RuleSet, RuleSource};
 pub use schema::Severity;
 
+/// The JSON Schema (draft 2020-12) of rule and rule-test files, for editors (`rules/schema.json`).
+pub const RULES_SCHEMA: &str = include_str!("../../rules/schema.json");
+
 /// A loaded, validated rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
