@@ -149,6 +149,9 @@ struct CurlSummary {
     ok: BTreeSet<String>,
     failed: BTreeSet<String>,
     tls: BTreeSet<String>,
+    /// The outcome line (number, text) of the first test of each list (ok, failed, tls), and of
+    /// the first test at all: the lines the `curl.*` facts' evidence shows.
+    lines: [Option<(u32, String)>; 4],
 }
 
 /// Parses one document into what facts need. `path` is its display path.
@@ -175,6 +178,7 @@ pub(crate) fn summarize(
     let mut curl_failed = BTreeSet::new();
     let mut curl_ok = BTreeSet::new();
     let mut curl_tls = BTreeSet::new();
+    let mut curl_lines: [Option<(u32, String)>; 4] = Default::default();
     let mut outcomes = Vec::new();
     if matches!(kind, ArtifactKind::SfVersion | ArtifactKind::ShowVersion) {
         let info = if kind == ArtifactKind::SfVersion {
@@ -424,6 +428,22 @@ pub(crate) fn summarize(
                         },
                     });
                 }
+                let line = || Some((test.line, test.detail.clone()));
+                let tls = test.outcome == curl_test::CurlOutcome::TlsFailure && test.verified;
+                let list = match test.outcome {
+                    curl_test::CurlOutcome::Success => 0,
+                    _ if tls => 2,
+                    _ => 1,
+                };
+                if curl_lines[list].is_none() {
+                    curl_lines[list] = line();
+                }
+                if list == 2 && curl_lines[1].is_none() {
+                    curl_lines[1] = line();
+                }
+                if curl_lines[3].is_none() {
+                    curl_lines[3] = line();
+                }
                 match test.outcome {
                     curl_test::CurlOutcome::Success => {
                         curl_ok.insert(host);
@@ -464,6 +484,7 @@ pub(crate) fn summarize(
             ok: cap(curl_ok),
             failed: cap(curl_failed),
             tls: cap(curl_tls),
+            lines: curl_lines,
         });
     }
     summary.facts = b.facts;
@@ -485,6 +506,7 @@ pub(crate) fn device(
     let mut curl_ok = BTreeSet::new();
     let mut curl_tls = BTreeSet::new();
     let mut curl_path = String::new();
+    let mut curl_lines: [Option<(u32, String)>; 4] = Default::default();
     let mut outcomes = Vec::new();
     let mut properties_seen = false;
 
@@ -542,34 +564,34 @@ pub(crate) fn device(
             curl_ok.extend(curl.ok.iter().cloned());
             curl_failed.extend(curl.failed.iter().cloned());
             curl_tls.extend(curl.tls.iter().cloned());
+            for (mine, theirs) in curl_lines.iter_mut().zip(&curl.lines) {
+                if theirs.is_some() {
+                    *mine = theirs.clone();
+                }
+            }
         }
     }
+    // Each list's evidence is its first test's outcome line; an empty list's, the first test's.
+    let curl_line = |list: usize| curl_lines[list].as_ref().or(curl_lines[3].as_ref());
     if state
         .documents
         .iter()
         .any(|d| d.kind == ArtifactKind::CurlTest)
     {
-        b.set(
-            "curl.failed_hosts",
-            FactValue::List(curl_failed.into_iter().collect()),
-            &curl_path,
-            None,
-            None,
-        );
-        b.set(
-            "curl.ok_hosts",
-            FactValue::List(curl_ok.into_iter().collect()),
-            &curl_path,
-            None,
-            None,
-        );
-        b.set(
-            "curl.tls_intercepted_hosts",
-            FactValue::List(curl_tls.into_iter().collect()),
-            &curl_path,
-            None,
-            None,
-        );
+        for (name, list, hosts) in [
+            ("curl.failed_hosts", 1, curl_failed),
+            ("curl.ok_hosts", 0, curl_ok),
+            ("curl.tls_intercepted_hosts", 2, curl_tls),
+        ] {
+            let at = curl_line(list);
+            b.set(
+                name,
+                FactValue::List(hosts.into_iter().collect()),
+                &curl_path,
+                at.map(|(n, _)| *n),
+                at.map(|(_, t)| t.as_str()),
+            );
+        }
     }
     if !properties_seen && let Some(member) = &state.etc_sf_member {
         b.set(
