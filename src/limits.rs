@@ -77,9 +77,15 @@ pub struct Limits {
     /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
     /// input); 0: never spool.
     pub spool_bytes: u64,
+    /// Lines of context kept before and after each first and last log hit (`--context`, as
+    /// `grep -C`), at most [`MAX_CONTEXT_LINES`].
+    pub context_lines: usize,
     /// How error lines no rule explains are mined into templates (see [`crate::mining`]).
     pub mining: crate::mining::MiningOptions,
 }
+
+/// The most context lines `--context` takes: each kept sample holds twice as many lines.
+pub const MAX_CONTEXT_LINES: usize = 10;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -99,6 +105,7 @@ impl Default for Limits {
             header_bytes: 64 << 10,
             nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
+            context_lines: 2,
             mining: crate::mining::MiningOptions::default(),
         }
     }

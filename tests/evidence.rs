@@ -52,3 +52,99 @@ fn curl_evidence_rows_have_a_line_and_its_text() {
         }
     }
 }
+
+fn lines_of(v: &serde_json::Value) -> Vec<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["line"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn log_evidence_shows_first_and_last_with_context_as_grep_c() {
+    let path = bundle("dns-failure.tar.gz");
+    let (report, _) = json_run(["analyze".as_ref(), path.as_os_str()]);
+    let ev = &evidence_of(&report, "sse/dns-failure")[0];
+    assert_eq!(ev["member"], "dir-archives/var-log/connector/connector.log");
+    assert!(ev["path"].as_str().unwrap().ends_with(
+        "dns-failure.tar.gz!/results-04-19-2020--143549/dir-archives/var-log/connector/connector.log"
+    ));
+    assert_eq!(ev["line"], 77);
+    assert_eq!(lines_of(&ev["context_before"]), [75, 76]);
+    assert_eq!(lines_of(&ev["context_after"]), [78]); // the log's last line
+    let first = &ev["first"];
+    assert_eq!(first["line"], 43);
+    assert!(first["text"].as_str().unwrap().contains("no such host"));
+    assert_eq!(lines_of(&first["context_before"]), [41, 42]);
+    assert_eq!(lines_of(&first["context_after"]), [44, 45]);
+    assert!(
+        first["context_before"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("token refreshed")
+    );
+
+    let (narrow, _) = json_run([
+        "analyze".as_ref(),
+        path.as_os_str(),
+        "--context".as_ref(),
+        "1".as_ref(),
+    ]);
+    let ev = &evidence_of(&narrow, "sse/dns-failure")[0];
+    assert_eq!(lines_of(&ev["context_before"]), [76]);
+    assert_eq!(lines_of(&ev["first"]["context_after"]), [44]);
+    let (none, _) = json_run([
+        "analyze".as_ref(),
+        path.as_os_str(),
+        "-C".as_ref(),
+        "0".as_ref(),
+    ]);
+    let ev = &evidence_of(&none, "sse/dns-failure")[0];
+    assert_eq!(ev["context_before"], serde_json::json!([]));
+    assert_eq!(ev["first"]["context_after"], serde_json::json!([]));
+    // A bound, not a wish: more than 10 is refused.
+    common::fptriage()
+        .args([
+            "analyze".as_ref(),
+            path.as_os_str(),
+            "--context".as_ref(),
+            "11".as_ref(),
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn context_lines_are_cut_like_evidence_and_stay_in_their_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("results-04-19-2020--143549");
+    std::fs::create_dir_all(root.join("dir-archives/etc/sf")).unwrap();
+    std::fs::create_dir_all(root.join("dir-archives/var-log/connector")).unwrap();
+    std::fs::write(
+        root.join("dir-archives/etc/sf/sf-version"),
+        "Cisco Firepower Management Center for VMWare v7.2.5 (build 208)\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("dir-archives/etc/hostname"), "fmc-dc1\n").unwrap();
+    let hit = r#"time="2020-04-19T14:00:00Z" level=error msg="[fmc-dc1][events.go:90 events:connectWebSocket] dial tcp: lookup api-sse.cisco.com on 10.0.0.2:53: no such host""#;
+    let long = "x".repeat(100_000);
+    std::fs::write(
+        root.join("dir-archives/var-log/connector/connector.log"),
+        format!("{long}\n{hit}\n"),
+    )
+    .unwrap();
+    let (report, _) = json_run([
+        "analyze".as_ref(),
+        dir.path().as_os_str(),
+        "--max-evidence-chars".as_ref(),
+        "50".as_ref(),
+    ]);
+    let ev = &evidence_of(&report, "sse/dns-failure")[0];
+    assert_eq!(ev["line"], 2);
+    assert!(ev["first"].is_null(), "one line: no separate first");
+    let before = ev["context_before"].as_array().unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0]["text"], format!("{}…", "x".repeat(50)));
+    assert_eq!(ev["context_after"], serde_json::json!([]));
+}

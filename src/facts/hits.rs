@@ -6,7 +6,9 @@
 //! matching lines named, so that `mixed_outcomes` can tell which addresses of a host fail and which
 //! work), and the newest time stamps (bounded) for "at least N in the last T" windows. Aggregates
 //! merge, so hits keyed by an address can be folded into the host that address turns out to belong
-//! to.
+//! to. Each first and last sample keeps the lines around it (`--context`, as `grep -C`): the
+//! lines before from the reader's small ring of the previous lines, the lines after fed in by the
+//! reader as they stream past ([`LineHits::feed_after`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
@@ -21,6 +23,24 @@ pub const WINDOW_STAMPS: usize = 4096;
 /// Distinct addresses kept per aggregate.
 const ADDRS: usize = 64;
 
+/// A line of context around a matching line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ContextLine {
+    /// 1-based.
+    pub line: u32,
+    /// The line, cut at `--max-evidence-chars`.
+    pub text: String,
+}
+
+impl ContextLine {
+    /// Becomes line `line` of text `text` (cut to `max` characters), reusing its buffer.
+    pub fn set(&mut self, line: u32, text: &str, max: usize) {
+        self.line = line;
+        self.text.clear();
+        push_capped(&mut self.text, text, max);
+    }
+}
+
 /// One matching line.
 #[derive(Debug, Clone, Serialize)]
 pub struct HitSample {
@@ -32,6 +52,9 @@ pub struct HitSample {
     pub local: bool,
     pub evidence: Evidence,
     pub captures: Vec<(String, String)>,
+    /// Up to `--context` lines before it, and after it (same member, in reading order).
+    pub context_before: Vec<ContextLine>,
+    pub context_after: Vec<ContextLine>,
     /// Reading order, to order lines without a time stamp.
     #[serde(skip)]
     pub seq: u64,
@@ -53,6 +76,8 @@ impl HitSample {
                 text: None,
             },
             captures: Vec::new(),
+            context_before: Vec::new(),
+            context_after: Vec::new(),
             seq: 0,
         };
         sample.assign(line);
@@ -75,6 +100,17 @@ impl HitSample {
         push_capped(text, line.text, line.max_chars);
         self.captures.clear();
         self.captures.extend_from_slice(line.captures);
+        self.context_before.truncate(line.before.len());
+        for (i, c) in line.before.iter().enumerate() {
+            match self.context_before.get_mut(i) {
+                Some(mine) => {
+                    mine.line = c.line;
+                    mine.text.clone_from(&c.text);
+                }
+                None => self.context_before.push(c.clone()),
+            }
+        }
+        self.context_after.clear();
     }
 }
 
@@ -94,6 +130,8 @@ pub struct HitLine<'a> {
     /// Characters of `text` kept as evidence.
     pub max_chars: usize,
     pub captures: &'a [(String, String)],
+    /// The lines just before it in its member (already cut), oldest first.
+    pub before: &'a [ContextLine],
     pub seq: u64,
 }
 
@@ -272,6 +310,55 @@ impl LineHits {
         }
     }
 
+    /// Whether the hit read as `seq` is still the first or last sample of `pattern` / `key`: only
+    /// then do the lines after it matter.
+    pub fn is_sample(&self, pattern: usize, key: &str, seq: u64) -> bool {
+        self.by_pattern
+            .get(&pattern)
+            .and_then(|keys| keys.get(key))
+            .is_some_and(|agg| agg.first.seq == seq || agg.last.seq == seq)
+    }
+
+    /// Gives line `line` (`text`, cut to `max` characters) as context after the hit read as
+    /// `seq`, to the samples that still are that hit, up to `after` lines each. False when no
+    /// sample is that hit any more (the reader can forget it).
+    #[allow(clippy::too_many_arguments)]
+    pub fn feed_after(
+        &mut self,
+        pattern: usize,
+        key: &str,
+        seq: u64,
+        line: u32,
+        text: &str,
+        max: usize,
+        after: usize,
+    ) -> bool {
+        let Some(agg) = self
+            .by_pattern
+            .get_mut(&pattern)
+            .and_then(|k| k.get_mut(key))
+        else {
+            return false;
+        };
+        let mut alive = false;
+        for sample in [&mut agg.first, &mut agg.last] {
+            if sample.seq == seq {
+                alive = true;
+                if sample.context_after.len() < after
+                    && sample.context_after.last().is_none_or(|c| c.line < line)
+                {
+                    let mut c = ContextLine {
+                        line,
+                        text: String::new(),
+                    };
+                    c.set(line, text, max);
+                    sample.context_after.push(c);
+                }
+            }
+        }
+        alive
+    }
+
     pub fn get(&self, pattern: usize) -> Option<&BTreeMap<String, HitAgg>> {
         self.by_pattern.get(&pattern)
     }
@@ -331,6 +418,7 @@ mod tests {
             text: "a line",
             max_chars: 3,
             captures: &[],
+            before: &[],
             seq,
         }
     }

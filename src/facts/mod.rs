@@ -22,7 +22,7 @@ use serde::{Serialize, Serializer};
 use crate::artifacts::ArtifactKind;
 use crate::ingest::{Damage, Warning};
 use crate::version::Version;
-pub use hits::{AddrOutcome, HitAgg, HitSample, LineHits};
+pub use hits::{AddrOutcome, ContextLine, HitAgg, HitSample, LineHits};
 
 /// The earlier of two optional times; a known time wins over an unknown one.
 pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {

@@ -17,7 +17,7 @@ use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
 use crate::facts::{
-    Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
+    ContextLine, Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
 };
 
 /// One piece of evidence of a finding.
@@ -33,6 +33,28 @@ pub struct EvidenceItem {
     pub last_seen: Option<Timestamp>,
     /// The SSE host the lines concern, if any.
     pub host: Option<String>,
+    /// `path` inside its device's bundle root (`dir-archives/…`), for views that name the
+    /// device beside it; none when the member lies outside the root (a loose file).
+    pub member: Option<String>,
+    /// Log evidence: the lines before and after this one in its member (`--context`).
+    pub context_before: Vec<ContextLine>,
+    pub context_after: Vec<ContextLine>,
+    /// Log evidence of several lines: the first of them (this row is the last), with its own
+    /// context; `count` - 2 more lie between the two.
+    pub first: Option<Box<Occurrence>>,
+}
+
+/// The first of the lines an evidence row stands for.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Occurrence {
+    pub path: String,
+    /// As [`EvidenceItem::member`].
+    pub member: Option<String>,
+    pub line: Option<u32>,
+    pub text: Option<String>,
+    pub time: Option<Timestamp>,
+    pub context_before: Vec<ContextLine>,
+    pub context_after: Vec<ContextLine>,
 }
 
 impl EvidenceItem {
@@ -45,8 +67,49 @@ impl EvidenceItem {
             first_seen: None,
             last_seen: None,
             host: None,
+            member: None,
+            context_before: Vec::new(),
+            context_after: Vec::new(),
+            first: None,
         }
     }
+
+    /// The row of `count` lines of an aggregate: its last line and context, and its first when
+    /// that is another line.
+    fn from_hits(agg: &HitAgg, count: u64, host: Option<String>) -> Self {
+        let (first, last) = (&agg.first, &agg.last);
+        let other = first.seq != last.seq;
+        EvidenceItem {
+            path: last.evidence.path.clone(),
+            line: last.evidence.line,
+            text: last.evidence.text.clone(),
+            count: Some(count),
+            first_seen: first.time,
+            last_seen: last.time,
+            host,
+            member: None,
+            context_before: last.context_before.clone(),
+            context_after: last.context_after.clone(),
+            first: other.then(|| {
+                Box::new(Occurrence {
+                    path: first.evidence.path.clone(),
+                    member: None,
+                    line: first.evidence.line,
+                    text: first.evidence.text.clone(),
+                    time: first.time,
+                    context_before: first.context_before.clone(),
+                    context_after: first.context_after.clone(),
+                })
+            }),
+        }
+    }
+}
+
+/// `path` inside the bundle root `root` (both display paths), if it lies there.
+fn member_in(root: &str, path: &str) -> Option<String> {
+    let rest = path.strip_prefix(root)?;
+    let rest = rest.strip_prefix("!/").or_else(|| rest.strip_prefix('/'))?;
+    (!rest.is_empty()).then(|| rest.to_string())
 }
 
 /// A rule that fired on a device.
@@ -379,28 +442,20 @@ impl Scope<'_> {
                 target.captures = agg.last.captures.iter().cloned().collect();
             }
             if target.evidence.len() < 5 {
-                target.evidence.push(EvidenceItem {
-                    path: agg.last.evidence.path.clone(),
-                    line: agg.last.evidence.line,
-                    text: agg.last.evidence.text.clone(),
-                    count: Some(counted(agg)),
-                    first_seen: agg.first.time,
-                    last_seen: agg.last.time,
-                    host: (!key.is_empty()).then(|| key.clone()),
-                });
+                target.evidence.push(EvidenceItem::from_hits(
+                    agg,
+                    counted(agg),
+                    (!key.is_empty()).then(|| key.clone()),
+                ));
             }
             if let Some(r) = rec {
                 target.recovered_at = latest(target.recovered_at, r.last.time);
                 if target.evidence.len() < 6 {
-                    target.evidence.push(EvidenceItem {
-                        path: r.last.evidence.path.clone(),
-                        line: r.last.evidence.line,
-                        text: r.last.evidence.text.clone(),
-                        count: Some(r.count),
-                        first_seen: r.first.time,
-                        last_seen: r.last.time,
-                        host: (!key.is_empty()).then(|| key.clone()),
-                    });
+                    target.evidence.push(EvidenceItem::from_hits(
+                        r,
+                        r.count,
+                        (!key.is_empty()).then(|| key.clone()),
+                    ));
                 }
             }
         }
@@ -447,15 +502,7 @@ impl Scope<'_> {
                     if agg.addrs.is_empty() {
                         continue;
                     }
-                    let item = EvidenceItem {
-                        path: agg.last.evidence.path.clone(),
-                        line: agg.last.evidence.line,
-                        text: agg.last.evidence.text.clone(),
-                        count: Some(agg.count),
-                        first_seen: agg.first.time,
-                        last_seen: agg.last.time,
-                        host: Some(host.clone()),
-                    };
+                    let item = EvidenceItem::from_hits(&agg, agg.count, Some(host.clone()));
                     let side = hosts.entry(host).or_default();
                     side.add(connected, &agg.addrs, item);
                     if !connected {
@@ -471,13 +518,9 @@ impl Scope<'_> {
                 continue;
             }
             let item = EvidenceItem {
-                path: o.evidence.path.clone(),
-                line: o.evidence.line,
-                text: o.evidence.text.clone(),
                 count: Some(1),
-                first_seen: None,
-                last_seen: None,
                 host: Some(o.host.clone()),
+                ..EvidenceItem::from_fact(&o.evidence)
             };
             let side = hosts.entry(o.host.clone()).or_default();
             side.add(o.connected, &BTreeSet::from([o.addr]), item);
@@ -711,7 +754,13 @@ fn human_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn finding(rule: &Rule, device: &Device, index: usize, hit: Hit) -> Finding {
+fn finding(rule: &Rule, device: &Device, index: usize, mut hit: Hit) -> Finding {
+    for e in &mut hit.evidence {
+        e.member = member_in(&device.bundle, &e.path);
+        if let Some(first) = &mut e.first {
+            first.member = member_in(&device.bundle, &first.path);
+        }
+    }
     let severity = if hit.current {
         rule.severity
     } else {
