@@ -231,6 +231,11 @@ impl HitAgg {
         }
     }
 
+    /// The newest [`WINDOW_STAMPS`] time stamps (seconds), ascending: what a timeline draws.
+    pub fn stamps(&self) -> impl Iterator<Item = i64> + '_ {
+        self.newest.iter().copied()
+    }
+
     /// Hits at or after `since` (a lower bound when more than [`WINDOW_STAMPS`] hits were kept).
     pub fn count_since(&self, since: Timestamp) -> u64 {
         let s = since.as_second();

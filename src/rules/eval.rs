@@ -42,6 +42,11 @@ pub struct EvidenceItem {
     /// Log evidence of several lines: the first of them (this row is the last), with its own
     /// context; `count` - 2 more lie between the two.
     pub first: Option<Box<Occurrence>>,
+    /// Problem lines: the newest time stamps (seconds) of the lines counted, for the report's
+    /// timeline; empty for other evidence (facts, recoveries).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub stamps: Vec<i64>,
 }
 
 /// The first of the lines an evidence row stands for.
@@ -71,12 +76,13 @@ impl EvidenceItem {
             context_before: Vec::new(),
             context_after: Vec::new(),
             first: None,
+            stamps: Vec::new(),
         }
     }
 
     /// The row of `count` lines of an aggregate: its last line and context, and its first when
     /// that is another line.
-    fn from_hits(agg: &HitAgg, count: u64, host: Option<String>) -> Self {
+    fn from_hits(agg: &HitAgg, count: u64, host: Option<String>, problem: bool) -> Self {
         let (first, last) = (&agg.first, &agg.last);
         let other = first.seq != last.seq;
         EvidenceItem {
@@ -101,6 +107,11 @@ impl EvidenceItem {
                     context_after: first.context_after.clone(),
                 })
             }),
+            stamps: if problem {
+                agg.stamps().collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -446,6 +457,7 @@ impl Scope<'_> {
                     agg,
                     counted(agg),
                     (!key.is_empty()).then(|| key.clone()),
+                    true,
                 ));
             }
             if let Some(r) = rec {
@@ -455,6 +467,7 @@ impl Scope<'_> {
                         r,
                         r.count,
                         (!key.is_empty()).then(|| key.clone()),
+                        false,
                     ));
                 }
             }
@@ -502,7 +515,8 @@ impl Scope<'_> {
                     if agg.addrs.is_empty() {
                         continue;
                     }
-                    let item = EvidenceItem::from_hits(&agg, agg.count, Some(host.clone()));
+                    let item =
+                        EvidenceItem::from_hits(&agg, agg.count, Some(host.clone()), !connected);
                     let side = hosts.entry(host).or_default();
                     side.add(connected, &agg.addrs, item);
                     if !connected {
@@ -671,8 +685,35 @@ fn applies(rule: &Rule, device: &Device) -> bool {
 
 /// Evaluates every rule on every device, then ranks the findings.
 pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEvaluated>) {
+    let all = evaluate_all(rules, devices);
+    (all.findings, all.not_evaluated)
+}
+
+/// A rule that ran on a device and did not fire: a check passed.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Passed {
+    pub rule: String,
+    /// The rule's pack (the `<pack>` of its id `<pack>/<name>`).
+    pub pack: String,
+    pub title: String,
+    pub device: String,
+    pub device_name: String,
+}
+
+/// Everything the rules said about a case.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    /// Checks that ran and passed, per device in rule order.
+    pub passed: Vec<Passed>,
+}
+
+/// As [`evaluate`], with the checks that passed.
+pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
     let mut findings = Vec::new();
     let mut not_evaluated = Vec::new();
+    let mut passed = Vec::new();
     for (index, device) in devices.iter().enumerate() {
         let scope = Scope {
             device,
@@ -683,7 +724,13 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                 continue;
             }
             match scope.eval(&rule.when) {
-                Outcome::No => {}
+                Outcome::No => passed.push(Passed {
+                    rule: rule.id.clone(),
+                    pack: rule.id.split_once('/').map_or("", |(p, _)| p).to_string(),
+                    title: rule.title.clone(),
+                    device: device.id.clone(),
+                    device_name: device.name.clone(),
+                }),
                 // Data missing from a damaged bundle may be in the part that was cut off: ask
                 // for the whole upload, not for files the customer did send.
                 Outcome::Missing(needs) if device.damaged => not_evaluated.push(NotEvaluated {
@@ -732,7 +779,11 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
         }
     }
     rank(rules, devices, &mut findings);
-    (findings, not_evaluated)
+    Evaluation {
+        findings,
+        not_evaluated,
+        passed,
+    }
 }
 
 fn ask_for(needs: &BTreeSet<String>) -> String {

@@ -19,7 +19,9 @@ use std::collections::BTreeSet;
 use crate::artifacts::ArtifactKind;
 use crate::facts::Product;
 use crate::version::Version;
-pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
+pub use eval::{
+    Evaluation, Finding, NotEvaluated, NotEvaluatedReason, Passed, evaluate, evaluate_all,
+};
 pub use load::{Diagnostic, RuleSet, RuleSource};
 pub use schema::Severity;
 
