@@ -148,3 +148,15 @@ fn context_lines_are_cut_like_evidence_and_stay_in_their_member() {
     assert_eq!(before[0]["text"], format!("{}…", "x".repeat(50)));
     assert_eq!(ev["context_after"], serde_json::json!([]));
 }
+
+#[test]
+fn an_invalid_properties_file_points_at_the_bad_value() {
+    let (report, _) = json_run([
+        "analyze".as_ref(),
+        bundle("connector-properties-invalid.tar.gz").as_os_str(),
+    ]);
+    let ev = evidence_of(&report, "sse/connector-properties-invalid");
+    assert_eq!(ev[0]["line"], 3, "{ev:?}");
+    assert_eq!(ev[0]["text"], "connector_port=99999");
+    assert_eq!(ev[0]["member"], "dir-archives/etc/sf/connector.properties");
+}

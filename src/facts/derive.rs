@@ -802,12 +802,22 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
         },
         None => problems.push("registration_interval missing".to_string()),
     }
+    // The evidence is the first line holding a bad value (a missing key has no line).
+    let bad_line = ["connector_fqdn", "connector_port", "registration_interval"]
+        .iter()
+        .filter(|key| {
+            problems
+                .iter()
+                .any(|p| p.starts_with(*key) && !p.ends_with("missing"))
+        })
+        .filter_map(|key| props.get(*key).map(|e| e.line))
+        .min();
     b.set(
         "connector.properties.problems",
         FactValue::List(problems),
         path,
-        None,
-        None,
+        bad_line,
+        bad_line.and_then(|l| line_text(doc, l)),
     );
 }
 
