@@ -22,6 +22,10 @@ use super::Evidence;
 pub const WINDOW_STAMPS: usize = 4096;
 /// Distinct addresses kept per aggregate.
 const ADDRS: usize = 64;
+/// Keys (hosts, addresses) of one pattern whose samples keep context lines: a log naming
+/// thousands of hosts keeps their counts and lines, but context (up to 2 × `--context` lines
+/// per sample) only for the first of them.
+pub const CONTEXT_KEYS: usize = 64;
 
 /// A line of context around a matching line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -173,10 +177,18 @@ pub struct HitAgg {
     /// Provisional wall-clock stamps (seconds, ascending), moved into `newest` by `retime`.
     #[serde(skip)]
     newest_local: VecDeque<i64>,
+    /// Its samples keep context lines (one of the first [`CONTEXT_KEYS`] keys of its pattern).
+    #[serde(skip)]
+    context: bool,
 }
 
 impl HitAgg {
-    fn new(line: &HitLine<'_>) -> HitAgg {
+    fn new(line: &HitLine<'_>, context: bool) -> HitAgg {
+        let plain = HitLine {
+            before: &[],
+            ..*line
+        };
+        let line = if context { line } else { &plain };
         let sample = HitSample::from_line(line);
         let mut agg = HitAgg {
             count: 0,
@@ -185,12 +197,18 @@ impl HitAgg {
             addrs: BTreeSet::new(),
             newest: VecDeque::new(),
             newest_local: VecDeque::new(),
+            context,
         };
         agg.add(line, &[]);
         agg
     }
 
     fn add(&mut self, line: &HitLine<'_>, addrs: &[IpAddr]) {
+        let plain = HitLine {
+            before: &[],
+            ..*line
+        };
+        let line = if self.context { line } else { &plain };
         self.count += 1;
         if let Some(t) = line.time {
             let stamps = if line.local {
@@ -285,7 +303,7 @@ impl LineHits {
         match keys.get_mut(key) {
             Some(agg) => agg.add(line, addrs),
             None => {
-                let mut agg = HitAgg::new(line);
+                let mut agg = HitAgg::new(line, keys.len() < CONTEXT_KEYS);
                 agg.addrs.extend(addrs.iter().copied().take(ADDRS));
                 keys.insert(key.to_string(), agg);
             }
@@ -342,6 +360,7 @@ impl LineHits {
             .by_pattern
             .get_mut(&pattern)
             .and_then(|k| k.get_mut(key))
+            .filter(|agg| agg.context)
         else {
             return false;
         };
@@ -459,6 +478,41 @@ mod tests {
         want.sort();
         let want: Vec<i64> = want[want.len() - WINDOW_STAMPS..].to_vec();
         assert_eq!(newest.iter().copied().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn context_is_kept_around_samples_of_the_first_keys_only() {
+        let before = [ContextLine {
+            line: 1,
+            text: "before".into(),
+        }];
+        let mut hits = LineHits::default();
+        for k in 0..CONTEXT_KEYS + 6 {
+            let line = HitLine {
+                before: &before,
+                line: 2,
+                ..sample(k as u64 + 1, None)
+            };
+            hits.record(1, &format!("host{k:03}"), &[], &line);
+        }
+        let keys = hits.get(1).unwrap();
+        let kept = keys
+            .values()
+            .filter(|a| !a.last.context_before.is_empty())
+            .count();
+        assert_eq!(kept, CONTEXT_KEYS);
+        assert_eq!(keys["host000"].last.context_before, before);
+        // Lines after: given to a key with context, refused for one without.
+        assert!(hits.feed_after(1, "host000", 1, 3, "after", 3, 2));
+        assert_eq!(
+            hits.get(1).unwrap()["host000"].first.context_after,
+            [ContextLine {
+                line: 3,
+                text: "aft…".into()
+            }]
+        );
+        let last = format!("host{:03}", CONTEXT_KEYS + 5);
+        assert!(!hits.feed_after(1, &last, CONTEXT_KEYS as u64 + 6, 3, "after", 3, 2));
     }
 
     #[test]
