@@ -160,3 +160,38 @@ fn an_invalid_properties_file_points_at_the_bad_value() {
     assert_eq!(ev[0]["text"], "connector_port=99999");
     assert_eq!(ev[0]["member"], "dir-archives/etc/sf/connector.properties");
 }
+
+#[test]
+fn activity_counts_problem_lines_per_device_and_host_on_one_axis() {
+    let (report, _) = json_run(["analyze".as_ref(), bundle("case-mixed.zip").as_os_str()]);
+    let rows = report["activity"].as_array().unwrap();
+    let hosts: Vec<&str> = rows.iter().map(|a| a["host"].as_str().unwrap()).collect();
+    assert_eq!(
+        hosts,
+        ["api-sse.cisco.com", "eventing-ingest.sse.itd.cisco.com"]
+    );
+    for a in rows {
+        assert_eq!(a["device_name"], "ftd-dmz-a");
+        // The FMC of the case, collected ten days earlier, has no timed finding: it does not
+        // stretch the axis.
+        assert_eq!(a["start"], "2020-04-19T16:35:49Z");
+        let buckets: Vec<u64> = a["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_u64().unwrap())
+            .collect();
+        assert_eq!(buckets.len(), 48);
+        // dns-failure's 18 lines per host.
+        assert_eq!(buckets.iter().sum::<u64>(), 18, "{a}");
+    }
+    let (healthy, _) = json_run(["analyze".as_ref(), bundle("healthy-fmc.tar.gz").as_os_str()]);
+    assert_eq!(healthy["activity"], serde_json::json!([]));
+    let passed = healthy["checks_passed"].as_array().unwrap();
+    assert_eq!(passed.len(), 16);
+    assert!(
+        passed
+            .iter()
+            .all(|p| p["pack"] == "sse" && p["device_name"] == "fmc-prod-01")
+    );
+}

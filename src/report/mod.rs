@@ -154,9 +154,17 @@ fn activity(findings: &[Finding], devices: &[Device]) -> Vec<Activity> {
     if stamps().next().is_none() {
         return Vec::new();
     }
+    // The collection times of the devices drawn: another device's would stretch the axis.
+    let drawn: std::collections::BTreeSet<usize> = findings
+        .iter()
+        .filter(|f| f.first_seen.is_some())
+        .map(|f| f.device_index)
+        .collect();
     let collected = devices
         .iter()
-        .filter_map(|d| d.collected_at)
+        .enumerate()
+        .filter(|(i, _)| drawn.contains(i))
+        .filter_map(|(_, d)| d.collected_at)
         .map(|t| t.as_second());
     let (lo, hi) = (
         lo.min(collected.clone().min().unwrap_or(lo)),
