@@ -810,7 +810,7 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
                 .iter()
                 .any(|p| p.starts_with(*key) && !p.ends_with("missing"))
         })
-        .filter_map(|key| props.get(*key).map(|e| e.line))
+        .filter_map(|key| props.get(key).map(|e| e.line))
         .min();
     b.set(
         "connector.properties.problems",
