@@ -139,6 +139,8 @@ fn reason_text(r: NotEvaluatedReason) -> String {
         NotEvaluatedReason::MissingData => "missing-data",
         NotEvaluatedReason::CutOff => "cut-off",
         NotEvaluatedReason::NoTime => "no-time",
+        NotEvaluatedReason::UnknownVersion => "unknown-version",
+        NotEvaluatedReason::Depends => "depends",
     }
     .to_string()
 }

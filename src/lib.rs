@@ -10,8 +10,10 @@
 
 pub mod artifacts;
 pub mod batch;
+pub mod builtin;
 pub mod diff;
 pub mod facts;
+pub mod i18n;
 pub mod ingest;
 pub mod limits;
 pub mod matcher;

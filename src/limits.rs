@@ -12,12 +12,28 @@ use serde::Serialize;
 /// rather than silently clamped.
 pub const MAX_LIMIT: u64 = i64::MAX as u64;
 
-/// Parses a limit given on the command line: a whole number from 0 to [`MAX_LIMIT`].
+/// Parses a limit given on the command line: a whole number from 0 to [`MAX_LIMIT`], optionally
+/// with a binary unit as `--help` shows the defaults (`4 GiB`, `64KiB`: KiB, MiB, GiB, TiB).
 pub fn parse_limit(text: &str) -> Result<u64, String> {
-    let value: u64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a whole number of 0 or more"))?;
+    let trimmed = text.trim();
+    let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
+    let unit = match trimmed[digits..].trim().to_ascii_lowercase().as_str() {
+        "" => 1u64,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a whole number of 0 or more (units: KiB, MiB, GiB, TiB)"
+            ));
+        }
+    };
+    let value: u64 = trimmed[..digits]
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("`{text}` is not a whole number of 0 or more"))?;
     if value > MAX_LIMIT {
         return Err(format!("{value} is too large (at most {MAX_LIMIT})"));
     }
@@ -80,6 +96,14 @@ pub struct Limits {
     /// Lines of context kept before and after each first and last log hit (`--context`, as
     /// `grep -C`), at most [`MAX_CONTEXT_LINES`].
     pub context_lines: usize,
+    /// Time stamps of matching lines kept per pattern and host (group), the newest, for `within`,
+    /// `window`, `sequence` and the report's timeline; recovery patterns keep none.
+    pub window_stamps: usize,
+    /// Distinct values of one capture kept per pattern and group, for `min_distinct`.
+    pub distinct_values: usize,
+    /// Groups (hosts, or values of a `group_by` capture) kept per pattern; lines of a further
+    /// group are not counted.
+    pub groups: usize,
     /// How error lines no rule explains are mined into templates (see [`crate::mining`]).
     pub mining: crate::mining::MiningOptions,
 }
@@ -106,6 +130,9 @@ impl Default for Limits {
             nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
             context_lines: 2,
+            window_stamps: 4096,
+            distinct_values: 1024,
+            groups: 10_000,
             mining: crate::mining::MiningOptions::default(),
         }
     }
@@ -186,6 +213,11 @@ mod tests {
         ] {
             assert!(parse_limit(bad).is_err(), "{bad}");
         }
+        assert_eq!(parse_limit("4 GiB"), Ok(4 << 30));
+        assert_eq!(parse_limit("64kib"), Ok(64 << 10));
+        assert!(parse_limit("4 GB").is_err());
+        assert!(parse_limit("GiB").is_err());
+        assert!(parse_limit("99999999999 TiB").is_err());
         assert_eq!(parse_limit_usize("65536"), Ok(65536));
         assert!(parse_limit_usize("18446744073709551615").is_err());
         assert!(parse_limit_u32("4294967296").is_err());

@@ -11,19 +11,80 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use cli::authoring::{explain, lint, list_rules, rule_tests};
 use cli::batch::{MiningFlags, UnexplainedFlags, batch, merge};
 use cli::case::{analyze, facts};
 use cli::diff::diff;
-use cli::{Common, FactsFormat, FailOn, RedactMap, ReportFormat};
+use cli::{Common, FactsFormat, FailOn, LangFlag, RedactMap, ReportFormat};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    done (warnings possible: a partial upload, limits hit; stderr and the report say so);
+       also when the reader of standard output goes away (`| head`)
+  1    a current finding at or above --fail-on (analyze, diff); lint found a problem; a rule
+       test failed
+  2    could not do what was asked: bad arguments, nothing usable read, an output refused
+  130  batch interrupted (Ctrl-C); finished results kept";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  fptriage analyze case.tar.gz                    the verdict on a terminal (Markdown in a pipe)
+  fptriage analyze fmc.tar.gz ftd.tar.gz -o r.html
+  fptriage analyze case.tar.gz --lang ja --format md
+  fptriage facts case.tar.gz                      what was read, fact by fact
+  fptriage diff before.tar.gz after.tar.gz        did the fix work?
+  fptriage batch cases/ --out triage/             many cases; rerun to resume
+  fptriage rules test                             run the built-in pack's rule tests
+";
+
+const ANALYZE_EXAMPLES: &str = "\
+Examples:
+  fptriage analyze case.tar.gz                    compact view on a terminal, Markdown in a pipe
+  fptriage analyze fmc.tar.gz ftd.tar.gz -o r.html
+                                                  HTML report; root causes on stderr
+  fptriage analyze case.tar.gz --format json | jq '.verdict'
+  fptriage analyze case.tar.gz --redact --redact-map map.json -o r.md
+  fptriage analyze case.tar.gz --lang ja -o r.html
+  fptriage analyze case.tar.gz --fail-on critical -q -o r.json
+";
+
+const FACTS_EXAMPLES: &str = "\
+Examples:
+  fptriage facts case.tar.gz                      every fact per device, (absent) where unread
+  fptriage facts case.tar.gz --format json | jq '.devices[].facts'
+  fptriage facts --list | grep license            fact names a rule may use
+";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  fptriage diff before.tar.gz after.tar.gz
+  fptriage diff --before fmc.tgz ftd.tgz --after fmc2.tgz ftd2.tgz -o diff.html
+  fptriage diff before.tar.gz after.tar.gz --fail-on critical --format json
+";
+
+const BATCH_EXAMPLES: &str = "\
+Examples:
+  fptriage batch /cases --out /reports --jobs 2    rerun the same command to resume
+  fptriage batch /cases --out /reports/s0 --shard 0/2 && fptriage merge /reports/s* --out /reports/all
+  fptriage batch /cases --out /reports --redact --redact-map /secure/map.json --lang ja
+";
+
+const RULES_EXAMPLES: &str = "\
+Examples:
+  fptriage rules lint site-rules/                 every problem with its place and a hint
+  fptriage rules test site-rules/                 run each rule's <name>.test.yaml
+  fptriage rules list --rules site-rules/
+  fptriage rules explain sse/dns-failure
+";
 
 #[derive(Parser)]
 #[command(
     name = "fptriage",
     version,
-    about = "Root-cause triage of Cisco Firepower (FMC/FTD) troubleshoot bundles for the SSE / cloud integration, offline"
+    about = "Root-cause triage of Cisco Firepower (FMC/FTD) troubleshoot bundles for the SSE / cloud integration, offline",
+    after_help = format!("{TOP_EXAMPLES}\n{EXIT_CODES}")
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,6 +94,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print, per device, the artifacts found and the facts parsed from them.
+    #[command(after_help = format!("{FACTS_EXAMPLES}\n{EXIT_CODES}"))]
     Facts {
         /// Bundles (tar.gz, tar, zip, folder) of one case.
         #[arg(required_unless_present = "list")]
@@ -46,6 +108,7 @@ enum Command {
         common: Common,
     },
     /// Analyse one case and write a root-cause report.
+    #[command(after_help = format!("{ANALYZE_EXAMPLES}\n{EXIT_CODES}"))]
     Analyze {
         /// Bundles (tar.gz, tar, zip, folder) of one case: an FMC and its FTDs side by side.
         #[arg(required = true)]
@@ -76,10 +139,16 @@ enum Command {
         #[arg(long, requires = "redact_map")]
         overwrite_map: bool,
         #[command(flatten)]
+        lang: LangFlag,
+        /// Print nothing on stderr but errors and warnings (with --output: no root-cause lines).
+        #[arg(long, short)]
+        quiet: bool,
+        #[command(flatten)]
         common: Common,
     },
     /// Compare two uploads of one case (before and after a fix): resolved, persisting, new and
     /// unknown findings per device.
+    #[command(after_help = format!("{DIFF_EXAMPLES}\n{EXIT_CODES}"))]
     Diff {
         /// BEFORE and AFTER: each one bundle or folder (for several files a side, use --before
         /// and --after).
@@ -101,10 +170,13 @@ enum Command {
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
         #[command(flatten)]
+        lang: LangFlag,
+        #[command(flatten)]
         common: Common,
     },
     /// Analyse many cases in parallel: per-case reports, results.jsonl, summary.csv, index.html,
     /// unexplained.json, draft rules and triage.sqlite.
+    #[command(after_help = format!("{BATCH_EXAMPLES}\n{EXIT_CODES}"))]
     Batch {
         /// Folders whose top-level entries are cases (a file, or a folder of bundles or an
         /// extracted bundle), or case files.
@@ -138,6 +210,8 @@ enum Command {
         #[command(flatten)]
         mining: MiningFlags,
         #[command(flatten)]
+        lang: LangFlag,
+        #[command(flatten)]
         common: Common,
     },
     /// Join the output folders of several batch runs (shards) into one.
@@ -152,7 +226,8 @@ enum Command {
         #[command(flatten)]
         unexplained: UnexplainedFlags,
     },
-    /// Rule authoring: lint, list, explain.
+    /// Rule authoring: lint, test, list, explain.
+    #[command(after_help = format!("{RULES_EXAMPLES}\n{EXIT_CODES}"))]
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
@@ -171,23 +246,37 @@ enum SchemaOf {
     Rules,
 }
 
+/// What `rules lint --deny` makes fail.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Check rule folders or files (and artifact maps) and report every problem with its place.
     Lint {
-        /// Rule folders or files; default: the built-in pack.
+        /// Rule folders, rule files or test files (`*.test.yaml`); default: the built-in pack.
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "text")]
         format: FactsFormat,
+        /// `warnings`: warnings (a rule without a test, an untranslated built-in rule) fail lint
+        /// too (exit 1).
+        #[arg(long, value_enum, value_name = "LEVEL")]
+        deny: Vec<Deny>,
     },
     /// List the loaded rules.
     List {
+        /// Rule folder adding to (or replacing, by id) the built-in pack; repeatable.
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
     },
     /// Explain one rule: what it checks, which facts, what it explains, the fix.
     Explain {
+        /// The rule's id, `<pack>/<name>` as `rules list` shows it (e.g. sse/dns-failure).
+        #[arg(value_name = "ID")]
         id: String,
+        /// Rule folder adding to (or replacing, by id) the built-in pack; repeatable.
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
     },
@@ -203,7 +292,10 @@ enum RulesCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = cli::help::with_limit_defaults(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -213,6 +305,9 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`fptriage facts --list | head`): what it wanted was written;
+        // stop quietly, as Unix filters do.
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // An error may quote a name from a bundle: no escape sequence or bidi control
             // reaches the terminal (line breaks stay, some messages span lines).
@@ -221,6 +316,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error is a write to a closed pipe (EPIPE), at any depth of its chain.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -240,6 +344,8 @@ fn run(cli: Cli) -> Result<u8> {
             redact,
             redact_map,
             overwrite_map,
+            lang,
+            quiet,
             common,
         } => analyze(
             &inputs,
@@ -248,6 +354,10 @@ fn run(cli: Cli) -> Result<u8> {
             templates.as_deref(),
             fail_on,
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
+            cli::case::Shown {
+                lang: lang.resolve(),
+                quiet,
+            },
             &common,
         ),
         Command::Diff {
@@ -257,6 +367,7 @@ fn run(cli: Cli) -> Result<u8> {
             format,
             output,
             fail_on,
+            lang,
             common,
         } => {
             let (before, after) = match sides.as_slice() {
@@ -266,7 +377,15 @@ fn run(cli: Cli) -> Result<u8> {
                     "diff takes BEFORE and AFTER, or --before PATH... --after PATH..."
                 ),
             };
-            diff(&before, &after, format, output.as_deref(), fail_on, &common)
+            diff(
+                &before,
+                &after,
+                format,
+                output.as_deref(),
+                fail_on,
+                lang.resolve(),
+                &common,
+            )
         }
         Command::Batch {
             inputs,
@@ -278,6 +397,7 @@ fn run(cli: Cli) -> Result<u8> {
             redact_map,
             overwrite_map,
             mining,
+            lang,
             common,
         } => batch(
             &inputs,
@@ -287,6 +407,7 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
             redact.then_some(RedactMap::new(redact_map.as_deref(), overwrite_map)),
             &mining,
+            lang.resolve(),
             &common,
         ),
         Command::Merge {
@@ -295,7 +416,11 @@ fn run(cli: Cli) -> Result<u8> {
             unexplained,
         } => merge(&sources, &out, &unexplained),
         Command::Rules { command } => match command {
-            RulesCommand::Lint { paths, format } => lint(&paths, format),
+            RulesCommand::Lint {
+                paths,
+                format,
+                deny,
+            } => lint(&paths, format, deny.contains(&Deny::Warnings)),
             RulesCommand::List { rules } => list_rules(&rules),
             RulesCommand::Explain { id, rules } => explain(&id, &rules),
             RulesCommand::Test { paths, artifacts } => rule_tests(&paths, artifacts.as_deref()),

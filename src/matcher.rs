@@ -11,6 +11,8 @@
 //! Substring patterns are escaped regexes, so both kinds follow the same path. The set knows
 //! patterns, never rules.
 
+mod filter;
+
 use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
@@ -19,6 +21,7 @@ use regex_automata::{Anchored, Input, meta, util::syntax};
 use serde::Serialize;
 
 use crate::artifacts::ArtifactKind;
+pub use filter::CaptureTest;
 
 /// How a pattern matches a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,6 +51,22 @@ pub struct LinePattern {
     /// Log levels a line must have (lowercase, e.g. `error`); empty: any line. Checked by the
     /// reader that knows the log's format, after the set matched.
     pub levels: Vec<String>,
+    /// Tests on the line's named captures (`where`); a line that fails one does not count.
+    pub filter: Vec<(String, CaptureTest)>,
+    /// What the hits of this pattern keep beyond counts and first/last lines.
+    pub keep: Keep,
+}
+
+/// What a pattern's hits keep per line, each bounded by a limit of [`crate::limits::Limits`]:
+/// time stamps for time conditions, a group key from a capture, distinct capture values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// Time stamps of the matching lines (`within`, `window`, `sequence`, the report's timeline).
+    pub stamps: bool,
+    /// Group the hits by this capture's value instead of by host (`group_by: <capture>`).
+    pub group: Option<String>,
+    /// Captures whose distinct values are counted (`min_distinct`).
+    pub distinct: Vec<String>,
 }
 
 /// Compiled patterns, grouped by artifact kind.
@@ -66,6 +85,8 @@ struct Single {
     /// Whether the pattern names a capture group (most do not; capturing is slower).
     named: bool,
     levels: Vec<String>,
+    filter: Vec<(String, CaptureTest)>,
+    keep: Keep,
 }
 
 #[derive(Debug)]
@@ -238,6 +259,8 @@ impl MatcherSet {
                         .is_some(),
                     regex,
                     levels: pattern.levels.clone(),
+                    filter: pattern.filter.clone(),
+                    keep: pattern.keep.clone(),
                 });
                 let (source, ignore_case) = pattern.text.as_regex();
                 match required_prefixes(&source) {
@@ -361,6 +384,17 @@ impl MatcherSet {
         }
     }
 
+    /// Whether the captures of a line pass every `where` test of pattern `id`.
+    pub fn accepts(&self, id: usize, captures: &[(String, String)]) -> bool {
+        self.single(id)
+            .is_none_or(|p| p.filter.is_empty() || filter::all_hold(&p.filter, captures))
+    }
+
+    /// What the hits of pattern `id` keep.
+    pub fn keep(&self, id: usize) -> Option<&Keep> {
+        self.single(id).map(|p| &p.keep)
+    }
+
     /// The named captures of pattern `id` on `line`.
     pub fn captures(&self, id: usize, line: &str) -> Vec<(String, String)> {
         let Some(p) = self.single(id).filter(|p| p.named) else {
@@ -394,6 +428,8 @@ mod tests {
             artifact,
             text,
             levels: vec![],
+            filter: vec![],
+            keep: Keep::default(),
         }
     }
 
@@ -405,7 +441,7 @@ mod tests {
             .map(|(id, (text, ignore_case))| {
                 pattern(
                     id,
-                    ArtifactKind::ConnectorLog,
+                    ArtifactKind::intern("connector-log"),
                     PatternText::Regex {
                         text: text.to_string(),
                         ignore_case: *ignore_case,
@@ -422,7 +458,12 @@ mod tests {
         line: &str,
     ) -> Vec<usize> {
         let mut got = Vec::new();
-        set.matches(ArtifactKind::ConnectorLog, line, &mut got, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("connector-log"),
+            line,
+            &mut got,
+            &mut Vec::new(),
+        );
         got.sort();
         let want: Vec<usize> = patterns
             .iter()
@@ -438,7 +479,7 @@ mod tests {
         let set = MatcherSet::new(&[
             pattern(
                 7,
-                ArtifactKind::ConnectorLog,
+                ArtifactKind::intern("connector-log"),
                 PatternText::Substring {
                     text: "no such host".into(),
                     ignore_case: false,
@@ -446,7 +487,7 @@ mod tests {
             ),
             pattern(
                 9,
-                ArtifactKind::ConnectorLog,
+                ArtifactKind::intern("connector-log"),
                 PatternText::Regex {
                     text: r"lookup (?P<host>\S+)".into(),
                     ignore_case: false,
@@ -454,7 +495,7 @@ mod tests {
             ),
             pattern(
                 11,
-                ArtifactKind::Syslog,
+                ArtifactKind::intern("syslog"),
                 PatternText::Substring {
                     text: "NO SUCH".into(),
                     ignore_case: true,
@@ -464,7 +505,12 @@ mod tests {
         .unwrap();
         let line = "dial tcp: lookup api-sse.cisco.com on 10.0.0.2:53: no such host";
         let mut out = Vec::new();
-        set.matches(ArtifactKind::ConnectorLog, line, &mut out, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("connector-log"),
+            line,
+            &mut out,
+            &mut Vec::new(),
+        );
         out.sort();
         assert_eq!(out, vec![7, 9]);
         assert_eq!(
@@ -472,9 +518,14 @@ mod tests {
             vec![("host".to_string(), "api-sse.cisco.com".to_string())]
         );
         out.clear();
-        set.matches(ArtifactKind::Syslog, line, &mut out, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("syslog"),
+            line,
+            &mut out,
+            &mut Vec::new(),
+        );
         assert_eq!(out, vec![11]);
-        assert!(!set.wants(ArtifactKind::Lsof));
+        assert!(!set.wants(ArtifactKind::intern("lsof")));
     }
 
     #[test]
@@ -535,7 +586,7 @@ mod tests {
             let patterns = regexes(&sources);
             let set = MatcherSet::new(&patterns).unwrap();
             let teddy = matches!(
-                set.kinds[&ArtifactKind::ConnectorLog].search,
+                set.kinds[&ArtifactKind::intern("connector-log")].search,
                 Some(LiteralSearch::Teddy(_))
             );
             assert_eq!(teddy, !with_filler, "the large pack uses the automaton");
@@ -559,7 +610,7 @@ mod tests {
         // `(?i)s` also matches `ſ` (U+017F); its prefix literal ends inside that character.
         let set = MatcherSet::new(&[pattern(
             1,
-            ArtifactKind::ConnectorLog,
+            ArtifactKind::intern("connector-log"),
             PatternText::Regex {
                 text: "(?i)no such host".into(),
                 ignore_case: false,
@@ -568,13 +619,13 @@ mod tests {
         .unwrap();
         let mut out = Vec::new();
         set.matches(
-            ArtifactKind::ConnectorLog,
+            ArtifactKind::intern("connector-log"),
             "lookup x: no ſuch host",
             &mut out,
             &mut Vec::new(),
         );
         set.matches(
-            ArtifactKind::ConnectorLog,
+            ArtifactKind::intern("connector-log"),
             "lookup x: NO SUCH HOST",
             &mut out,
             &mut Vec::new(),
@@ -586,7 +637,7 @@ mod tests {
     fn substrings_are_literal() {
         let set = MatcherSet::new(&[pattern(
             1,
-            ArtifactKind::Syslog,
+            ArtifactKind::intern("syslog"),
             PatternText::Substring {
                 text: "a.b(".into(),
                 ignore_case: false,
@@ -594,8 +645,18 @@ mod tests {
         )])
         .unwrap();
         let mut out = Vec::new();
-        set.matches(ArtifactKind::Syslog, "xa.b(y", &mut out, &mut Vec::new());
-        set.matches(ArtifactKind::Syslog, "xaxb(y", &mut out, &mut Vec::new());
+        set.matches(
+            ArtifactKind::intern("syslog"),
+            "xa.b(y",
+            &mut out,
+            &mut Vec::new(),
+        );
+        set.matches(
+            ArtifactKind::intern("syslog"),
+            "xaxb(y",
+            &mut out,
+            &mut Vec::new(),
+        );
         assert_eq!(out, vec![1]);
     }
 }

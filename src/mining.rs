@@ -38,7 +38,7 @@ use memchr::memmem::Finder;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::artifacts::ArtifactKind;
+use crate::artifacts::{ArtifactKind, Builtin, Format};
 
 /// System log lines that are errors, unless `--error-pattern` says otherwise.
 pub const DEFAULT_ERROR_PATTERN: &str = r"(?i-u)\b(?:error|errors|failed|failure|fatal|panic)\b";
@@ -183,13 +183,14 @@ impl Miner {
     }
 
     /// Looks at a line no pattern matched: kept when it is an error-level line.
-    pub fn observe(&mut self, kind: ArtifactKind, line: &str) {
+    /// Only the logrus connector log and syslog are mined (`format`: how the kind is read).
+    pub fn observe(&mut self, kind: ArtifactKind, format: Format, line: &str) {
         if self.opts.templates_per_case == 0 {
             return;
         }
-        let found = match kind {
-            ArtifactKind::ConnectorLog => connector_error(line),
-            ArtifactKind::Syslog => {
+        let found = match format {
+            Format::Builtin(Builtin::ConnectorLog) => connector_error(line),
+            Format::Builtin(Builtin::Syslog) => {
                 if !self.opts.error_pattern.is_match(line) {
                     return;
                 }
@@ -822,16 +823,20 @@ mod tests {
             ..MiningOptions::default()
         };
         let mut miner = Miner::new(&opts);
+        let log = ArtifactKind::intern("connector-log");
+        let syslog = ArtifactKind::intern("syslog");
+        let logrus = Format::Builtin(Builtin::ConnectorLog);
         miner.start_file();
         for (i, w) in ["alpha", "beta", "gamma", "alpha"].iter().enumerate() {
             let line = format!(r#"time="2020-04-10T14:00:0{i}Z" level=error msg="{w} broke {i}""#);
-            miner.observe(ArtifactKind::ConnectorLog, &line);
+            miner.observe(log, logrus, &line);
         }
+        miner.observe(log, logrus, r#"level=info msg="alpha broke 1""#);
         miner.observe(
-            ArtifactKind::ConnectorLog,
-            r#"level=info msg="alpha broke 1""#,
+            syslog,
+            Format::Builtin(Builtin::Syslog),
+            "Apr 13 14:34:02 h x: all good",
         );
-        miner.observe(ArtifactKind::Syslog, "Apr 13 14:34:02 h x: all good");
         let u = miner.finish();
         assert_eq!(u.lines, 4);
         assert_eq!(u.other, 1);

@@ -42,6 +42,31 @@ impl Version {
     }
 }
 
+impl Version {
+    /// A version as a rule writes it: dotted numbers only (`7.0`, `7.2.5`), no `x`, suffix or
+    /// build, so that `7.0.x` or `7.0.2-beta` is an error rather than a silent `7.0` or `7.0.2`.
+    pub fn parse_exact(s: &str) -> Option<Version> {
+        let s = s.trim();
+        if s.is_empty()
+            || !s
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return None;
+        }
+        Version::parse(s)
+    }
+
+    /// Ordering on the first `n` parts only (missing parts are 0).
+    pub fn cmp_parts(&self, other: &Version, n: usize) -> Ordering {
+        let cut = |v: &Version| Version {
+            parts: v.parts.iter().copied().take(n).collect(),
+            build: None,
+        };
+        cut(self).cmp(&cut(other))
+    }
+}
+
 fn parse_build(rest: &str) -> Option<u32> {
     if let Some(n) = rest.strip_prefix('-') {
         return leading_number(n);
@@ -119,6 +144,25 @@ mod tests {
 
     fn v(s: &str) -> Version {
         Version::parse(s).expect(s)
+    }
+
+    #[test]
+    fn rule_versions_are_dotted_numbers_only() {
+        for bad in [
+            "7.0.x",
+            "7.0.2-beta",
+            "7.2.5 (build 208)",
+            "",
+            "7..0",
+            ".7",
+            "7.",
+            "v7.0",
+        ] {
+            assert!(Version::parse_exact(bad).is_none(), "{bad}");
+        }
+        assert_eq!(Version::parse_exact("7.10").unwrap().parts, vec![7, 10]);
+        assert_eq!(v("7.2.5.1").cmp_parts(&v("7.2.5.9"), 3), Ordering::Equal);
+        assert_eq!(v("7.3").cmp_parts(&v("7.2.9"), 2), Ordering::Greater);
     }
 
     #[test]

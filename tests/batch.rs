@@ -211,6 +211,23 @@ fn batch_reports_every_case_then_resumes() {
         BTreeSet::from(["sse/dns-failure".to_string()])
     );
     assert!(root_causes(&by_case["healthy-ftd.tar.gz"]["report"]).is_empty());
+    // Without a terminal, each case's progress line carries its answer.
+    let progress = |case: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(&format!("] {case}: ok (")))
+            .unwrap_or_else(|| panic!("no progress line for {case}: {stderr}"))
+            .to_string()
+    };
+    let dns = progress("dns-failure.tar.gz");
+    assert!(
+        dns.ends_with("): CRITICAL: DNS cannot resolve SSE hosts on ftd-dmz-a"),
+        "{dns}"
+    );
+    assert!(
+        progress("healthy-ftd.tar.gz").ends_with("): no root cause"),
+        "{stderr}"
+    );
     for case in BROKEN {
         let line = by_case[case];
         assert_eq!(line["status"], "error", "{case}");
@@ -243,9 +260,12 @@ fn batch_reports_every_case_then_resumes() {
     let before = fs::read_to_string(out.join("results.jsonl")).unwrap();
     let (code, stderr) = batch(&["--jobs", "2"], &inputs, &out);
     assert_eq!(code, 0, "{stderr}");
+    // Said once, not once per case.
+    assert_eq!(stderr.matches("already analysed").count(), 1, "{stderr}");
+    assert!(stderr.contains("7 already analysed"), "{stderr}");
     for case in GOOD.iter().chain(&BROKEN) {
         assert!(
-            stderr.contains(&format!("skipped {case}: already analysed")),
+            !stderr.contains(&format!("skipped {case}")),
             "{case}: {stderr}"
         );
     }
@@ -942,7 +962,7 @@ fn a_novel_error_is_the_top_unexplained_template_with_a_draft_rule() {
         .unwrap();
     let said = String::from_utf8_lossy(&lint.stdout);
     assert_eq!(lint.status.code(), Some(0), "{said}");
-    assert!(said.contains("0 problem(s)"), "{said}");
+    assert!(said.contains("0 error(s), 0 warning(s)"), "{said}");
     let test = fptriage()
         .args(["rules", "test"])
         .arg(&drafts)
@@ -1082,4 +1102,73 @@ fn the_database_is_redacted_with_the_rest() {
         }
     }
     assert_eq!(db_counts(&out), jsonl_counts(&out));
+}
+
+#[test]
+fn the_language_is_part_of_the_resume_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    fs::create_dir(&inputs).unwrap();
+    fs::copy(
+        bundle("dns-failure.tar.gz"),
+        inputs.join("dns-failure.tar.gz"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let html = |out: &Path| {
+        let line = results(out).pop().unwrap();
+        fs::read_to_string(out.join(line["reports"]["html"].as_str().unwrap())).unwrap()
+    };
+    let (code, stderr) = batch(&["--lang", "en"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(html(&out).contains("<h2 style=\"margin-top:0\">Verdict</h2>"));
+    // Another language: the case is analysed again, its reports rewritten in it.
+    let (code, stderr) = batch(&["--lang", "ja"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("0 already analysed"), "{stderr}");
+    assert!(
+        stderr.contains("): 重大: DNS で SSE ホストの名前を解決できません"),
+        "{stderr}"
+    );
+    let ja = html(&out);
+    assert!(ja.contains("<html lang=\"ja\">"));
+    assert!(ja.contains("<h2 style=\"margin-top:0\">結論</h2>"));
+    assert!(ja.contains("DNS で SSE ホストの名前を解決できません"));
+    // The same language again: nothing to do.
+    let (code, stderr) = batch(&["--lang", "ja"], &inputs, &out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 already analysed"), "{stderr}");
+}
+
+#[test]
+fn a_rule_that_does_not_load_is_a_warning_of_every_case_and_exits_2() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = root.path().join("cases");
+    fs::create_dir_all(&cases).unwrap();
+    fs::copy(
+        bundle("dns-failure.tar.gz"),
+        cases.join("dns-failure.tar.gz"),
+    )
+    .unwrap();
+    let rules = root.path().join("rules");
+    fs::create_dir_all(rules.join("site")).unwrap();
+    fs::write(
+        rules.join("site/broken.yaml"),
+        "id: site/broken\ntitle: t\nseverity: warning\ndescription: d\nwhen:\n  fact: connector.prot\n  exists: true\nmessage: m\nremediation: r\n",
+    )
+    .unwrap();
+    let out = root.path().join("out");
+    let (code, stderr) = batch(&["--rules", rules.to_str().unwrap()], &cases, &out);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("rule not loaded"), "{stderr}");
+    let lines = results(&out);
+    assert_eq!(lines.len(), 1);
+    let warnings = lines[0]["report"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["code"] == "rule-not-loaded"
+            && w["message"].as_str().unwrap().contains("unknown-fact")),
+        "{warnings:?}"
+    );
+    // The case itself was analysed: its findings are there.
+    assert!(root_causes(&lines[0]["report"]).contains("sse/dns-failure"));
 }

@@ -245,13 +245,63 @@ fn rules_lint_list_and_explain() {
     fptriage().args(["rules", "lint"]).assert().code(0);
     let list = fptriage().args(["rules", "list"]).output().unwrap();
     let list = String::from_utf8(list.stdout).unwrap();
-    assert_eq!(list.lines().count(), 16);
+    // One indented line per rule, under a `pack <name>: N rule(s)` line per pack.
+    let rules: Vec<&str> = list.lines().filter(|l| l.starts_with("  ")).collect();
+    assert_eq!(rules.len(), 18, "{list}");
+    assert_eq!(list.lines().next(), Some("pack sse: 16 rule(s)"), "{list}");
+    assert!(
+        list.lines().any(|l| l == "pack platform: 2 rule(s)"),
+        "{list}"
+    );
     let explain = fptriage()
         .args(["rules", "explain", "sse/dns-failure"])
         .output()
         .unwrap();
     let explain = String::from_utf8(explain.stdout).unwrap();
-    assert!(explain.contains("explains: sse/cloud-unreachable, sse/not-enrolled"));
+    for part in [
+        "explains (its symptoms): sse/cloud-unreachable, sse/not-enrolled",
+        "explained by (its causes): sse/version-unsupported",
+        // The whole condition, as written: both line conditions, their artifact and filters.
+        "          artifact: syslog",
+        "          host: sse",
+        "          recovered_by:",
+        "  message: Name resolution fails for <sse-host> at the DNS server <dns_server> (3 times, last at 2026-01-01 10:05:00 UTC).",
+    ] {
+        assert!(explain.contains(part), "{part:?} not in:\n{explain}");
+    }
+    // A pack's rule: its window, count and applies_to; relations from either end.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/proxy.yaml"),
+        "id: site/proxy\ntitle: Proxy refuses\nseverity: warning\ndescription: d\napplies_to:\n  product: [FTD]\nwhen:\n  lines:\n    artifact: connector-log\n    regex: 'proxy (?P<proxy>\\S+) refused'\n    min_count: 5\n    window: 1h\nexplained_by: [sse/dns-failure]\nmessage: 'proxy {{ proxy }} refused {{ count }} times'\nremediation: r\n",
+    )
+    .unwrap();
+    let explain = |id: &str| {
+        let out = fptriage()
+            .args(["rules", "explain", id, "--rules"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let site = explain("site/proxy");
+    for part in [
+        "  applies_to:\n    product: [FTD]",
+        "      min_count: 5\n      window: 1h",
+        "explained by (its causes): sse/dns-failure",
+        "  message: proxy <proxy> refused 3 times",
+    ] {
+        assert!(site.contains(part), "{part:?} not in:\n{site}");
+    }
+    let dns = explain("sse/dns-failure");
+    assert!(
+        dns.contains(
+            "explains (its symptoms): site/proxy, sse/cloud-unreachable, sse/not-enrolled"
+        ),
+        "{dns}"
+    );
     fptriage()
         .args(["rules", "explain", "sse/dns-failur"])
         .assert()
@@ -340,11 +390,13 @@ fn a_broken_rule_is_reported_and_the_others_still_run() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    // cli-contract.md: a rule given with --rules that does not load exits 2; the report is
+    // still written and lists it under warnings.
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("rule skipped")
-            && stderr.contains("broken.yaml:8:12")
+        stderr.contains("rule not loaded")
+            && stderr.contains("broken.yaml:8:13")
             && stderr.contains("invalid-regex"),
         "{stderr}"
     );
@@ -359,6 +411,21 @@ fn a_broken_rule_is_reported_and_the_others_still_run() {
         rules.contains(&"site/lookups") && rules.contains(&"sse/dns-failure"),
         "{rules:?}"
     );
+    let warning = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "rule-not-loaded")
+        .unwrap_or_else(|| panic!("no rule-not-loaded warning: {}", report["warnings"]));
+    assert!(
+        warning["path"].as_str().unwrap().ends_with("broken.yaml")
+            && warning["message"]
+                .as_str()
+                .unwrap()
+                .contains("invalid-regex"),
+        "{warning}"
+    );
+    assert_eq!(report["warning_counts"]["rule-not-loaded"], 1);
 }
 
 /// Replaces the input's own name in every string of a report, and drops timings, so that two
@@ -732,4 +799,43 @@ fn a_backtick_in_evidence_does_not_close_its_code_span() {
     assert!(row.contains("``` "), "{row}");
     assert!(row.contains("<b>\\|</b>"), "{row}");
     assert_eq!(columns(row), 6, "{row}");
+}
+
+#[test]
+fn an_artifact_definition_that_does_not_load_is_a_warning_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(
+        dir.path().join("site/artifacts.yaml"),
+        "artifacts:\n  - kind: site-notes\n    format: nosuchformat\n    paths: ['**/notes.txt']\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .arg("analyze")
+        .arg(bundle("dns-failure.tar.gz"))
+        .args(["--format", "json", "--rules"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("artifact definition not loaded"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["code"] == "rule-not-loaded"
+            && w["path"].as_str().unwrap().ends_with("artifacts.yaml")),
+        "{warnings:?}"
+    );
+    // The built-in pack still ran.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "sse/dns-failure")
+    );
 }

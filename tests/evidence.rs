@@ -188,10 +188,13 @@ fn activity_counts_problem_lines_per_device_and_host_on_one_axis() {
     let (healthy, _) = json_run(["analyze".as_ref(), bundle("healthy-fmc.tar.gz").as_os_str()]);
     assert_eq!(healthy["activity"], serde_json::json!([]));
     let passed = healthy["checks_passed"].as_array().unwrap();
-    assert_eq!(passed.len(), 16);
+    // The built-in sse pack's 16 checks and the platform pack's 2.
+    assert_eq!(passed.len(), 18);
     assert!(
         passed
             .iter()
-            .all(|p| p["pack"] == "sse" && p["device_name"] == "fmc-prod-01")
+            .all(|p| (p["pack"] == "sse" || p["pack"] == "platform")
+                && p["device_name"] == "fmc-prod-01")
     );
+    assert_eq!(passed.iter().filter(|p| p["pack"] == "sse").count(), 16);
 }

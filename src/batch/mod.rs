@@ -19,7 +19,8 @@
 //!
 //! **Resume key**: FNV-1a 64 ([`fnv`]) over the case's name, every file's path inside the case
 //! with its size and modification time (nanoseconds), the tool version, the rule pack's
-//! fingerprint ([`rules_fingerprint`]) and the artifact map and limits. A case whose key is on a
+//! fingerprint ([`rules_fingerprint`]), the artifact map, the limits and the report language
+//! (`--lang`: a rerun in another language writes the reports again). A case whose key is on a
 //! finished line (`ok` or `error`) of `results.jsonl` is skipped.
 //!
 //! **Shards**: `--shard K/N` keeps the cases whose FNV-1a 64 of the name, modulo N, is K.
@@ -163,6 +164,9 @@ pub struct BatchOptions<'a> {
     /// and index alike.
     pub redactor: Option<&'a Mutex<Redactor>>,
     pub summary: SummaryOptions,
+    /// The language of the reports' words and of the rules' texts (`rules` is localised to
+    /// it); part of the resume key.
+    pub lang: crate::i18n::Lang,
 }
 
 impl BatchOptions<'_> {
@@ -234,6 +238,9 @@ pub enum Event<'a> {
         error: Option<&'a str>,
         bytes: u64,
         duration: Duration,
+        /// The case's root causes, one line each (severity, title, device), as its report
+        /// shows them (redacted with the run).
+        root_causes: &'a [String],
     },
 }
 
@@ -700,6 +707,7 @@ pub fn run(
     settings.write(&rules_fingerprint(opts.rules).to_le_bytes());
     settings.field(opts.map_fingerprint.as_bytes());
     settings.field(format!("{:?}", opts.limits).as_bytes());
+    settings.field(opts.lang.code().as_bytes());
     let settings = settings.finish();
 
     let results_path = opts.out.join(RESULTS);
@@ -832,6 +840,11 @@ pub fn run(
                 file.write_all(text.as_bytes())?;
                 file.flush()
             });
+        let root_causes = finished
+            .report
+            .as_ref()
+            .map(|model| report::terminal::root_causes(model, opts.lang))
+            .unwrap_or_default();
         drop(finished.report);
         if let Err(e) = written {
             // The output folder broke under us: stop starting cases, report it at the end.
@@ -855,6 +868,7 @@ pub fn run(
             error: error.as_deref(),
             bytes: p.bytes,
             duration,
+            root_causes: &root_causes,
         });
     };
     // One shared queue in size order (largest first): each job takes the next case when it is
@@ -927,7 +941,13 @@ fn analyse_case(opts: &BatchOptions<'_>, matcher: &MatcherSet, p: &Planned) -> F
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
     };
-    let html = match report::render(&model, Format::Html, opts.templates.as_deref()) {
+    let html = match report::render_named_in(
+        &model,
+        "report",
+        Format::Html,
+        opts.templates.as_deref(),
+        opts.lang,
+    ) {
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
     };

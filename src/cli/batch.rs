@@ -95,6 +95,7 @@ pub fn batch(
     templates: Option<PathBuf>,
     redact: Option<RedactMap<'_>>,
     mining: &MiningFlags,
+    lang: fptriage::i18n::Lang,
     common: &Common,
 ) -> Result<u8> {
     use fptriage::batch::{self, Event, Status};
@@ -106,7 +107,8 @@ pub fn batch(
     if let Some(map) = redact {
         check_batch_map(map, inputs, out, common)?;
     }
-    let rules = load_rules(&common.rules)?;
+    let mut rules = load_rules(&common.rules)?;
+    rules::i18n::localize(&mut rules, lang);
     let map = common.artifact_map()?;
     let map_fingerprint = match &common.artifacts {
         Some(path) => std::fs::read_to_string(path).unwrap_or_default(),
@@ -137,6 +139,7 @@ pub fn batch(
         map_fingerprint,
         redactor: redactor.as_ref(),
         summary: mining.unexplained.summary(),
+        lang,
     };
 
     let tty = std::io::stderr().is_terminal();
@@ -220,11 +223,8 @@ pub fn batch(
                 shown.join(", ")
             ));
         }
-        Event::Skipped { case } => {
-            if !tty {
-                eprintln!("fptriage: skipped {}: already analysed", terminal(case));
-            }
-        }
+        // Counted once, in the plan's line ("N already analysed").
+        Event::Skipped { .. } => {}
         Event::Started { .. } => {}
         Event::Finished {
             case,
@@ -232,6 +232,7 @@ pub fn batch(
             error,
             bytes,
             duration,
+            root_causes,
         } => {
             let n = done.fetch_add(1, Ordering::SeqCst) + 1;
             let of = total.load(Ordering::SeqCst);
@@ -240,8 +241,18 @@ pub fn batch(
             match status {
                 Status::Ok => {
                     if !tty {
+                        // The answer, not only the status: what each case's report leads with.
+                        let causes = if root_causes.is_empty() {
+                            "no root cause".to_string()
+                        } else {
+                            root_causes
+                                .iter()
+                                .map(|c| terminal(c).into_owned())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        };
                         eprintln!(
-                            "fptriage: [{n}/{of}] {}: ok ({:.1}s)",
+                            "fptriage: [{n}/{of}] {}: ok ({:.1}s): {causes}",
                             terminal(case),
                             duration.as_secs_f64()
                         );
@@ -281,7 +292,7 @@ pub fn batch(
         );
         return Ok(130);
     }
-    Ok(0)
+    Ok(rules_exit(&rules, 0))
 }
 
 /// `fptriage merge`: joins batch output folders.

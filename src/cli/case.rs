@@ -58,15 +58,31 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
                     )?;
                 }
                 writeln!(out, "  facts:")?;
-                for (name, fact) in &d.facts {
+                // Every fact a rule may use, present or not: an absent fact is what makes a
+                // check "not evaluated", so it is shown, not left out.
+                let mut names: Vec<&str> = FACTS.iter().map(|f| f.name).collect();
+                names.extend(d.facts.keys().map(String::as_str));
+                names.sort_unstable();
+                names.dedup();
+                for name in names {
+                    let Some(fact) = d.facts.get(name) else {
+                        writeln!(out, "    {name:<34} (absent)")?;
+                        continue;
+                    };
                     let at = fact.evidence.as_ref().map(|e| match e.line {
                         Some(l) => format!("{}:{l}", t(&e.path)),
                         None => t(&e.path),
                     });
+                    let value = match &fact.value {
+                        fptriage::facts::FactValue::List(items) => {
+                            format!("[{}]", items.join(", "))
+                        }
+                        other => other.to_string(),
+                    };
                     writeln!(
                         out,
                         "    {name:<34} = {:<28} {}",
-                        t(&fact.value.to_string()),
+                        t(&value),
                         at.unwrap_or_default()
                     )?;
                 }
@@ -79,9 +95,28 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
             }
         }
     }
-    Ok(if case.devices.is_empty() { 2 } else { 0 })
+    Ok(rules_exit(
+        &rules,
+        if case.devices.is_empty() { 2 } else { 0 },
+    ))
 }
 
+/// How `analyze` talks to the person running it: the report's language, and whether stderr
+/// stays quiet.
+#[derive(Clone, Copy)]
+pub struct Shown {
+    pub lang: fptriage::i18n::Lang,
+    pub quiet: bool,
+}
+
+/// Whether the terminal on stdout wants colour: no `NO_COLOR` (https://no-color.org: set and
+/// not empty) and not `TERM=dumb`.
+fn colour_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn analyze(
     inputs: &[PathBuf],
     format: Option<ReportFormat>,
@@ -89,6 +124,7 @@ pub fn analyze(
     templates: Option<&Path>,
     fail_on: Option<FailOn>,
     redact: Option<RedactMap<'_>>,
+    shown: Shown,
     common: &Common,
 ) -> Result<u8> {
     check_inputs(inputs)?;
@@ -102,8 +138,12 @@ pub fn analyze(
     if let Some(r) = redact {
         r.check_existing()?;
     }
+    // ripgrep's convention: a person at a terminal gets the compact view; a pipe, a file or an
+    // explicit --format gets the stable format.
+    let terminal_view = format.is_none() && output.is_none() && std::io::stdout().is_terminal();
     let format = output_format(format, output);
-    let rules = load_rules(&common.rules)?;
+    let mut rules = load_rules(&common.rules)?;
+    rules::i18n::localize(&mut rules, shown.lang);
     let analysis = pipeline::analyze(inputs, &common.artifact_map()?, &rules, &common.limits())?;
     for e in &analysis.case.errors {
         eprintln!("fptriage: {}", report::escape::terminal(e));
@@ -124,19 +164,33 @@ pub fn analyze(
         );
     }
     let report = Report::new(&analysis, &rules);
-    let text = match redact {
-        None => report.render(format, templates)?,
+    let model = match redact {
+        None => serde_json::to_value(&report)?,
         Some(map) => {
             let mut redactor = report::redact::Redactor::new();
             redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
             let model = report.redacted(&mut redactor)?;
             map.write(&redactor.mapping())?;
-            report::render(&model, format, templates)?
+            model
         }
     };
+    let text = if terminal_view {
+        report::terminal::render(&model, shown.lang, colour_wanted())
+    } else {
+        report::render_named_in(&model, "report", format, templates, shown.lang)?
+    };
     match output {
-        Some(path) => report::outfile::write_atomic(path, text.as_bytes())
-            .with_context(|| format!("{}: cannot write the report", path.display()))?,
+        Some(path) => {
+            report::outfile::write_atomic(path, text.as_bytes())
+                .with_context(|| format!("{}: cannot write the report", path.display()))?;
+            if !shown.quiet {
+                // The answer where the person is, the report where they asked for it.
+                for line in report::terminal::root_causes(&model, shown.lang) {
+                    eprintln!("fptriage: {}", report::escape::terminal(&line));
+                }
+                eprintln!("fptriage: report written to {}", path.display());
+            }
+        }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     let threshold = fail_on.map(|f| match f {
@@ -149,5 +203,5 @@ pub fn analyze(
             .iter()
             .any(|f| f.status == "current" && f.severity >= t)
     });
-    Ok(if failing { 1 } else { 0 })
+    Ok(rules_exit(&rules, if failing { 1 } else { 0 }))
 }

@@ -9,6 +9,7 @@ pub fn diff(
     format: Option<ReportFormat>,
     output: Option<&Path>,
     fail_on: Option<FailOn>,
+    lang: fptriage::i18n::Lang,
     common: &Common,
 ) -> Result<u8> {
     check_inputs(before)?;
@@ -20,7 +21,8 @@ pub fn diff(
     let outputs: Vec<(&str, &Path)> = output.map(|p| ("--output", p)).into_iter().collect();
     check_outputs(&outputs, &inputs, common)?;
     let format = output_format(format, output);
-    let rules = load_rules(&common.rules)?;
+    let mut rules = load_rules(&common.rules)?;
+    rules::i18n::localize(&mut rules, lang);
     let map = common.artifact_map()?;
     let limits = common.limits();
     let matcher = fptriage::matcher::MatcherSet::new(&rules.patterns)?;
@@ -44,7 +46,8 @@ pub fn diff(
         sides.push(analysis);
     }
     let changes = fptriage::diff::diff(&sides[0], &sides[1]);
-    let text = report::render_named(&serde_json::to_value(&changes)?, "diff", format, None)?;
+    let text =
+        report::render_named_in(&serde_json::to_value(&changes)?, "diff", format, None, lang)?;
     match output {
         Some(path) => report::outfile::write_atomic(path, text.as_bytes())
             .with_context(|| format!("{}: cannot write the diff", path.display()))?,

@@ -5,6 +5,7 @@ pub mod authoring;
 pub mod batch;
 pub mod case;
 pub mod diff;
+pub mod help;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -18,14 +19,14 @@ use fptriage::limits::Limits;
 use fptriage::pipeline;
 use fptriage::report::outfile::{self, same_file};
 use fptriage::report::{self, Report};
-use fptriage::rules::{self, Diagnostic, RuleSet, Severity, load};
+use fptriage::rules::{self, Diagnostic, Level, RuleSet, Severity, load};
 
 #[derive(Args, Clone)]
 pub struct Common {
     /// Rule folder adding to (or replacing, by id) the built-in pack; repeatable.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Artifact map replacing the built-in rules/artifacts.yaml.
+    /// Artifact map whose claims (paths, content signatures) replace the built-in packs' claims.
     #[arg(long)]
     pub artifacts: Option<PathBuf>,
     /// Decompressed bytes read from one member.
@@ -79,6 +80,15 @@ pub struct Common {
     #[arg(long, short = 'C', value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u8).range(0..=fptriage::limits::MAX_CONTEXT_LINES as i64))]
     pub context: u8,
+    /// Time stamps kept per pattern and host for `within`, `window` and `sequence` (the newest).
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_window_stamps: Option<usize>,
+    /// Distinct values kept per capture, pattern and group for `min_distinct`.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_distinct_values: Option<usize>,
+    /// Groups (hosts or `group_by` capture values) kept per pattern.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_groups: Option<usize>,
 }
 
 impl Common {
@@ -130,25 +140,118 @@ impl Common {
             l.nested_zip_memory = v;
         }
         l.context_lines = usize::from(self.context);
+        if let Some(v) = self.max_window_stamps {
+            l.window_stamps = v;
+        }
+        if let Some(v) = self.max_distinct_values {
+            l.distinct_values = v;
+        }
+        if let Some(v) = self.max_groups {
+            l.groups = v;
+        }
         l
     }
 
+    /// The built-in packs' artifact definitions, each `--rules` folder's, and `--artifacts`'
+    /// claims in place of the built-in ones.
+    /// A folder's definition file that does not load is left out here; [`load_rules`] reports
+    /// it.
     pub fn artifact_map(&self) -> Result<ArtifactMap> {
-        match &self.artifacts {
-            None => Ok(ArtifactMap::builtin()),
-            Some(path) => read_artifact_map(path),
-        }
+        Ok(definitions_and_problems(&self.rules, self.artifacts.as_deref())?.0)
     }
 }
 
-/// Reads and compiles an artifact map file; every problem is in the error, with its place.
-pub fn read_artifact_map(path: &Path) -> Result<ArtifactMap> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
-    ArtifactMap::parse(&text, &path.display().to_string()).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| format!("{e} [{}]", e.code)).collect();
-        anyhow::anyhow!(lines.join("\n"))
-    })
+fn map_errors(errors: Vec<fptriage::artifacts::MapError>) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(|e| format!("{e} [{}]", e.code)).collect();
+    anyhow::anyhow!(lines.join("\n"))
+}
+
+/// Loads the artifact definitions: the built-in packs, then each rule folder's `artifacts.yaml`
+/// in order, then `artifacts`' claims in place of the built-in packs' claims. A folder's file
+/// that does not load is left out and returned as diagnostics (cli-contract.md: the report
+/// lists it, the command exits 2); a bad `--artifacts` file is a bad argument.
+pub fn definitions_and_problems(
+    folders: &[PathBuf],
+    artifacts: Option<&Path>,
+) -> Result<(ArtifactMap, Vec<Diagnostic>)> {
+    let mut map =
+        ArtifactMap::load(&fptriage::artifacts::PackSource::builtin()).map_err(map_errors)?;
+    let mut problems = Vec::new();
+    for folder in folders {
+        let dir = if folder.is_file() {
+            folder.parent().unwrap_or(Path::new("."))
+        } else {
+            folder.as_path()
+        };
+        let packs = fptriage::artifacts::PackSource::in_folder(dir)
+            .with_context(|| format!("{}: cannot read artifacts.yaml", dir.display()))?;
+        for pack in packs {
+            match map.clone().with_pack(&pack) {
+                Ok(with) => map = with,
+                Err(errors) => problems.extend(errors.into_iter().map(|e| Diagnostic {
+                    level: Level::Error,
+                    code: e.code,
+                    file: e.file,
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                    hint: None,
+                })),
+            }
+        }
+    }
+    let map = match artifacts {
+        None => map,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the artifact map", path.display()))?;
+            map.replacing_builtin_claims(&fptriage::artifacts::PackSource {
+                pack: String::new(),
+                origin: path.display().to_string(),
+                text,
+                builtin: true,
+            })
+            .map_err(map_errors)?
+        }
+    };
+    Ok((map, problems))
+}
+
+/// As [`definitions_and_problems`], for the commands that stop on a definition that does not
+/// load (`rules test`): every problem is in the error.
+pub fn definitions(folders: &[PathBuf], artifacts: Option<&Path>) -> Result<ArtifactMap> {
+    let (map, problems) = definitions_and_problems(folders, artifacts)?;
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}:{}: {} [{}]",
+                    d.file, d.line, d.column, d.message, d.code
+                )
+            })
+            .collect();
+        bail!(lines.join("\n"));
+    }
+    Ok(map)
+}
+
+/// `--lang`: the report's language.
+#[derive(Args, Clone, Copy)]
+pub struct LangFlag {
+    /// Language of the report's words and of the built-in rules' texts: en or ja. Evidence, ids,
+    /// references and JSON keys stay as they are. Default: from LC_ALL, LC_MESSAGES or LANG
+    /// (ja_JP.UTF-8: ja), else en.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<fptriage::i18n::Lang>,
+}
+
+impl LangFlag {
+    /// The language given, else the environment's.
+    pub fn resolve(self) -> fptriage::i18n::Lang {
+        self.lang
+            .unwrap_or_else(|| fptriage::i18n::Lang::from_env(|name| std::env::var(name).ok()))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -170,8 +273,16 @@ pub enum FailOn {
     Critical,
 }
 
-/// Loads the built-in pack plus `--rules` folders; broken rules are reported and left out.
+/// The exit code once the work is done: 2 when a rule given with `--rules` did not load (the
+/// report lists it under warnings), else `code`.
+pub fn rules_exit(rules: &RuleSet, code: u8) -> u8 {
+    if rules.problems.is_empty() { code } else { 2 }
+}
+
+/// Loads the built-in pack plus `--rules` folders (with their artifact definitions); broken
+/// rules are reported and left out.
 pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
+    let (map, map_problems) = definitions_and_problems(folders, None)?;
     let mut sources = load::builtin_sources();
     for folder in folders {
         sources.extend(
@@ -179,13 +290,20 @@ pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
                 .with_context(|| format!("{}: cannot read rules", folder.display()))?,
         );
     }
-    let (set, diagnostics) = load::load(&sources);
-    for d in &diagnostics {
+    let (mut set, diagnostics) = load::load_with(&sources, &map);
+    for d in &map_problems {
         eprintln!(
-            "fptriage: rule skipped: {}:{}:{}: {} [{}]",
+            "fptriage: artifact definition not loaded: {}:{}:{}: {} [{}]",
             d.file, d.line, d.column, d.message, d.code
         );
     }
+    for d in &diagnostics {
+        eprintln!(
+            "fptriage: rule not loaded: {}:{}:{}: {} [{}]",
+            d.file, d.line, d.column, d.message, d.code
+        );
+    }
+    set.problems.splice(0..0, map_problems);
     Ok(set)
 }
 

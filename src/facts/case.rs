@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use super::collect::{ArchiveState, BundleState};
 use super::derive::{device, region_facts};
 use super::{Device, LooseFile, LooseReason, Product};
-use crate::artifacts::ArtifactKind;
 use crate::ingest::Damage;
 use crate::limits::Limits;
 
@@ -171,10 +170,7 @@ pub(crate) fn devices(
                 })
                 .map(|(i, _)| *i)
                 .collect();
-            let manager_setting = unit
-                .kinds
-                .iter()
-                .all(|k| matches!(k, ArtifactKind::Licensing | ArtifactKind::CloudSettings));
+            let manager_setting = !unit.other_than_manager_settings;
             let (owner, why) = if named.len() == 1 {
                 (Some(named[0]), LooseReason::NamesDevice)
             } else if manager_setting && fmcs.len() == 1 {

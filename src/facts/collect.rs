@@ -15,7 +15,7 @@ use memchr::memmem::Finder;
 
 use super::hits::{HitLine, LineHits, push_capped};
 use super::{ArtifactRef, Case, case, derive};
-use crate::artifacts::{ArtifactKind, ArtifactMap};
+use crate::artifacts::{ArtifactKind, ArtifactMap, Builtin, Format, LogTime};
 use crate::ingest::{Bundle, Damage, Member, Visitor, Warning};
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
@@ -46,6 +46,11 @@ pub(crate) struct BundleState {
     pub artifacts_omitted: u64,
     /// Every artifact kind read, listed or not: what rules look at.
     pub kinds: BTreeSet<ArtifactKind>,
+    /// The built-in formats of the kinds read (what the device-level facts depend on).
+    pub formats: BTreeSet<Builtin>,
+    /// A kind read that is not a manager setting (licence or cloud settings): a loose file
+    /// holding only those goes to the case's one FMC.
+    pub other_than_manager_settings: bool,
     /// A member named `show_tech_output…` was read (an FTD's).
     pub show_tech: bool,
     /// The first connector.log read.
@@ -91,6 +96,8 @@ impl BundleState {
             artifacts: Vec::new(),
             artifacts_omitted: 0,
             kinds: BTreeSet::new(),
+            formats: BTreeSet::new(),
+            other_than_manager_settings: false,
             show_tech: false,
             first_connector_log: None,
             documents: Vec::new(),
@@ -114,6 +121,8 @@ impl BundleState {
             .extend(other.artifacts.into_iter().take(room));
         self.artifacts_omitted += other.artifacts_omitted + extra;
         self.kinds.extend(other.kinds);
+        self.formats.extend(other.formats);
+        self.other_than_manager_settings |= other.other_than_manager_settings;
         self.show_tech |= other.show_tech;
         if self.first_connector_log.is_none() {
             self.first_connector_log = other.first_connector_log;
@@ -141,10 +150,20 @@ impl BundleState {
 
 impl BundleState {
     /// Records an artifact: listed while the inventory has room (`rows`), its kind always.
-    fn add_artifact(&mut self, artifact: ArtifactRef, member_path: &str, rows: usize) {
+    fn add_artifact(
+        &mut self,
+        artifact: ArtifactRef,
+        format: Format,
+        member_path: &str,
+        rows: usize,
+    ) {
         self.kinds.insert(artifact.kind);
+        let builtin = format.builtin();
+        self.formats.extend(builtin);
+        self.other_than_manager_settings |=
+            !matches!(builtin, Some(Builtin::Licensing | Builtin::CloudSettings));
         self.show_tech |= member_path.contains("show_tech_output");
-        if artifact.kind == ArtifactKind::ConnectorLog && self.first_connector_log.is_none() {
+        if builtin == Some(Builtin::ConnectorLog) && self.first_connector_log.is_none() {
             self.first_connector_log = Some(artifact.path.clone());
         }
         if self.artifacts.len() < rows {
@@ -300,6 +319,8 @@ pub struct Collector<'a> {
     ring: Vec<super::ContextLine>,
     /// Hits of the log being read still owed lines after them: (pattern, key, seq, line).
     owed: std::collections::VecDeque<(usize, String, u64, u32)>,
+    /// The kinds the current member is read as (reused between members).
+    claimed: Vec<ArtifactKind>,
     /// Error lines no pattern matched, as templates.
     miner: crate::mining::Miner,
 }
@@ -326,6 +347,7 @@ impl<'a> Collector<'a> {
             lowered: Vec::new(),
             ring: Vec::new(),
             owed: std::collections::VecDeque::new(),
+            claimed: Vec::new(),
         }
     }
 
@@ -466,21 +488,32 @@ impl<'a> Collector<'a> {
         Some(index)
     }
 
+    /// Reads a log line by line as it streams: each line goes through every log kind's patterns
+    /// once. `text`, when given, keeps the member's first `--max-document-bytes` for document
+    /// kinds that read the same member.
     fn read_log(
         &mut self,
         bundle: usize,
-        kind: ArtifactKind,
+        kinds: &[(ArtifactKind, Format)],
         display: &str,
         body: &mut dyn Read,
+        mut text_out: Option<&mut Vec<u8>>,
     ) -> io::Result<()> {
         let mut reader = BufReader::with_capacity(256 << 10, body);
         let mut line = Vec::with_capacity(512);
         let mut number: u32 = 0;
         let mut cut_lines = 0u64;
-        let mut last_time: Option<(Timestamp, bool)> = None;
         let mut last_line = String::new();
-        let wants = self.matcher.wants(kind);
-        let context = if wants { self.limits.context_lines } else { 0 };
+        let wants: Vec<bool> = kinds.iter().map(|(k, _)| self.matcher.wants(*k)).collect();
+        let peers = kinds
+            .iter()
+            .any(|(_, f)| *f == Format::Builtin(Builtin::ConnectorLog));
+        let doc_cap = self.limits.document_bytes;
+        let context = if wants.iter().any(|&w| w) {
+            self.limits.context_lines
+        } else {
+            0
+        };
         self.ring.clear();
         self.owed.clear();
         self.miner.start_file();
@@ -489,6 +522,12 @@ impl<'a> Collector<'a> {
             let (read, cut) = read_bounded_line(&mut reader, &mut line, self.limits.line_bytes)?;
             if read == 0 {
                 break;
+            }
+            if let Some(out) = text_out.as_deref_mut()
+                && out.len() < doc_cap
+            {
+                let room = doc_cap - out.len();
+                out.extend_from_slice(&line[..line.len().min(room)]);
             }
             number = number.saturating_add(1);
             if cut {
@@ -500,26 +539,26 @@ impl<'a> Collector<'a> {
                 Err(_) => String::from_utf8_lossy(&line),
             };
             let text = text.trim_end_matches(['\n', '\r']);
-            if kind == ArtifactKind::ConnectorLog
-                && let Some(url_at) = URL.find(text.as_bytes())
-            {
+            if peers && let Some(url_at) = URL.find(text.as_bytes()) {
                 self.note_peer(bundle, text, url_at);
             }
-            let mut explained = false;
-            if wants {
-                self.matched.clear();
-                self.matcher
-                    .matches(kind, text, &mut self.matched, &mut self.lowered);
-                if !self.matched.is_empty() {
-                    explained = true;
-                    let matched = std::mem::take(&mut self.matched);
-                    self.record(bundle, kind, display, number, text, &matched);
-                    self.matched = matched;
+            for (i, &(kind, format)) in kinds.iter().enumerate() {
+                let mut explained = false;
+                if wants[i] {
+                    self.matched.clear();
+                    self.matcher
+                        .matches(kind, text, &mut self.matched, &mut self.lowered);
+                    if !self.matched.is_empty() {
+                        explained = true;
+                        let matched = std::mem::take(&mut self.matched);
+                        self.record(bundle, format, display, number, text, &matched);
+                        self.matched = matched;
+                    }
                 }
-            }
-            // A pattern's raw match explains the line, whatever its level or host filters.
-            if !explained {
-                self.miner.observe(kind, text);
+                // A pattern's raw match explains the line, whatever its level or host filters.
+                if !explained {
+                    self.miner.observe(kind, format, text);
+                }
             }
             if context > 0 {
                 self.context_after(bundle, number, text, context);
@@ -546,17 +585,19 @@ impl<'a> Collector<'a> {
             }
         }
         if !last_line.is_empty() {
-            last_time = line_time(kind, &last_line);
-        }
-        if let Some((t, local)) = last_time {
-            let state = &mut self.bundles[bundle];
-            let newest = if local {
-                &mut state.newest_local
-            } else {
-                &mut state.newest_log
-            };
-            if newest.is_none_or(|n| t > n) {
-                *newest = Some(t);
+            for &(_, format) in kinds {
+                let Some((t, local)) = self.line_time(format, &last_line) else {
+                    continue;
+                };
+                let state = &mut self.bundles[bundle];
+                let newest = if local {
+                    &mut state.newest_local
+                } else {
+                    &mut state.newest_log
+                };
+                if newest.is_none_or(|n| t > n) {
+                    *newest = Some(t);
+                }
             }
         }
         if cut_lines > 0 {
@@ -633,7 +674,7 @@ impl<'a> Collector<'a> {
     fn record(
         &mut self,
         bundle: usize,
-        kind: ArtifactKind,
+        format: Format,
         display: &str,
         number: u32,
         text: &str,
@@ -641,8 +682,8 @@ impl<'a> Collector<'a> {
     ) {
         let mut level: Option<&'static str> = None;
         let mut local = false;
-        let (time, key, addrs) = match kind {
-            ArtifactKind::ConnectorLog => match connector_log::parse_line(text) {
+        let (time, key, addrs) = match format {
+            Format::Builtin(Builtin::ConnectorLog) => match connector_log::parse_line(text) {
                 Some(parsed) => {
                     level = parsed.level.as_ref().map(|l| l.as_str());
                     let host = parsed.remote_host.filter(|h| !h.is_empty());
@@ -667,7 +708,12 @@ impl<'a> Collector<'a> {
                 None => (None, first_sse_host(text), Addrs::default()),
             },
             _ => {
-                let time = line_time(kind, text);
+                if format == Format::Log(LogTime::Logrus) {
+                    level = connector_log::parse_line(text)
+                        .and_then(|p| p.level)
+                        .map(|l| l.as_str());
+                }
+                let time = self.line_time(format, text);
                 local = time.is_some_and(|(_, l)| l);
                 (time.map(|(t, _)| t), first_sse_host(text), Addrs::default())
             }
@@ -676,10 +722,33 @@ impl<'a> Collector<'a> {
             if !self.matcher.level_ok(pattern, level) {
                 continue;
             }
-            self.seq += 1;
             let mut captures = self.matcher.captures(pattern, text);
             for (_, value) in &mut captures {
                 crate::limits::cap_in_place(value, self.limits.value_chars);
+            }
+            if !self.matcher.accepts(pattern, &captures) {
+                continue;
+            }
+            self.seq += 1;
+            let keep = self.matcher.keep(pattern);
+            let mut distinct = Vec::new();
+            let mut group_key = None;
+            if let Some(keep) = keep {
+                for name in &keep.distinct {
+                    if let Some((n, v)) = captures.iter().find(|(n, _)| n == name) {
+                        distinct.push((n.clone(), v.clone()));
+                    }
+                }
+                if let Some(group) = &keep.group {
+                    // A line whose group capture did not take part in the match is in group "".
+                    group_key = Some(
+                        captures
+                            .iter()
+                            .find(|(n, _)| n == group)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default(),
+                    );
+                }
             }
             let line = HitLine {
                 time,
@@ -691,12 +760,20 @@ impl<'a> Collector<'a> {
                 captures: &captures,
                 before: &self.ring,
                 seq: self.seq,
+                stamp_cap: if keep.is_some_and(|k| k.stamps) {
+                    self.limits.window_stamps
+                } else {
+                    0
+                },
+                distinct: &distinct,
+                distinct_cap: self.limits.distinct_values,
             };
+            let key = group_key.as_deref().unwrap_or(&key);
             let hits = &mut self.bundles[bundle].hits;
-            hits.record(pattern, &key, addrs.as_slice(), &line);
-            if self.limits.context_lines > 0 && hits.is_sample(pattern, &key, self.seq) {
+            hits.record(pattern, key, addrs.as_slice(), &line, self.limits.groups);
+            if self.limits.context_lines > 0 && hits.is_sample(pattern, key, self.seq) {
                 self.owed
-                    .push_back((pattern, key.clone(), self.seq, number));
+                    .push_back((pattern, key.to_string(), self.seq, number));
             }
         }
     }
@@ -706,19 +783,6 @@ fn first_sse_host(text: &str) -> String {
     super::regions::sse_hosts_in(text)
         .next()
         .unwrap_or_default()
-}
-
-/// A log line's time, and whether it is provisional wall-clock time (a syslog stamp without zone
-/// or year, placed once the device's zone and collection time are known: no clock is read).
-fn line_time(kind: ArtifactKind, text: &str) -> Option<(Timestamp, bool)> {
-    match kind {
-        ArtifactKind::Syslog => syslog::parse_line(text)
-            .and_then(|l| l.time)
-            .and_then(|t| t.provisional()),
-        _ => connector_log::parse_line(text)
-            .and_then(|l| l.time)
-            .map(|t| (t, false)),
-    }
 }
 
 /// Whether `path` lies inside the folder `dir`.
@@ -844,127 +908,23 @@ impl Visitor for Collector<'_> {
 
     fn member(&mut self, member: &Member<'_>, body: &mut dyn Read) -> io::Result<()> {
         let archive = self.base + member.bundle;
-        let Some(kind) = self.map.classify(member.path, member.head) else {
-            // Unclaimed members still show where device roots are.
-            if root_of(member.path).is_some()
-                && let Some(unit) = self.unit_for(archive, member.path)
-            {
-                self.note_member(unit, member.path);
-            }
-            return Ok(());
-        };
-        let Some(unit) = self.unit_for(archive, member.path) else {
-            return Ok(());
-        };
-        self.note_member(unit, member.path);
-        let display = {
-            let state = &self.archives[archive];
-            crate::ingest::member_display(&state.label, Some(state.format), member.path)
-        };
-        let long = display.len();
-        let display = crate::limits::cap_text(&display, self.limits.value_chars);
-        if display.len() < long {
-            self.warnings.push(Warning {
-                code: "limit-value-chars",
-                path: display.clone(),
-                message: format!(
-                    "member name of {long} bytes cut to {} characters in the report (--max-value-chars)",
-                    self.limits.value_chars
-                ),
-            });
-        }
-        if !self.bundles[unit].is_root && self.bundles[unit].head.len() < LOOSE_HEAD_BYTES {
-            let head = &member.head[..member.head.len().min(LOOSE_HEAD_BYTES)];
-            self.bundles[unit]
-                .head
-                .push_str(&String::from_utf8_lossy(head));
-        }
-        let rows = self.limits.inventory_rows;
-        self.bundles[unit].add_artifact(
-            ArtifactRef {
-                path: display.clone(),
-                kind,
-                size: member.size,
-            },
-            member.path,
-            rows,
-        );
-        if kind.is_log() {
-            return self.read_log(unit, kind, &display, body);
-        }
-        if kind == ArtifactKind::Timezone {
-            let mut data = Vec::new();
-            body.take(TZIF_BYTES).read_to_end(&mut data)?;
-            match jiff::tz::TimeZone::tzif("localtime", &data) {
-                Ok(zone) => {
-                    self.bundles[unit].zone = Some(DeviceZone {
-                        zone,
-                        name: None,
-                        path: display,
-                    })
-                }
-                Err(e) => self.warnings.push(Warning {
-                    code: "bad-time-zone",
-                    path: display,
-                    message: format!("not a time zone file ({e}); syslog times are read as UTC"),
-                }),
-            }
-            return Ok(());
-        }
-        let cap = if kind == ArtifactKind::ShowVersion {
-            SHOW_VERSION_BYTES.min(self.limits.document_bytes.max(1))
-        } else {
-            self.limits.document_bytes
-        };
-        // Room up front for what the archive says the member holds (bounded by the cap):
-        // growing by doubling would hold up to twice the document for a moment.
-        let hint = usize::try_from(member.size).unwrap_or(usize::MAX).min(cap) + 1;
-        let mut data = Vec::with_capacity(hint.min(cap + 1));
-        body.take(cap as u64 + 1).read_to_end(&mut data)?;
-        if data.len() > cap {
-            data.truncate(cap);
-            if kind != ArtifactKind::ShowVersion {
-                self.warnings.push(Warning {
-                    code: "limit-document-bytes",
-                    path: display.clone(),
-                    message: format!(
-                        "only the first {cap} bytes were parsed (--max-document-bytes)"
-                    ),
-                });
-            }
-        }
-        // Valid UTF-8 (nearly always) is taken as it is, without a copy.
-        let mut text = match String::from_utf8(data) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        if matches!(
-            kind,
-            ArtifactKind::Licensing | ArtifactKind::CloudSettings | ArtifactKind::ConnectorContext
-        ) && let Some(at) = json_budget_end(&text, self.limits.json_nodes)
-        {
-            text.truncate(at);
-            self.warnings.push(Warning {
-                code: "limit-json-nodes",
-                path: display.clone(),
-                message: format!(
-                    "JSON parsed only to byte {at}, where it holds {} values (--max-json-nodes)",
-                    self.limits.json_nodes
-                ),
-            });
-        }
-        // Parsed now, while the member is at hand: only what the facts need is kept.
-        let summary = derive::summarize(kind, display, &text, &self.limits);
-        drop(text);
-        self.bundles[unit].documents.push(summary);
-        Ok(())
+        let mut claimed = std::mem::take(&mut self.claimed);
+        self.map
+            .classify_all(member.path, member.head, &mut claimed);
+        let result = self.claimed_member(archive, member, &claimed, body);
+        self.claimed = claimed;
+        result
     }
 
     fn link(&mut self, bundle: usize, path: &str, target: &str) -> bool {
         let archive = self.base + bundle;
-        if self.map.classify(path, &[]) != Some(ArtifactKind::Timezone) {
+        let Some(kind) = self
+            .map
+            .classify(path, &[])
+            .filter(|k| self.map.format(*k) == Some(Format::Builtin(Builtin::Tzif)))
+        else {
             return false;
-        }
+        };
         let Some(unit) = self.unit_for(archive, path) else {
             return false;
         };
@@ -981,9 +941,10 @@ impl Visitor for Collector<'_> {
                 self.bundles[unit].add_artifact(
                     ArtifactRef {
                         path: display.clone(),
-                        kind: ArtifactKind::Timezone,
+                        kind,
                         size: 0,
                     },
+                    Format::Builtin(Builtin::Tzif),
                     path,
                     rows,
                 );
@@ -1025,6 +986,201 @@ impl Visitor for Collector<'_> {
 }
 
 impl Collector<'_> {
+    /// Reads a member as every kind the packs claim it for: logs line by line as they stream
+    /// (each line through each log kind's patterns), documents once as text, handed to each
+    /// document kind's readers.
+    fn claimed_member(
+        &mut self,
+        archive: usize,
+        member: &Member<'_>,
+        claimed: &[ArtifactKind],
+        body: &mut dyn Read,
+    ) -> io::Result<()> {
+        if claimed.is_empty() {
+            // Unclaimed members still show where device roots are.
+            if root_of(member.path).is_some()
+                && let Some(unit) = self.unit_for(archive, member.path)
+            {
+                self.note_member(unit, member.path);
+            }
+            return Ok(());
+        }
+        let Some(unit) = self.unit_for(archive, member.path) else {
+            return Ok(());
+        };
+        self.note_member(unit, member.path);
+        let display = {
+            let state = &self.archives[archive];
+            crate::ingest::member_display(&state.label, Some(state.format), member.path)
+        };
+        let long = display.len();
+        let display = crate::limits::cap_text(&display, self.limits.value_chars);
+        if display.len() < long {
+            self.warnings.push(Warning {
+                code: "limit-value-chars",
+                path: display.clone(),
+                message: format!(
+                    "member name of {long} bytes cut to {} characters in the report (--max-value-chars)",
+                    self.limits.value_chars
+                ),
+            });
+        }
+        if !self.bundles[unit].is_root && self.bundles[unit].head.len() < LOOSE_HEAD_BYTES {
+            let head = &member.head[..member.head.len().min(LOOSE_HEAD_BYTES)];
+            self.bundles[unit]
+                .head
+                .push_str(&String::from_utf8_lossy(head));
+        }
+        let rows = self.limits.inventory_rows;
+        let mut logs: Vec<(ArtifactKind, Format)> = Vec::new();
+        let mut documents: Vec<(ArtifactKind, Format)> = Vec::new();
+        for &kind in claimed {
+            let Some(format) = self.map.format(kind) else {
+                continue;
+            };
+            self.bundles[unit].add_artifact(
+                ArtifactRef {
+                    path: display.clone(),
+                    kind,
+                    size: member.size,
+                },
+                format,
+                member.path,
+                rows,
+            );
+            if format.is_log() {
+                logs.push((kind, format));
+            } else {
+                documents.push((kind, format));
+            }
+        }
+        if !logs.is_empty() {
+            // A member read as a log by one pack and as a document by another: the document
+            // kinds get the log's first `--max-document-bytes`.
+            let mut text = (!documents.is_empty()).then(Vec::new);
+            self.read_log(unit, &logs, &display, body, text.as_mut())?;
+            if let Some(data) = text {
+                self.documents(unit, &documents, display, data, false);
+            }
+            return Ok(());
+        }
+        if documents
+            .iter()
+            .any(|(_, f)| *f == Format::Builtin(Builtin::Tzif))
+        {
+            let mut data = Vec::new();
+            body.take(TZIF_BYTES).read_to_end(&mut data)?;
+            match jiff::tz::TimeZone::tzif("localtime", &data) {
+                Ok(zone) => {
+                    self.bundles[unit].zone = Some(DeviceZone {
+                        zone,
+                        name: None,
+                        path: display,
+                    })
+                }
+                Err(e) => self.warnings.push(Warning {
+                    code: "bad-time-zone",
+                    path: display,
+                    message: format!("not a time zone file ({e}); syslog times are read as UTC"),
+                }),
+            }
+            return Ok(());
+        }
+        // `show_tech_output.txt`-like members hold the version block at their head: only that
+        // much is kept, without a warning.
+        let head_only = documents
+            .iter()
+            .all(|(_, f)| *f == Format::Builtin(Builtin::ShowVersion));
+        let cap = if head_only {
+            SHOW_VERSION_BYTES.min(self.limits.document_bytes.max(1))
+        } else {
+            self.limits.document_bytes
+        };
+        // Room up front for what the archive says the member holds (bounded by the cap):
+        // growing by doubling would hold up to twice the document for a moment.
+        let hint = usize::try_from(member.size).unwrap_or(usize::MAX).min(cap) + 1;
+        let mut data = Vec::with_capacity(hint.min(cap + 1));
+        body.take(cap as u64 + 1).read_to_end(&mut data)?;
+        let cut = data.len() > cap;
+        if cut {
+            data.truncate(cap);
+        }
+        self.documents(unit, &documents, display, data, cut && !head_only);
+        Ok(())
+    }
+
+    /// Hands a document's text (at most `--max-document-bytes`) to each kind that reads it.
+    fn documents(
+        &mut self,
+        unit: usize,
+        kinds: &[(ArtifactKind, Format)],
+        display: String,
+        data: Vec<u8>,
+        cut: bool,
+    ) {
+        if cut {
+            self.warnings.push(Warning {
+                code: "limit-document-bytes",
+                path: display.clone(),
+                message: format!(
+                    "only the first {} bytes were parsed (--max-document-bytes)",
+                    self.limits.document_bytes
+                ),
+            });
+        }
+        // Valid UTF-8 (nearly always) is taken as it is, without a copy.
+        let text = match String::from_utf8(data) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        let json_end = if kinds.iter().any(|(_, f)| f.is_json()) {
+            json_budget_end(&text, self.limits.json_nodes)
+        } else {
+            None
+        };
+        if let Some(at) = json_end {
+            self.warnings.push(Warning {
+                code: "limit-json-nodes",
+                path: display.clone(),
+                message: format!(
+                    "JSON parsed only to byte {at}, where it holds {} values (--max-json-nodes)",
+                    self.limits.json_nodes
+                ),
+            });
+        }
+        // Parsed now, while the member is at hand: only what the facts need is kept.
+        for &(kind, format) in kinds {
+            let doc = match json_end {
+                Some(at) if format.is_json() => &text[..at],
+                _ => &text[..],
+            };
+            let summary = derive::summarize(kind, format, display.clone(), doc, &self.limits);
+            self.bundles[unit].documents.push(summary);
+        }
+    }
+
+    /// A log line's time, and whether it is provisional wall-clock time (a syslog stamp without
+    /// zone or year, placed once the device's zone and collection time are known: no clock is
+    /// read).
+    fn line_time(&self, format: Format, text: &str) -> Option<(Timestamp, bool)> {
+        match format {
+            Format::Builtin(Builtin::Syslog) | Format::Log(LogTime::Syslog) => {
+                syslog::parse_line(text)
+                    .and_then(|l| l.time)
+                    .and_then(|t| t.provisional())
+            }
+            Format::Log(LogTime::Iso8601) => {
+                crate::parse::log_time::iso8601(text).map(|t| (t, false))
+            }
+            Format::Log(LogTime::Strptime(i)) => {
+                crate::parse::log_time::strptime(self.map.strptime(i), text).map(|t| (t, true))
+            }
+            _ => connector_log::parse_line(text)
+                .and_then(|l| l.time)
+                .map(|t| (t, false)),
+        }
+    }
+
     /// Keeps what a member's path says about its unit: the bundle stamp, and `etc/sf/`.
     fn note_member(&mut self, unit: usize, path: &str) {
         let state = &mut self.bundles[unit];

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::collect::{BundleState, cap_chars};
 use super::regions;
 use super::{Device, Evidence, Fact, FactValue, Product};
-use crate::artifacts::ArtifactKind;
+use crate::artifacts::{ArtifactKind, Builtin, Format};
 use crate::limits::Limits;
 use crate::parse::{
     cloud_settings, connector_context, connector_properties, curl_test, ident, licensing, lsof,
@@ -128,7 +128,8 @@ fn line_text(doc: &str, line: u32) -> Option<&str> {
 /// sets, and what identity, curl outcomes and the version need.
 #[derive(Debug, Clone)]
 pub(crate) struct DocSummary {
-    pub kind: ArtifactKind,
+    /// The built-in parser that read it, if any.
+    pub format: Option<Builtin>,
     pub path: String,
     /// A version document: what it says, and the evidence of its version line.
     pub(crate) version: Option<(version::VersionInfo, Evidence)>,
@@ -157,13 +158,15 @@ struct CurlSummary {
 /// Parses one document into what facts need. `path` is its display path.
 pub(crate) fn summarize(
     kind: ArtifactKind,
+    format: Format,
     path: String,
     doc: &str,
     limits: &Limits,
 ) -> DocSummary {
     let mut b = Builder::new(limits);
+    let builtin = format.builtin();
     let mut summary = DocSummary {
-        kind,
+        format: builtin,
         path: String::new(),
         version: None,
         facts: BTreeMap::new(),
@@ -180,8 +183,8 @@ pub(crate) fn summarize(
     let mut curl_tls = BTreeSet::new();
     let mut curl_lines: [Option<(u32, String)>; 4] = Default::default();
     let mut outcomes = Vec::new();
-    if matches!(kind, ArtifactKind::SfVersion | ArtifactKind::ShowVersion) {
-        let info = if kind == ArtifactKind::SfVersion {
+    if matches!(builtin, Some(Builtin::SfVersion | Builtin::ShowVersion)) {
+        let info = if builtin == Some(Builtin::SfVersion) {
             version::parse_sf_version(doc)
         } else {
             version::parse_show_version(doc)
@@ -198,23 +201,23 @@ pub(crate) fn summarize(
             summary.version = Some((info, evidence));
         }
     }
-    match kind {
-        ArtifactKind::Hostname => {
+    match builtin {
+        Some(Builtin::Hostname) => {
             if let Some(h) = ident::parse_hostname(doc) {
                 b.text("device.name", &h.value, path, Some(h.line), doc);
                 name = Some(h.value);
             }
         }
-        ArtifactKind::ImsConf => {
+        Some(Builtin::ImsConf) => {
             if let Some(u) = ident::parse_ims_conf(doc).appliance_uuid {
                 b.text("device.appliance_id", &u.value, path, Some(u.line), doc);
                 uuid = Some(u.value);
             }
         }
-        ArtifactKind::ConnectorProperties => {
+        Some(Builtin::ConnectorProperties) => {
             connector_facts(&mut b, path, doc);
         }
-        ArtifactKind::PmtoolStatus => {
+        Some(Builtin::Pmtool) => {
             let daemons = pmtool::parse(doc);
             for (daemon, fact) in [
                 ("SSEConnector", "pmtool.sseconnector.state"),
@@ -226,7 +229,7 @@ pub(crate) fn summarize(
                 }
             }
         }
-        ArtifactKind::Netstat => {
+        Some(Builtin::Netstat) => {
             // Rows are looked at one by one: a large output is never held as rows.
             let mut connected: Option<u32> = None;
             let mut listening: Option<u32> = None;
@@ -272,7 +275,7 @@ pub(crate) fn summarize(
                 ),
             }
         }
-        ArtifactKind::Lsof => {
+        Some(Builtin::Lsof) => {
             // Rows are looked at one by one: counts and the first lines are kept, and peers up
             // to the list cap.
             let state_is = |r: &lsof::LsofRow, s: &str| {
@@ -337,7 +340,7 @@ pub(crate) fn summarize(
                 None,
             );
         }
-        ArtifactKind::Licensing => {
+        Some(Builtin::Licensing) => {
             if let Some(lic) = licensing::parse(doc) {
                 if let Some(r) = &lic.registration {
                     b.text("license.registration", &r.value, path, Some(r.line), doc);
@@ -375,7 +378,7 @@ pub(crate) fn summarize(
                 }
             }
         }
-        ArtifactKind::CloudSettings => {
+        Some(Builtin::CloudSettings) => {
             let cs = cloud_settings::parse(doc);
             if let Some(e) = &cs.events_enabled {
                 b.set(
@@ -397,7 +400,7 @@ pub(crate) fn summarize(
                 b.text("cloud.region", &r.value, path, Some(r.line), doc);
             }
         }
-        ArtifactKind::ConnectorContext => {
+        Some(Builtin::ConnectorContext) => {
             if let Some(ctx) = connector_context::parse(doc) {
                 if let Some(s) = &ctx.status {
                     b.text("context.status", &s.value, path, Some(s.line), doc);
@@ -407,7 +410,7 @@ pub(crate) fn summarize(
                 }
             }
         }
-        ArtifactKind::CurlTest => {
+        Some(Builtin::Curl) => {
             for test in curl_test::parse(doc) {
                 let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
                     continue;
@@ -417,7 +420,7 @@ pub(crate) fn summarize(
                 }
                 for a in &test.attempts {
                     outcomes.push(super::AddrOutcome {
-                        kind: ArtifactKind::CurlTest,
+                        kind,
                         host: host.clone(),
                         addr: a.addr,
                         connected: a.connected,
@@ -471,7 +474,7 @@ pub(crate) fn summarize(
     summary.path = path.clone();
     summary.hostname = name.map(|n| crate::limits::cap_text(&n, limits.value_chars));
     summary.uuid = uuid.map(|u| crate::limits::cap_text(&u, limits.value_chars));
-    if kind == ArtifactKind::CurlTest {
+    if builtin == Some(Builtin::Curl) {
         let cap = |set: BTreeSet<String>| -> BTreeSet<String> {
             set.into_iter()
                 .take(limits.list_items)
@@ -515,7 +518,7 @@ pub(crate) fn device(
         let Some((info, evidence)) = &summary.version else {
             continue;
         };
-        if version_text.is_some() && summary.kind == ArtifactKind::ShowVersion {
+        if version_text.is_some() && summary.format == Some(Builtin::ShowVersion) {
             continue; // sf-version is the more precise source
         }
         if info.product != Product::Unknown {
@@ -557,7 +560,7 @@ pub(crate) fn device(
         if let Some(u) = &summary.uuid {
             uuid = Some(u.clone());
         }
-        properties_seen |= summary.kind == ArtifactKind::ConnectorProperties;
+        properties_seen |= summary.format == Some(Builtin::ConnectorProperties);
         if let Some(curl) = &summary.curl {
             curl_path = summary.path.clone();
             outcomes.extend(curl.outcomes.iter().cloned());
@@ -576,7 +579,7 @@ pub(crate) fn device(
     if state
         .documents
         .iter()
-        .any(|d| d.kind == ArtifactKind::CurlTest)
+        .any(|d| d.format == Some(Builtin::Curl))
     {
         for (name, list, hosts) in [
             ("curl.failed_hosts", 1, curl_failed),
@@ -605,7 +608,7 @@ pub(crate) fn device(
     if product == Product::Unknown && state.show_tech {
         product = Product::Ftd;
     }
-    let has_connector_log = state.kinds.contains(&ArtifactKind::ConnectorLog);
+    let has_connector_log = state.formats.contains(&Builtin::ConnectorLog);
     let peer_regions: BTreeSet<&str> = state
         .peer_hosts
         .iter()
@@ -685,6 +688,41 @@ pub(crate) fn device(
     });
     let place = |t: jiff::Timestamp| reference.and_then(|r| syslog::place(t, r, &zone));
     hits.retime(place);
+    let (stamps, values) = hits.dropped();
+    for (code, n, what) in [
+        (
+            "limit-window-stamps",
+            stamps,
+            format!(
+                "time stamps of matching lines were not kept (--max-window-stamps {}): `within`, `window` and `sequence` counted on the newest",
+                limits.window_stamps
+            ),
+        ),
+        (
+            "limit-distinct-values",
+            values,
+            format!(
+                "distinct capture values were not kept (--max-distinct-values {}): `min_distinct` counted the first ones",
+                limits.distinct_values
+            ),
+        ),
+        (
+            "limit-groups",
+            hits.keys_dropped,
+            format!(
+                "matching lines of a further host or `group_by` value were not counted (--max-groups {})",
+                limits.groups
+            ),
+        ),
+    ] {
+        if n > 0 {
+            warnings.push(crate::ingest::Warning {
+                code,
+                path: state.label.clone(),
+                message: format!("{n} {what}"),
+            });
+        }
+    }
     let stamp = state.stamped.and_then(|t| {
         zone.to_ambiguous_zoned(wall(t))
             .compatible()
@@ -701,7 +739,7 @@ pub(crate) fn device(
             .clone()
             .unwrap_or_else(|| format!("from {}", z.path.rsplit("!/").next().unwrap_or(&z.path)))
     });
-    if state.zone.is_none() && state.kinds.contains(&ArtifactKind::Syslog) {
+    if state.zone.is_none() && state.formats.contains(&Builtin::Syslog) {
         warnings.push(crate::ingest::Warning {
             code: "no-time-zone",
             path: state.label.clone(),
@@ -921,7 +959,8 @@ mod tests {
             ..Limits::default()
         };
         let s = summarize(
-            ArtifactKind::Hostname,
+            ArtifactKind::intern("hostname"),
+            Format::Builtin(Builtin::Hostname),
             "b!/etc/hostname".into(),
             "# comment\nfmc-very-long-name\n",
             &limits,
@@ -932,7 +971,13 @@ mod tests {
         assert!(s.cut.contains("device.name"));
         let lsof = "COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME\n".to_string()
             + &"connector 1 www 12u IPv4 1 0t0 TCP a:1->b:https (SYN_SENT)\n".repeat(300);
-        let s = summarize(ArtifactKind::Lsof, "x".into(), &lsof, &Limits::default());
+        let s = summarize(
+            ArtifactKind::intern("lsof"),
+            Format::Builtin(Builtin::Lsof),
+            "x".into(),
+            &lsof,
+            &Limits::default(),
+        );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
         let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {
             panic!()

@@ -4,7 +4,9 @@
 //! per key (the SSE host or dialled address a line concerns, or none) the collector keeps the
 //! count, the first and the last hit with their evidence, the addresses seen (every address the
 //! matching lines named, so that `mixed_outcomes` can tell which addresses of a host fail and which
-//! work), and the newest time stamps (bounded) for "at least N in the last T" windows. Aggregates
+//! work), and, only for the patterns whose conditions need them, the newest time stamps (for
+//! `within`, `window` and `sequence`) and the distinct values of captures (`min_distinct`), each
+//! bounded by a limit of [`crate::limits::Limits`] and counted when the bound drops something. Aggregates
 //! merge, so hits keyed by an address can be folded into the host that address turns out to belong
 //! to. Each first and last sample keeps the lines around it (`--context`, as `grep -C`): the
 //! lines before from the reader's small ring of the previous lines, the lines after fed in by the
@@ -18,8 +20,6 @@ use serde::Serialize;
 
 use super::Evidence;
 
-/// Newest time stamps kept per aggregate for time windows.
-pub const WINDOW_STAMPS: usize = 4096;
 /// Distinct addresses kept per aggregate.
 const ADDRS: usize = 64;
 /// Keys (hosts, addresses) of one pattern whose samples keep context lines: a log naming
@@ -137,6 +137,11 @@ pub struct HitLine<'a> {
     /// The lines just before it in its member (already cut), oldest first.
     pub before: &'a [ContextLine],
     pub seq: u64,
+    /// Time stamps kept per aggregate; 0: the pattern keeps none.
+    pub stamp_cap: usize,
+    /// Capture values whose distinct values the aggregate counts, and how many it keeps each.
+    pub distinct: &'a [(String, String)],
+    pub distinct_cap: usize,
 }
 
 fn later(a: (Option<Timestamp>, u64), b: (Option<Timestamp>, u64)) -> bool {
@@ -180,6 +185,20 @@ pub struct HitAgg {
     /// Its samples keep context lines (one of the first [`CONTEXT_KEYS`] keys of its pattern).
     #[serde(skip)]
     context: bool,
+    /// How many stamps `newest` keeps at most (0: none).
+    #[serde(skip)]
+    stamp_cap: usize,
+    /// Stamps dropped because `stamp_cap` was reached (the oldest go first).
+    #[serde(skip)]
+    pub stamps_dropped: u64,
+    /// Distinct values per capture name, at most `distinct_cap` each.
+    #[serde(skip)]
+    pub distinct: BTreeMap<String, BTreeSet<String>>,
+    #[serde(skip)]
+    distinct_cap: usize,
+    /// Values not kept because `distinct_cap` was reached.
+    #[serde(skip)]
+    pub distinct_dropped: u64,
 }
 
 impl HitAgg {
@@ -198,6 +217,11 @@ impl HitAgg {
             newest: VecDeque::new(),
             newest_local: VecDeque::new(),
             context,
+            stamp_cap: line.stamp_cap,
+            stamps_dropped: 0,
+            distinct: BTreeMap::new(),
+            distinct_cap: line.distinct_cap,
+            distinct_dropped: 0,
         };
         agg.add(line, &[]);
         agg
@@ -210,13 +234,18 @@ impl HitAgg {
         };
         let line = if self.context { line } else { &plain };
         self.count += 1;
-        if let Some(t) = line.time {
+        if let Some(t) = line.time
+            && self.stamp_cap > 0
+        {
             let stamps = if line.local {
                 &mut self.newest_local
             } else {
                 &mut self.newest
             };
-            keep_newest(stamps, t.as_second());
+            self.stamps_dropped += keep_newest(stamps, t.as_second(), self.stamp_cap);
+        }
+        for (name, value) in line.distinct {
+            self.add_distinct(name, value);
         }
         for &a in addrs {
             if self.addrs.len() < ADDRS {
@@ -231,15 +260,40 @@ impl HitAgg {
         }
     }
 
+    fn add_distinct(&mut self, name: &str, value: &str) {
+        let cap = self.distinct_cap;
+        let values = match self.distinct.get_mut(name) {
+            Some(values) => values,
+            None => self.distinct.entry(name.to_string()).or_default(),
+        };
+        if values.contains(value) {
+            return;
+        }
+        if values.len() < cap {
+            values.insert(value.to_string());
+        } else {
+            self.distinct_dropped += 1;
+        }
+    }
+
     /// Folds another aggregate of the same pattern into this one.
     pub fn merge(&mut self, other: HitAgg) {
         self.count += other.count;
         self.addrs.extend(other.addrs);
+        self.stamp_cap = self.stamp_cap.max(other.stamp_cap);
+        self.distinct_cap = self.distinct_cap.max(other.distinct_cap);
+        self.stamps_dropped += other.stamps_dropped;
+        self.distinct_dropped += other.distinct_dropped;
         for stamp in other.newest {
-            keep_newest(&mut self.newest, stamp);
+            self.stamps_dropped += keep_newest(&mut self.newest, stamp, self.stamp_cap);
         }
         for stamp in other.newest_local {
-            keep_newest(&mut self.newest_local, stamp);
+            self.stamps_dropped += keep_newest(&mut self.newest_local, stamp, self.stamp_cap);
+        }
+        for (name, values) in other.distinct {
+            for value in values {
+                self.add_distinct(&name, &value);
+            }
         }
         if self.first.later_than(&other.first) {
             self.first = other.first;
@@ -249,31 +303,37 @@ impl HitAgg {
         }
     }
 
-    /// The newest [`WINDOW_STAMPS`] time stamps (seconds), ascending: what a timeline draws.
-    pub fn stamps(&self) -> impl Iterator<Item = i64> + '_ {
-        self.newest.iter().copied()
-    }
-
-    /// Hits at or after `since` (a lower bound when more than [`WINDOW_STAMPS`] hits were kept).
+    /// Hits at or after `since` (a lower bound when more than the stamp limit were kept).
     pub fn count_since(&self, since: Timestamp) -> u64 {
         let s = since.as_second();
         (self.newest.len() - self.newest.partition_point(|&t| t < s)) as u64
     }
+
+    /// The kept time stamps (seconds, ascending): the newest, up to the stamp limit.
+    pub fn stamps(&self) -> &VecDeque<i64> {
+        &self.newest
+    }
 }
 
-/// Adds `stamp` to the ascending `newest`, keeping at most [`WINDOW_STAMPS`] of the newest.
-fn keep_newest(newest: &mut VecDeque<i64>, stamp: i64) {
+/// Adds `stamp` to the ascending `newest`, keeping at most `cap` of the newest; returns how many
+/// stamps were dropped (0 or 1).
+fn keep_newest(newest: &mut VecDeque<i64>, stamp: i64, cap: usize) -> u64 {
+    if cap == 0 {
+        return 1;
+    }
     if newest.back().is_none_or(|&last| stamp >= last) {
         newest.push_back(stamp);
-    } else if newest.len() >= WINDOW_STAMPS && newest.front().is_some_and(|&first| stamp <= first) {
-        return; // older than everything kept
+    } else if newest.len() >= cap && newest.front().is_some_and(|&first| stamp <= first) {
+        return 1; // older than everything kept
     } else {
         let at = newest.partition_point(|&t| t <= stamp);
         newest.insert(at, stamp);
     }
-    if newest.len() > WINDOW_STAMPS {
+    if newest.len() > cap {
         newest.pop_front();
+        return 1;
     }
+    0
 }
 
 /// A connection to one address of an SSE host that worked or failed, as a snapshot artifact
@@ -294,14 +354,26 @@ pub struct AddrOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct LineHits {
     pub by_pattern: HashMap<usize, BTreeMap<String, HitAgg>>,
+    /// Lines not counted because their pattern already had `max_keys` keys (groups).
+    pub keys_dropped: u64,
 }
 
 impl LineHits {
-    /// Counts `line` for `pattern` under `key`, with the addresses the line names.
-    pub fn record(&mut self, pattern: usize, key: &str, addrs: &[IpAddr], line: &HitLine<'_>) {
+    /// Counts `line` for `pattern` under `key`, with the addresses the line names; a new key
+    /// beyond `max_keys` for the pattern is not counted (see [`LineHits::keys_dropped`]).
+    pub fn record(
+        &mut self,
+        pattern: usize,
+        key: &str,
+        addrs: &[IpAddr],
+        line: &HitLine<'_>,
+        max_keys: usize,
+    ) {
         let keys = self.by_pattern.entry(pattern).or_default();
+        let full = keys.len() >= max_keys;
         match keys.get_mut(key) {
             Some(agg) => agg.add(line, addrs),
+            None if full => self.keys_dropped += 1,
             None => {
                 let mut agg = HitAgg::new(line, keys.len() < CONTEXT_KEYS);
                 agg.addrs.extend(addrs.iter().copied().take(ADDRS));
@@ -383,12 +455,23 @@ impl LineHits {
         alive
     }
 
+    /// Stamps and distinct values dropped at their limits, over every pattern and key.
+    pub fn dropped(&self) -> (u64, u64) {
+        self.by_pattern
+            .values()
+            .flat_map(|keys| keys.values())
+            .fold((0, 0), |(s, d), agg| {
+                (s + agg.stamps_dropped, d + agg.distinct_dropped)
+            })
+    }
+
     pub fn get(&self, pattern: usize) -> Option<&BTreeMap<String, HitAgg>> {
         self.by_pattern.get(&pattern)
     }
 
     /// Folds the hits of another part of the same device (a loose file that belongs to it).
     pub fn merge(&mut self, other: LineHits) {
+        self.keys_dropped += other.keys_dropped;
         for (pattern, keys) in other.by_pattern {
             let mine = self.by_pattern.entry(pattern).or_default();
             for (key, agg) in keys {
@@ -416,7 +499,8 @@ impl LineHits {
                 let local = std::mem::take(&mut agg.newest_local);
                 for stamp in local {
                     if let Some(t) = Timestamp::from_second(stamp).ok().and_then(&place) {
-                        keep_newest(&mut agg.newest, t.as_second());
+                        agg.stamps_dropped +=
+                            keep_newest(&mut agg.newest, t.as_second(), agg.stamp_cap);
                     }
                 }
                 // A placed time may now be earlier or later than the exact ones it was
@@ -444,6 +528,9 @@ mod tests {
             captures: &[],
             before: &[],
             seq,
+            stamp_cap: 4096,
+            distinct: &[],
+            distinct_cap: 0,
         }
     }
 
@@ -451,9 +538,27 @@ mod tests {
     fn first_and_last_follow_instants_not_reading_order() {
         let mut hits = LineHits::default();
         // Rotated files arrive newest first; a DST change makes the text order lie.
-        hits.record(1, "h", &[], &sample(1, Some("2020-11-01T01:30:00-06:00")));
-        hits.record(1, "h", &[], &sample(2, Some("2020-11-01T01:10:00-05:00")));
-        hits.record(1, "h", &[], &sample(3, Some("2020-10-31T10:00:00-05:00")));
+        hits.record(
+            1,
+            "h",
+            &[],
+            &sample(1, Some("2020-11-01T01:30:00-06:00")),
+            usize::MAX,
+        );
+        hits.record(
+            1,
+            "h",
+            &[],
+            &sample(2, Some("2020-11-01T01:10:00-05:00")),
+            usize::MAX,
+        );
+        hits.record(
+            1,
+            "h",
+            &[],
+            &sample(3, Some("2020-10-31T10:00:00-05:00")),
+            usize::MAX,
+        );
         let agg = &hits.get(1).unwrap()["h"];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.first.seq, 3);
@@ -467,16 +572,17 @@ mod tests {
     fn windows_keep_the_newest_stamps_in_any_arrival_order() {
         let mut newest = VecDeque::new();
         // A rotated (older) file read after the current one, then the current one's tail.
-        let stamps: Vec<i64> = (5000..5000 + WINDOW_STAMPS as i64)
+        const CAP: usize = 4096;
+        let stamps: Vec<i64> = (5000..5000 + CAP as i64)
             .chain(0..3000)
             .chain([4999, 7000, 6000])
             .collect();
         for &t in &stamps {
-            keep_newest(&mut newest, t);
+            keep_newest(&mut newest, t, CAP);
         }
         let mut want = stamps.clone();
         want.sort();
-        let want: Vec<i64> = want[want.len() - WINDOW_STAMPS..].to_vec();
+        let want: Vec<i64> = want[want.len() - CAP..].to_vec();
         assert_eq!(newest.iter().copied().collect::<Vec<_>>(), want);
     }
 
@@ -493,7 +599,7 @@ mod tests {
                 line: 2,
                 ..sample(k as u64 + 1, None)
             };
-            hits.record(1, &format!("host{k:03}"), &[], &line);
+            hits.record(1, &format!("host{k:03}"), &[], &line, usize::MAX);
         }
         let keys = hits.get(1).unwrap();
         let kept = keys
@@ -516,13 +622,37 @@ mod tests {
     }
 
     #[test]
+    fn stamps_distinct_values_and_keys_stop_at_their_limits() {
+        let mut hits = LineHits::default();
+        let values: Vec<[(String, String); 1]> = (0..5)
+            .map(|i| [("proxy".to_string(), format!("10.0.0.{i}"))])
+            .collect();
+        for (i, v) in values.iter().enumerate() {
+            let mut line = sample(i as u64, Some("2020-11-01T01:30:00Z"));
+            line.stamp_cap = 3;
+            line.distinct = v;
+            line.distinct_cap = 2;
+            hits.record(1, "h", &[], &line, 1);
+        }
+        hits.record(1, "other", &[], &sample(9, None), 1);
+        let agg = &hits.get(1).unwrap()["h"];
+        assert_eq!(agg.count, 5);
+        assert_eq!(agg.stamps().len(), 3);
+        assert_eq!(agg.stamps_dropped, 2);
+        assert_eq!(agg.distinct["proxy"].len(), 2);
+        assert_eq!(agg.distinct_dropped, 3);
+        assert_eq!(hits.keys_dropped, 1);
+        assert!(!hits.get(1).unwrap().contains_key("other"));
+    }
+
+    #[test]
     fn every_address_of_a_line_is_kept_once() {
         let mut hits = LineHits::default();
         let a: IpAddr = "18.205.49.246".parse().unwrap();
         let b: IpAddr = "2600:1f18::1".parse().unwrap();
-        hits.record(1, "h", &[a, b], &sample(1, None));
-        hits.record(1, "h", &[b], &sample(2, None));
-        hits.record(1, "h", &[], &sample(3, None));
+        hits.record(1, "h", &[a, b], &sample(1, None), usize::MAX);
+        hits.record(1, "h", &[b], &sample(2, None), usize::MAX);
+        hits.record(1, "h", &[], &sample(3, None), usize::MAX);
         let agg = &hits.get(1).unwrap()["h"];
         assert_eq!(agg.count, 3);
         assert_eq!(agg.addrs.iter().copied().collect::<Vec<_>>(), [a, b]);
@@ -532,8 +662,8 @@ mod tests {
     fn address_keys_fold_into_hosts() {
         let mut hits = LineHits::default();
         let ip: IpAddr = "18.205.49.246".parse().unwrap();
-        hits.record(1, "addr:18.205.49.246", &[ip], &sample(1, None));
-        hits.record(1, "api-sse.cisco.com", &[], &sample(2, None));
+        hits.record(1, "addr:18.205.49.246", &[ip], &sample(1, None), usize::MAX);
+        hits.record(1, "api-sse.cisco.com", &[], &sample(2, None), usize::MAX);
         hits.resolve_keys(|a| (a == "18.205.49.246").then(|| "api-sse.cisco.com".to_string()));
         let keys = hits.get(1).unwrap();
         assert_eq!(keys.len(), 1);

@@ -28,19 +28,28 @@ pub struct FactDef {
     /// Its value can name the customer (a host name, an address, an id): `--redact` replaces
     /// every occurrence of the value, in every output, wherever it stands.
     pub private: bool,
+    /// Declared to live on the managing FMC: a managed device that does not have it reads the
+    /// FMC's (the licence and cloud settings an FMC pushes to its FTDs).
+    pub from_manager: bool,
 }
 
 macro_rules! facts {
-    (@private) => { false };
-    (@private private) => { true };
-    ($($name:literal : $ty:ident $($private:ident)?, $source:literal, $desc:literal;)*) => {
+    (@has $flag:ident) => { false };
+    (@has $flag:ident $first:ident $($rest:ident)*) => {
+        facts!(@same $flag $first) || facts!(@has $flag $($rest)*)
+    };
+    (@same private private) => { true };
+    (@same from_manager from_manager) => { true };
+    (@same $a:ident $b:ident) => { false };
+    ($($name:literal : $ty:ident $($flag:ident)*, $source:literal, $desc:literal;)*) => {
         /// Every fact, in the order `fptriage facts` prints them.
         pub const FACTS: &[FactDef] = &[$(FactDef {
             name: $name,
             ty: FactType::$ty,
             source: $source,
             description: $desc,
-            private: facts!(@private $($private)?),
+            private: facts!(@has private $($flag)*),
+            from_manager: facts!(@has from_manager $($flag)*),
         }),*];
     };
 }
@@ -65,13 +74,13 @@ facts! {
     "connector.tcp.established": Int, "lsof -i", "connector TCP connections ESTABLISHED to https peers";
     "connector.tcp.syn_sent": Int, "lsof -i", "connector TCP connections stuck in SYN_SENT to https peers";
     "connector.tcp.peers": List private, "lsof -i", "connector TCP peers with their state";
-    "license.registration": Text, "smart licensing status", "EVALUATION, REGISTERED, UNREGISTERED, REGISTRATION_EXPIRED, REGISTERED_SATELLITE";
-    "license.authorization": Text, "smart licensing status", "AUTHORIZED, EVAL_MODE, OUT_OF_COMPLIANCE, AUTHORIZATION_EXPIRED, ...";
-    "license.evaluation": Bool, "smart licensing status", "Smart Licensing in evaluation mode";
-    "license.satellite": Bool, "smart licensing status", "registered through Satellite / Smart Software Manager On-Prem";
-    "cloud.events.enabled": Bool, "cloud event configuration", "Cisco Cloud Event Configuration on";
-    "cloud.events.types": List, "cloud event configuration", "event types sent to the cloud";
-    "cloud.region": Text, "cloud region setting", "configured cloud region";
+    "license.registration": Text from_manager, "smart licensing status", "EVALUATION, REGISTERED, UNREGISTERED, REGISTRATION_EXPIRED, REGISTERED_SATELLITE";
+    "license.authorization": Text from_manager, "smart licensing status", "AUTHORIZED, EVAL_MODE, OUT_OF_COMPLIANCE, AUTHORIZATION_EXPIRED, ...";
+    "license.evaluation": Bool from_manager, "smart licensing status", "Smart Licensing in evaluation mode";
+    "license.satellite": Bool from_manager, "smart licensing status", "registered through Satellite / Smart Software Manager On-Prem";
+    "cloud.events.enabled": Bool from_manager, "cloud event configuration", "Cisco Cloud Event Configuration on";
+    "cloud.events.types": List from_manager, "cloud event configuration", "event types sent to the cloud";
+    "cloud.region": Text from_manager, "cloud region setting", "configured cloud region";
     "context.status": Text, "connector context (curl localhost:8989/v1/contexts/default)", "enrollment status (`Enrolled`, ...)";
     "context.fqdn": Text private, "connector context", "settings.exchange.fqdn";
     "curl.failed_hosts": List private, "curl -v tests", "SSE hosts whose connectivity test failed";
@@ -86,7 +95,31 @@ pub fn lookup(name: &str) -> Option<&'static FactDef> {
     FACTS.iter().find(|f| f.name == name)
 }
 
-/// Facts of these namespaces live on the FMC for an FMC-managed FTD.
+/// Whether the fact is declared to live on the managing FMC (`from_manager`).
 pub fn inherited_from_manager(name: &str) -> bool {
-    name.starts_with("license.") || name.starts_with("cloud.")
+    lookup(name).is_some_and(|f| f.from_manager)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licence_and_cloud_settings_are_declared_to_live_on_the_manager() {
+        let inherited: Vec<&str> = FACTS
+            .iter()
+            .filter(|f| f.from_manager)
+            .map(|f| f.name)
+            .collect();
+        // The same facts the `license.` / `cloud.` prefixes named before it was declared.
+        let prefixed: Vec<&str> = FACTS
+            .iter()
+            .filter(|f| f.name.starts_with("license.") || f.name.starts_with("cloud."))
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(inherited, prefixed);
+        assert_eq!(inherited.len(), 7);
+        assert!(lookup("device.name").unwrap().private);
+        assert!(!lookup("device.name").unwrap().from_manager);
+    }
 }

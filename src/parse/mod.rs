@@ -12,6 +12,7 @@ pub mod curl_test;
 pub mod ident;
 pub mod json_find;
 pub mod licensing;
+pub mod log_time;
 pub mod lsof;
 pub mod netstat;
 pub mod pmtool;
@@ -104,6 +105,8 @@ pub fn parse_everything(text: &str) {
     let _ = crate::version::Version::parse(text);
     for (_, line) in numbered_lines(text) {
         let _ = connector_log::parse_line(line);
+        let _ = log_time::iso8601(line);
+        let _ = log_time::strptime("%Y-%m-%d %H:%M:%S", line);
         if let Some(time) = syslog::parse_line(line).and_then(|s| s.time) {
             let _ = time.resolve(2020);
             let _ = time.resolve(i16::MAX);

@@ -19,11 +19,14 @@ use thiserror::Error;
 
 mod chart;
 pub mod escape;
+pub mod i18n;
 pub mod outfile;
 pub mod redact;
 pub mod schema;
+pub mod terminal;
 
 use crate::facts::{Device, FactValue};
+use crate::i18n::Lang;
 use crate::ingest::Warning;
 use crate::pipeline::Analysis;
 use crate::rules::{Finding, NotEvaluated, Passed, Severity};
@@ -334,6 +337,21 @@ fn nested_under(findings: &[Finding], id: &str) -> usize {
     seen.len() - 1
 }
 
+/// The warning code of a rule (or artifact definition) given with `--rules` that did not load.
+pub const RULE_NOT_LOADED: &str = "rule-not-loaded";
+
+/// The rule set's load errors as report warnings: the check they would have made is missing.
+fn rule_problems(rules: &crate::rules::RuleSet) -> impl Iterator<Item = Warning> + '_ {
+    rules.problems.iter().map(|d| Warning {
+        code: RULE_NOT_LOADED,
+        path: d.file.clone(),
+        message: format!(
+            "{}:{}: {} [{}]; left out, so its check is not in this report",
+            d.line, d.column, d.message, d.code
+        ),
+    })
+}
+
 impl Report {
     /// Builds the model of one analysis.
     pub fn new(analysis: &Analysis, rules: &crate::rules::RuleSet) -> Report {
@@ -411,8 +429,17 @@ impl Report {
             checks_passed: analysis.passed.clone(),
             loose_files: analysis.case.loose_files.clone(),
             loose_files_omitted: analysis.case.loose_files_omitted,
-            warnings: analysis.case.warnings.clone(),
-            warning_counts: analysis.case.warning_counts.clone(),
+            warnings: rule_problems(rules)
+                .chain(analysis.case.warnings.iter().cloned())
+                .collect(),
+            warning_counts: {
+                let mut counts = analysis.case.warning_counts.clone();
+                if !rules.problems.is_empty() {
+                    *counts.entry(RULE_NOT_LOADED.to_string()).or_default() +=
+                        rules.problems.len() as u64;
+                }
+                counts
+            },
             errors: analysis.case.errors.clone(),
             unexplained: analysis.case.unexplained.clone(),
         }
@@ -421,6 +448,22 @@ impl Report {
     /// Renders the report; `templates` overrides any embedded template by file name.
     pub fn render(&self, format: Format, templates: Option<&Path>) -> Result<String, ReportError> {
         render(&serde_json::to_value(self)?, format, templates)
+    }
+
+    /// As [`Report::render`], the report's own words in `lang`.
+    pub fn render_in(
+        &self,
+        format: Format,
+        templates: Option<&Path>,
+        lang: Lang,
+    ) -> Result<String, ReportError> {
+        render_named_in(
+            &serde_json::to_value(self)?,
+            "report",
+            format,
+            templates,
+            lang,
+        )
     }
 
     /// The model as JSON with private data replaced (see [`redact`]); render it with [`render`].
@@ -458,6 +501,17 @@ pub fn render_named(
     format: Format,
     templates: Option<&Path>,
 ) -> Result<String, ReportError> {
+    render_named_in(model, base, format, templates, Lang::En)
+}
+
+/// As [`render_named`], the templates' own words in `lang` ([`i18n`]).
+pub fn render_named_in(
+    model: &serde_json::Value,
+    base: &str,
+    format: Format,
+    templates: Option<&Path>,
+    lang: Lang,
+) -> Result<String, ReportError> {
     // Every string of the model comes from a bundle or is mixed with one: the whole model is
     // made visible at once, so no format (and no new field) can miss it.
     let mut model = model.clone();
@@ -470,7 +524,8 @@ pub fn render_named(
     } else {
         format!("{base}.md")
     };
-    let env = environment(templates.map(Path::to_path_buf));
+    let mut env = environment(templates.map(Path::to_path_buf));
+    i18n::install(&mut env, lang);
     let template = env
         .get_template(&name)
         .map_err(|source| ReportError::Template {

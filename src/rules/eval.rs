@@ -13,12 +13,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Cond, FactOp, MixedLog, Rule, RuleSet, Severity};
+use super::i18n::sentences;
+use super::schema::FindingStatus;
+use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severity};
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
 use crate::facts::{
     ContextLine, Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
 };
+use crate::i18n::Lang;
 
 /// One piece of evidence of a finding.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -108,7 +111,7 @@ impl EvidenceItem {
                 })
             }),
             stamps: if problem {
-                agg.stamps().collect()
+                agg.stamps().iter().copied().collect()
             } else {
                 Vec::new()
             },
@@ -165,6 +168,11 @@ pub enum NotEvaluatedReason {
     CutOff,
     /// A time condition on a device with no known time.
     NoTime,
+    /// The rule's `applies_to` has a version range, the device's version is unknown, and the
+    /// rule says `unknown_version: skip`.
+    UnknownVersion,
+    /// A `finding:` condition names a rule that was not evaluated on the device.
+    Depends,
 }
 
 /// A rule that could not run on a device for lack of data.
@@ -193,6 +201,8 @@ struct Hit {
     hosts: BTreeSet<String>,
     own: bool,
     inherited: bool,
+    /// Every matching line, inside or outside `within`/`window` (`total_count`).
+    total: u64,
 }
 
 impl Hit {
@@ -202,6 +212,7 @@ impl Hit {
             self.captures.entry(k).or_insert(v);
         }
         self.count += other.count;
+        self.total += other.total;
         self.first = earliest(self.first, other.first);
         self.last = latest(self.last, other.last);
         self.recovered_at = latest(self.recovered_at, other.recovered_at);
@@ -217,15 +228,44 @@ enum Outcome {
     Missing(BTreeSet<String>),
     /// A time window on a device whose collection time is unknown.
     NoTime,
+    /// `finding:` conditions on rules that were not evaluated on the device.
+    Depends(BTreeSet<String>),
+}
+
+/// What a rule gave on one device, for the `finding:` conditions of the rules after it.
+#[derive(Debug, Clone)]
+enum RuleState {
+    /// Not applicable, or evaluated and silent.
+    Silent,
+    Fired {
+        current: bool,
+        evidence: Vec<EvidenceItem>,
+    },
+    NotEvaluated {
+        ask: String,
+        needs: Vec<String>,
+    },
 }
 
 struct Scope<'a> {
     device: &'a Device,
+    /// The FMC whose settings a managed device inherits (facts declared `from_manager`).
     manager: Option<&'a Device>,
+    /// The FMC that `manager.<fact>` reads (cli-contract.md, "Root-cause relations: scope").
+    explicit_manager: Option<&'a Device>,
+    /// The rules already evaluated on this device.
+    done: &'a HashMap<&'a str, RuleState>,
 }
 
 impl Scope<'_> {
+    /// A fact of the device, with whether it was inherited from the manager. `manager.<fact>`
+    /// reads `<fact>` of the managing FMC, else the fact the device declares under the full name.
     fn fact(&self, name: &str) -> Option<(&Fact, bool)> {
+        if let Some(rest) = name.strip_prefix("manager.")
+            && let Some(f) = self.explicit_manager.and_then(|m| m.fact(rest))
+        {
+            return Some((f, false));
+        }
         if let Some(f) = self.device.fact(name) {
             return Some((f, false));
         }
@@ -243,11 +283,13 @@ impl Scope<'_> {
                     ..Hit::default()
                 };
                 let mut missing = BTreeSet::new();
+                let mut depends = BTreeSet::new();
                 let mut no_time = false;
                 for item in items {
                     match self.eval(item) {
                         Outcome::No => return Outcome::No,
                         Outcome::Missing(m) => missing.extend(m),
+                        Outcome::Depends(d) => depends.extend(d),
                         Outcome::NoTime => no_time = true,
                         Outcome::Fired(h) => {
                             hit.current &= h.current;
@@ -257,6 +299,8 @@ impl Scope<'_> {
                 }
                 if !missing.is_empty() {
                     Outcome::Missing(missing)
+                } else if !depends.is_empty() {
+                    Outcome::Depends(depends)
                 } else if no_time {
                     Outcome::NoTime
                 } else {
@@ -268,10 +312,12 @@ impl Scope<'_> {
                 let mut missing = BTreeSet::new();
                 let mut checked = false;
                 let mut no_time = false;
+                let mut depends = BTreeSet::new();
                 for item in items {
                     match self.eval(item) {
                         Outcome::No => checked = true,
                         Outcome::Missing(m) => missing.extend(m),
+                        Outcome::Depends(d) => depends.extend(d),
                         Outcome::NoTime => no_time = true,
                         Outcome::Fired(h) => match &mut fired {
                             None => fired = Some(h),
@@ -292,8 +338,11 @@ impl Scope<'_> {
                 // and was clean is an evaluation; only when none had data is the rule unevaluated.
                 match fired {
                     Some(h) => Outcome::Fired(h),
-                    None if checked || (missing.is_empty() && !no_time) => Outcome::No,
+                    None if checked || (missing.is_empty() && depends.is_empty() && !no_time) => {
+                        Outcome::No
+                    }
                     None if !missing.is_empty() => Outcome::Missing(missing),
+                    None if !depends.is_empty() => Outcome::Depends(depends),
                     None => Outcome::NoTime,
                 }
             }
@@ -305,21 +354,186 @@ impl Scope<'_> {
                     ..Hit::default()
                 }),
                 Outcome::Missing(m) => Outcome::Missing(m),
+                Outcome::Depends(d) => Outcome::Depends(d),
                 Outcome::NoTime => Outcome::NoTime,
             },
             Cond::Fact { name, op } => self.eval_fact(name, op),
-            Cond::Lines {
-                pattern,
+            Cond::Lines(lines) => self.eval_lines(lines),
+            Cond::Mixed { logs, outcomes } => self.eval_mixed(logs, outcomes),
+            Cond::Sequence {
                 artifact,
-                sse_only,
+                steps,
+                max_gap,
                 min_count,
                 within,
-                recovery,
-            } => self.eval_lines(
-                *pattern, *artifact, *sse_only, *min_count, *within, *recovery,
-            ),
-            Cond::Mixed { logs, outcomes } => self.eval_mixed(logs, outcomes),
+            } => self.eval_sequence(*artifact, steps, *max_gap, *min_count, *within),
+            Cond::Compare {
+                left,
+                op,
+                right,
+                parts,
+            } => self.eval_compare(left, *op, right, *parts),
+            Cond::Finding { rule, status } => self.eval_finding(rule, *status),
         }
+    }
+
+    fn eval_finding(&self, rule: &str, status: FindingStatus) -> Outcome {
+        match self.done.get(rule) {
+            None | Some(RuleState::NotEvaluated { .. }) => {
+                Outcome::Depends(BTreeSet::from([rule.to_string()]))
+            }
+            Some(RuleState::Silent) => Outcome::No,
+            Some(RuleState::Fired { current, evidence }) => {
+                let wanted = match status {
+                    FindingStatus::Any => true,
+                    FindingStatus::Current => *current,
+                    FindingStatus::Recovered => !*current,
+                };
+                if !wanted {
+                    return Outcome::No;
+                }
+                Outcome::Fired(Hit {
+                    current: true,
+                    own: true,
+                    evidence: evidence.clone(),
+                    ..Hit::default()
+                })
+            }
+        }
+    }
+
+    fn eval_compare(
+        &self,
+        left: &str,
+        op: CompareOp,
+        right: &str,
+        parts: Option<usize>,
+    ) -> Outcome {
+        let (l, r) = (self.fact(left), self.fact(right));
+        let (Some((lf, li)), Some((rf, ri))) = (l, r) else {
+            let missing = [(left, l.is_none()), (right, r.is_none())]
+                .into_iter()
+                .filter(|(_, gone)| *gone)
+                .map(|(n, _)| n.to_string())
+                .collect();
+            return Outcome::Missing(missing);
+        };
+        let ordering = match (&lf.value, &rf.value) {
+            (FactValue::Version(a), FactValue::Version(b)) => Some(match parts {
+                Some(n) => a.cmp_parts(b, n),
+                None => a.cmp(b),
+            }),
+            (FactValue::Int(a), FactValue::Int(b)) => Some(a.cmp(b)),
+            (FactValue::Text(a), FactValue::Text(b)) => {
+                Some(a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()))
+            }
+            (FactValue::Bool(a), FactValue::Bool(b)) => Some(a.cmp(b)),
+            _ => None,
+        };
+        use std::cmp::Ordering::*;
+        let fired = ordering.is_some_and(|o| match op {
+            CompareOp::Equals => o == Equal,
+            CompareOp::NotEquals => o != Equal,
+            CompareOp::LessThan | CompareOp::VersionBelow => o == Less,
+            CompareOp::AtLeast | CompareOp::VersionAtLeast => o != Less,
+            CompareOp::VersionAbove => o == Greater,
+            CompareOp::VersionAtMost => o != Greater,
+        });
+        if !fired {
+            return Outcome::No;
+        }
+        let mut hit = Hit {
+            current: true,
+            own: !(li && ri),
+            inherited: li || ri,
+            ..Hit::default()
+        };
+        for f in [lf, rf] {
+            if let Some(e) = &f.evidence {
+                hit.evidence.push(EvidenceItem::from_fact(e));
+            }
+        }
+        Outcome::Fired(hit)
+    }
+
+    /// Lines matching each step in turn, each at most `max_gap` after the line of the step
+    /// before (at the same second counts as after). Hosts do not matter: the steps' lines are
+    /// taken together. `count` is the number of lines that complete a sequence.
+    fn eval_sequence(
+        &self,
+        artifact: ArtifactKind,
+        steps: &[usize],
+        max_gap: i64,
+        min_count: u64,
+        within: Option<i64>,
+    ) -> Outcome {
+        if !self.device.has_artifact(artifact) {
+            return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
+        }
+        let Some(now) = self.device.collected_at else {
+            return Outcome::NoTime;
+        };
+        let since = within.map(|w| now.as_second().saturating_sub(w));
+        let mut reach: Vec<i64> = Vec::new();
+        let mut evidence = Vec::new();
+        let mut total = 0;
+        for (i, &step) in steps.iter().enumerate() {
+            let keys = self.device.hits.get(step);
+            let mut stamps: Vec<i64> = keys
+                .into_iter()
+                .flat_map(|k| k.values())
+                .flat_map(|agg| agg.stamps().iter().copied())
+                .collect();
+            stamps.sort_unstable();
+            if i == 0 {
+                if let Some(s) = since {
+                    stamps.retain(|&t| t >= s);
+                }
+                reach = stamps;
+            } else {
+                reach = stamps
+                    .into_iter()
+                    .filter(|&t| {
+                        let k = reach.partition_point(|&r| r <= t);
+                        k > 0 && t - reach[k - 1] <= max_gap
+                    })
+                    .collect();
+            }
+            // The step's newest line stands for it in the evidence.
+            let newest = keys.into_iter().flat_map(|k| k.values()).max_by(|a, b| {
+                if later(&a.last, &b.last) {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
+                }
+            });
+            if let Some(agg) = newest {
+                evidence.push(EvidenceItem::from_hits(
+                    agg,
+                    keys.map(|k| k.values().map(|a| a.count).sum()).unwrap_or(0),
+                    None,
+                    true,
+                ));
+            }
+            if i + 1 == steps.len() {
+                total = keys.map(|k| k.values().map(|a| a.count).sum()).unwrap_or(0);
+            }
+        }
+        let count = reach.len() as u64;
+        if count == 0 || count < min_count {
+            return Outcome::No;
+        }
+        let at = |t: Option<&i64>| t.and_then(|&t| Timestamp::from_second(t).ok());
+        Outcome::Fired(Hit {
+            current: true,
+            own: true,
+            count,
+            total,
+            first: at(reach.first()),
+            last: at(reach.last()),
+            evidence,
+            ..Hit::default()
+        })
     }
 
     fn eval_fact(&self, name: &str, op: &FactOp) -> Outcome {
@@ -390,38 +604,103 @@ impl Scope<'_> {
         out
     }
 
-    fn eval_lines(
-        &self,
-        pattern: usize,
-        artifact: ArtifactKind,
-        sse_only: bool,
-        min_count: u64,
-        within: Option<i64>,
-        recovery: Option<usize>,
-    ) -> Outcome {
-        if !self.device.has_artifact(artifact) {
-            return Outcome::Missing(BTreeSet::from([format!("artifact {artifact}")]));
+    fn eval_lines(&self, c: &LinesCond) -> Outcome {
+        if !self.device.has_artifact(c.artifact) {
+            return Outcome::Missing(BTreeSet::from([format!("artifact {}", c.artifact)]));
         }
-        if within.is_some() && self.device.collected_at.is_none() {
+        if (c.within.is_some() || c.window.is_some()) && self.device.collected_at.is_none() {
             return Outcome::NoTime;
         }
-        let problems = self.keyed(pattern, sse_only);
-        let since = within.and_then(|w| {
+        let problems = self.keyed(c.pattern, c.sse_only);
+        let since = c.within.and_then(|w| {
             self.device
                 .collected_at
                 .and_then(|now| now.checked_sub(jiff::SignedDuration::from_secs(w)).ok())
         });
-        let counted = |agg: &HitAgg| match since {
-            Some(s) => agg.count_since(s),
-            None if within.is_some() => 0,
-            None => agg.count,
+        // The stamps that may count: all, or those inside `within`.
+        let stamps = |agg: &HitAgg| -> Vec<i64> {
+            let s = since.map(|s| s.as_second());
+            agg.stamps()
+                .iter()
+                .copied()
+                .filter(|&t| s.is_none_or(|s| t >= s))
+                .collect()
         };
-        let total: u64 = problems.values().map(counted).sum();
-        if total < min_count || total == 0 {
+        // Without `group_by`, the window is the fullest span of all lines together.
+        let shared_window = match c.window {
+            Some(w) if !c.grouped => {
+                let mut all: Vec<i64> = problems.values().flat_map(stamps).collect();
+                all.sort_unstable();
+                fullest_window(&all, w)
+            }
+            _ => None,
+        };
+        // Per key: the lines that count, and the first and last of them.
+        let counted: BTreeMap<&String, Counted> = problems
+            .iter()
+            .map(|(key, agg)| {
+                let span = match c.window {
+                    Some(w) if c.grouped => fullest_window(&stamps(agg), w),
+                    Some(_) => shared_window,
+                    None => None,
+                };
+                let n = match (c.window, span) {
+                    (Some(_), Some((lo, hi))) => Counted::of(&stamps(agg), lo, hi),
+                    (Some(_), None) => Counted::default(),
+                    (None, _) if since.is_some() => {
+                        let kept = stamps(agg);
+                        Counted {
+                            count: agg.count_since(since.expect("checked")),
+                            first: kept.first().and_then(|&t| Timestamp::from_second(t).ok()),
+                            last: agg.last.time,
+                        }
+                    }
+                    (None, _) if c.within.is_some() => Counted::default(),
+                    (None, _) => Counted {
+                        count: agg.count,
+                        first: agg.first.time,
+                        last: agg.last.time,
+                    },
+                };
+                (key, n)
+            })
+            .collect();
+        let distinct_ok = |aggs: &[&HitAgg]| {
+            c.min_distinct.iter().all(|(name, n)| {
+                let mut values: BTreeSet<&String> = BTreeSet::new();
+                for agg in aggs {
+                    values.extend(agg.distinct.get(name).into_iter().flatten());
+                }
+                values.len() as u64 >= *n
+            })
+        };
+        let contributing: Vec<&String> = if c.grouped {
+            problems
+                .iter()
+                .filter(|(key, agg)| {
+                    let n = counted[key].count;
+                    n > 0 && n >= c.min_count && distinct_ok(&[agg])
+                })
+                .map(|(key, _)| key)
+                .collect()
+        } else {
+            let keys: Vec<&String> = problems
+                .keys()
+                .filter(|key| counted[key].count > 0)
+                .collect();
+            let total: u64 = keys.iter().map(|k| counted[k].count).sum();
+            let aggs: Vec<&HitAgg> = keys.iter().map(|k| &problems[*k]).collect();
+            if total < c.min_count || total == 0 || !distinct_ok(&aggs) {
+                return Outcome::No;
+            }
+            keys
+        };
+        if contributing.is_empty() {
             return Outcome::No;
         }
-        let recoveries = recovery
-            .map(|r| self.keyed(r, sse_only))
+        let recoveries = c
+            .recovery
+            .map(|r| self.keyed(r, c.sse_only))
             .unwrap_or_default();
         let mut current = Hit {
             current: true,
@@ -433,19 +712,19 @@ impl Scope<'_> {
             own: true,
             ..Hit::default()
         };
-        for (key, agg) in &problems {
-            if counted(agg) == 0 {
-                continue;
-            }
+        for key in contributing {
+            let agg = &problems[key];
+            let n = &counted[key];
             let rec = recoveries.get(key).filter(|r| later(&r.last, &agg.last));
             let target = if rec.is_some() {
                 &mut recovered
             } else {
                 &mut current
             };
-            target.count += agg.count;
-            target.first = earliest(target.first, agg.first.time);
-            target.last = latest(target.last, agg.last.time);
+            target.count += n.count;
+            target.total += agg.count;
+            target.first = earliest(target.first, n.first);
+            target.last = latest(target.last, n.last);
             if !key.is_empty() {
                 target.hosts.insert(key.clone());
             }
@@ -455,7 +734,7 @@ impl Scope<'_> {
             if target.evidence.len() < 5 {
                 target.evidence.push(EvidenceItem::from_hits(
                     agg,
-                    counted(agg),
+                    n.count,
                     (!key.is_empty()).then(|| key.clone()),
                     true,
                 ));
@@ -591,6 +870,48 @@ impl Scope<'_> {
     }
 }
 
+/// The lines of one key that count for a line condition, and the first and last of them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counted {
+    count: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+}
+
+impl Counted {
+    /// The stamps (ascending) from `lo` to `hi`, both included.
+    fn of(stamps: &[i64], lo: i64, hi: i64) -> Counted {
+        let inside: &[i64] = {
+            let a = stamps.partition_point(|&t| t < lo);
+            let b = stamps.partition_point(|&t| t <= hi);
+            &stamps[a..b.max(a)]
+        };
+        let at = |t: Option<&i64>| t.and_then(|&t| Timestamp::from_second(t).ok());
+        Counted {
+            count: inside.len() as u64,
+            first: at(inside.first()),
+            last: at(inside.last()),
+        }
+    }
+}
+
+/// The span of at most `width` seconds (from its first stamp to its last) holding the most of
+/// `stamps` (ascending); on a tie, the latest such span.
+fn fullest_window(stamps: &[i64], width: i64) -> Option<(i64, i64)> {
+    let mut best: Option<(usize, i64, i64)> = None;
+    let mut i = 0;
+    for j in 0..stamps.len() {
+        while stamps[j] - stamps[i] > width {
+            i += 1;
+        }
+        let n = j - i + 1;
+        if best.is_none_or(|(m, _, _)| n >= m) {
+            best = Some((n, stamps[i], stamps[j]));
+        }
+    }
+    best.map(|(_, lo, hi)| (lo, hi))
+}
+
 /// What the addresses of one host did, for `mixed_outcomes`.
 #[derive(Default)]
 struct HostOutcomes {
@@ -653,6 +974,8 @@ fn apply(value: &FactValue, op: &FactOp) -> bool {
         FactOp::Matches(re) => re.is_match(&value.to_string()),
         FactOp::VersionBelow(v) => matches!(value, FactValue::Version(x) if x < v),
         FactOp::VersionAtLeast(v) => matches!(value, FactValue::Version(x) if x >= v),
+        FactOp::VersionAbove(v) => matches!(value, FactValue::Version(x) if x > v),
+        FactOp::VersionAtMost(v) => matches!(value, FactValue::Version(x) if x <= v),
         FactOp::LessThan(n) => matches!(value, FactValue::Int(i) if (*i as f64) < *n),
         FactOp::AtLeast(n) => matches!(value, FactValue::Int(i) if (*i as f64) >= *n),
         FactOp::Exists(want) => *want,
@@ -683,7 +1006,45 @@ fn applies(rule: &Rule, device: &Device) -> bool {
             .is_none_or(|below| version < below)
 }
 
-/// Evaluates every rule on every device, then ranks the findings.
+/// Whether a version range of `applies_to` meets a device whose version is unknown.
+fn version_unknown(rule: &Rule, device: &Device) -> bool {
+    (rule.min_version.is_some() || rule.below_version.is_some())
+        && !matches!(
+            device.fact("device.version").map(|f| &f.value),
+            Some(FactValue::Version(_))
+        )
+}
+
+/// The FMC that `manager.<fact>` reads for a device (cli-contract.md): the FMC whose name the
+/// device's `manager.host` fact (its `show managers`) gives, else the case's only FMC, else none.
+fn explicit_manager(devices: &[Device], device: &Device) -> Option<usize> {
+    if device.product == Product::Fmc {
+        return None;
+    }
+    let fmcs: Vec<usize> = devices
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.product == Product::Fmc)
+        .map(|(i, _)| i)
+        .collect();
+    let named = device.fact("manager.host").map(|f| f.value.to_string());
+    if let Some(named) = named {
+        let short = |s: &str| s.split('.').next().unwrap_or(s).to_ascii_lowercase();
+        if let Some(&i) = fmcs.iter().find(|&&i| {
+            let d = &devices[i];
+            d.name.eq_ignore_ascii_case(&named)
+                || (!d.name.is_empty() && short(&d.name) == short(&named))
+        }) {
+            return Some(i);
+        }
+    }
+    device
+        .managed_by
+        .or_else(|| (fmcs.len() == 1).then(|| fmcs[0]))
+}
+
+/// Evaluates every rule on every device, then ranks the findings. Rules run in
+/// [`super::load::evaluation_order`], so that a `finding:` condition sees the finding it names.
 pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEvaluated>) {
     let all = evaluate_all(rules, devices);
     (all.findings, all.not_evaluated)
@@ -714,68 +1075,130 @@ pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
     let mut findings = Vec::new();
     let mut not_evaluated = Vec::new();
     let mut passed = Vec::new();
+    let order = super::load::evaluation_order(&rules.rules);
     for (index, device) in devices.iter().enumerate() {
-        let scope = Scope {
-            device,
-            manager: device.managed_by.and_then(|m| devices.get(m)),
-        };
-        for rule in &rules.rules {
+        let mut done: HashMap<&str, RuleState> = HashMap::new();
+        let manager = device.managed_by.and_then(|m| devices.get(m));
+        let explicit = explicit_manager(devices, device).and_then(|m| devices.get(m));
+        for &at in &order {
+            let rule = &rules.rules[at];
             if !applies(rule, device) {
+                done.insert(&rule.id, RuleState::Silent);
                 continue;
             }
-            match scope.eval(&rule.when) {
-                Outcome::No => passed.push(Passed {
-                    rule: rule.id.clone(),
-                    pack: rule.id.split_once('/').map_or("", |(p, _)| p).to_string(),
-                    title: rule.title.clone(),
-                    device: device.id.clone(),
-                    device_name: device.name.clone(),
-                }),
+            let scope = Scope {
+                device,
+                manager,
+                explicit_manager: explicit,
+                done: &done,
+            };
+            let not = |reason, ask: String, needs: Vec<String>| NotEvaluated {
+                rule: rule.id.clone(),
+                title: rule.title.clone(),
+                device: device.id.clone(),
+                device_name: device.name.clone(),
+                reason,
+                ask,
+                needs,
+            };
+            let outcome = if rule.skip_unknown_version && version_unknown(rule, device) {
+                None
+            } else {
+                Some(scope.eval(&rule.when))
+            };
+            let state = match outcome {
+                None => Err(not(
+                    NotEvaluatedReason::UnknownVersion,
+                    sentences::ask_unknown_version(rules.lang),
+                    vec!["device.version".into()],
+                )),
+                Some(Outcome::No) => {
+                    passed.push(Passed {
+                        rule: rule.id.clone(),
+                        pack: rule.id.split_once('/').map_or("", |(p, _)| p).to_string(),
+                        title: rule.title.clone(),
+                        device: device.id.clone(),
+                        device_name: device.name.clone(),
+                    });
+                    Ok(None)
+                }
                 // Data missing from a damaged bundle may be in the part that was cut off: ask
                 // for the whole upload, not for files the customer did send.
-                Outcome::Missing(needs) if device.damaged => not_evaluated.push(NotEvaluated {
-                    rule: rule.id.clone(),
-                    title: rule.title.clone(),
-                    device: device.id.clone(),
-                    device_name: device.name.clone(),
-                    reason: NotEvaluatedReason::CutOff,
-                    ask: "a complete upload: this bundle is cut off (see Damage)".into(),
-                    needs: needs.into_iter().collect(),
-                }),
-                Outcome::Missing(needs) => not_evaluated.push(NotEvaluated {
-                    rule: rule.id.clone(),
-                    title: rule.title.clone(),
-                    device: device.id.clone(),
-                    device_name: device.name.clone(),
-                    reason: NotEvaluatedReason::MissingData,
-                    ask: rule.needs.clone().unwrap_or_else(|| ask_for(&needs)),
-                    needs: needs.into_iter().collect(),
-                }),
-                Outcome::NoTime => not_evaluated.push(NotEvaluated {
-                    rule: rule.id.clone(),
-                    title: rule.title.clone(),
-                    device: device.id.clone(),
-                    device_name: device.name.clone(),
-                    reason: NotEvaluatedReason::NoTime,
-                    ask: "a bundle with its logs: this one holds no time stamp (bundle name or log line) to measure the rule's time window from".into(),
-                    needs: vec!["the collection time".into()],
-                }),
-                Outcome::Fired(mut hit) => {
+                Some(Outcome::Missing(needs)) if device.damaged => Err(not(
+                    NotEvaluatedReason::CutOff,
+                    sentences::ask_cut_off(rules.lang),
+                    needs.into_iter().collect(),
+                )),
+                Some(Outcome::Missing(needs)) => Err(not(
+                    NotEvaluatedReason::MissingData,
+                    rule.needs
+                        .clone()
+                        .unwrap_or_else(|| ask_for(&needs, rules.lang)),
+                    needs.into_iter().collect(),
+                )),
+                Some(Outcome::NoTime) => Err(not(
+                    NotEvaluatedReason::NoTime,
+                    sentences::ask_no_time(rules.lang),
+                    vec![sentences::collection_time(rules.lang)],
+                )),
+                Some(Outcome::Depends(on)) => {
+                    // As for the rules it waits for: their asks and needs.
+                    let mut asks = BTreeSet::new();
+                    let mut needs = BTreeSet::new();
+                    for dep in &on {
+                        if let Some(RuleState::NotEvaluated { ask, needs: n }) =
+                            done.get(dep.as_str())
+                        {
+                            asks.insert(ask.clone());
+                            needs.extend(n.iter().cloned());
+                        }
+                        needs.insert(format!("a finding of {dep}"));
+                    }
+                    Err(not(
+                        NotEvaluatedReason::Depends,
+                        asks.into_iter().collect::<Vec<_>>().join("; "),
+                        needs.into_iter().collect(),
+                    ))
+                }
+                Some(Outcome::Fired(mut hit)) => {
                     // Settings that live on the FMC are reported once, on the FMC.
                     if hit.inherited && !hit.own {
-                        continue;
+                        Ok(None)
+                    } else {
+                        if hit.current
+                            && let Some(cond) = &rule.recovered_if
+                            && let Outcome::Fired(now) = scope.eval(cond)
+                        {
+                            hit.current = false;
+                            hit.recovered_at = device.collected_at;
+                            hit.evidence.extend(now.evidence);
+                        }
+                        Ok(Some(finding(
+                            rule, device, explicit, index, hit, rules.lang,
+                        )))
                     }
-                    if hit.current
-                        && let Some(cond) = &rule.recovered_if
-                        && let Outcome::Fired(now) = scope.eval(cond)
-                    {
-                        hit.current = false;
-                        hit.recovered_at = device.collected_at;
-                        hit.evidence.extend(now.evidence);
-                    }
-                    findings.push(finding(rule, device, index, hit));
                 }
-            }
+            };
+            let state = match state {
+                Ok(None) => RuleState::Silent,
+                Ok(Some(f)) => {
+                    let state = RuleState::Fired {
+                        current: f.status == "current",
+                        evidence: f.evidence.clone(),
+                    };
+                    findings.push(f);
+                    state
+                }
+                Err(n) => {
+                    let state = RuleState::NotEvaluated {
+                        ask: n.ask.clone(),
+                        needs: n.needs.clone(),
+                    };
+                    not_evaluated.push(n);
+                    state
+                }
+            };
+            done.insert(&rule.id, state);
         }
     }
     rank(rules, devices, &mut findings);
@@ -786,7 +1209,7 @@ pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
     }
 }
 
-fn ask_for(needs: &BTreeSet<String>) -> String {
+fn ask_for(needs: &BTreeSet<String>, lang: Lang) -> String {
     let sources: BTreeSet<&str> = needs
         .iter()
         .map(|n| match n.strip_prefix("artifact ") {
@@ -794,10 +1217,7 @@ fn ask_for(needs: &BTreeSet<String>) -> String {
             None => registry::lookup(n).map(|d| d.source).unwrap_or(n.as_str()),
         })
         .collect();
-    format!(
-        "a troubleshoot bundle that includes: {}",
-        sources.into_iter().collect::<Vec<_>>().join("; ")
-    )
+    sentences::bundle_that_includes(lang, &sources.into_iter().collect::<Vec<_>>().join("; "))
 }
 
 /// A time as engineers read it in case notes: UTC, to the second.
@@ -805,7 +1225,16 @@ fn human_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn finding(rule: &Rule, device: &Device, index: usize, mut hit: Hit) -> Finding {
+/// `manager` is the FMC the `manager.` scope reads: templates see its facts as
+/// `facts["manager.<fact>"]`, over the device's own facts of that name, as conditions do.
+fn finding(
+    rule: &Rule,
+    device: &Device,
+    manager: Option<&Device>,
+    index: usize,
+    mut hit: Hit,
+    lang: Lang,
+) -> Finding {
     for e in &mut hit.evidence {
         e.member = member_in(&device.bundle, &e.path);
         if let Some(first) = &mut e.first {
@@ -818,17 +1247,21 @@ fn finding(rule: &Rule, device: &Device, index: usize, mut hit: Hit) -> Finding 
         Severity::Info
     };
     let mut context = BTreeMap::new();
-    let facts: BTreeMap<&str, String> = device
+    let mut facts: BTreeMap<String, String> = device
         .facts
         .iter()
-        .map(|(k, f)| (k.as_str(), f.value.to_string()))
+        .map(|(k, f)| (k.clone(), f.value.to_string()))
         .collect();
+    for (k, f) in manager.iter().flat_map(|m| m.facts.iter()) {
+        facts.insert(format!("manager.{k}"), f.value.to_string());
+    }
     context.insert("facts", serde_json::to_value(&facts).unwrap_or_default());
     context.insert(
         "device",
         serde_json::json!({"id": device.id, "name": device.name, "product": device.product.as_str(), "version": device.version}),
     );
     context.insert("count", serde_json::json!(hit.count));
+    context.insert("total_count", serde_json::json!(hit.total.max(hit.count)));
     context.insert("first_seen", serde_json::json!(hit.first.map(human_time)));
     context.insert("last_seen", serde_json::json!(hit.last.map(human_time)));
     context.insert(
@@ -861,11 +1294,7 @@ fn finding(rule: &Rule, device: &Device, index: usize, mut hit: Hit) -> Finding 
     };
     let mut message = render(&rule.message).trim().to_string();
     if !hit.current {
-        let at = hit
-            .recovered_at
-            .map(human_time)
-            .unwrap_or_else(|| "an unknown time".into());
-        message = format!("Recovered at {at}: {message}");
+        message = sentences::recovered(lang, hit.recovered_at.map(human_time), &message);
     }
     Finding {
         id: format!("{}@{}", rule.id, device.id),
@@ -905,11 +1334,21 @@ fn finding(rule: &Rule, device: &Device, index: usize, mut hit: Hit) -> Finding 
 /// B under the first. `explains` is the inverse. A finding with no cause is a root cause when it
 /// is a warning or critical; a recovered (`info`) finding explains nothing.
 fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
-    let direct: HashMap<&str, &Vec<String>> = rules
+    // `explains` of each rule, with the `explained_by` of the others read from the other end.
+    let mut direct: HashMap<&str, Vec<String>> = rules
         .rules
         .iter()
-        .map(|r| (r.id.as_str(), &r.explains))
+        .map(|r| (r.id.as_str(), r.explains.clone()))
         .collect();
+    for r in &rules.rules {
+        for cause in &r.explained_by {
+            if let Some(targets) = direct.get_mut(cause.as_str())
+                && !targets.contains(&r.id)
+            {
+                targets.push(r.id.clone());
+            }
+        }
+    }
     let n = findings.len();
     for b in 0..n {
         let mut by: Vec<usize> = (0..n)

@@ -51,8 +51,11 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
     };
     let title = format!("{} ({}:{}:{})", d.message, d.file, d.line, d.column);
     let source = source_of(&d.file);
-    let mut group =
-        annotate_snippets::Group::with_title(Level::ERROR.primary_title(title).id(d.code));
+    let level = match d.level {
+        super::load::Level::Error => Level::ERROR,
+        super::load::Level::Warning => Level::WARNING,
+    };
+    let mut group = annotate_snippets::Group::with_title(level.primary_title(title).id(d.code));
     if let Some(text) = &source {
         group = group.element(
             Snippet::source(text.as_str())

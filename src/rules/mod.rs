@@ -9,10 +9,14 @@
 //! cost a second pass.
 
 pub mod eval;
+pub mod explain;
+pub mod i18n;
 pub mod lint;
 pub mod load;
 pub mod ruletest;
 pub mod schema;
+pub mod shape;
+pub mod yaml;
 
 use std::collections::BTreeSet;
 
@@ -22,7 +26,8 @@ use crate::version::Version;
 pub use eval::{
     Evaluation, Finding, NotEvaluated, NotEvaluatedReason, Passed, evaluate, evaluate_all,
 };
-pub use load::{Diagnostic, RuleSet, RuleSource};
+pub use i18n::Translation;
+pub use load::{Diagnostic, Level, RuleSet, RuleSource};
 pub use schema::Severity;
 
 /// The JSON Schema (draft 2020-12) of rule and rule-test files, for editors (`rules/schema.json`).
@@ -47,9 +52,18 @@ pub struct Rule {
     pub recovered_if: Option<Cond>,
     pub explains: Vec<String>,
     pub(crate) explains_at: Vec<(u64, u64)>,
+    /// Rules whose findings explain this rule's (`explained_by`).
+    pub explained_by: Vec<String>,
+    pub(crate) explained_by_at: Vec<(u64, u64)>,
+    /// Whether a version range skips a device of unknown version (`unknown_version: skip`).
+    pub skip_unknown_version: bool,
+    /// Rules named by `finding:` conditions, with where they are named.
+    pub(crate) finding_refs: Vec<(String, (u64, u64))>,
     pub message: String,
     pub remediation: String,
     pub needs: Option<String>,
+    /// Its texts in other languages ([`i18n::localize`] swaps them in).
+    pub translations: Vec<(crate::i18n::Lang, Translation)>,
     /// `built-in` or the file it was loaded from.
     pub origin: String,
     /// Facts the rule reads, for `rules explain`.
@@ -66,22 +80,89 @@ pub enum Cond {
         name: String,
         op: FactOp,
     },
-    Lines {
-        pattern: usize,
+    Lines(Box<LinesCond>),
+    /// Lines matching each step in turn, each at most `max_gap` seconds after the previous.
+    Sequence {
         artifact: ArtifactKind,
-        sse_only: bool,
+        steps: Vec<usize>,
+        max_gap: i64,
         min_count: u64,
         within: Option<i64>,
-        recovery: Option<usize>,
+    },
+    /// A fact against another fact.
+    Compare {
+        left: String,
+        op: CompareOp,
+        right: String,
+        /// Version operators: only the first `parts` parts count.
+        parts: Option<usize>,
+    },
+    /// Another rule's finding on the same device.
+    Finding {
+        rule: String,
+        status: schema::FindingStatus,
     },
     /// Per SSE host, addresses that connect and addresses that only fail, combined over every
     /// listed artifact.
     Mixed {
         /// Log artifacts, each read with its own compiled success and failure patterns.
         logs: Vec<MixedLog>,
-        /// Artifacts read as connection outcomes per address ([`OUTCOME_KINDS`]).
+        /// Artifacts read as connection outcomes per address ([`yields_outcomes`]).
         outcomes: Vec<ArtifactKind>,
     },
+}
+
+/// A compiled `lines` condition.
+#[derive(Debug, Clone)]
+pub struct LinesCond {
+    pub pattern: usize,
+    pub artifact: ArtifactKind,
+    pub sse_only: bool,
+    pub min_count: u64,
+    pub within: Option<i64>,
+    /// Seconds of the sliding window (`window`).
+    pub window: Option<i64>,
+    pub recovery: Option<usize>,
+    /// `min_count`, `min_distinct` and `window` apply per group (`group_by`).
+    pub grouped: bool,
+    /// (capture, at least this many distinct values).
+    pub min_distinct: Vec<(String, u64)>,
+}
+
+/// The operator of a `compare` condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Equals,
+    NotEquals,
+    LessThan,
+    AtLeast,
+    VersionBelow,
+    VersionAtLeast,
+    VersionAbove,
+    VersionAtMost,
+}
+
+impl CompareOp {
+    pub const ALL: &[(&str, CompareOp)] = &[
+        ("equals", CompareOp::Equals),
+        ("not_equals", CompareOp::NotEquals),
+        ("less_than", CompareOp::LessThan),
+        ("at_least", CompareOp::AtLeast),
+        ("version_below", CompareOp::VersionBelow),
+        ("version_at_least", CompareOp::VersionAtLeast),
+        ("version_above", CompareOp::VersionAbove),
+        ("version_at_most", CompareOp::VersionAtMost),
+    ];
+
+    pub fn is_version(self) -> bool {
+        matches!(
+            self,
+            CompareOp::VersionBelow
+                | CompareOp::VersionAtLeast
+                | CompareOp::VersionAbove
+                | CompareOp::VersionAtMost
+        )
+    }
 }
 
 /// One log artifact of a `mixed_outcomes` condition and its patterns' ids.
@@ -92,11 +173,25 @@ pub struct MixedLog {
     pub failure: usize,
 }
 
-/// Artifacts whose parser yields connections per host and address that worked or failed
+/// Whether members of this format yield connections per host and address that worked or failed
 /// ([`crate::facts::AddrOutcome`]), which `mixed_outcomes` reads instead of line patterns.
-pub const OUTCOME_KINDS: &[ArtifactKind] = &[ArtifactKind::CurlTest];
+pub fn yields_outcomes(format: crate::artifacts::Format) -> bool {
+    format == crate::artifacts::Format::Builtin(crate::artifacts::Builtin::Curl)
+}
 
 impl Cond {
+    /// The rules whose findings this condition reads (`finding:`).
+    pub fn finding_rules<'a>(&'a self, out: &mut BTreeSet<&'a str>) {
+        match self {
+            Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| c.finding_rules(out)),
+            Cond::Not(c) => c.finding_rules(out),
+            Cond::Finding { rule, .. } => {
+                out.insert(rule.as_str());
+            }
+            _ => {}
+        }
+    }
+
     fn facts(&self, out: &mut BTreeSet<String>) {
         match self {
             Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| c.facts(out)),
@@ -104,7 +199,11 @@ impl Cond {
             Cond::Fact { name, .. } => {
                 out.insert(name.clone());
             }
-            Cond::Lines { .. } | Cond::Mixed { .. } => {}
+            Cond::Compare { left, right, .. } => {
+                out.insert(left.clone());
+                out.insert(right.clone());
+            }
+            Cond::Lines(_) | Cond::Mixed { .. } | Cond::Sequence { .. } | Cond::Finding { .. } => {}
         }
     }
 }
@@ -119,6 +218,8 @@ pub enum FactOp {
     Matches(regex::Regex),
     VersionBelow(Version),
     VersionAtLeast(Version),
+    VersionAbove(Version),
+    VersionAtMost(Version),
     LessThan(f64),
     AtLeast(f64),
     Exists(bool),

@@ -12,7 +12,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::load::{self, RuleSource};
+use super::load::{self, Diagnostic, Level, RuleSource};
+use super::yaml::{self, Kind, Node};
 use super::{RuleSet, Severity};
 use crate::artifacts::ArtifactMap;
 use crate::limits::Limits;
@@ -196,16 +197,27 @@ pub fn run(
 ) -> Vec<CaseResult> {
     let mut results = Vec::new();
     for test in tests {
-        let parsed: TestFile = match serde_saphyr::from_str(&test.text) {
-            Ok(p) => p,
-            Err(e) => {
+        let (parsed, shape) = load::read::<TestFile>(&test.text, &test.origin, "TestFile");
+        let problems: Vec<String> = shape
+            .iter()
+            .map(|(d, _)| {
+                format!(
+                    "{}:{}:{}: {} [{}]",
+                    d.file, d.line, d.column, d.message, d.code
+                )
+            })
+            .collect();
+        let parsed = match parsed {
+            Some(p) if problems.is_empty() => p,
+            _ => {
                 results.push(CaseResult {
                     file: test.origin.clone(),
                     case: String::new(),
-                    outcome: Outcome::Failed(vec![format!(
-                        "the test file does not parse: {}",
-                        e.without_snippet()
-                    )]),
+                    outcome: Outcome::Failed(
+                        std::iter::once("the test file does not read:".to_string())
+                            .chain(problems)
+                            .collect(),
+                    ),
                 });
                 continue;
             }
@@ -287,6 +299,96 @@ fn run_case(
 }
 
 /// An expectation naming a rule that is not loaded would pass vacuously: refuse it.
+/// Lint of a test file: its shape (the schema's `TestFile`, every problem with its place), the
+/// rule ids it names (loaded rules, with "did you mean"), and the bundles it names (they exist).
+pub fn lint(test: &TestSource, rules: &RuleSet) -> Vec<Diagnostic> {
+    let (_, shape) = load::read::<TestFile>(&test.text, &test.origin, "TestFile");
+    let mut meaning = Vec::new();
+    if let Ok(root) = yaml::parse(&test.text) {
+        let known = || rules.rules.iter().map(|r| r.id.as_str());
+        let mut ids: Vec<(&str, &Node)> = Vec::new();
+        let items = |n: Option<&Node>| -> Vec<Node> {
+            match n.map(|n| &n.kind) {
+                Some(Kind::Seq(items)) => items.clone(),
+                _ => Vec::new(),
+            }
+        };
+        let cases = items(root.get("cases"));
+        let mut named = Vec::new();
+        for case in &cases {
+            let expect = case.get("expect");
+            for fire in items(expect.and_then(|e| e.get("fires"))) {
+                named.extend(fire.get("rule").cloned().map(|n| ("fires", n)));
+                named.extend(
+                    fire.get("explained_by")
+                        .cloned()
+                        .map(|n| ("explained_by", n)),
+                );
+            }
+            for key in ["silent", "not_evaluated"] {
+                named.extend(
+                    items(expect.and_then(|e| e.get(key)))
+                        .into_iter()
+                        .map(|n| (key, n)),
+                );
+            }
+            if let Some(bundle) = case.get("bundle")
+                && let Some(path) = bundle.scalar()
+                && !test.base.join(path).exists()
+            {
+                meaning.push(Diagnostic {
+                    level: Level::Error,
+                    code: "missing-bundle",
+                    file: test.origin.clone(),
+                    line: bundle.line,
+                    column: bundle.column,
+                    message: format!("`bundle: {path}` does not exist (relative to the test file)"),
+                    hint: None,
+                });
+            }
+        }
+        ids.extend(named.iter().map(|(k, n)| (*k, n)));
+        for (key, node) in ids {
+            let Some(id) = node.scalar() else { continue };
+            if !known().any(|k| k == id) {
+                meaning.push(Diagnostic {
+                    level: Level::Error,
+                    code: "unknown-test-rule",
+                    file: test.origin.clone(),
+                    line: node.line,
+                    column: node.column,
+                    message: format!("`{key}` names `{id}`, which is not a loaded rule"),
+                    hint: load::did_you_mean(id, known()),
+                });
+            }
+        }
+    }
+    load::merge(&test.text, shape, meaning)
+}
+
+/// Warnings for rule files with no `<name>.test.yaml` beside them among `tests`.
+pub fn untested(rules: &[RuleSource], tests: &[TestSource]) -> Vec<Diagnostic> {
+    rules
+        .iter()
+        .filter(|r| {
+            let expected = format!("{}.test.yaml", r.origin.trim_end_matches(".yaml"));
+            !tests.iter().any(|t| t.origin == expected)
+        })
+        .map(|r| Diagnostic {
+            level: Level::Warning,
+            code: "no-test",
+            file: r.origin.clone(),
+            line: 1,
+            column: 1,
+            message: "the rule has no test beside it".into(),
+            hint: Some(format!(
+                "add {}.test.yaml with a case that fires and one that stays silent",
+                r.origin.trim_end_matches(".yaml")
+            )),
+        })
+        .collect()
+}
+
 fn check_ids(expect: &Expect, rules: &RuleSet) -> Vec<String> {
     let known = || rules.rules.iter().map(|r| r.id.as_str());
     let mut ids: Vec<(&str, &str)> = Vec::new();

@@ -66,11 +66,45 @@ pub struct RuleFile {
     /// Rule ids whose findings this rule's findings explain (its symptoms).
     #[serde(default)]
     pub explains: Vec<Spanned<String>>,
+    /// Rule ids whose findings explain this rule's findings (its causes): the relation
+    /// `explains` read from the other end, so that a pack adds causes without copying a rule.
+    #[serde(default)]
+    pub explained_by: Vec<Spanned<String>>,
+    /// What a version range in `applies_to` does on a device whose version is unknown.
+    #[serde(default)]
+    pub unknown_version: Option<UnknownVersion>,
     /// minijinja template.
     pub message: Spanned<String>,
     /// minijinja template.
     pub remediation: Spanned<String>,
     /// What to ask the customer for when the rule cannot be evaluated.
+    #[serde(default)]
+    pub needs: Option<String>,
+    /// Translations of the texts above, by language.
+    #[serde(default)]
+    pub i18n: Option<I18n>,
+}
+
+/// A rule's translations: one entry per language fptriage reports in.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18n {
+    #[serde(default)]
+    pub ja: Option<Spanned<Translation>>,
+}
+
+/// A rule's texts in one language; a text left out stays in English.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Translation {
+    #[serde(default)]
+    pub title: Option<String>,
+    /// minijinja template, with the same variables as `message`.
+    #[serde(default)]
+    pub message: Option<Spanned<String>>,
+    /// minijinja template, with the same variables as `remediation`.
+    #[serde(default)]
+    pub remediation: Option<Spanned<String>>,
     #[serde(default)]
     pub needs: Option<String>,
 }
@@ -85,6 +119,16 @@ pub struct Applicability {
     /// Version range of the device.
     #[serde(default)]
     pub version: Option<VersionRange>,
+}
+
+/// `unknown_version`: run the rule on a device of unknown version (the default), or leave it
+/// not evaluated with reason `unknown-version`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownVersion {
+    #[default]
+    Evaluate,
+    Skip,
 }
 
 /// `min` inclusive, `below` exclusive; both compared part by part.
@@ -125,6 +169,10 @@ pub struct Condition {
     #[serde(default)]
     pub version_at_least: Option<Spanned<String>>,
     #[serde(default)]
+    pub version_above: Option<Spanned<String>>,
+    #[serde(default)]
+    pub version_at_most: Option<Spanned<String>>,
+    #[serde(default)]
     pub less_than: Option<Spanned<f64>>,
     #[serde(default)]
     pub at_least: Option<Spanned<f64>>,
@@ -140,6 +188,92 @@ pub struct Condition {
     /// Success and failure of connections to one host, by address.
     #[serde(default)]
     pub mixed_outcomes: Option<Spanned<MixedOutcomes>>,
+    /// One line, then another at most `max_gap` later.
+    #[serde(default)]
+    pub sequence: Option<Spanned<SequenceCondition>>,
+    /// A fact against another fact.
+    #[serde(default)]
+    pub compare: Option<Spanned<CompareCondition>>,
+    /// Another rule's finding on the same device.
+    #[serde(default)]
+    pub finding: Option<Spanned<FindingCondition>>,
+}
+
+/// Lines of one log artifact matching each step in turn, each at most `max_gap` after the
+/// previous one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceCondition {
+    pub artifact: Spanned<String>,
+    pub max_gap: Spanned<String>,
+    pub steps: Spanned<Vec<Spanned<PatternSpec>>>,
+    /// Fires when at least this many sequences complete. Default 1.
+    #[serde(default)]
+    pub min_count: Option<Spanned<u64>>,
+    /// Only sequences whose first line is at most this long before the collection time.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+}
+
+/// `left op right`, both facts (either may be in the `manager.` scope).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareCondition {
+    pub left: Spanned<String>,
+    pub op: Spanned<String>,
+    pub right: Spanned<String>,
+    /// Version operators: compare only the first `parts` parts (`3`: major.minor.maintenance).
+    #[serde(default)]
+    pub parts: Option<Spanned<u32>>,
+}
+
+/// Which status of the other rule's finding counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingStatus {
+    #[default]
+    Any,
+    Current,
+    Recovered,
+}
+
+/// Another rule's finding on the same device.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingCondition {
+    pub rule: Spanned<String>,
+    #[serde(default)]
+    pub status: FindingStatus,
+}
+
+/// A test on one capture of a line (`where: {pct: {at_least: 95}}`): exactly one operator.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureTestSpec {
+    #[serde(default)]
+    pub equals: Option<Spanned<serde_json::Value>>,
+    #[serde(default)]
+    pub not_equals: Option<Spanned<serde_json::Value>>,
+    #[serde(default, rename = "in")]
+    pub in_: Option<Spanned<Vec<serde_json::Value>>>,
+    #[serde(default)]
+    pub not_in: Option<Spanned<Vec<serde_json::Value>>>,
+    #[serde(default)]
+    pub matches: Option<Spanned<String>>,
+    #[serde(default)]
+    pub contains: Option<Spanned<String>>,
+    #[serde(default)]
+    pub less_than: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub at_least: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub version_below: Option<Spanned<String>>,
+    #[serde(default)]
+    pub version_at_least: Option<Spanned<String>>,
+    #[serde(default)]
+    pub version_above: Option<Spanned<String>>,
+    #[serde(default)]
+    pub version_at_most: Option<Spanned<String>>,
 }
 
 /// A text pattern: exactly one of `contains` (substring) and `regex`.
@@ -177,6 +311,19 @@ pub struct LinesCondition {
     /// Only lines in this span before the collection time count: `90s`, `30m`, `24h`, `7d`.
     #[serde(default)]
     pub within: Option<Spanned<String>>,
+    /// A sliding window anywhere in the history (inside `within` if both are given): fires when
+    /// `min_count` lines fall in some span this long.
+    #[serde(default)]
+    pub window: Option<Spanned<String>>,
+    /// Tests on the captures of each line: a line counts only if every test holds.
+    #[serde(default, rename = "where")]
+    pub where_: Option<Spanned<std::collections::BTreeMap<String, Spanned<CaptureTestSpec>>>>,
+    /// `host` or a capture name: `min_count` (and `min_distinct`, `window`) apply per group.
+    #[serde(default)]
+    pub group_by: Option<Spanned<String>>,
+    /// Fires only with at least N distinct values of each named capture.
+    #[serde(default)]
+    pub min_distinct: Option<Spanned<std::collections::BTreeMap<String, u64>>>,
     /// A later line matching this, about the same host, means the problem is over.
     #[serde(default)]
     pub recovered_by: Option<Spanned<PatternSpec>>,

@@ -14,7 +14,12 @@ pub fn bundle(name: &str) -> PathBuf {
 
 /// The `fptriage` binary of this build.
 pub fn fptriage() -> Command {
-    Command::cargo_bin("fptriage").unwrap()
+    let mut command = Command::cargo_bin("fptriage").unwrap();
+    // Reports are in the locale's language by default: tests pass --lang when they mean one.
+    for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        command.env_remove(var);
+    }
+    command
 }
 
 /// Runs `fptriage <args>… --format json`, asserts exit 0 (naming the arguments and stderr) and

@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::artifacts::ArtifactKind;
 use crate::facts::{regions, registry};
 
 /// Public hosts kept as they are: they are needed for the diagnosis and identify nobody. SSE
@@ -140,8 +139,8 @@ static WORDS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
     for f in registry::FACTS {
         set.extend(f.name.split('.').map(str::to_string));
     }
-    for k in ArtifactKind::ALL {
-        set.insert(k.as_str().to_string());
+    for k in crate::artifacts::ArtifactMap::builtin().kinds() {
+        set.insert(k.kind.as_str().to_string());
     }
     set
 });
