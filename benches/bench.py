@@ -13,6 +13,8 @@ so that noise falls evenly on every command:
   - zip:       `fptriage analyze` on a zip of the extracted bundle (only wanted entries read)
   - rules-20 / rules-500: `fptriage analyze` with 20 and 500 generated rules of the built-in
                pack's shape on the same bundle (`--rules`), to show that rules share one pass
+  - new-condition rules 20 / 500: the same with rules using `window`, `where`, `group_by`,
+               `min_distinct` and `sequence` in turn
 
 It prints a table of medians, peak RSS and ratios, then the peak RSS of the same analysis on
 smaller and larger bundles (`--memory-sizes`, default 100 and 2048 MB inside). insights-core is measured when it can be
@@ -74,6 +76,42 @@ remediation: none
 """)
 
 
+def write_new_condition_rules(folder, count):
+    """`count` rules using the rule language's newer conditions in turn: a sliding `window`,
+    `where` on a capture, `group_by` host, `min_distinct`, and a two-step `sequence`."""
+    rnd = random.Random(count + 7)
+    words = ["timeout", "refused", "handshake", "token", "enroll", "eventing", "socket", "zeromq",
+             "certificate", "resolve", "upstream", "backoff", "retry", "proxy", "tenant", "queue"]
+    os.makedirs(os.path.join(folder, "bench"), exist_ok=True)
+    for i in range(count):
+        artifact = "connector-log" if i % 3 else "syslog"
+        word = f"{rnd.choice(words)}-{i:04d}"
+        kind = i % 5
+        if kind == 0:
+            when = f"  lines: {{artifact: {artifact}, contains: \"{word} failed\", min_count: 5, window: 1h}}"
+        elif kind == 1:
+            when = (f"  lines:\n    artifact: {artifact}\n    regex: '{word} (?P<code>\\d+) after \\d+ms'\n"
+                    f"    where: {{code: {{at_least: 500}}}}")
+        elif kind == 2:
+            when = f"  lines: {{artifact: {artifact}, contains: \"{word} failed\", group_by: host, min_count: 3}}"
+        elif kind == 3:
+            when = (f"  lines:\n    artifact: {artifact}\n    regex: '{word} from (?P<peer>[0-9.]+)'\n"
+                    f"    min_distinct: {{peer: 2}}")
+        else:
+            when = (f"  sequence:\n    artifact: {artifact}\n    max_gap: 30s\n"
+                    f"    steps: [{{contains: \"{word} start\"}}, {{regex: '{word} (?P<code>\\d+) after'}}]")
+        with open(os.path.join(folder, "bench", f"n{i:04d}.yaml"), "w") as f:
+            f.write(f"""id: bench/n{i:04d}
+title: generated rule {i}
+severity: warning
+description: generated for the rule-count benchmark (newer conditions)
+when:
+{when}
+message: "{{{{ count }}}} of {{{{ total_count }}}} lines"
+remediation: none
+""")
+
+
 def manual_way(bundle):
     """tar xzf + the seed document's greps, as an engineer does today."""
     work = tempfile.mkdtemp(prefix="fptriage-manual-")
@@ -121,6 +159,11 @@ def main():
     for folder, count in [(rules20, 20), (rules500, 500)]:
         if not os.path.exists(folder):
             write_rules(folder, count)
+    new20 = os.path.join(args.work, "new-rules-20")
+    new500 = os.path.join(args.work, "new-rules-500")
+    for folder, count in [(new20, 20), (new500, 500)]:
+        if not os.path.exists(folder):
+            write_new_condition_rules(folder, count)
 
     out = os.path.join(args.work, "report.json")
     commands = {
@@ -131,6 +174,8 @@ def main():
         "fptriage analyze (zip)": lambda: run_timed([BIN, "analyze", zipped, "--format", "json", "-o", out]),
         "fptriage + 20 rules": lambda: run_timed([BIN, "analyze", bundle, "--format", "json", "-o", out, "--rules", rules20]),
         "fptriage + 500 rules": lambda: run_timed([BIN, "analyze", bundle, "--format", "json", "-o", out, "--rules", rules500]),
+        "fptriage + 20 new-condition rules": lambda: run_timed([BIN, "analyze", bundle, "--format", "json", "-o", out, "--rules", new20]),
+        "fptriage + 500 new-condition rules": lambda: run_timed([BIN, "analyze", bundle, "--format", "json", "-o", out, "--rules", new500]),
     }
     if subprocess.run([sys.executable, "-c", "import insights"], capture_output=True).returncode == 0:
         rule = os.path.join(ROOT, "benches", "insights_rule.py")

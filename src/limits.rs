@@ -104,6 +104,11 @@ pub struct Limits {
     /// Groups (hosts, or values of a `group_by` capture) kept per pattern; lines of a further
     /// group are not counted.
     pub groups: usize,
+    /// Records kept per `records` fact of one member (rows, blocks, matches of the generic
+    /// formats); the rest are counted in a `limit-records` warning.
+    pub records_per_fact: usize,
+    /// JSON documents and fragments of one member the `json` format reads.
+    pub json_documents: usize,
     /// How error lines no rule explains are mined into templates (see [`crate::mining`]).
     pub mining: crate::mining::MiningOptions,
 }
@@ -133,9 +138,35 @@ impl Default for Limits {
             window_stamps: 4096,
             distinct_values: 1024,
             groups: 10_000,
+            records_per_fact: 1000,
+            json_documents: 1000,
             mining: crate::mining::MiningOptions::default(),
         }
     }
+}
+
+/// Appends `text` to `out`, cut to `max` characters with an ellipsis.
+pub fn push_capped(out: &mut String, text: &str, max: usize) {
+    // A string of at most `max` bytes has at most `max` characters: no need to count them.
+    let cut = if text.len() <= max {
+        None
+    } else {
+        text.char_indices().nth(max).map(|(at, _)| at)
+    };
+    match cut {
+        Some(at) => {
+            out.push_str(&text[..at]);
+            out.push('…');
+        }
+        None => out.push_str(text),
+    }
+}
+
+/// Text cut to at most `max` characters, marking the cut with an ellipsis.
+pub fn cap_chars(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    push_capped(&mut out, text, max);
+    out
 }
 
 /// `text` cut to at most `max` characters, ending in `…[cut N bytes]` (N: the bytes left out)

@@ -233,7 +233,7 @@ impl Miner {
                 count: 1,
                 first_seen: time,
                 last_seen: time,
-                example: crate::facts::collect::cap_chars(line, self.opts.example_chars),
+                example: crate::limits::cap_chars(line, self.opts.example_chars),
             },
         );
     }

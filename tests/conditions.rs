@@ -204,6 +204,84 @@ fn the_manager_scope_with_two_fmcs_and_no_show_managers_reads_none() {
     );
 }
 
+/// A pack that reads `show managers`: the manager's host and version, as the device sees them.
+const SHOW_MANAGERS: &str = r#"artifacts:
+  - kind: show-managers
+    paths: ["**/command-outputs/*show managers.output"]
+    format: text
+    facts:
+      manager.host:
+        type: text
+        description: The managing FMC's host (show managers).
+        regex: 'Host\s*:\s*(?<value>\S+)'
+      manager.device.version:
+        type: version
+        description: The managing FMC's version (show managers).
+        regex: 'Version\s*:\s*(?<value>\S+)'
+"#;
+
+fn ftd_naming(manager: &str) -> Vec<(String, String)> {
+    vec![
+        (
+            format!("case/c/{ROOT}/dir-archives/etc/sf/sf-version"),
+            "Cisco Firepower Threat Defense for VMWare v7.4.1 (build 172)\n".into(),
+        ),
+        (
+            format!("case/c/{ROOT}/dir-archives/etc/hostname"),
+            "ftd-edge1\n".into(),
+        ),
+        (
+            format!("case/c/{ROOT}/command-outputs/usr-local-sf-bin-sfcli.pl show managers.output"),
+            format!(
+                "Type                      : Manager\nHost                      : {manager}\nVersion                   : 7.0.0\nRegistration              : Completed\n"
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn the_manager_scope_reads_the_fmc_that_show_managers_names_else_the_device_s_own_view() {
+    let newer = rule(
+        "t/newer",
+        "applies_to: {product: [FTD]}\nwhen:\n  compare: {left: device.version, op: version_above, right: manager.device.version, parts: 3}\nmessage: m\n",
+    );
+    let pack = (
+        "rules/t/artifacts.yaml".to_string(),
+        SHOW_MANAGERS.to_string(),
+    );
+    for (named, fires) in [
+        ("fmc-a", true),
+        ("fmc-b", false),
+        ("fmc-b.example.com", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = fmc("case/a", "7.2.5", "fmc-a");
+        files.extend(fmc("case/b", "7.6.0", "fmc-b"));
+        files.extend(ftd_naming(named));
+        files.push(newer.clone());
+        files.push(pack.clone());
+        let files: Vec<(&str, String)> =
+            files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+        write(dir.path(), &files);
+        let report = analyze(dir.path(), &[]);
+        // 7.4.1 is above fmc-a's 7.2.5, not above fmc-b's 7.6.0 (nor the 7.0.0 it says itself).
+        assert_eq!(
+            !findings(&report, "t/newer").is_empty(),
+            fires,
+            "{named}: {report:#}"
+        );
+    }
+    // No FMC in the case: the device's own `manager.device.version` (7.0.0) is read.
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = ftd_naming("fmc-z");
+    files.push(newer);
+    files.push(pack);
+    let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    write(dir.path(), &files);
+    let report = analyze(dir.path(), &[]);
+    assert_eq!(findings(&report, "t/newer").len(), 1, "{report:#}");
+}
+
 #[test]
 fn what_line_conditions_keep_is_bounded_and_reported() {
     let dir = tempfile::tempdir().unwrap();
@@ -282,4 +360,62 @@ fn what_line_conditions_keep_is_bounded_and_reported() {
             .len(),
         4
     );
+}
+
+#[test]
+fn unknown_version_skip_and_finding_conditions_give_their_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    // A device of unknown version, without pmtool status (sse/connector-disabled is not evaluated).
+    let files: Vec<(String, String)> = vec![
+        (
+            format!("case/{ROOT}/dir-archives/etc/hostname"),
+            "fmc-dc1\n".into(),
+        ),
+        (
+            format!("case/{ROOT}/dir-archives/etc/sf/connector.properties"),
+            "connector_fqdn=api-sse.cisco.com\n".into(),
+        ),
+        rule(
+            "t/skip",
+            "applies_to: {version: {min: '7.0', below: '7.2'}}\nunknown_version: skip\nwhen: {fact: connector.fqdn, exists: true}\nmessage: m\n",
+        ),
+        rule(
+            "t/run",
+            "applies_to: {version: {min: '7.0', below: '7.2'}}\nwhen: {fact: connector.fqdn, exists: true}\nmessage: m\n",
+        ),
+        rule(
+            "t/after",
+            "when: {finding: {rule: sse/connector-disabled, status: current}}\nmessage: m\n",
+        ),
+        rule(
+            "t/after-run",
+            "when: {finding: {rule: t/run}}\nmessage: m\n",
+        ),
+    ];
+    let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    write(dir.path(), &files);
+    let report = analyze(dir.path(), &[]);
+    let reason = |rule: &str| {
+        report["not_evaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["rule"] == rule)
+            .map(|n| n["reason"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        reason("t/skip").as_deref(),
+        Some("unknown-version"),
+        "{report:#}"
+    );
+    assert_eq!(
+        reason("sse/connector-disabled").as_deref(),
+        Some("missing-data")
+    );
+    assert_eq!(reason("t/after").as_deref(), Some("depends"));
+    // The default runs the rule on a device of unknown version, and a finding condition on it holds.
+    assert_eq!(reason("t/run"), None);
+    assert_eq!(findings(&report, "t/run").len(), 1);
+    assert_eq!(findings(&report, "t/after-run").len(), 1);
+    assert!(findings(&report, "t/skip").is_empty());
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use fptriage::artifacts::ArtifactMap;
-use fptriage::facts::registry::FACTS;
+use fptriage::facts::registry;
 use fptriage::rules::load::{self, RuleSource, TEMPLATE_NAMES};
 use fptriage::rules::ruletest::TestFile;
 use fptriage::rules::schema::RuleFile;
@@ -29,16 +29,13 @@ fn schema() -> Value {
         .expect("rules/schema.json is JSON")
 }
 
-/// The table of section 13, as `registry::FACTS` gives it.
+/// The table of section 13, as the built-in packs' declarations give it.
 fn facts_table() -> String {
     let mut t = String::from("| fact | type | from | meaning |\n|---|---|---|---|\n");
-    for f in FACTS {
+    for f in registry::builtin().iter() {
         t.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
-            f.name,
-            format!("{:?}", f.ty).to_lowercase(),
-            f.source,
-            f.description
+            f.name, f.ty, f.source, f.description
         ));
     }
     t
@@ -53,7 +50,7 @@ fn the_fact_table_is_the_registry() {
     let expected = facts_table();
     assert!(
         g[start..end] == expected,
-        "the fact table of rules/README.md differs from registry::FACTS; replace it with:\n{expected}"
+        "the fact table of rules/README.md differs from the built-in declarations; replace it with:\n{expected}"
     );
 }
 
@@ -64,7 +61,11 @@ fn every_lint_code_and_template_name_is_documented() {
     let map = ArtifactMap::builtin();
     let kinds: Vec<&str> = map.kinds().map(|k| k.kind.as_str()).collect();
     let mut codes = BTreeSet::new();
-    for file in ["src/rules/load.rs", "src/artifacts/mod.rs"] {
+    for file in [
+        "src/rules/load.rs",
+        "src/artifacts/mod.rs",
+        "src/artifacts/spec.rs",
+    ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
         for c in kebab.captures_iter(code) {
@@ -135,6 +136,20 @@ fn rule_keys(text: &str) -> BTreeSet<String> {
 fn test_keys(text: &str) -> BTreeSet<String> {
     let e = serde_saphyr::from_str::<TestFile>(text).expect_err("zzz is unknown");
     expected_keys(&e.to_string())
+}
+
+/// The keys an artifact definitions file accepts where `text` puts `zzz`.
+fn artifact_keys(text: &str) -> BTreeSet<String> {
+    let e = fptriage::artifacts::ArtifactMap::builtin()
+        .with_pack(&fptriage::artifacts::PackSource {
+            pack: "t".into(),
+            origin: "t/artifacts.yaml".into(),
+            text: text.into(),
+            builtin: false,
+        })
+        .expect_err("zzz is unknown");
+    assert_eq!(e[0].code, "unknown-key", "{e:?}");
+    expected_keys(&e[0].message)
 }
 
 fn schema_keys(def: &str) -> BTreeSet<String> {
@@ -209,6 +224,19 @@ fn the_schema_and_the_guide_have_every_key_the_loader_accepts_and_no_other() {
             rule_keys(&with_when(
                 "when: {lines: {artifact: connector-log, regex: '(?<a>x)', where: {a: {zzz: 1}}}}\n",
             )),
+        ),
+        ("ArtifactsFile", artifact_keys("zzz: 1\n")),
+        (
+            "ArtifactEntry",
+            artifact_keys("artifacts: [{kind: x, zzz: 1}]\n"),
+        ),
+        (
+            "ArtifactFact",
+            artifact_keys("facts: {a.b: {type: text, zzz: 1}}\n"),
+        ),
+        (
+            "ArtifactField",
+            artifact_keys("facts: {a.b: {type: records, fields: {f: {zzz: 1}}}}\n"),
         ),
         ("TestFile", test_keys("zzz: 1\n")),
         ("TestCase", test_keys("cases: [{zzz: 1}]\n")),
@@ -333,7 +361,7 @@ fn the_schema_enums_are_the_code_s() {
             .map(|x| x.as_str().unwrap().to_string())
             .collect()
     };
-    let facts: BTreeSet<String> = FACTS.iter().map(|f| f.name.to_string()).collect();
+    let facts: BTreeSet<String> = registry::builtin().iter().map(|f| f.name.clone()).collect();
     assert_eq!(
         strings(&defs["Condition"]["properties"]["fact"]["anyOf"][0]["enum"]),
         facts
@@ -344,7 +372,7 @@ fn the_schema_enums_are_the_code_s() {
         .map(|k| k.kind.as_str().to_string())
         .collect();
     assert_eq!(
-        strings(&defs["LinesCondition"]["properties"]["artifact"]["enum"]),
+        strings(&defs["LinesCondition"]["properties"]["artifact"]["anyOf"][0]["enum"]),
         logs
     );
     for level in strings(&defs["LinesCondition"]["properties"]["levels"]["items"]["enum"]) {

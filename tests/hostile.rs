@@ -1281,7 +1281,10 @@ fn thousands_of_members_with_huge_names_make_a_small_inventory() {
         "{}",
         r.stdout.len()
     );
-    assert_rss_below(&r, RSS_BOUND_MB);
+    // 4 MB over the common bound: the merged debug binary's fixed cost. Measured at the
+    // wt-i18n-on-lint + wt-lang merge: on healthy-fmc.tar.gz 35.1 MB against wt-lang's 32.4 MB,
+    // on this input 66.4 MB against 63.8 MB (the same 2.6 MB): the input's share did not grow.
+    assert_rss_below(&r, RSS_BOUND_MB + 4);
     assert_small_report(&r);
 }
 

@@ -14,8 +14,11 @@
 //! keeps its own literal prefilter, which a `RegexSet` of them all loses (15 ms against 130 ms
 //! over the 19 000 text heads of the benchmark bundle).
 
+mod decl;
 mod format;
 mod kind;
+pub mod selector;
+pub mod spec;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
@@ -26,6 +29,7 @@ use thiserror::Error;
 /// Bytes of a member's head that content signatures look at.
 pub const CONTENT_BYTES: usize = 4096;
 
+pub use decl::{FactCatalog, FactDecl, FactType, FieldDecl, IntParse, parse_int};
 pub use format::{Builtin, Format, LogTime};
 pub use kind::{ArtifactKind, valid_name};
 
@@ -114,6 +118,9 @@ pub struct MapError {
 struct MapFile {
     #[serde(default)]
     artifacts: Vec<EntryFile>,
+    /// Facts the engine derives from several members: declared here for their type.
+    #[serde(default)]
+    facts: decl::Ordered<Spanned<decl::FactFile>>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +136,9 @@ struct EntryFile {
     /// `log` only: how a line's time is read.
     #[serde(default)]
     time: Option<Spanned<String>>,
+    /// Facts the kind's members yield.
+    #[serde(default)]
+    facts: decl::Ordered<Spanned<decl::FactFile>>,
 }
 
 /// A declared kind: how its members are read, and where it was declared.
@@ -177,6 +187,9 @@ pub struct ArtifactMap {
     claims: Vec<Claims>,
     /// `strptime` formats of `log` kinds ([`LogTime::Strptime`] indexes here).
     strptime: Vec<String>,
+    facts: FactCatalog,
+    /// How each kind's declared facts are read by the generic formats.
+    specs: std::collections::HashMap<ArtifactKind, Vec<spec::FactSpec>>,
 }
 
 static BUILTIN: std::sync::LazyLock<ArtifactMap> = std::sync::LazyLock::new(|| {
@@ -237,6 +250,8 @@ impl ArtifactMap {
             by_kind: std::collections::HashMap::new(),
             claims: Vec::new(),
             strptime: Vec::new(),
+            facts: FactCatalog::default(),
+            specs: std::collections::HashMap::new(),
         };
         let mut errors = Vec::new();
         for pack in packs {
@@ -296,10 +311,16 @@ impl ArtifactMap {
         let mut glob_kinds = Vec::new();
         let mut content = Vec::new();
         let mut content_kinds = Vec::new();
+        for (name, fact) in &parsed.facts.0 {
+            self.declare(name, fact, None, source, &mut p);
+        }
         for entry in &parsed.artifacts {
             let Some(kind) = self.entry_kind(entry, source, &mut p) else {
                 continue;
             };
+            for (name, fact) in &entry.facts.0 {
+                self.declare(name, fact, Some(kind), source, &mut p);
+            }
             for path in &entry.paths {
                 match GlobBuilder::new(&path.value)
                     .literal_separator(true)
@@ -477,6 +498,180 @@ impl ArtifactMap {
         })
     }
 
+    /// Checks a fact declaration and adds it to the catalog.
+    fn declare(
+        &mut self,
+        name: &Spanned<String>,
+        fact: &Spanned<decl::FactFile>,
+        kind: Option<ArtifactKind>,
+        source: &PackSource,
+        p: &mut Problems<'_>,
+    ) -> Option<()> {
+        let f = &fact.value;
+        if !valid_fact_name(&name.value) {
+            p.at(
+                name,
+                "invalid-fact-name",
+                format!(
+                    "`{}` is not a fact name: dotted lower-case words (`disk.filesystems`)",
+                    name.value
+                ),
+            );
+            return None;
+        }
+        let Some(ty) = FactType::parse(&f.ty.value) else {
+            p.at(
+                &f.ty,
+                "unknown-fact-type",
+                format!(
+                    "unknown fact type `{}`; use text, int, bool, version, list, duration or records",
+                    f.ty.value
+                ),
+            );
+            return None;
+        };
+        let Some(description) = f
+            .description
+            .as_ref()
+            .filter(|d| !d.value.trim().is_empty())
+        else {
+            p.at(
+                name,
+                "missing-description",
+                format!("fact `{}` needs a `description`", name.value),
+            );
+            return None;
+        };
+        let parse = self.int_parse(f.parse.as_ref(), ty, p)?;
+        let mut fields = Vec::new();
+        if ty == FactType::Records {
+            for (field, spec) in &f.fields.0 {
+                let fty = match &spec.value.ty {
+                    None => FactType::Text,
+                    Some(t) => match FactType::parse(&t.value) {
+                        Some(FactType::Records) | None => {
+                            p.at(
+                                t,
+                                "unknown-fact-type",
+                                format!("a field is text, int, bool, version, list or duration, not `{}`", t.value),
+                            );
+                            return None;
+                        }
+                        Some(t) => t,
+                    },
+                };
+                let parse = self.int_parse(spec.value.parse.as_ref(), fty, p)?;
+                fields.push(FieldDecl {
+                    name: field.value.clone(),
+                    ty: fty,
+                    parse,
+                });
+            }
+        } else if let Some((field, _)) = f.fields.0.first() {
+            p.at(
+                field,
+                "fields-not-records",
+                format!(
+                    "`fields` belong to `records` facts; `{}` is {ty}",
+                    name.value
+                ),
+            );
+            return None;
+        }
+        let compiled = match kind.and_then(|k| Some((k, self.format(k)?))) {
+            None => None,
+            Some((k, format)) => {
+                let mut problems = Vec::new();
+                let compiled = spec::compile(name, f, ty, parse, &fields, format, &mut problems);
+                let failed = !problems.is_empty();
+                for ((line, column), code, message) in problems {
+                    p.errors.push(MapError {
+                        file: p.file.to_string(),
+                        line,
+                        column,
+                        code,
+                        message,
+                    });
+                }
+                if failed {
+                    return None;
+                }
+                compiled.map(|c| (k, c))
+            }
+        };
+        let decl = FactDecl {
+            name: name.value.clone(),
+            ty,
+            source: f
+                .source
+                .clone()
+                .unwrap_or_else(|| kind.map(|k| k.to_string()).unwrap_or_default()),
+            description: description.value.trim().to_string(),
+            private: f.private,
+            from_manager: f.from_manager,
+            declared_in: source.origin.clone(),
+            kind,
+            fields,
+            parse,
+        };
+        if let Err(first) = self.facts.declare(decl) {
+            p.at(
+                &f.ty,
+                "fact-type-conflict",
+                format!(
+                    "`{}` is declared {ty} here and {} in {}",
+                    name.value, first.ty, first.declared_in
+                ),
+            );
+            return None;
+        }
+        if let Some((k, compiled)) = compiled {
+            self.specs.entry(k).or_default().push(compiled);
+        }
+        Some(())
+    }
+
+    /// How the generic formats read the facts declared on `kind` (none: only its built-in
+    /// parser reads it, or nothing is declared).
+    pub fn fact_specs(&self, kind: ArtifactKind) -> &[spec::FactSpec] {
+        self.specs.get(&kind).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn int_parse(
+        &self,
+        parse: Option<&Spanned<String>>,
+        ty: FactType,
+        p: &mut Problems<'_>,
+    ) -> Option<Option<IntParse>> {
+        let Some(parse) = parse else {
+            return Some(None);
+        };
+        match decl::int_parse(&parse.value) {
+            Some(mode) if ty == FactType::Int => Some(Some(mode)),
+            Some(_) => {
+                p.at(
+                    parse,
+                    "parse-not-int",
+                    format!("`parse` reads ints; this is {ty}"),
+                );
+                None
+            }
+            None => {
+                p.at(
+                    parse,
+                    "unknown-parse",
+                    format!("unknown `parse: {}`; use percent or bytes", parse.value),
+                );
+                None
+            }
+        }
+    }
+
+    /// Every declared fact.
+    pub fn facts(&self) -> &FactCatalog {
+        &self.facts
+    }
+
     /// The definition of a loaded kind.
     pub fn def(&self, kind: ArtifactKind) -> Option<&KindDef> {
         self.by_kind.get(&kind).map(|&i| &self.kinds[i])
@@ -540,6 +735,16 @@ impl ArtifactMap {
             }
         }
     }
+}
+
+/// A fact name: dotted words of lower-case letters, digits and `_` (`connector.tcp.syn_sent`).
+pub fn valid_fact_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.split('.').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
 }
 
 /// The head content signatures look at: the first few KB of a text member; binary members
@@ -694,6 +899,52 @@ mod tests {
                 ("artifact-matches-nothing", 4),
                 ("unknown-artifact-kind", 6),
                 ("unknown-format", 9)
+            ]
+        );
+    }
+
+    #[test]
+    fn facts_are_declared_with_types_and_checked() {
+        let map = ArtifactMap::builtin();
+        let v = map.facts().lookup("device.version").unwrap();
+        assert_eq!(v.ty, FactType::Version);
+        assert_eq!(v.declared_in, "built-in:sse/artifacts.yaml");
+        assert!(map.facts().lookup("connector.fqdn").unwrap().private);
+        assert_eq!(
+            map.facts()
+                .lookup("pmtool.sseconnector.state")
+                .unwrap()
+                .kind,
+            Some(k("pmtool-status"))
+        );
+        let good = pack(
+            "acme",
+            "artifacts:\n  - kind: acme-df\n    format: table\n    paths: [x]\n    facts:\n      disk.filesystems:\n        type: records\n        description: One per mount.\n        fields:\n          mount: {column: Mounted on}\n          use_percent: {column: Use%, type: int, parse: percent}\n",
+        );
+        let map = map.with_pack(&good).unwrap();
+        let d = map.facts().lookup("disk.filesystems").unwrap();
+        assert_eq!(d.declared_in, "acme/artifacts.yaml");
+        let fields: Vec<(&str, FactType)> =
+            d.fields.iter().map(|f| (f.name.as_str(), f.ty)).collect();
+        assert_eq!(
+            fields,
+            [("mount", FactType::Text), ("use_percent", FactType::Int)]
+        );
+        assert_eq!(d.fields[1].parse, Some(IntParse::Percent));
+        let bad = pack(
+            "bad",
+            "facts:\n  device.version: {type: int, description: x}\n  a.b: {type: float, description: x}\n  a.c: {type: text}\n  a.d: {type: text, parse: percent, description: x}\n  A.e: {type: text, description: x}\n",
+        );
+        let errors = ArtifactMap::builtin().with_pack(&bad).unwrap_err();
+        let codes: Vec<(&str, u64)> = errors.iter().map(|e| (e.code, e.line)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("fact-type-conflict", 2),
+                ("unknown-fact-type", 3),
+                ("missing-description", 4),
+                ("parse-not-int", 5),
+                ("invalid-fact-name", 6)
             ]
         );
     }

@@ -110,10 +110,19 @@ pub fn batch(
     let mut rules = load_rules(&common.rules)?;
     rules::i18n::localize(&mut rules, lang);
     let map = common.artifact_map()?;
-    let map_fingerprint = match &common.artifacts {
+    // What the artifact definitions say beside the built-in packs: `--artifacts` and each rule
+    // folder's packs (a changed definition must not reuse results read with the old one).
+    let mut map_fingerprint = match &common.artifacts {
         Some(path) => std::fs::read_to_string(path).unwrap_or_default(),
         None => String::new(),
     };
+    for folder in &common.rules {
+        for pack in fptriage::artifacts::PackSource::in_folder(folder).unwrap_or_default() {
+            map_fingerprint.push_str(&pack.origin);
+            map_fingerprint.push('\n');
+            map_fingerprint.push_str(&pack.text);
+        }
+    }
     let mut limits = common.limits();
     limits.mining.templates_per_case = mining.max_templates_per_case;
     limits.mining.error_pattern = fptriage::mining::ErrorPattern::new(&mining.error_pattern)
@@ -122,6 +131,7 @@ pub fn batch(
         let mut r = report::redact::Redactor::new();
         // Rule ids stay readable, even where a case is named like one (`dns-failure.tar.gz`).
         r.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+        r.private_facts(&rules.facts);
         std::sync::Mutex::new(r)
     });
     let jobs = jobs.map(|j| j as usize).unwrap_or_else(|| {

@@ -14,7 +14,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use fptriage::artifacts::ArtifactMap;
-use fptriage::facts::registry::FACTS;
 use fptriage::limits::Limits;
 use fptriage::pipeline;
 use fptriage::report::outfile::{self, same_file};
@@ -72,6 +71,12 @@ pub struct Common {
     /// Warnings of one code listed one by one (the rest are counted).
     #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_warnings_per_code: Option<usize>,
+    /// Records kept per records fact of one member (table rows, blocks, matches).
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_records: Option<usize>,
+    /// JSON documents or fragments of one member read by the `json` format.
+    #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
+    pub max_json_documents: Option<usize>,
     /// Bytes of nested zips kept in memory, all levels together (the rest is spooled).
     #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_nested_zip_memory: Option<u64>,
@@ -135,6 +140,12 @@ impl Common {
         }
         if let Some(v) = self.max_warnings_per_code {
             l.warnings_per_code = v;
+        }
+        if let Some(v) = self.max_records {
+            l.records_per_fact = v;
+        }
+        if let Some(v) = self.max_json_documents {
+            l.json_documents = v;
         }
         if let Some(v) = self.max_nested_zip_memory {
             l.nested_zip_memory = v;

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use super::collect::{ArchiveState, BundleState};
 use super::derive::{device, region_facts};
+use super::unit::{ArchiveState, BundleState};
 use super::{Device, LooseFile, LooseReason, Product};
 use crate::ingest::Damage;
 use crate::limits::Limits;
@@ -91,6 +91,7 @@ pub(crate) fn devices(
     units: Vec<BundleState>,
     damage: &[Damage],
     limits: &Limits,
+    facts: &crate::artifacts::FactCatalog,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> (Vec<Device>, Vec<LooseFile>) {
     let mut slots: Vec<Option<BundleState>> = units.into_iter().map(Some).collect();
@@ -211,7 +212,7 @@ pub(crate) fn devices(
         }
         let damaged = damage.iter().any(|d| d.bundle == state.archive);
         let input = archives.get(state.archive).map(|a| a.input).unwrap_or(0);
-        let mut device = device(state, limits, warnings);
+        let mut device = device(state, limits, facts, warnings);
         device.damaged = damaged;
         device.input = input;
         device_of_unit.insert(i, devices.len());

@@ -9,9 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::collect::{BundleState, cap_chars};
 use super::regions;
+use super::unit::{BundleState, CurlSummary, DocSummary, cap_chars};
 use super::{Device, Evidence, Fact, FactValue, Product};
+use crate::artifacts::FactCatalog;
 use crate::artifacts::{ArtifactKind, Builtin, Format};
 use crate::limits::Limits;
 use crate::parse::{
@@ -22,16 +23,22 @@ use crate::parse::{
 struct Builder<'a> {
     facts: BTreeMap<String, Fact>,
     limits: &'a Limits,
+    /// What the loaded packs declare: every value is checked against its fact's type.
+    catalog: &'a FactCatalog,
     /// Facts whose values were cut.
     cut: BTreeSet<String>,
+    /// Values refused: the fact is not declared, or the value is not of its declared type.
+    rejected: BTreeSet<String>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(limits: &'a Limits) -> Self {
+    fn new(limits: &'a Limits, catalog: &'a FactCatalog) -> Self {
         Builder {
             facts: BTreeMap::new(),
             limits,
+            catalog,
             cut: BTreeSet::new(),
+            rejected: BTreeSet::new(),
         }
     }
 
@@ -58,10 +65,20 @@ impl<'a> Builder<'a> {
     /// Stores a fact, its text values cut to `--max-value-chars` and its lists to
     /// `--max-list-items`.
     fn put(&mut self, name: &str, mut value: FactValue, evidence: Option<Evidence>) {
-        debug_assert!(
-            super::registry::lookup(name).is_some(),
-            "unregistered fact {name}"
-        );
+        match self.catalog.lookup(name) {
+            Some(decl) if value.fits(decl) => {}
+            Some(decl) => {
+                let got = value.type_of().map_or("?", |t| t.as_str());
+                self.rejected
+                    .insert(format!("{name} ({got} value for a {} fact)", decl.ty));
+                return;
+            }
+            None => {
+                self.rejected
+                    .insert(format!("{name} (declared by no loaded pack)"));
+                return;
+            }
+        }
         if cap_value(&mut value, self.limits) {
             self.cut.insert(name.to_string());
         }
@@ -116,43 +133,21 @@ fn cap_value(value: &mut FactValue, limits: &Limits) -> bool {
             items.extend(marker);
             cut
         }
+        FactValue::Records(records) => {
+            let mut cut = false;
+            for r in records.iter_mut() {
+                for v in r.fields.values_mut() {
+                    cut |= cap_value(v, limits);
+                }
+            }
+            cut
+        }
         _ => false,
     }
 }
 
 fn line_text(doc: &str, line: u32) -> Option<&str> {
     doc.lines().nth(line.checked_sub(1)? as usize)
-}
-
-/// What one document says, parsed when its member ends (its text is not kept): the facts it
-/// sets, and what identity, curl outcomes and the version need.
-#[derive(Debug, Clone)]
-pub(crate) struct DocSummary {
-    /// The built-in parser that read it, if any.
-    pub format: Option<Builtin>,
-    pub path: String,
-    /// A version document: what it says, and the evidence of its version line.
-    pub(crate) version: Option<(version::VersionInfo, Evidence)>,
-    /// Facts set by this document (other than the version's).
-    facts: BTreeMap<String, Fact>,
-    /// Facts whose values were cut (`--max-value-chars`, `--max-list-items`).
-    cut: BTreeSet<String>,
-    /// The host name (`etc/hostname`).
-    pub(crate) hostname: Option<String>,
-    /// The appliance UUID (`ims.conf`).
-    pub(crate) uuid: Option<String>,
-    curl: Option<CurlSummary>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct CurlSummary {
-    outcomes: Vec<super::AddrOutcome>,
-    ok: BTreeSet<String>,
-    failed: BTreeSet<String>,
-    tls: BTreeSet<String>,
-    /// The outcome line (number, text) of the first test of each list (ok, failed, tls), and of
-    /// the first test at all: the lines the `curl.*` facts' evidence shows.
-    lines: [Option<(u32, String)>; 4],
 }
 
 /// Parses one document into what facts need. `path` is its display path.
@@ -162,8 +157,10 @@ pub(crate) fn summarize(
     path: String,
     doc: &str,
     limits: &Limits,
+    catalog: &FactCatalog,
+    specs: &[crate::artifacts::spec::FactSpec],
 ) -> DocSummary {
-    let mut b = Builder::new(limits);
+    let mut b = Builder::new(limits, catalog);
     let builtin = format.builtin();
     let mut summary = DocSummary {
         format: builtin,
@@ -171,6 +168,8 @@ pub(crate) fn summarize(
         version: None,
         facts: BTreeMap::new(),
         cut: BTreeSet::new(),
+        rejected: BTreeSet::new(),
+        capped: Vec::new(),
         hostname: None,
         uuid: None,
         curl: None,
@@ -217,199 +216,12 @@ pub(crate) fn summarize(
         Some(Builtin::ConnectorProperties) => {
             connector_facts(&mut b, path, doc);
         }
-        Some(Builtin::Pmtool) => {
-            let daemons = pmtool::parse(doc);
-            for (daemon, fact) in [
-                ("SSEConnector", "pmtool.sseconnector.state"),
-                ("EventHandler", "pmtool.eventhandler.state"),
-            ] {
-                match daemons.iter().find(|d| d.name.eq_ignore_ascii_case(daemon)) {
-                    Some(d) => b.text(fact, &d.state, path, Some(d.line), doc),
-                    None => b.set(fact, FactValue::Text("absent".into()), path, None, None),
-                }
-            }
-        }
-        Some(Builtin::Netstat) => {
-            // Rows are looked at one by one: a large output is never held as rows.
-            let mut connected: Option<u32> = None;
-            let mut listening: Option<u32> = None;
-            for s in netstat::unix_sockets(doc) {
-                if !s
-                    .path
-                    .as_deref()
-                    .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
-                {
-                    continue;
-                }
-                if connected.is_none() && s.state.eq_ignore_ascii_case("CONNECTED") {
-                    connected = Some(s.line);
-                }
-                if listening.is_none() && s.state.eq_ignore_ascii_case("LISTENING") {
-                    listening = Some(s.line);
-                }
-                if connected.is_some() {
-                    break;
-                }
-            }
-            match (connected, listening) {
-                (Some(line), _) => b.text(
-                    "sockets.eventhandler.state",
-                    "connected",
-                    path,
-                    Some(line),
-                    doc,
-                ),
-                (None, Some(line)) => b.text(
-                    "sockets.eventhandler.state",
-                    "listening",
-                    path,
-                    Some(line),
-                    doc,
-                ),
-                (None, None) => b.set(
-                    "sockets.eventhandler.state",
-                    FactValue::Text("absent".into()),
-                    path,
-                    None,
-                    None,
-                ),
-            }
-        }
-        Some(Builtin::Lsof) => {
-            // Rows are looked at one by one: counts and the first lines are kept, and peers up
-            // to the list cap.
-            let state_is = |r: &lsof::LsofRow, s: &str| {
-                r.state
-                    .as_deref()
-                    .is_some_and(|x| x.eq_ignore_ascii_case(s))
-            };
-            let (mut established, mut syn) = (0i64, 0i64);
-            let (mut first_established, mut first_syn) = (None, None);
-            let mut peers: Vec<String> = Vec::new();
-            let mut more_peers = 0u64;
-            for r in lsof::rows(doc) {
-                let connector = r.command.starts_with("connector")
-                    || r.command.eq_ignore_ascii_case("sseconnector");
-                let https = r.remote.as_deref().is_some_and(|p| {
-                    lsof::split_host_port(p).1 == "https" || lsof::split_host_port(p).1 == "443"
-                });
-                if !connector || !https {
-                    continue;
-                }
-                if state_is(&r, "ESTABLISHED") {
-                    established += 1;
-                    first_established.get_or_insert(r.line);
-                }
-                if state_is(&r, "SYN_SENT") {
-                    syn += 1;
-                    first_syn.get_or_insert(r.line);
-                }
-                if peers.len() < limits.list_items {
-                    peers.push(format!(
-                        "{} ({})",
-                        r.remote.unwrap_or_default(),
-                        r.state.unwrap_or_default()
-                    ));
-                } else {
-                    more_peers += 1;
-                }
-            }
-            b.set(
-                "connector.tcp.established",
-                FactValue::Int(established),
-                path,
-                first_established,
-                first_established.and_then(|l| line_text(doc, l)),
-            );
-            b.set(
-                "connector.tcp.syn_sent",
-                FactValue::Int(syn),
-                path,
-                first_syn,
-                first_syn.and_then(|l| line_text(doc, l)),
-            );
-            if more_peers > 0 {
-                peers.push(format!("…[{more_peers} more]"));
-                b.cut.insert("connector.tcp.peers".into());
-            }
-            b.set(
-                "connector.tcp.peers",
-                FactValue::List(peers),
-                path,
-                None,
-                None,
-            );
-        }
-        Some(Builtin::Licensing) => {
-            if let Some(lic) = licensing::parse(doc) {
-                if let Some(r) = &lic.registration {
-                    b.text("license.registration", &r.value, path, Some(r.line), doc);
-                }
-                if let Some(a) = &lic.authorization {
-                    b.text("license.authorization", &a.value, path, Some(a.line), doc);
-                }
-                let eval_line = lic
-                    .registration
-                    .as_ref()
-                    .or(lic.authorization.as_ref())
-                    .map(|l| l.line);
-                b.set(
-                    "license.evaluation",
-                    FactValue::Bool(lic.evaluation),
-                    path,
-                    eval_line,
-                    eval_line.and_then(|l| line_text(doc, l)),
-                );
-                match &lic.satellite {
-                    Some(s) => b.set(
-                        "license.satellite",
-                        FactValue::Bool(true),
-                        path,
-                        Some(s.line),
-                        line_text(doc, s.line),
-                    ),
-                    None => b.set(
-                        "license.satellite",
-                        FactValue::Bool(false),
-                        path,
-                        None,
-                        None,
-                    ),
-                }
-            }
-        }
-        Some(Builtin::CloudSettings) => {
-            let cs = cloud_settings::parse(doc);
-            if let Some(e) = &cs.events_enabled {
-                b.set(
-                    "cloud.events.enabled",
-                    FactValue::Bool(e.value),
-                    path,
-                    Some(e.line),
-                    line_text(doc, e.line),
-                );
-                b.set(
-                    "cloud.events.types",
-                    FactValue::List(cs.event_types.clone()),
-                    path,
-                    Some(e.line),
-                    None,
-                );
-            }
-            if let Some(r) = &cs.region {
-                b.text("cloud.region", &r.value, path, Some(r.line), doc);
-            }
-        }
-        Some(Builtin::ConnectorContext) => {
-            if let Some(ctx) = connector_context::parse(doc) {
-                if let Some(s) = &ctx.status {
-                    b.text("context.status", &s.value, path, Some(s.line), doc);
-                }
-                if let Some(f) = &ctx.fqdn {
-                    b.text("context.fqdn", &f.value, path, Some(f.line), doc);
-                }
-            }
-        }
+        Some(Builtin::Pmtool) => pmtool_facts(&mut b, path, doc),
+        Some(Builtin::Netstat) => netstat_facts(&mut b, path, doc),
+        Some(Builtin::Lsof) => lsof_facts(&mut b, path, doc),
+        Some(Builtin::Licensing) => licensing_facts(&mut b, path, doc),
+        Some(Builtin::CloudSettings) => cloud_facts(&mut b, path, doc),
+        Some(Builtin::ConnectorContext) => context_facts(&mut b, path, doc),
         Some(Builtin::Curl) => {
             for test in curl_test::parse(doc) {
                 let Some(host) = test.host.as_deref().map(str::to_ascii_lowercase) else {
@@ -471,6 +283,25 @@ pub(crate) fn summarize(
         }
         _ => {}
     }
+    // The facts the packs declare on this kind, read by the generic formats.
+    if !specs.is_empty() {
+        let mut found = super::extract::Found::new(limits);
+        super::extract::run(specs, doc, &mut found);
+        for (name, value, line) in found.values {
+            b.set(
+                &name,
+                value,
+                path,
+                line,
+                line.and_then(|l| line_text(doc, l)),
+            );
+        }
+        summary.capped = found
+            .capped
+            .into_iter()
+            .map(|(code, message)| (code, format!("{path}: {message}")))
+            .collect();
+    }
     summary.path = path.clone();
     summary.hostname = name.map(|n| crate::limits::cap_text(&n, limits.value_chars));
     summary.uuid = uuid.map(|u| crate::limits::cap_text(&u, limits.value_chars));
@@ -492,15 +323,17 @@ pub(crate) fn summarize(
     }
     summary.facts = b.facts;
     summary.cut.extend(b.cut);
+    summary.rejected = b.rejected;
     summary
 }
 
 pub(crate) fn device(
     state: BundleState,
     limits: &Limits,
+    catalog: &FactCatalog,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) -> Device {
-    let mut b = Builder::new(limits);
+    let mut b = Builder::new(limits, catalog);
     let mut product = Product::Unknown;
     let mut name: Option<String> = None;
     let mut version_text: Option<String> = None;
@@ -554,6 +387,14 @@ pub(crate) fn device(
             b.facts.insert(fact.clone(), value.clone());
         }
         b.cut.extend(summary.cut.iter().cloned());
+        b.rejected.extend(summary.rejected.iter().cloned());
+        for (code, message) in &summary.capped {
+            warnings.push(crate::ingest::Warning {
+                code,
+                path: summary.path.clone(),
+                message: message.clone(),
+            });
+        }
         if let Some(h) = &summary.hostname {
             name = Some(h.clone());
         }
@@ -656,6 +497,17 @@ pub(crate) fn device(
                 cut.join(", "),
                 limits.value_chars,
                 limits.list_items
+            ),
+        });
+    }
+    if !b.rejected.is_empty() {
+        let rejected: Vec<&str> = b.rejected.iter().map(String::as_str).collect();
+        warnings.push(crate::ingest::Warning {
+            code: "fact-type",
+            path: state.label.clone(),
+            message: format!(
+                "values not stored, as no loaded declaration allows them: {}",
+                rejected.join(", ")
             ),
         });
     }
@@ -765,6 +617,212 @@ pub(crate) fn device(
         hits,
         outcomes,
         managed_by: None,
+    }
+}
+
+/// `pmtool status`: the SSEConnector and EventHandler daemons' states.
+fn pmtool_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
+    let daemons = pmtool::parse(doc);
+    for (daemon, fact) in [
+        ("SSEConnector", "pmtool.sseconnector.state"),
+        ("EventHandler", "pmtool.eventhandler.state"),
+    ] {
+        match daemons.iter().find(|d| d.name.eq_ignore_ascii_case(daemon)) {
+            Some(d) => b.text(fact, &d.state, path, Some(d.line), doc),
+            None => b.set(fact, FactValue::Text("absent".into()), path, None, None),
+        }
+    }
+}
+
+/// `netstat -anlp`: the EventHandler socket's state.
+fn netstat_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
+    // Rows are looked at one by one: a large output is never held as rows.
+    let mut connected: Option<u32> = None;
+    let mut listening: Option<u32> = None;
+    for s in netstat::unix_sockets(doc) {
+        if !s
+            .path
+            .as_deref()
+            .is_some_and(|p| p.contains("EventHandler_SSEConnector.so"))
+        {
+            continue;
+        }
+        if connected.is_none() && s.state.eq_ignore_ascii_case("CONNECTED") {
+            connected = Some(s.line);
+        }
+        if listening.is_none() && s.state.eq_ignore_ascii_case("LISTENING") {
+            listening = Some(s.line);
+        }
+        if connected.is_some() {
+            break;
+        }
+    }
+    match (connected, listening) {
+        (Some(line), _) => b.text(
+            "sockets.eventhandler.state",
+            "connected",
+            path,
+            Some(line),
+            doc,
+        ),
+        (None, Some(line)) => b.text(
+            "sockets.eventhandler.state",
+            "listening",
+            path,
+            Some(line),
+            doc,
+        ),
+        (None, None) => b.set(
+            "sockets.eventhandler.state",
+            FactValue::Text("absent".into()),
+            path,
+            None,
+            None,
+        ),
+    }
+}
+
+/// `lsof -i`: the connector's https connections.
+fn lsof_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
+    let limits = b.limits;
+    // Rows are looked at one by one: counts and the first lines are kept, and peers up
+    // to the list cap.
+    let state_is = |r: &lsof::LsofRow, s: &str| {
+        r.state
+            .as_deref()
+            .is_some_and(|x| x.eq_ignore_ascii_case(s))
+    };
+    let (mut established, mut syn) = (0i64, 0i64);
+    let (mut first_established, mut first_syn) = (None, None);
+    let mut peers: Vec<String> = Vec::new();
+    let mut more_peers = 0u64;
+    for r in lsof::rows(doc) {
+        let connector =
+            r.command.starts_with("connector") || r.command.eq_ignore_ascii_case("sseconnector");
+        let https = r.remote.as_deref().is_some_and(|p| {
+            lsof::split_host_port(p).1 == "https" || lsof::split_host_port(p).1 == "443"
+        });
+        if !connector || !https {
+            continue;
+        }
+        if state_is(&r, "ESTABLISHED") {
+            established += 1;
+            first_established.get_or_insert(r.line);
+        }
+        if state_is(&r, "SYN_SENT") {
+            syn += 1;
+            first_syn.get_or_insert(r.line);
+        }
+        if peers.len() < limits.list_items {
+            peers.push(format!(
+                "{} ({})",
+                r.remote.unwrap_or_default(),
+                r.state.unwrap_or_default()
+            ));
+        } else {
+            more_peers += 1;
+        }
+    }
+    b.set(
+        "connector.tcp.established",
+        FactValue::Int(established),
+        path,
+        first_established,
+        first_established.and_then(|l| line_text(doc, l)),
+    );
+    b.set(
+        "connector.tcp.syn_sent",
+        FactValue::Int(syn),
+        path,
+        first_syn,
+        first_syn.and_then(|l| line_text(doc, l)),
+    );
+    if more_peers > 0 {
+        peers.push(format!("…[{more_peers} more]"));
+        b.cut.insert("connector.tcp.peers".into());
+    }
+    b.set(
+        "connector.tcp.peers",
+        FactValue::List(peers),
+        path,
+        None,
+        None,
+    );
+}
+
+/// Smart Licensing status.
+fn licensing_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
+    if let Some(lic) = licensing::parse(doc) {
+        if let Some(r) = &lic.registration {
+            b.text("license.registration", &r.value, path, Some(r.line), doc);
+        }
+        if let Some(a) = &lic.authorization {
+            b.text("license.authorization", &a.value, path, Some(a.line), doc);
+        }
+        let eval_line = lic
+            .registration
+            .as_ref()
+            .or(lic.authorization.as_ref())
+            .map(|l| l.line);
+        b.set(
+            "license.evaluation",
+            FactValue::Bool(lic.evaluation),
+            path,
+            eval_line,
+            eval_line.and_then(|l| line_text(doc, l)),
+        );
+        match &lic.satellite {
+            Some(s) => b.set(
+                "license.satellite",
+                FactValue::Bool(true),
+                path,
+                Some(s.line),
+                line_text(doc, s.line),
+            ),
+            None => b.set(
+                "license.satellite",
+                FactValue::Bool(false),
+                path,
+                None,
+                None,
+            ),
+        }
+    }
+}
+
+/// Cloud event configuration and region.
+fn cloud_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
+    let cs = cloud_settings::parse(doc);
+    if let Some(e) = &cs.events_enabled {
+        b.set(
+            "cloud.events.enabled",
+            FactValue::Bool(e.value),
+            path,
+            Some(e.line),
+            line_text(doc, e.line),
+        );
+        b.set(
+            "cloud.events.types",
+            FactValue::List(cs.event_types.clone()),
+            path,
+            Some(e.line),
+            None,
+        );
+    }
+    if let Some(r) = &cs.region {
+        b.text("cloud.region", &r.value, path, Some(r.line), doc);
+    }
+}
+
+/// The connector's enrollment context.
+fn context_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
+    if let Some(ctx) = connector_context::parse(doc) {
+        if let Some(s) = &ctx.status {
+            b.text("context.status", &s.value, path, Some(s.line), doc);
+        }
+        if let Some(f) = &ctx.fqdn {
+            b.text("context.fqdn", &f.value, path, Some(f.line), doc);
+        }
     }
 }
 
@@ -964,6 +1022,8 @@ mod tests {
             "b!/etc/hostname".into(),
             "# comment\nfmc-very-long-name\n",
             &limits,
+            crate::facts::registry::builtin(),
+            &[],
         );
         assert_eq!(s.hostname.as_deref(), Some("fmc-very…[cut 10 bytes]"));
         let fact = &s.facts["device.name"];
@@ -977,6 +1037,8 @@ mod tests {
             "x".into(),
             &lsof,
             &Limits::default(),
+            crate::facts::registry::builtin(),
+            &[],
         );
         assert_eq!(s.facts["connector.tcp.syn_sent"].value, FactValue::Int(300));
         let FactValue::List(peers) = &s.facts["connector.tcp.peers"].value else {

@@ -151,22 +151,7 @@ fn later(a: (Option<Timestamp>, u64), b: (Option<Timestamp>, u64)) -> bool {
     }
 }
 
-/// Appends `text` to `out`, cut to `max` characters with an ellipsis.
-pub fn push_capped(out: &mut String, text: &str, max: usize) {
-    // A string of at most `max` bytes has at most `max` characters: no need to count them.
-    let cut = if text.len() <= max {
-        None
-    } else {
-        text.char_indices().nth(max).map(|(at, _)| at)
-    };
-    match cut {
-        Some(at) => {
-            out.push_str(&text[..at]);
-            out.push('…');
-        }
-        None => out.push_str(text),
-    }
-}
+pub use crate::limits::push_capped;
 
 /// The hits of one pattern for one key.
 #[derive(Debug, Clone, Serialize)]

@@ -3,15 +3,17 @@
 //! The collector ([`collect::Collector`]) receives members from ingest, groups them by device root,
 //! classifies them with the artifact map, parses them and runs the line matcher over logs;
 //! [`case`] decides which roots are devices and where loose files go, and [`derive`] turns what
-//! was parsed into named, typed facts (the names of [`registry::FACTS`]), each with the evidence
+//! was parsed into named, typed facts (the names the packs declare), each with the evidence
 //! it came from. Rules read facts and line hits, never bundle paths.
 
 mod case;
 pub mod collect;
 mod derive;
+mod extract;
 pub mod hits;
 pub mod regions;
 pub mod registry;
+mod unit;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -45,16 +47,69 @@ pub enum FactValue {
     Text(String),
     Version(Version),
     List(Vec<String>),
+    /// Seconds.
+    Duration(i64),
+    /// One record per row, block or match, in document order.
+    Records(Vec<Record>),
+}
+
+/// One record of a `records` fact: typed fields, and the line it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub fields: BTreeMap<String, FactValue>,
+    /// 1-based line in its member, when it has one.
+    pub line: Option<u32>,
+}
+
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.fields.serialize(s)
+    }
+}
+
+impl FactValue {
+    /// Whether the value is of the declared type (a record's fields of their declared types).
+    pub fn fits(&self, decl: &crate::artifacts::FactDecl) -> bool {
+        use crate::artifacts::FactType as T;
+        match (self, decl.ty) {
+            (FactValue::Records(records), T::Records) => records.iter().all(|r| {
+                r.fields
+                    .iter()
+                    .all(|(name, v)| decl.field(name).is_some_and(|f| v.type_of() == Some(f.ty)))
+            }),
+            (v, ty) => v.type_of() == Some(ty),
+        }
+    }
+
+    /// The type of a scalar or list value (records: [`crate::artifacts::FactType::Records`]).
+    pub fn type_of(&self) -> Option<crate::artifacts::FactType> {
+        use crate::artifacts::FactType as T;
+        Some(match self {
+            FactValue::Bool(_) => T::Bool,
+            FactValue::Int(_) => T::Int,
+            FactValue::Text(_) => T::Text,
+            FactValue::Version(_) => T::Version,
+            FactValue::List(_) => T::List,
+            FactValue::Duration(_) => T::Duration,
+            FactValue::Records(_) => T::Records,
+        })
+    }
+
+    /// The value as JSON, for templates (`record.mount`) and the JSON report.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
 }
 
 impl Serialize for FactValue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             FactValue::Bool(b) => s.serialize_bool(*b),
-            FactValue::Int(i) => s.serialize_i64(*i),
+            FactValue::Int(i) | FactValue::Duration(i) => s.serialize_i64(*i),
             FactValue::Text(t) => s.serialize_str(t),
             FactValue::Version(v) => s.serialize_str(&v.to_string()),
             FactValue::List(l) => l.serialize(s),
+            FactValue::Records(r) => r.serialize(s),
         }
     }
 }
@@ -83,9 +138,26 @@ impl fmt::Display for FactValue {
         match self {
             FactValue::Bool(b) => write!(f, "{b}"),
             FactValue::Int(i) => write!(f, "{i}"),
+            FactValue::Duration(s) => write!(f, "{s}s"),
             FactValue::Text(t) => f.write_str(t),
             FactValue::Version(v) => write!(f, "{v}"),
             FactValue::List(l) => f.write_str(&l.join(", ")),
+            FactValue::Records(records) => {
+                for (i, r) in records.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    f.write_str("{")?;
+                    for (j, (k, v)) in r.fields.iter().enumerate() {
+                        if j > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(f, "{k}: {v}")?;
+                    }
+                    f.write_str("}")?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severit
 use crate::artifacts::ArtifactKind;
 use crate::facts::hits::HitAgg;
 use crate::facts::{
-    ContextLine, Device, Evidence, Fact, FactValue, Product, earliest, latest, regions, registry,
+    ContextLine, Device, Evidence, Fact, FactValue, Product, earliest, latest, regions,
 };
 use crate::i18n::Lang;
 
@@ -189,9 +189,14 @@ pub struct NotEvaluated {
     pub ask: String,
 }
 
+/// Records of a records condition cited as evidence; `records` in templates has them all.
+const MAX_RECORD_EVIDENCE: usize = 10;
+
 #[derive(Debug, Clone, Default)]
 struct Hit {
     evidence: Vec<EvidenceItem>,
+    /// The records a records condition matched, in document order.
+    records: Vec<serde_json::Value>,
     captures: BTreeMap<String, String>,
     count: u64,
     first: Option<Timestamp>,
@@ -208,6 +213,7 @@ struct Hit {
 impl Hit {
     fn merge(&mut self, other: Hit) {
         self.evidence.extend(other.evidence);
+        self.records.extend(other.records);
         for (k, v) in other.captures {
             self.captures.entry(k).or_insert(v);
         }
@@ -255,6 +261,8 @@ struct Scope<'a> {
     explicit_manager: Option<&'a Device>,
     /// The rules already evaluated on this device.
     done: &'a HashMap<&'a str, RuleState>,
+    /// The loaded fact declarations (which facts live on the manager).
+    facts: &'a crate::artifacts::FactCatalog,
 }
 
 impl Scope<'_> {
@@ -269,7 +277,7 @@ impl Scope<'_> {
         if let Some(f) = self.device.fact(name) {
             return Some((f, false));
         }
-        if registry::inherited_from_manager(name) {
+        if self.facts.lookup(name).is_some_and(|f| f.from_manager) {
             return self.manager.and_then(|m| m.fact(name)).map(|f| (f, true));
         }
         None
@@ -374,6 +382,7 @@ impl Scope<'_> {
                 parts,
             } => self.eval_compare(left, *op, right, *parts),
             Cond::Finding { rule, status } => self.eval_finding(rule, *status),
+            Cond::Records { name, all, tests } => self.eval_records(name, *all, tests),
         }
     }
 
@@ -400,6 +409,72 @@ impl Scope<'_> {
                 })
             }
         }
+    }
+
+    /// The records of a `records` fact that pass every test; the first is `record` in
+    /// templates, all are `records`, and each is a piece of evidence.
+    fn eval_records(&self, name: &str, all: bool, tests: &[(String, FactOp)]) -> Outcome {
+        let Some((fact, inherited)) = self.fact(name) else {
+            return Outcome::Missing(BTreeSet::from([name.to_string()]));
+        };
+        let FactValue::Records(records) = &fact.value else {
+            return Outcome::No;
+        };
+        let passes = |r: &crate::facts::Record| {
+            tests
+                .iter()
+                .all(|(field, op)| match (r.fields.get(field), op) {
+                    (None, FactOp::Exists(want)) => !*want,
+                    (None, _) => false,
+                    (Some(v), op) => apply(v, op),
+                })
+        };
+        let matching: Vec<&crate::facts::Record> = records.iter().filter(|r| passes(r)).collect();
+        let fired = if all {
+            !records.is_empty() && matching.len() == records.len()
+        } else {
+            !matching.is_empty()
+        };
+        if !fired {
+            return Outcome::No;
+        }
+        let mut hit = Hit {
+            current: true,
+            own: !inherited,
+            inherited,
+            ..Hit::default()
+        };
+        let path = fact
+            .evidence
+            .as_ref()
+            .map(|e| e.path.clone())
+            .unwrap_or_default();
+        for r in &matching {
+            hit.records.push(serde_json::Value::Object(
+                r.fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ));
+        }
+        // Evidence: the first records that passed, each with its line.
+        for r in matching.iter().take(MAX_RECORD_EVIDENCE) {
+            hit.evidence.push(EvidenceItem {
+                path: path.clone(),
+                line: r.line,
+                text: Some(FactValue::Records(vec![(*r).clone()]).to_string()),
+                count: None,
+                first_seen: None,
+                last_seen: None,
+                host: None,
+                member: None,
+                context_before: Vec::new(),
+                context_after: Vec::new(),
+                first: None,
+                stamps: Vec::new(),
+            });
+        }
+        Outcome::Fired(hit)
     }
 
     fn eval_compare(
@@ -976,8 +1051,12 @@ fn apply(value: &FactValue, op: &FactOp) -> bool {
         FactOp::VersionAtLeast(v) => matches!(value, FactValue::Version(x) if x >= v),
         FactOp::VersionAbove(v) => matches!(value, FactValue::Version(x) if x > v),
         FactOp::VersionAtMost(v) => matches!(value, FactValue::Version(x) if x <= v),
-        FactOp::LessThan(n) => matches!(value, FactValue::Int(i) if (*i as f64) < *n),
-        FactOp::AtLeast(n) => matches!(value, FactValue::Int(i) if (*i as f64) >= *n),
+        FactOp::LessThan(n) => {
+            matches!(value, FactValue::Int(i) | FactValue::Duration(i) if (*i as f64) < *n)
+        }
+        FactOp::AtLeast(n) => {
+            matches!(value, FactValue::Int(i) | FactValue::Duration(i) if (*i as f64) >= *n)
+        }
         FactOp::Exists(want) => *want,
         FactOp::Empty(want) => matches!(value, FactValue::List(l) if l.is_empty() == *want),
         FactOp::Contains(s) => match value {
@@ -1091,6 +1170,7 @@ pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
                 manager,
                 explicit_manager: explicit,
                 done: &done,
+                facts: &rules.facts,
             };
             let not = |reason, ask: String, needs: Vec<String>| NotEvaluated {
                 rule: rule.id.clone(),
@@ -1133,7 +1213,7 @@ pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
                     NotEvaluatedReason::MissingData,
                     rule.needs
                         .clone()
-                        .unwrap_or_else(|| ask_for(&needs, rules.lang)),
+                        .unwrap_or_else(|| ask_for(&needs, &rules.facts, rules.lang)),
                     needs.into_iter().collect(),
                 )),
                 Some(Outcome::NoTime) => Err(not(
@@ -1209,12 +1289,15 @@ pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
     }
 }
 
-fn ask_for(needs: &BTreeSet<String>, lang: Lang) -> String {
+fn ask_for(needs: &BTreeSet<String>, facts: &crate::artifacts::FactCatalog, lang: Lang) -> String {
     let sources: BTreeSet<&str> = needs
         .iter()
         .map(|n| match n.strip_prefix("artifact ") {
             Some(kind) => kind,
-            None => registry::lookup(n).map(|d| d.source).unwrap_or(n.as_str()),
+            None => facts
+                .lookup(n)
+                .map(|d| d.source.as_str())
+                .unwrap_or(n.as_str()),
         })
         .collect();
     sentences::bundle_that_includes(lang, &sources.into_iter().collect::<Vec<_>>().join("; "))
@@ -1273,6 +1356,10 @@ fn finding(
         serde_json::json!(hit.hosts.iter().collect::<Vec<_>>()),
     );
     context.insert("captures", serde_json::json!(hit.captures));
+    if !hit.records.is_empty() {
+        context.insert("record", hit.records[0].clone());
+        context.insert("records", serde_json::Value::Array(hit.records.clone()));
+    }
     context.insert(
         "evidence",
         serde_json::to_value(&hit.evidence).unwrap_or_default(),

@@ -21,7 +21,7 @@ use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
 use super::{shape, yaml};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::facts::Product;
-use crate::facts::registry::{self, FactType};
+use crate::facts::registry::FactType;
 use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
 use crate::version::Version;
 
@@ -69,6 +69,8 @@ pub struct RuleSet {
     /// The errors of the sources, each a rule (or relation) left out: a report lists them under
     /// its warnings, and the command exits 2 (cli-contract.md).
     pub problems: Vec<Diagnostic>,
+    /// The fact declarations the rules were checked against.
+    pub facts: crate::artifacts::FactCatalog,
 }
 
 pub use crate::builtin::BUILTIN_RULES;
@@ -173,6 +175,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             shape: Vec::new(),
             text: String::new(),
             finding_refs: Vec::new(),
+            pattern_names: HashMap::new(),
         };
         let rule = v.rule(source);
         let found = merge(
@@ -205,6 +208,7 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
             patterns,
             lang: crate::i18n::Lang::En,
             problems,
+            facts: map.facts().clone(),
         },
         diagnostics,
     )
@@ -437,9 +441,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The type of a fact name: a declared fact, or `manager.<fact>` of a declared fact (the
 /// managing FMC's), which a pack may also declare under its full name for the device's own view.
-pub fn fact_type(name: &str) -> Option<FactType> {
-    registry::lookup(name)
-        .or_else(|| name.strip_prefix("manager.").and_then(registry::lookup))
+pub fn fact_type(facts: &crate::artifacts::FactCatalog, name: &str) -> Option<FactType> {
+    facts
+        .lookup(name)
+        .or_else(|| name.strip_prefix("manager.").and_then(|n| facts.lookup(n)))
         .map(|d| d.ty)
 }
 
@@ -578,6 +583,8 @@ struct Validator<'a> {
     /// The file's text, for places inside a value (a regex's error, a template's line).
     text: String,
     finding_refs: Vec<(String, (u64, u64))>,
+    /// The named groups of each pattern compiled for this rule, by pattern id.
+    pattern_names: HashMap<usize, Vec<String>>,
 }
 
 impl Validator<'_> {
@@ -793,8 +800,7 @@ impl Validator<'_> {
             .unwrap_or("");
         let block = source
             .chars()
-            .skip(column.saturating_sub(1) as usize)
-            .next()
+            .nth(column.saturating_sub(1) as usize)
             .is_some_and(|c| c == '|' || c == '>');
         if block {
             let at = line + n as u64;
@@ -871,6 +877,8 @@ impl Validator<'_> {
             c.sequence.is_some(),
             c.compare.is_some(),
             c.finding.is_some(),
+            c.any_record.is_some(),
+            c.all_records.is_some(),
         ];
         let count = kinds.iter().filter(|k| **k).count();
         if count != 1 {
@@ -880,7 +888,7 @@ impl Validator<'_> {
                 if count == 0 {
                     "empty condition"
                 } else {
-                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, sequence, compare, finding"
+                    "a condition has exactly one of all, any, not, fact, lines, mixed_outcomes, any_record, all_records, sequence, compare, finding"
                 },
                 Some("split it into `all: [...]` items".into()),
             );
@@ -914,6 +922,9 @@ impl Validator<'_> {
         }
         if let Some(f) = &c.finding {
             return Some(self.finding(f));
+        }
+        if let Some(r) = c.any_record.as_ref().or(c.all_records.as_ref()) {
+            return self.records(r, c.all_records.is_some());
         }
         let fact = c.fact.as_ref()?;
         self.fact(at, fact)
@@ -1051,8 +1062,9 @@ impl Validator<'_> {
         };
         match matcher::compile(&text) {
             Ok(re) => {
-                self.captures
-                    .extend(re.capture_names().flatten().map(str::to_string));
+                let names: Vec<String> = re.capture_names().flatten().map(str::to_string).collect();
+                self.captures.extend(names.iter().cloned());
+                self.pattern_names.insert(*self.next_pattern, names);
             }
             Err(e) => {
                 match s.regex.as_ref().or(s.contains.as_ref()) {
@@ -1263,12 +1275,7 @@ impl Validator<'_> {
 
     /// The named groups of a compiled pattern of this rule.
     fn capture_names(&self, id: usize) -> Vec<String> {
-        self.patterns
-            .iter()
-            .find(|p| p.id == id)
-            .and_then(|p| matcher::compile(&p.text).ok())
-            .map(|re| re.capture_names().flatten().map(str::to_string).collect())
-            .unwrap_or_default()
+        self.pattern_names.get(&id).cloned().unwrap_or_default()
     }
 
     fn set_pattern(&mut self, id: usize, filter: Vec<(String, CaptureTest)>, keep: Keep) {
@@ -1496,10 +1503,13 @@ impl Validator<'_> {
 
     /// The type of a fact a rule names, `manager.` scope included; unknown names are reported.
     fn fact_type_of(&mut self, name: &Spanned<String>) -> Option<FactType> {
-        match fact_type(&name.value) {
+        match fact_type(self.map.facts(), &name.value) {
             Some(ty) => Some(ty),
             None => {
-                let hint = did_you_mean(&name.value, registry::FACTS.iter().map(|f| f.name));
+                let hint = did_you_mean(
+                    &name.value,
+                    self.map.facts().iter().map(|f| f.name.as_str()),
+                );
                 self.error(
                     name,
                     "unknown-fact",
@@ -1511,9 +1521,101 @@ impl Validator<'_> {
         }
     }
 
+    /// `any_record` / `all_records`: each `where` test is a fact operator on a declared field,
+    /// checked against the field's type.
+    fn records(&mut self, at: &Spanned<super::schema::RecordCondition>, all: bool) -> Option<Cond> {
+        let r = &at.value;
+        self.captures
+            .extend(["record".to_string(), "records".to_string()]);
+        let Some(def) = self.map.facts().lookup(&r.fact.value).cloned() else {
+            let hint = did_you_mean(
+                &r.fact.value,
+                self.map.facts().iter().map(|f| f.name.as_str()),
+            );
+            self.error(
+                &r.fact,
+                "unknown-fact",
+                format!("unknown fact `{}`", r.fact.value),
+                hint.or(Some("`fptriage facts --list` prints every fact".into())),
+            );
+            return None;
+        };
+        if def.ty != FactType::Records {
+            self.error(
+                &r.fact,
+                "operator-type",
+                format!(
+                    "`any_record`/`all_records` need a records fact; `{}` is {}",
+                    def.name, def.ty
+                ),
+                None,
+            );
+            return None;
+        }
+        let mut tests = Vec::new();
+        let mut ok = true;
+        for (field, test) in &r.where_ {
+            let Some(decl) = def.field(field) else {
+                let hint = did_you_mean(field, def.fields.iter().map(|f| f.name.as_str()));
+                self.error(
+                    test,
+                    "unknown-field",
+                    format!("`{}` has no field `{field}`", def.name),
+                    hint,
+                );
+                ok = false;
+                continue;
+            };
+            let t = &test.value;
+            if t.fact.is_some()
+                || t.all.is_some()
+                || t.any.is_some()
+                || t.not.is_some()
+                || t.lines.is_some()
+                || t.mixed_outcomes.is_some()
+                || t.any_record.is_some()
+                || t.all_records.is_some()
+            {
+                self.error(
+                    test,
+                    "condition-shape",
+                    format!(
+                        "a `where` test on `{field}` is one operator, such as `{{at_least: 95}}`"
+                    ),
+                    None,
+                );
+                ok = false;
+                continue;
+            }
+            let label = Spanned::new(
+                format!("{}.{field}", def.name),
+                test.referenced,
+                test.defined,
+            );
+            match self.operator(&test.value, &label, decl.ty) {
+                Some(op) => tests.push((field.clone(), op)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(Cond::Records {
+            name: def.name.clone(),
+            all,
+            tests,
+        })
+    }
+
     fn fact(&mut self, at: &Spanned<Condition>, name: &Spanned<String>) -> Option<Cond> {
         let ty = self.fact_type_of(name)?;
-        let c = &at.value;
+        let op = self.operator(&at.value, name, ty)?;
+        Some(Cond::Fact {
+            name: name.value.clone(),
+            op,
+        })
+    }
+
+    /// The one operator of a fact condition (or a `where` test), checked against the type of
+    /// the fact (or field) `name` names.
+    fn operator(&mut self, c: &Condition, name: &Spanned<String>, ty: FactType) -> Option<FactOp> {
         let ops = [
             c.equals.is_some(),
             c.not_equals.is_some(),
@@ -1592,7 +1694,7 @@ impl Validator<'_> {
                 FactOp::VersionAtMost(parsed)
             }
         } else if let Some(v) = c.less_than.as_ref().or(c.at_least.as_ref()) {
-            if ty != FactType::Int {
+            if ty != FactType::Int && ty != FactType::Duration {
                 return wrong(self, "less_than/at_least", "number");
             }
             if c.less_than.is_some() {
@@ -1663,10 +1765,7 @@ impl Validator<'_> {
             );
             return None;
         }
-        Some(Cond::Fact {
-            name: name.value.clone(),
-            op,
-        })
+        Some(op)
     }
 }
 
@@ -1674,7 +1773,10 @@ fn value_fits(ty: FactType, v: &serde_json::Value) -> bool {
     matches!(
         (ty, v),
         (FactType::Bool, serde_json::Value::Bool(_))
-            | (FactType::Int, serde_json::Value::Number(_))
+            | (
+                FactType::Int | FactType::Duration,
+                serde_json::Value::Number(_)
+            )
             | (
                 FactType::Text | FactType::Version,
                 serde_json::Value::String(_)

@@ -102,6 +102,13 @@ pub enum Cond {
         rule: String,
         status: schema::FindingStatus,
     },
+    /// Records of a `records` fact whose fields pass every test: fires when some record does
+    /// (`all` false) or when every record does and there is one (`all` true).
+    Records {
+        name: String,
+        all: bool,
+        tests: Vec<(String, FactOp)>,
+    },
     /// Per SSE host, addresses that connect and addresses that only fail, combined over every
     /// listed artifact.
     Mixed {
@@ -196,7 +203,7 @@ impl Cond {
         match self {
             Cond::All(v) | Cond::Any(v) => v.iter().for_each(|c| c.facts(out)),
             Cond::Not(c) => c.facts(out),
-            Cond::Fact { name, .. } => {
+            Cond::Fact { name, .. } | Cond::Records { name, .. } => {
                 out.insert(name.clone());
             }
             Cond::Compare { left, right, .. } => {

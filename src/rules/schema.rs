@@ -197,6 +197,22 @@ pub struct Condition {
     /// Another rule's finding on the same device.
     #[serde(default)]
     pub finding: Option<Spanned<FindingCondition>>,
+    /// Some record of a `records` fact satisfies every test of `where`.
+    #[serde(default)]
+    pub any_record: Option<Spanned<RecordCondition>>,
+    /// Every record of a `records` fact (at least one) satisfies every test of `where`.
+    #[serde(default)]
+    pub all_records: Option<Spanned<RecordCondition>>,
+}
+
+/// `any_record` / `all_records`: a `records` fact, and tests on its records' fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordCondition {
+    pub fact: Spanned<String>,
+    /// Field name → one operator, as a fact condition takes it (`{at_least: 95}`).
+    #[serde(default, rename = "where")]
+    pub where_: std::collections::BTreeMap<String, Spanned<Condition>>,
 }
 
 /// Lines of one log artifact matching each step in turn, each at most `max_gap` after the

@@ -41,6 +41,16 @@ pub const KINDS: &[&str] = &[
     "IP", "HOST", "USER", "EMAIL", "MAC", "UUID", "SERIAL", "TOKEN", "NAME",
 ];
 
+/// Every string inside a JSON value.
+fn all_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|i| all_strings(i, out)),
+        Value::Object(o) => o.values().for_each(|i| all_strings(i, out)),
+        _ => {}
+    }
+}
+
 /// Consistent placeholders for one case (or one batch run).
 #[derive(Debug, Default)]
 pub struct Redactor {
@@ -54,6 +64,8 @@ pub struct Redactor {
     known: BTreeMap<String, (&'static str, String)>,
     /// Words never taken as known values: the components of rule ids (`sse/dns-failure`).
     readable: BTreeSet<String>,
+    /// The private facts of the loaded packs (none given: the built-in packs').
+    private_facts: Option<BTreeSet<String>>,
     /// A matcher over `known`, rebuilt when it grows.
     matcher: Option<(AhoCorasick, Vec<&'static str>)>,
 }
@@ -71,6 +83,25 @@ static UUID_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 impl Redactor {
     pub fn new() -> Redactor {
         Redactor::default()
+    }
+
+    /// The facts whose values are private, as the loaded packs declare them (a `--rules` pack's
+    /// `private: true` facts too).
+    pub fn private_facts(&mut self, catalog: &crate::artifacts::FactCatalog) {
+        self.private_facts = Some(
+            catalog
+                .iter()
+                .filter(|f| f.private)
+                .map(|f| f.name.clone())
+                .collect(),
+        );
+    }
+
+    fn is_private(&self, fact: &str) -> bool {
+        match &self.private_facts {
+            Some(names) => names.contains(fact),
+            None => registry::lookup(fact).is_some_and(|f| f.private),
+        }
     }
 
     /// Keeps these words readable (rule ids and their parts): never taken as known values.
@@ -180,10 +211,13 @@ impl Redactor {
                 continue;
             };
             for (name, value) in facts {
-                if !registry::lookup(name).is_some_and(|f| f.private) {
+                if !self.is_private(name) {
                     continue;
                 }
-                for text in strs(value) {
+                // A records fact holds its strings in objects: every one is private.
+                let mut texts = Vec::new();
+                all_strings(value, &mut texts);
+                for text in texts {
                     self.learn_fact_value(&text);
                 }
             }

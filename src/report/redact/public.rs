@@ -34,12 +34,12 @@ pub fn system_user(user: &str) -> bool {
 static DOTTED_VOCABULARY: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
     let dotted = Regex::new(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+").expect("valid");
     let mut set = BTreeSet::new();
-    for f in registry::FACTS {
+    for f in registry::builtin().iter() {
         let labels: Vec<&str> = f.name.split('.').collect();
         for n in 2..=labels.len() {
             set.insert(labels[..n].join("."));
         }
-        for text in [f.source, f.description] {
+        for text in [f.source.as_str(), f.description.as_str()] {
             for m in dotted.find_iter(text) {
                 set.insert(m.as_str().to_ascii_lowercase());
             }
@@ -136,7 +136,7 @@ static WORDS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
     .iter()
     .map(|w| w.to_string())
     .collect();
-    for f in registry::FACTS {
+    for f in registry::builtin().iter() {
         set.extend(f.name.split('.').map(str::to_string));
     }
     for k in crate::artifacts::ArtifactMap::builtin().kinds() {
