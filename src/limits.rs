@@ -93,8 +93,11 @@ pub struct Limits {
     /// Bytes spooled to an anonymous temporary file (a large nested zip, a zip on standard
     /// input); 0: never spool.
     pub spool_bytes: u64,
+    /// Lines of context kept before and after each first and last log hit (`--context`, as
+    /// `grep -C`), at most [`MAX_CONTEXT_LINES`].
+    pub context_lines: usize,
     /// Time stamps of matching lines kept per pattern and host (group), the newest, for `within`,
-    /// `window` and `sequence`; only patterns whose conditions read time keep any.
+    /// `window`, `sequence` and the report's timeline; recovery patterns keep none.
     pub window_stamps: usize,
     /// Distinct values of one capture kept per pattern and group, for `min_distinct`.
     pub distinct_values: usize,
@@ -115,6 +118,9 @@ pub struct Limits {
     pub read_ahead: bool,
 }
 
+/// The most context lines `--context` takes: each kept sample holds twice as many lines.
+pub const MAX_CONTEXT_LINES: usize = 10;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -133,6 +139,7 @@ impl Default for Limits {
             header_bytes: 64 << 10,
             nested_zip_memory: 16 << 20,
             spool_bytes: 1 << 30,
+            context_lines: 2,
             window_stamps: 4096,
             distinct_values: 1024,
             groups: 10_000,

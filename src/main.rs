@@ -239,6 +239,18 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a JSON Schema (draft 2020-12): of the JSON report, or of rule files.
+    Schema {
+        /// `report`: the JSON report (`analyze --format json`); `rules`: rule and rule-test files.
+        #[arg(value_enum)]
+        of: SchemaOf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SchemaOf {
+    Report,
+    Rules,
 }
 
 /// What `rules lint --deny` makes fail.
@@ -422,5 +434,18 @@ fn run(cli: Cli) -> Result<u8> {
             RulesCommand::Explain { id, rules } => explain(&id, &rules),
             RulesCommand::Test { paths, artifacts } => rule_tests(&paths, artifacts.as_deref()),
         },
+        Command::Schema { of } => {
+            let text = match of {
+                SchemaOf::Report => {
+                    serde_json::to_string_pretty(&fptriage::report::schema::report_schema())?
+                }
+                SchemaOf::Rules => fptriage::rules::RULES_SCHEMA.trim_end().to_string(),
+            };
+            std::io::Write::write_all(
+                &mut std::io::stdout().lock(),
+                format!("{text}\n").as_bytes(),
+            )?;
+            Ok(0)
+        }
     }
 }

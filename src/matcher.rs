@@ -61,7 +61,7 @@ pub struct LinePattern {
 /// time stamps for time conditions, a group key from a capture, distinct capture values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keep {
-    /// Time stamps of the matching lines (`within`, `window`, `sequence`).
+    /// Time stamps of the matching lines (`within`, `window`, `sequence`, the report's timeline).
     pub stamps: bool,
     /// Group the hits by this capture's value instead of by host (`group_by: <capture>`).
     pub group: Option<String>,

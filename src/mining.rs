@@ -112,7 +112,7 @@ impl Default for MiningOptions {
 }
 
 /// One template of a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Template {
     /// `connector-log` or `syslog`.
     pub artifact: String,
@@ -129,7 +129,7 @@ pub struct Template {
 }
 
 /// A case's unexplained errors.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct Unexplained {
     /// Error-level lines no pattern matched.

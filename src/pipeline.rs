@@ -14,7 +14,7 @@ use crate::facts::Case;
 use crate::facts::collect::Collector;
 use crate::limits::Limits;
 use crate::matcher::MatcherSet;
-use crate::rules::{Finding, NotEvaluated, RuleSet, evaluate};
+use crate::rules::{Finding, NotEvaluated, Passed, RuleSet, evaluate_all};
 
 /// What one analysis produced.
 #[derive(Debug)]
@@ -22,6 +22,8 @@ pub struct Analysis {
     pub case: Case,
     pub findings: Vec<Finding>,
     pub not_evaluated: Vec<NotEvaluated>,
+    /// Checks that ran and passed.
+    pub passed: Vec<Passed>,
 }
 
 impl Analysis {
@@ -128,7 +130,8 @@ pub fn analyze_with(
     limits: &Limits,
 ) -> Analysis {
     let case = collect_with(inputs, map, matcher, &rules.domain, limits);
-    let (mut findings, not_evaluated) = evaluate(rules, &case.devices);
+    let evaluation = evaluate_all(rules, &case.devices);
+    let (mut findings, not_evaluated) = (evaluation.findings, evaluation.not_evaluated);
     // Templates may print facts and captures: the rendered text is cut like any kept string.
     for f in &mut findings {
         crate::limits::cap_in_place(&mut f.message, limits.value_chars);
@@ -138,5 +141,6 @@ pub fn analyze_with(
         case,
         findings,
         not_evaluated,
+        passed: evaluation.passed,
     }
 }

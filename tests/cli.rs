@@ -192,28 +192,51 @@ fn markdown_and_html_lead_with_the_verdict() {
         .code(0);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
-    assert!(page.contains("id=\"verdict\"") && page.contains("<details class=\"evidence\">"));
-    // Self-contained: no fetch of any outside resource.
-    assert!(
-        !page.contains("src=\"http") && !page.contains("href=\"http") && !page.contains("<script")
-    );
+    // Evidence is never inside a <details> (print would leave it closed).
+    assert!(page.contains("id=\"verdict\"") && page.contains("<div class=\"evidence\">"));
+    assert!(!page.contains("<details class=\"evidence\">"));
+    // Self-contained: no fetch of any outside resource. The rule's references are links (an
+    // anchor fetches nothing), and nothing else points outside.
+    assert!(!page.contains("src=\"http") && !page.contains("<script") && !page.contains("<link"));
+    let hrefs: Vec<&str> = page.split("href=\"").skip(1).collect();
+    assert!(!hrefs.is_empty(), "the TechNote reference is not a link");
+    for h in hrefs {
+        // Autoescape writes `/` as `&#x2f;`, which an attribute decodes.
+        let h = h.replace("&#x2f;", "/");
+        assert!(
+            h.starts_with("https://www.cisco.com/c/en/us/support/docs/"),
+            "{}",
+            &h[..h.len().min(80)]
+        );
+    }
+    assert!(page.contains("<svg class=\"timeline\""));
 }
 
 #[test]
 fn report_snapshots() {
-    for (format, ext) in [("md", "md"), ("json", "json")] {
+    // One view each: a multi-cause case in every format, a healthy and a recovered one in
+    // Markdown (the checks that passed, the recovered problem in the verdict).
+    for (bundle, name, format) in [
+        ("multi-cause.tar.gz", "multi_cause", "md"),
+        ("multi-cause.tar.gz", "multi_cause", "json"),
+        ("multi-cause.tar.gz", "multi_cause", "html"),
+        ("healthy-fmc.tar.gz", "healthy_fmc", "md"),
+        ("recovered-cloud-unreachable.tar.gz", "recovered", "md"),
+        ("dns-failure.tar.gz", "dns_failure", "html"),
+    ] {
         let out = fptriage()
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args([
                 "analyze",
-                "testdata/bundles/multi-cause.tar.gz",
+                &format!("testdata/bundles/{bundle}"),
                 "--format",
                 format,
             ])
             .output()
             .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{bundle} {format}");
         let text = String::from_utf8(out.stdout).unwrap();
-        insta::assert_snapshot!(format!("multi_cause_{ext}"), text);
+        insta::assert_snapshot!(format!("{name}_{format}"), text);
     }
 }
 
@@ -248,7 +271,7 @@ fn rules_lint_list_and_explain() {
         "          artifact: syslog",
         "          host: sse",
         "          recovered_by:",
-        "  message: Name resolution fails for <sse-host> (3 times, last at 2026-01-01 10:05:00 UTC).",
+        "  message: Name resolution fails for <sse-host> at the DNS server <dns_server> (3 times, last at 2026-01-01 10:05:00 UTC).",
     ] {
         assert!(explain.contains(part), "{part:?} not in:\n{explain}");
     }

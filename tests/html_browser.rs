@@ -1,7 +1,9 @@
-//! The HTML report in a real headless Chromium: the verdict is visible, the evidence expands,
-//! and a script payload from a bundle is shown as text and does not run. And the batch index:
-//! its filters and sorting work (its script runs under its CSP hash) and, without script, it
-//! lists every case in its group (`tests/browser/index.mjs`).
+//! The HTML report in a real headless Chromium: the verdict is visible, the evidence is shown,
+//! a script payload from a bundle is shown as text and does not run, and under print media at
+//! 800 px every evidence row is visible, the device table fits and the timeline SVG names the
+//! findings' devices. And the batch index: its filters and sorting work (its script runs
+//! under its CSP hash) and, without script, it lists every case in its group
+//! (`tests/browser/index.mjs`).
 //!
 //! Needs Debian's `chromium` (`/usr/bin/chromium`), `node`, and `tests/browser/node_modules`
 //! (`npm ci --prefix tests/browser`); `.ci/run` installs them. Without them the test fails, naming
@@ -107,6 +109,23 @@ fn html_report_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     let html = fs::read_to_string(&report).unwrap();
+    // The devices of the findings, which the timeline must name.
+    let json = fptriage()
+        .arg("analyze")
+        .arg(&bundle)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let mut devices: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["first_seen"].is_string())
+        .map(|f| f["device_name"].as_str().unwrap().to_string())
+        .collect();
+    devices.dedup();
+    assert!(!devices.is_empty(), "no timed finding to draw");
     assert!(
         !html.contains("<script>window.__pwned"),
         "the payload is not escaped"
@@ -123,6 +142,7 @@ fn html_report_in_headless_chromium() {
         .arg(&report)
         .arg(&screenshot)
         .arg("DNS cannot resolve SSE hosts")
+        .args(&devices)
         .env("CHROMIUM", CHROMIUM)
         .output()
         .unwrap();

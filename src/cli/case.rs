@@ -179,7 +179,7 @@ pub fn analyze(
     let report = Report::new(
         &analysis.case,
         &analysis.findings,
-        &analysis.not_evaluated,
+        &analysis.not_evaluated, &analysis.passed,
         &rules,
     );
     let model = match redact {

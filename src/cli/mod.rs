@@ -80,6 +80,11 @@ pub struct Common {
     /// Bytes of nested zips kept in memory, all levels together (the rest is spooled).
     #[arg(long, value_name = "BYTES", value_parser = fptriage::limits::parse_limit)]
     pub max_nested_zip_memory: Option<u64>,
+    /// Lines of log evidence shown before and after the first and the last matching line, as
+    /// `grep -C` (at most 10).
+    #[arg(long, short = 'C', value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(0..=fptriage::limits::MAX_CONTEXT_LINES as i64))]
+    pub context: u8,
     /// Time stamps kept per pattern and host for `within`, `window` and `sequence` (the newest).
     #[arg(long, value_name = "N", value_parser = fptriage::limits::parse_limit_usize)]
     pub max_window_stamps: Option<usize>,
@@ -145,6 +150,7 @@ impl Common {
         if let Some(v) = self.max_nested_zip_memory {
             l.nested_zip_memory = v;
         }
+        l.context_lines = usize::from(self.context);
         if let Some(v) = self.max_window_stamps {
             l.window_stamps = v;
         }

@@ -158,6 +158,11 @@ pub struct Collector<'a> {
     loose_unread: u64,
     matched: Vec<usize>,
     lowered: Vec<u8>,
+    /// The last `--context` lines of the log being read (cut), oldest first: the context before
+    /// a hit. A few lines, their buffers reused.
+    ring: Vec<super::ContextLine>,
+    /// Hits of the log being read still owed lines after them: (pattern, key, seq, line).
+    owed: std::collections::VecDeque<(usize, HitKey, u64, u32)>,
     /// The kinds the current member is read as (reused between members).
     claimed: Vec<ArtifactKind>,
     /// Error lines no pattern matched, as templates.
@@ -190,6 +195,8 @@ impl<'a> Collector<'a> {
             loose_unread: 0,
             matched: Vec::new(),
             lowered: Vec::new(),
+            ring: Vec::new(),
+            owed: std::collections::VecDeque::new(),
             claimed: Vec::new(),
         }
     }
@@ -354,6 +361,13 @@ impl<'a> Collector<'a> {
             .iter()
             .any(|(_, f)| *f == Format::Builtin(Builtin::ConnectorLog));
         let doc_cap = self.limits.document_bytes;
+        let context = if wants.iter().any(|&w| w) {
+            self.limits.context_lines
+        } else {
+            0
+        };
+        self.ring.clear();
+        self.owed.clear();
         self.miner.start_file();
         loop {
             line.clear();
@@ -398,6 +412,25 @@ impl<'a> Collector<'a> {
                     self.miner.observe(kind, format, text);
                 }
             }
+            if context > 0 {
+                self.context_after(bundle, number, text, context);
+                // The ring holds the `context` lines before the next one: the oldest buffer is
+                // reused for this line.
+                let max = self.limits.evidence_chars;
+                if self.ring.len() < context {
+                    let mut c = super::ContextLine {
+                        line: number,
+                        text: String::new(),
+                    };
+                    c.set(number, text, max);
+                    self.ring.push(c);
+                } else {
+                    self.ring.rotate_left(1);
+                    if let Some(c) = self.ring.last_mut() {
+                        c.set(number, text, max);
+                    }
+                }
+            }
             if text.len() > 10 {
                 last_line.clear();
                 last_line.push_str(text);
@@ -427,6 +460,23 @@ impl<'a> Collector<'a> {
             });
         }
         Ok(())
+    }
+
+    /// Gives line `number` to the hits before it that are still owed lines after them.
+    fn context_after(&mut self, bundle: usize, number: u32, text: &str, context: usize) {
+        let max = self.limits.evidence_chars;
+        let hits = &mut self.bundles[bundle].hits;
+        // Entries are in reading order: those too far back are done.
+        while self
+            .owed
+            .front()
+            .is_some_and(|o| (number - o.3) as usize > context)
+        {
+            self.owed.pop_front();
+        }
+        self.owed.retain(|(pattern, key, seq, at)| {
+            *at == number || hits.feed_after(*pattern, key, *seq, number, text, max, context)
+        });
     }
 
     /// Remembers which SSE hosts the connector talks to, and which address stands for which host.
@@ -572,6 +622,7 @@ impl<'a> Collector<'a> {
                 text,
                 max_chars: self.limits.evidence_chars,
                 captures: &captures,
+                before: &self.ring,
                 seq: self.seq,
                 stamp_cap: if keep.is_some_and(|k| k.stamps) {
                     self.limits.window_stamps
@@ -581,13 +632,12 @@ impl<'a> Collector<'a> {
                 distinct: &distinct,
                 distinct_cap: self.limits.distinct_values,
             };
-            self.bundles[bundle].hits.record(
-                pattern,
-                group_key.as_ref().unwrap_or(&key),
-                addrs.as_slice(),
-                &line,
-                self.limits.groups,
-            );
+            let key = group_key.as_ref().unwrap_or(&key);
+            let hits = &mut self.bundles[bundle].hits;
+            hits.record(pattern, key, addrs.as_slice(), &line, self.limits.groups);
+            if self.limits.context_lines > 0 && hits.is_sample(pattern, key, self.seq) {
+                self.owed.push_back((pattern, key.clone(), self.seq, number));
+            }
         }
     }
 }

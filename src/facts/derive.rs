@@ -198,6 +198,7 @@ pub(crate) fn summarize(
     let mut curl_failed = BTreeSet::new();
     let mut curl_ok = BTreeSet::new();
     let mut curl_tls = BTreeSet::new();
+    let mut curl_lines: [Option<(u32, String)>; 4] = Default::default();
     let mut outcomes = Vec::new();
     if matches!(builtin, Some(Builtin::SfVersion | Builtin::ShowVersion)) {
         let info = if builtin == Some(Builtin::SfVersion) {
@@ -260,6 +261,22 @@ pub(crate) fn summarize(
                         },
                     });
                 }
+                let line = || Some((test.line, test.detail.clone()));
+                let tls = test.outcome == curl_test::CurlOutcome::TlsFailure && test.verified;
+                let list = match test.outcome {
+                    curl_test::CurlOutcome::Success => 0,
+                    _ if tls => 2,
+                    _ => 1,
+                };
+                if curl_lines[list].is_none() {
+                    curl_lines[list] = line();
+                }
+                if list == 2 && curl_lines[1].is_none() {
+                    curl_lines[1] = line();
+                }
+                if curl_lines[3].is_none() {
+                    curl_lines[3] = line();
+                }
                 match test.outcome {
                     curl_test::CurlOutcome::Success => {
                         curl_ok.insert(host);
@@ -319,6 +336,7 @@ pub(crate) fn summarize(
             ok: cap(curl_ok),
             failed: cap(curl_failed),
             tls: cap(curl_tls),
+            lines: curl_lines,
         });
     }
     summary.facts = b.facts;
@@ -368,6 +386,7 @@ pub(crate) fn device(
     let mut curl_ok = BTreeSet::new();
     let mut curl_tls = BTreeSet::new();
     let mut curl_path = String::new();
+    let mut curl_lines: [Option<(u32, String)>; 4] = Default::default();
     let mut outcomes = Vec::new();
     let mut properties_seen = false;
 
@@ -441,34 +460,34 @@ pub(crate) fn device(
             curl_ok.extend(curl.ok.iter().cloned());
             curl_failed.extend(curl.failed.iter().cloned());
             curl_tls.extend(curl.tls.iter().cloned());
+            for (mine, theirs) in curl_lines.iter_mut().zip(&curl.lines) {
+                if theirs.is_some() {
+                    *mine = theirs.clone();
+                }
+            }
         }
     }
+    // Each list's evidence is its first test's outcome line; an empty list's, the first test's.
+    let curl_line = |list: usize| curl_lines[list].as_ref().or(curl_lines[3].as_ref());
     if state
         .documents
         .iter()
         .any(|d| d.format == Some(Builtin::Curl))
     {
-        b.set(
-            "curl.failed_hosts",
-            FactValue::List(curl_failed.into_iter().collect()),
-            &curl_path,
-            None,
-            None,
-        );
-        b.set(
-            "curl.ok_hosts",
-            FactValue::List(curl_ok.into_iter().collect()),
-            &curl_path,
-            None,
-            None,
-        );
-        b.set(
-            "curl.tls_intercepted_hosts",
-            FactValue::List(curl_tls.into_iter().collect()),
-            &curl_path,
-            None,
-            None,
-        );
+        for (name, list, hosts) in [
+            ("curl.failed_hosts", 1, curl_failed),
+            ("curl.ok_hosts", 0, curl_ok),
+            ("curl.tls_intercepted_hosts", 2, curl_tls),
+        ] {
+            let at = curl_line(list);
+            b.set(
+                name,
+                FactValue::List(hosts.into_iter().collect()),
+                &curl_path,
+                at.map(|(n, _)| *n),
+                at.map(|(_, t)| t.as_str()),
+            );
+        }
     }
     if !properties_seen && let Some(member) = &state.etc_sf_member {
         b.set(
@@ -934,12 +953,22 @@ fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
         },
         None => problems.push("registration_interval missing".to_string()),
     }
+    // The evidence is the first line holding a bad value (a missing key has no line).
+    let bad_line = ["connector_fqdn", "connector_port", "registration_interval"]
+        .iter()
+        .filter(|key| {
+            problems
+                .iter()
+                .any(|p| p.starts_with(*key) && !p.ends_with("missing"))
+        })
+        .filter_map(|key| props.get(key).map(|e| e.line))
+        .min();
     b.set(
         "connector.properties.problems",
         FactValue::List(problems),
         path,
-        None,
-        None,
+        bad_line,
+        bad_line.and_then(|l| line_text(doc, l)),
     );
 }
 

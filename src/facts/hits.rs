@@ -8,7 +8,9 @@
 //! `within`, `window` and `sequence`) and the distinct values of captures (`min_distinct`), each
 //! bounded by a limit of [`crate::limits::Limits`] and counted when the bound drops something. Aggregates
 //! merge, so hits keyed by an address can be folded into the host that address turns out to belong
-//! to.
+//! to. Each first and last sample keeps the lines around it (`--context`, as `grep -C`): the
+//! lines before from the reader's small ring of the previous lines, the lines after fed in by the
+//! reader as they stream past ([`LineHits::feed_after`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
@@ -20,6 +22,28 @@ use super::Evidence;
 
 /// Distinct addresses kept per aggregate.
 const ADDRS: usize = 64;
+/// Keys (hosts, addresses) of one pattern whose samples keep context lines: a log naming
+/// thousands of hosts keeps their counts and lines, but context (up to 2 × `--context` lines
+/// per sample) only for the first of them.
+pub const CONTEXT_KEYS: usize = 64;
+
+/// A line of context around a matching line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ContextLine {
+    /// 1-based.
+    pub line: u32,
+    /// The line, cut at `--max-evidence-chars`.
+    pub text: String,
+}
+
+impl ContextLine {
+    /// Becomes line `line` of text `text` (cut to `max` characters), reusing its buffer.
+    pub fn set(&mut self, line: u32, text: &str, max: usize) {
+        self.line = line;
+        self.text.clear();
+        push_capped(&mut self.text, text, max);
+    }
+}
 
 /// One matching line.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +56,9 @@ pub struct HitSample {
     pub local: bool,
     pub evidence: Evidence,
     pub captures: Vec<(String, String)>,
+    /// Up to `--context` lines before it, and after it (same member, in reading order).
+    pub context_before: Vec<ContextLine>,
+    pub context_after: Vec<ContextLine>,
     /// Reading order, to order lines without a time stamp.
     #[serde(skip)]
     pub seq: u64,
@@ -53,6 +80,8 @@ impl HitSample {
                 text: None,
             },
             captures: Vec::new(),
+            context_before: Vec::new(),
+            context_after: Vec::new(),
             seq: 0,
         };
         sample.assign(line);
@@ -75,6 +104,17 @@ impl HitSample {
         push_capped(text, line.text, line.max_chars);
         self.captures.clear();
         self.captures.extend_from_slice(line.captures);
+        self.context_before.truncate(line.before.len());
+        for (i, c) in line.before.iter().enumerate() {
+            match self.context_before.get_mut(i) {
+                Some(mine) => {
+                    mine.line = c.line;
+                    mine.text.clone_from(&c.text);
+                }
+                None => self.context_before.push(c.clone()),
+            }
+        }
+        self.context_after.clear();
     }
 }
 
@@ -94,6 +134,8 @@ pub struct HitLine<'a> {
     /// Characters of `text` kept as evidence.
     pub max_chars: usize,
     pub captures: &'a [(String, String)],
+    /// The lines just before it in its member (already cut), oldest first.
+    pub before: &'a [ContextLine],
     pub seq: u64,
     /// Time stamps kept per aggregate; 0: the pattern keeps none.
     pub stamp_cap: usize,
@@ -125,6 +167,9 @@ pub struct HitAgg {
     /// Provisional wall-clock stamps (seconds, ascending), moved into `newest` by `retime`.
     #[serde(skip)]
     newest_local: VecDeque<i64>,
+    /// Its samples keep context lines (one of the first [`CONTEXT_KEYS`] keys of its pattern).
+    #[serde(skip)]
+    context: bool,
     /// How many stamps `newest` keeps at most (0: none).
     #[serde(skip)]
     stamp_cap: usize,
@@ -142,7 +187,12 @@ pub struct HitAgg {
 }
 
 impl HitAgg {
-    fn new(line: &HitLine<'_>) -> HitAgg {
+    fn new(line: &HitLine<'_>, context: bool) -> HitAgg {
+        let plain = HitLine {
+            before: &[],
+            ..*line
+        };
+        let line = if context { line } else { &plain };
         let sample = HitSample::from_line(line);
         let mut agg = HitAgg {
             count: 0,
@@ -151,6 +201,7 @@ impl HitAgg {
             addrs: BTreeSet::new(),
             newest: VecDeque::new(),
             newest_local: VecDeque::new(),
+            context,
             stamp_cap: line.stamp_cap,
             stamps_dropped: 0,
             distinct: BTreeMap::new(),
@@ -162,6 +213,11 @@ impl HitAgg {
     }
 
     fn add(&mut self, line: &HitLine<'_>, addrs: &[IpAddr]) {
+        let plain = HitLine {
+            before: &[],
+            ..*line
+        };
+        let line = if self.context { line } else { &plain };
         self.count += 1;
         if let Some(t) = line.time
             && self.stamp_cap > 0
@@ -332,7 +388,7 @@ impl LineHits {
             Some(agg) => agg.add(line, addrs),
             None if full => self.keys_dropped += 1,
             None => {
-                let mut agg = HitAgg::new(line);
+                let mut agg = HitAgg::new(line, keys.len() < CONTEXT_KEYS);
                 agg.addrs.extend(addrs.iter().copied().take(ADDRS));
                 keys.insert(key.clone(), agg);
             }
@@ -362,6 +418,56 @@ impl LineHits {
                 }
             }
         }
+    }
+
+    /// Whether the hit read as `seq` is still the first or last sample of `pattern` / `key`: only
+    /// then do the lines after it matter.
+    pub fn is_sample(&self, pattern: usize, key: &HitKey, seq: u64) -> bool {
+        self.by_pattern
+            .get(&pattern)
+            .and_then(|keys| keys.get(key))
+            .is_some_and(|agg| agg.first.seq == seq || agg.last.seq == seq)
+    }
+
+    /// Gives line `line` (`text`, cut to `max` characters) as context after the hit read as
+    /// `seq`, to the samples that still are that hit, up to `after` lines each. False when no
+    /// sample is that hit any more (the reader can forget it).
+    #[allow(clippy::too_many_arguments)]
+    pub fn feed_after(
+        &mut self,
+        pattern: usize,
+        key: &HitKey,
+        seq: u64,
+        line: u32,
+        text: &str,
+        max: usize,
+        after: usize,
+    ) -> bool {
+        let Some(agg) = self
+            .by_pattern
+            .get_mut(&pattern)
+            .and_then(|k| k.get_mut(key))
+            .filter(|agg| agg.context)
+        else {
+            return false;
+        };
+        let mut alive = false;
+        for sample in [&mut agg.first, &mut agg.last] {
+            if sample.seq == seq {
+                alive = true;
+                if sample.context_after.len() < after
+                    && sample.context_after.last().is_none_or(|c| c.line < line)
+                {
+                    let mut c = ContextLine {
+                        line,
+                        text: String::new(),
+                    };
+                    c.set(line, text, max);
+                    sample.context_after.push(c);
+                }
+            }
+        }
+        alive
     }
 
     /// Stamps and distinct values dropped at their limits, over every pattern and key.
@@ -439,6 +545,7 @@ mod tests {
             text: "a line",
             max_chars: 3,
             captures: &[],
+            before: &[],
             seq,
             stamp_cap: 4096,
             distinct: &[],
@@ -496,6 +603,42 @@ mod tests {
         want.sort();
         let want: Vec<i64> = want[want.len() - CAP..].to_vec();
         assert_eq!(newest.iter().copied().collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn context_is_kept_around_samples_of_the_first_keys_only() {
+        let before = [ContextLine {
+            line: 1,
+            text: "before".into(),
+        }];
+        let mut hits = LineHits::default();
+        for k in 0..CONTEXT_KEYS + 6 {
+            let line = HitLine {
+                before: &before,
+                line: 2,
+                ..sample(k as u64 + 1, None)
+            };
+            hits.record(1, &HitKey::Host(format!("host{k:03}")), &[], &line, usize::MAX);
+        }
+        let keys = hits.get(1).unwrap();
+        let kept = keys
+            .values()
+            .filter(|a| !a.last.context_before.is_empty())
+            .count();
+        assert_eq!(kept, CONTEXT_KEYS);
+        let first = HitKey::Host("host000".into());
+        assert_eq!(keys[&first].last.context_before, before);
+        // Lines after: given to a key with context, refused for one without.
+        assert!(hits.feed_after(1, &first, 1, 3, "after", 3, 2));
+        assert_eq!(
+            hits.get(1).unwrap()[&first].first.context_after,
+            [ContextLine {
+                line: 3,
+                text: "aft…".into()
+            }]
+        );
+        let last = HitKey::Host(format!("host{:03}", CONTEXT_KEYS + 5));
+        assert!(!hits.feed_after(1, &last, CONTEXT_KEYS as u64 + 6, 3, "after", 3, 2));
     }
 
     #[test]

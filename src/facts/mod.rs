@@ -24,7 +24,7 @@ use serde::{Serialize, Serializer};
 use crate::artifacts::ArtifactKind;
 use crate::ingest::{Damage, Warning};
 use crate::version::Version;
-pub use hits::{AddrOutcome, HitAgg, HitKey, HitSample, LineHits};
+pub use hits::{AddrOutcome, ContextLine, HitAgg, HitKey, HitSample, LineHits};
 
 /// The earlier of two optional times; a known time wins over an unknown one.
 pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
@@ -117,6 +117,25 @@ impl Serialize for FactValue {
     }
 }
 
+impl schemars::JsonSchema for FactValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FactValue".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // As `Serialize` writes it: a version is its text, a list a list of texts.
+        schemars::json_schema!({
+            "description": "A fact's value: a boolean, an integer, a text (versions too) or a list of texts.",
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "integer"},
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}}
+            ]
+        })
+    }
+}
+
 impl fmt::Display for FactValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -168,9 +187,11 @@ pub struct Fact {
 pub use crate::parse::version::Product;
 
 /// An artifact found in a device bundle.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ArtifactRef {
     pub path: String,
+    /// An artifact kind's name (`connector-log`, …).
+    #[schemars(with = "String")]
     pub kind: ArtifactKind,
     pub size: u64,
 }
@@ -226,7 +247,7 @@ impl Device {
 }
 
 /// Why a loose file (one outside every device root) belongs where it does (bundle-format §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LooseReason {
     /// Its name or first lines name the device (appliance UUID or a host name).
@@ -241,9 +262,10 @@ pub enum LooseReason {
 
 /// An artifact found outside every device root: a JSON or curl transcript the customer saved
 /// beside the bundles.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LooseFile {
     pub path: String,
+    #[schemars(with = "String")]
     pub kind: ArtifactKind,
     /// The device (id) it was attached to.
     pub attached_to: Option<String>,

@@ -229,4 +229,7 @@ pub(crate) struct CurlSummary {
     pub(crate) ok: BTreeSet<String>,
     pub(crate) failed: BTreeSet<String>,
     pub(crate) tls: BTreeSet<String>,
+    /// The outcome line (number, text) of the first test of each list (ok, failed, tls), and of
+    /// the first test at all: the lines the `curl.*` facts' evidence shows.
+    pub(crate) lines: [Option<(u32, String)>; 4],
 }

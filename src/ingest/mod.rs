@@ -62,7 +62,7 @@ pub struct Member<'a> {
 }
 
 /// Something wrong with the input that did not stop the run.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Warning {
     /// Stable kebab-case code, e.g. `truncated-archive`, `limit-member-bytes`.
     pub code: &'static str,
@@ -73,7 +73,7 @@ pub struct Warning {
 
 /// Where an archive of the upload is damaged (truncated or corrupt): what the report puts before
 /// its verdict, so that a partial upload is never read as a whole one.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Damage {
     /// Index of the damaged bundle (as in [`Bundle::index`]).
     #[serde(skip)]

@@ -30,6 +30,16 @@ fn as_bool(v: &Value) -> Option<bool> {
         })
 }
 
+/// The line of `key` in the object whose `type` stands on `type_line`: the line that holds the
+/// value a fact is read from, which is what evidence must show (the `type` line decides nothing).
+fn key_line(text: &str, key: &str, type_line: u32) -> u32 {
+    json_find::values_of_key(text, key)
+        .into_iter()
+        .map(|(_, line)| line)
+        .find(|&line| line >= type_line)
+        .unwrap_or(type_line)
+}
+
 pub fn parse(text: &str) -> CloudSettings {
     let mut out = CloudSettings {
         events_enabled: None,
@@ -46,21 +56,29 @@ pub fn parse(text: &str) -> CloudSettings {
         match kind.to_ascii_lowercase().as_str() {
             "cloudeventsconfig" if out.events_enabled.is_none() => {
                 let mut any = false;
+                // What decides: the first kind sent when any is, else the first kind not sent.
+                let mut decides: Option<&str> = None;
                 for (k, v) in &map {
                     let lk = k.to_ascii_lowercase();
-                    if lk.starts_with("send")
-                        && lk.ends_with("events")
-                        && !lk.contains("excluded")
-                        && as_bool(v) == Some(true)
+                    if lk.starts_with("send") && lk.ends_with("events") && !lk.contains("excluded")
                     {
-                        any = true;
-                        out.event_types.push(k.clone());
+                        if as_bool(v) == Some(true) {
+                            if !any {
+                                decides = Some(k);
+                            }
+                            any = true;
+                            out.event_types.push(k.clone());
+                        } else if decides.is_none() {
+                            decides = Some(k);
+                        }
                     }
                 }
+                let line = decides.map_or(line, |k| key_line(text, k, line));
                 out.events_enabled = Some(Located { value: any, line });
             }
             "cloudevents" if out.events_enabled.is_none() => {
                 if let Some(on) = get_ci(&map, "enableService").and_then(as_bool) {
+                    let line = key_line(text, "enableService", line);
                     out.events_enabled = Some(Located { value: on, line });
                 }
                 if let Some(list) = get_ci(&map, "eventTypes").and_then(Value::as_array) {
@@ -69,11 +87,14 @@ pub fn parse(text: &str) -> CloudSettings {
                 }
             }
             "cloudregion" => {
-                let name = ["regionCode", "region", "name"]
-                    .iter()
-                    .find_map(|k| get_ci(&map, k).and_then(Value::as_str))
-                    .filter(|s| !s.trim().is_empty());
-                if let Some(name) = name {
+                let named = ["regionCode", "region", "name"].iter().find_map(|k| {
+                    get_ci(&map, k)
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.trim().is_empty())
+                        .map(|s| (*k, s))
+                });
+                if let Some((key, name)) = named {
+                    let line = key_line(text, key, line);
                     let current = get_ci(&map, "current").and_then(as_bool) == Some(true);
                     // Upper-cased as written: the domain tables' aliases name the region.
                     regions.push((name.trim().to_ascii_uppercase(), current, line));
@@ -81,6 +102,7 @@ pub fn parse(text: &str) -> CloudSettings {
             }
             "cloudcommunicationsettings" if out.telemetry_enabled.is_none() => {
                 if let Some(on) = get_ci(&map, "telemetryEnabled").and_then(as_bool) {
+                    let line = key_line(text, "telemetryEnabled", line);
                     out.telemetry_enabled = Some(Located { value: on, line });
                 }
             }
@@ -137,6 +159,29 @@ mod tests {
         let c = parse(r#"{"items":[{"type":"cloudeventsconfig","sendIntrusionEvents":false}]}"#);
         assert!(!c.events_enabled.unwrap().value);
         assert!(c.event_types.is_empty());
+    }
+
+    #[test]
+    fn evidence_lines_hold_the_values_that_decide() {
+        // As the FMC writes it: `type` first, the switches below it.
+        let t = "{\n  \"items\": [\n    {\n      \"type\": \"CloudEventsConfig\",\n      \"id\": \"x\",\n      \"sendIntrusionEvents\": false,\n      \"sendFileEvents\": true\n    },\n    {\n      \"type\": \"CloudRegion\",\n      \"current\": true,\n      \"regionCode\": \"EU\"\n    }\n  ]\n}";
+        let c = parse(t);
+        assert_eq!(
+            c.events_enabled,
+            Some(Located {
+                value: true,
+                line: 7
+            })
+        );
+        assert_eq!(c.region.unwrap().line, 12);
+        let off = t.replace("true\n    },", "false\n    },");
+        assert_eq!(
+            parse(&off).events_enabled,
+            Some(Located {
+                value: false,
+                line: 6
+            })
+        );
     }
 
     #[test]

@@ -149,6 +149,56 @@ pub static CATALOGUE: &[(&str, &str)] = &[
     ("size", "サイズ"),
     ("Warnings", "警告"),
     ("error", "エラー"),
+    // The report's evidence views, timeline chart and checks.
+    ("Recovered:", "回復済み:"),
+    ("was", "過去の検出:"),
+    ("from {time}", "{time} から"),
+    ("whole file", "ファイル全体"),
+    ("(the file as a whole)", "（ファイル全体）"),
+    (
+        "(the file as a whole: no one line holds it)",
+        "（ファイル全体: 特定の 1 行ではありません）",
+    ),
+    ("In full:", "完全なパス:"),
+    ("first", "最初"),
+    ("(in {member})", "（{member} 内）"),
+    ("and last of {n} lines", "と最後（全 {n} 行）"),
+    ("line {n}", "{n} 行目"),
+    ("{n} lines", "{n} 行"),
+    ("first at line {n}", "最初は {n} 行目"),
+    ("with context:", "前後の行:"),
+    ("-- {n} more between --", "-- 間に {n} 行 --"),
+    ("References:", "参考資料:"),
+    ("Evidence", "証拠"),
+    ("where", "場所"),
+    (
+        "Problem lines and findings over time, {start} to {end}",
+        "問題の行と検出結果の推移（{start} から {end}）",
+    ),
+    ("collected", "収集時刻"),
+    (
+        "Brown bars: problem lines per SSE host (newest 4096 per pattern); coloured bars: each finding from first to last seen; green diamond: recovered; dashed line: the device's collection time. Times in UTC.",
+        "茶色の棒: SSE ホストごとの問題の行（パターンごとに最新 4096 行）。色付きの棒: 各検出結果の初回から最終まで。緑のひし形: 回復。破線: デバイスの収集時刻。時刻は UTC。",
+    ),
+    ("Checks", "チェック"),
+    (
+        "Checks that ran and passed (the problem each looks for was not found)",
+        "実行して問題がなかったチェック（各チェックが探す問題は見つかりませんでした）",
+    ),
+    (
+        "({n} more could not run: see Not evaluated)",
+        "（ほかに {n} 件は実行できませんでした: 「未評価」を参照）",
+    ),
+    (
+        "pack {pack}, {n} check{s} ran and found none of:",
+        "パック {pack}、チェック {n} 件を実行し、次のいずれも見つかりませんでした:",
+    ),
+    ("none passed", "問題なしのチェックはありません"),
+    ("not evaluated:", "未評価:"),
+    (
+        "No check ran and passed.",
+        "実行して問題がなかったチェックはありません。",
+    ),
     // The diff's own words.
     ("fptriage diff", "fptriage 差分"),
     ("before:", "修正前:"),
@@ -192,6 +242,8 @@ pub static CATALOGUE: &[(&str, &str)] = &[
     ("missing-data", "データなし"),
     ("cut-off", "途中で切断"),
     ("no-time", "時刻なし"),
+    ("unknown-version", "バージョン不明"),
+    ("depends", "依存先が未評価"),
     ("started", "開始"),
 ];
 

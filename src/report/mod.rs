@@ -17,16 +17,18 @@ use minijinja::{Environment, value::Serde};
 use serde::Serialize;
 use thiserror::Error;
 
+mod chart;
 pub mod escape;
 pub mod i18n;
 pub mod outfile;
 pub mod redact;
+pub mod schema;
 pub mod terminal;
 
 use crate::facts::{Device, FactValue};
 use crate::i18n::Lang;
 use crate::ingest::Warning;
-use crate::rules::{Finding, NotEvaluated, Severity};
+use crate::rules::{Finding, NotEvaluated, Passed, Severity};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
 
@@ -65,7 +67,7 @@ pub enum ReportError {
 }
 
 /// A root cause in one line, with its fix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct VerdictItem {
     pub finding: String,
     pub severity: Severity,
@@ -77,7 +79,7 @@ pub struct VerdictItem {
 }
 
 /// A device's row in the devices table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeviceRow {
     pub id: String,
     pub product: String,
@@ -106,7 +108,7 @@ pub struct DeviceRow {
 }
 
 /// A dated event of a log-derived finding.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TimelineEntry {
     pub time: Timestamp,
     pub event: &'static str,
@@ -116,8 +118,105 @@ pub struct TimelineEntry {
     pub count: u64,
 }
 
+/// Problem lines of one device and SSE host over time: the timeline's picture. Every row of a
+/// report shares one axis (`start`, `bucket_seconds`, as many buckets).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Activity {
+    pub device: String,
+    pub device_name: String,
+    /// The SSE host the lines concern; none: lines that name no host.
+    pub host: Option<String>,
+    pub start: Timestamp,
+    pub bucket_seconds: i64,
+    /// Lines per bucket: the most that any one finding's problem patterns matched there (two
+    /// rules matching the same line count it once). Drawn from each pattern's newest 4096 stamps.
+    pub buckets: Vec<u64>,
+}
+
+/// Buckets of the timeline's axis.
+const BUCKETS: i64 = 48;
+
+/// Per device and host, the problem lines of the findings over one axis from the earliest to
+/// the latest time of the report (log lines, findings, collection times).
+fn activity(findings: &[Finding], devices: &[Device]) -> Vec<Activity> {
+    let stamps = || {
+        findings
+            .iter()
+            .flat_map(|f| f.evidence.iter().flat_map(|e| e.stamps.iter().copied()))
+    };
+    let times = findings
+        .iter()
+        .flat_map(|f| [f.first_seen, f.last_seen, f.recovered_at])
+        .flatten()
+        .map(|t| t.as_second())
+        .chain(stamps());
+    let (Some(lo), Some(hi)) = (times.clone().min(), times.max()) else {
+        return Vec::new();
+    };
+    if stamps().next().is_none() {
+        return Vec::new();
+    }
+    // The collection times of the devices drawn: another device's would stretch the axis.
+    let drawn: std::collections::BTreeSet<usize> = findings
+        .iter()
+        .filter(|f| f.first_seen.is_some())
+        .map(|f| f.device_index)
+        .collect();
+    let collected = devices
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| drawn.contains(i))
+        .filter_map(|(_, d)| d.collected_at)
+        .map(|t| t.as_second());
+    let (lo, hi) = (
+        lo.min(collected.clone().min().unwrap_or(lo)),
+        hi.max(collected.max().unwrap_or(hi)),
+    );
+    let bucket = ((hi - lo) / BUCKETS + 1).max(1);
+    let Ok(start) = Timestamp::from_second(lo) else {
+        return Vec::new();
+    };
+    let mut rows: BTreeMap<(usize, Option<String>), Vec<u64>> = BTreeMap::new();
+    for f in findings {
+        let mut mine: BTreeMap<Option<String>, Vec<u64>> = BTreeMap::new();
+        for e in &f.evidence {
+            if e.stamps.is_empty() {
+                continue;
+            }
+            let row = mine
+                .entry(e.host.clone())
+                .or_insert_with(|| vec![0; BUCKETS as usize]);
+            for &s in &e.stamps {
+                let at = (((s - lo) / bucket) as usize).min(BUCKETS as usize - 1);
+                row[at] += 1;
+            }
+        }
+        for (host, row) in mine {
+            let all = rows
+                .entry((f.device_index, host))
+                .or_insert_with(|| vec![0; BUCKETS as usize]);
+            for (a, b) in all.iter_mut().zip(row) {
+                *a = (*a).max(b);
+            }
+        }
+    }
+    rows.into_iter()
+        .filter_map(|((index, host), buckets)| {
+            let device = devices.get(index)?;
+            Some(Activity {
+                device: device.id.clone(),
+                device_name: device.name.clone(),
+                host,
+                start,
+                bucket_seconds: bucket,
+                buckets,
+            })
+        })
+        .collect()
+}
+
 /// The tool and rule pack that produced a report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Provenance {
     pub tool: &'static str,
     pub version: &'static str,
@@ -126,7 +225,7 @@ pub struct Provenance {
 }
 
 /// The report model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub provenance: Provenance,
@@ -138,7 +237,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub devices: Vec<DeviceRow>,
     pub timeline: Vec<TimelineEntry>,
+    /// Problem lines over time, per device and host (the timeline's picture).
+    pub activity: Vec<Activity>,
     pub not_evaluated: Vec<NotEvaluated>,
+    /// Checks that ran and did not fire, per device in rule order.
+    pub checks_passed: Vec<Passed>,
     /// Artifacts outside every device root, and the device each was attached to (if any).
     pub loose_files: Vec<crate::facts::LooseFile>,
     /// Loose files not listed (over `--max-inventory-rows`).
@@ -255,6 +358,7 @@ impl Report {
         case: &crate::facts::Case,
         findings: &[Finding],
         not_evaluated: &[NotEvaluated],
+        passed: &[Passed],
         rules: &crate::rules::RuleSet,
     ) -> Report {
         let findings = findings.to_vec();
@@ -307,6 +411,7 @@ impl Report {
             .collect();
         origins.sort();
         origins.dedup();
+        let activity = activity(&findings, &case.devices);
         Report {
             schema_version: SCHEMA_VERSION,
             provenance: Provenance {
@@ -325,7 +430,9 @@ impl Report {
                 .map(|d| device_row(d, &case.devices))
                 .collect(),
             timeline,
+            activity,
             not_evaluated: not_evaluated.to_vec(),
+            checks_passed: passed.to_vec(),
             loose_files: case.loose_files.clone(),
             loose_files_omitted: case.loose_files_omitted,
             warnings: rule_problems(rules)
@@ -431,8 +538,13 @@ pub fn render_named_in(
             name: name.clone(),
             source,
         })?;
+    // The report's HTML draws its timeline from coordinates laid out here, from the model as
+    // rendered (redacted names stay redacted).
+    let chart = (base == "report" && format == Format::Html)
+        .then(|| chart::chart(&model))
+        .flatten();
     template
-        .render(minijinja::context! { report => Serde(&model) })
+        .render(minijinja::context! { report => Serde(&model), chart => Serde(&chart) })
         .map_err(|source| ReportError::Template { name, source })
 }
 
@@ -499,6 +611,23 @@ fn environment(folder: Option<PathBuf>) -> Environment<'static> {
     });
     env.add_filter("mdcellcode", |s: String| {
         minijinja::Value::from_safe_string(escape::markdown_code(&s, true))
+    });
+    // A line inside an indented code block: literal text there, so only a line break (which a
+    // kept line never holds, but a template might pass) must stay inside the block.
+    env.add_filter("mdindent", |s: String| {
+        minijinja::Value::from_safe_string(s.replace('\r', "").replace('\n', "\n    "))
+    });
+    // A reference: an autolink when it is a plain http(s) URL, else escaped text.
+    env.add_filter("mdlink", |s: String| {
+        let plain = (s.starts_with("https://") || s.starts_with("http://"))
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '`'));
+        minijinja::Value::from_safe_string(if plain {
+            format!("<{s}>")
+        } else {
+            escape::markdown(&s)
+        })
     });
     env
 }

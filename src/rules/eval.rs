@@ -19,11 +19,13 @@ use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severit
 use crate::artifacts::ArtifactKind;
 use crate::domain::Domain;
 use crate::facts::hits::{HitAgg, HitKey};
-use crate::facts::{Device, Evidence, Fact, FactValue, Product, earliest, latest, regions};
+use crate::facts::{
+    ContextLine, Device, Evidence, Fact, FactValue, Product, earliest, latest, regions,
+};
 use crate::i18n::Lang;
 
 /// One piece of evidence of a finding.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EvidenceItem {
     pub path: String,
     /// 1-based; null when the evidence is not a line.
@@ -35,6 +37,33 @@ pub struct EvidenceItem {
     pub last_seen: Option<Timestamp>,
     /// The SSE host the lines concern, if any.
     pub host: Option<String>,
+    /// `path` inside its device's bundle root (`dir-archives/…`), for views that name the
+    /// device beside it; none when the member lies outside the root (a loose file).
+    pub member: Option<String>,
+    /// Log evidence: the lines before and after this one in its member (`--context`).
+    pub context_before: Vec<ContextLine>,
+    pub context_after: Vec<ContextLine>,
+    /// Log evidence of several lines: the first of them (this row is the last), with its own
+    /// context; `count` - 2 more lie between the two.
+    pub first: Option<Box<Occurrence>>,
+    /// Problem lines: the newest time stamps (seconds) of the lines counted, for the report's
+    /// timeline; empty for other evidence (facts, recoveries).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub stamps: Vec<i64>,
+}
+
+/// The first of the lines an evidence row stands for.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Occurrence {
+    pub path: String,
+    /// As [`EvidenceItem::member`].
+    pub member: Option<String>,
+    pub line: Option<u32>,
+    pub text: Option<String>,
+    pub time: Option<Timestamp>,
+    pub context_before: Vec<ContextLine>,
+    pub context_after: Vec<ContextLine>,
 }
 
 impl EvidenceItem {
@@ -47,12 +76,59 @@ impl EvidenceItem {
             first_seen: None,
             last_seen: None,
             host: None,
+            member: None,
+            context_before: Vec::new(),
+            context_after: Vec::new(),
+            first: None,
+            stamps: Vec::new(),
+        }
+    }
+
+    /// The row of `count` lines of an aggregate: its last line and context, and its first when
+    /// that is another line.
+    fn from_hits(agg: &HitAgg, count: u64, host: Option<String>, problem: bool) -> Self {
+        let (first, last) = (&agg.first, &agg.last);
+        let other = first.seq != last.seq;
+        EvidenceItem {
+            path: last.evidence.path.clone(),
+            line: last.evidence.line,
+            text: last.evidence.text.clone(),
+            count: Some(count),
+            first_seen: first.time,
+            last_seen: last.time,
+            host,
+            member: None,
+            context_before: last.context_before.clone(),
+            context_after: last.context_after.clone(),
+            first: other.then(|| {
+                Box::new(Occurrence {
+                    path: first.evidence.path.clone(),
+                    member: None,
+                    line: first.evidence.line,
+                    text: first.evidence.text.clone(),
+                    time: first.time,
+                    context_before: first.context_before.clone(),
+                    context_after: first.context_after.clone(),
+                })
+            }),
+            stamps: if problem {
+                agg.stamps().iter().copied().collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
 
+/// `path` inside the bundle root `root` (both display paths), if it lies there.
+fn member_in(root: &str, path: &str) -> Option<String> {
+    let rest = path.strip_prefix(root)?;
+    let rest = rest.strip_prefix("!/").or_else(|| rest.strip_prefix('/'))?;
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
 /// A rule that fired on a device.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     /// `<rule>@<device id>`.
     pub id: String,
@@ -67,6 +143,7 @@ pub struct Finding {
     pub device_index: usize,
     pub root_cause: bool,
     /// `current` or `recovered`.
+    #[schemars(extend("enum" = ["current", "recovered"]))]
     pub status: &'static str,
     pub explained_by: Vec<String>,
     pub explains: Vec<String>,
@@ -83,7 +160,7 @@ pub struct Finding {
 }
 
 /// Why a check was not evaluated (cli-contract.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NotEvaluatedReason {
     /// The upload holds no member of a kind the condition reads, or a fact it needs is absent.
@@ -100,7 +177,7 @@ pub enum NotEvaluatedReason {
 }
 
 /// A rule that could not run on a device for lack of data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NotEvaluated {
     pub rule: String,
     pub title: String,
@@ -393,6 +470,11 @@ impl Scope<'_> {
                 first_seen: None,
                 last_seen: None,
                 host: None,
+                member: None,
+                context_before: Vec::new(),
+                context_after: Vec::new(),
+                first: None,
+                stamps: Vec::new(),
             });
         }
         Outcome::Fired(hit)
@@ -504,15 +586,12 @@ impl Scope<'_> {
                 }
             });
             if let Some(agg) = newest {
-                evidence.push(EvidenceItem {
-                    path: agg.last.evidence.path.clone(),
-                    line: agg.last.evidence.line,
-                    text: agg.last.evidence.text.clone(),
-                    count: Some(keys.map(|k| k.values().map(|a| a.count).sum()).unwrap_or(0)),
-                    first_seen: agg.first.time,
-                    last_seen: agg.last.time,
-                    host: None,
-                });
+                evidence.push(EvidenceItem::from_hits(
+                    agg,
+                    keys.map(|k| k.values().map(|a| a.count).sum()).unwrap_or(0),
+                    None,
+                    true,
+                ));
             }
             if i + 1 == steps.len() {
                 total = keys.map(|k| k.values().map(|a| a.count).sum()).unwrap_or(0);
@@ -729,28 +808,22 @@ impl Scope<'_> {
                 target.captures = agg.last.captures.iter().cloned().collect();
             }
             if target.evidence.len() < 5 {
-                target.evidence.push(EvidenceItem {
-                    path: agg.last.evidence.path.clone(),
-                    line: agg.last.evidence.line,
-                    text: agg.last.evidence.text.clone(),
-                    count: Some(n.count),
-                    first_seen: agg.first.time,
-                    last_seen: agg.last.time,
-                    host: key.label(),
-                });
+                target.evidence.push(EvidenceItem::from_hits(
+                    agg,
+                    n.count,
+                    key.label(),
+                    true,
+                ));
             }
             if let Some(r) = rec {
                 target.recovered_at = latest(target.recovered_at, r.last.time);
                 if target.evidence.len() < 6 {
-                    target.evidence.push(EvidenceItem {
-                        path: r.last.evidence.path.clone(),
-                        line: r.last.evidence.line,
-                        text: r.last.evidence.text.clone(),
-                        count: Some(r.count),
-                        first_seen: r.first.time,
-                        last_seen: r.last.time,
-                        host: key.label(),
-                    });
+                    target.evidence.push(EvidenceItem::from_hits(
+                        r,
+                        r.count,
+                        key.label(),
+                        false,
+                    ));
                 }
             }
         }
@@ -798,15 +871,8 @@ impl Scope<'_> {
                     if agg.addrs.is_empty() {
                         continue;
                     }
-                    let item = EvidenceItem {
-                        path: agg.last.evidence.path.clone(),
-                        line: agg.last.evidence.line,
-                        text: agg.last.evidence.text.clone(),
-                        count: Some(agg.count),
-                        first_seen: agg.first.time,
-                        last_seen: agg.last.time,
-                        host: Some(host.clone()),
-                    };
+                    let item =
+                        EvidenceItem::from_hits(&agg, agg.count, Some(host.clone()), !connected);
                     let side = hosts.entry(host).or_default();
                     side.add(connected, &agg.addrs, item);
                     if !connected {
@@ -822,13 +888,9 @@ impl Scope<'_> {
                 continue;
             }
             let item = EvidenceItem {
-                path: o.evidence.path.clone(),
-                line: o.evidence.line,
-                text: o.evidence.text.clone(),
                 count: Some(1),
-                first_seen: None,
-                last_seen: None,
                 host: Some(o.host.clone()),
+                ..EvidenceItem::from_fact(&o.evidence)
             };
             let side = hosts.entry(o.host.clone()).or_default();
             side.add(o.connected, &BTreeSet::from([o.addr]), item);
@@ -1064,8 +1126,35 @@ fn explicit_manager(devices: &[Device], device: &Device) -> Option<usize> {
 /// Evaluates every rule on every device, then ranks the findings. Rules run in
 /// [`super::load::evaluation_order`], so that a `finding:` condition sees the finding it names.
 pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEvaluated>) {
+    let all = evaluate_all(rules, devices);
+    (all.findings, all.not_evaluated)
+}
+
+/// A rule that ran on a device and did not fire: a check passed.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Passed {
+    pub rule: String,
+    /// The rule's pack (the `<pack>` of its id `<pack>/<name>`).
+    pub pack: String,
+    pub title: String,
+    pub device: String,
+    pub device_name: String,
+}
+
+/// Everything the rules said about a case.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    /// Checks that ran and passed, per device in rule order.
+    pub passed: Vec<Passed>,
+}
+
+/// As [`evaluate`], with the checks that passed.
+pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
     let mut findings = Vec::new();
     let mut not_evaluated = Vec::new();
+    let mut passed = Vec::new();
     let order = super::load::evaluation_order(&rules.rules);
     for (index, device) in devices.iter().enumerate() {
         let mut done: HashMap<&str, RuleState> = HashMap::new();
@@ -1105,7 +1194,16 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
                     sentences::ask_unknown_version(rules.lang),
                     vec!["device.version".into()],
                 )),
-                Some(Outcome::No) => Ok(None),
+                Some(Outcome::No) => {
+                    passed.push(Passed {
+                        rule: rule.id.clone(),
+                        pack: rule.id.split_once('/').map_or("", |(p, _)| p).to_string(),
+                        title: rule.title.clone(),
+                        device: device.id.clone(),
+                        device_name: device.name.clone(),
+                    });
+                    Ok(None)
+                }
                 // Data missing from a damaged bundle may be in the part that was cut off: ask
                 // for the whole upload, not for files the customer did send.
                 Some(Outcome::Missing(needs)) if device.damaged => Err(not(
@@ -1186,7 +1284,11 @@ pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEv
         }
     }
     rank(rules, devices, &mut findings);
-    (findings, not_evaluated)
+    Evaluation {
+        findings,
+        not_evaluated,
+        passed,
+    }
 }
 
 fn ask_for(needs: &BTreeSet<String>, facts: &crate::artifacts::FactCatalog, lang: Lang) -> String {
@@ -1215,9 +1317,15 @@ fn finding(
     device: &Device,
     manager: Option<&Device>,
     index: usize,
-    hit: Hit,
+    mut hit: Hit,
     lang: Lang,
 ) -> Finding {
+    for e in &mut hit.evidence {
+        e.member = member_in(&device.bundle, &e.path);
+        if let Some(first) = &mut e.first {
+            first.member = member_in(&device.bundle, &first.path);
+        }
+    }
     let severity = if hit.current {
         rule.severity
     } else {

@@ -1305,7 +1305,10 @@ impl Validator<'_> {
             pattern,
             filter,
             Keep {
-                stamps: within.is_some() || window.is_some(),
+                // Time conditions count from them, and the report's timeline draws every
+                // problem pattern's (each bounded by `--max-window-stamps`); a recovery pattern
+                // keeps none.
+                stamps: true,
                 group,
                 distinct: min_distinct.iter().map(|(n, _)| n.clone()).collect(),
             },
@@ -2165,11 +2168,12 @@ mod tests {
             assert!(diags.is_empty(), "{when}: {diags:?}");
             assert_eq!(set.rules.len(), 1, "{when}");
         }
-        // Only patterns of time conditions keep stamps; where, group and distinct reach the set.
+        // Problem patterns keep stamps (time conditions, the report's timeline); where, group and
+        // distinct reach the set.
         let (set, _) = load(&[source("t/a.yaml", &with_when(cases[0]))]);
         assert!(set.patterns[0].keep.stamps);
         let (set, _) = load(&[source("t/a.yaml", &with_when(cases[1]))]);
-        assert!(!set.patterns[0].keep.stamps);
+        assert!(set.patterns[0].keep.stamps);
         assert_eq!(set.patterns[0].filter.len(), 1);
         let (set, _) = load(&[source("t/a.yaml", &with_when(cases[2]))]);
         assert_eq!(set.patterns[0].keep.distinct, ["proxy"]);

@@ -22,10 +22,15 @@ use std::collections::BTreeSet;
 use crate::artifacts::ArtifactKind;
 use crate::facts::Product;
 use crate::version::Version;
-pub use eval::{Finding, NotEvaluated, NotEvaluatedReason, evaluate};
+pub use eval::{
+    Evaluation, Finding, NotEvaluated, NotEvaluatedReason, Passed, evaluate, evaluate_all,
+};
 pub use i18n::Translation;
 pub use load::{Diagnostic, Level, RuleSet, RuleSource};
 pub use schema::Severity;
+
+/// The JSON Schema (draft 2020-12) of rule and rule-test files, for editors (`rules/schema.json`).
+pub const RULES_SCHEMA: &str = include_str!("../../rules/schema.json");
 
 /// A loaded, validated rule.
 #[derive(Debug, Clone)]
