@@ -188,13 +188,14 @@ fn activity_counts_problem_lines_per_device_and_host_on_one_axis() {
     let (healthy, _) = json_run(["analyze".as_ref(), bundle("healthy-fmc.tar.gz").as_os_str()]);
     assert_eq!(healthy["activity"], serde_json::json!([]));
     let passed = healthy["checks_passed"].as_array().unwrap();
-    // The built-in sse pack's 16 checks and the platform pack's 2.
-    assert_eq!(passed.len(), 18);
-    assert!(
-        passed
-            .iter()
-            .all(|p| (p["pack"] == "sse" || p["pack"] == "platform")
-                && p["device_name"] == "fmc-prod-01")
+    // Every built-in check that applies to an FMC ran and passed: the sse pack's 16, the
+    // platform pack's 4, and of the mgmt pack only sftunnel-down (its other two are FTD checks).
+    assert_eq!(healthy["not_evaluated"], serde_json::json!([]));
+    assert!(passed.iter().all(|p| p["device_name"] == "fmc-prod-01"));
+    let in_pack = |pack: &str| passed.iter().filter(|p| p["pack"] == pack).count();
+    assert_eq!(
+        (in_pack("sse"), in_pack("platform"), in_pack("mgmt")),
+        (16, 4, 1)
     );
-    assert_eq!(passed.iter().filter(|p| p["pack"] == "sse").count(), 16);
+    assert_eq!(passed.len(), 21);
 }

@@ -228,9 +228,7 @@ fn a_broken_definition_is_linted_with_its_place() {
             "bad-selector",
             "fact-type-conflict",
             "artifact-matches-nothing",
-            "unknown-fact",
-            // The pack's rule has no rule test (a warning of `rules lint`).
-            "no-test"
+            "unknown-fact"
         ],
         "{got:?}"
     );

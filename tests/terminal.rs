@@ -31,7 +31,8 @@ fn model(path: &str, lang: Lang) -> serde_json::Value {
     serde_json::to_value(Report::new(
         &analysis.case,
         &analysis.findings,
-        &analysis.not_evaluated, &analysis.passed,
+        &analysis.not_evaluated,
+        &analysis.passed,
         &rules,
     ))
     .unwrap()
@@ -426,7 +427,8 @@ fn redacted_runs_name_no_device_on_stderr_or_in_the_terminal_view() {
     let report = Report::new(
         &analysis.case,
         &analysis.findings,
-        &analysis.not_evaluated, &analysis.passed,
+        &analysis.not_evaluated,
+        &analysis.passed,
         &rules,
     );
     let mut redactor = fptriage::report::redact::Redactor::new(&rules.domain);

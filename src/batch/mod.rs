@@ -1002,7 +1002,8 @@ fn analyse_case(
     let report = Report::new(
         &analysis.case,
         &analysis.findings,
-        &analysis.not_evaluated, &analysis.passed,
+        &analysis.not_evaluated,
+        &analysis.passed,
         opts.rules,
     );
     drop(analysis);

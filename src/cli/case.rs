@@ -179,7 +179,8 @@ pub fn analyze(
     let report = Report::new(
         &analysis.case,
         &analysis.findings,
-        &analysis.not_evaluated, &analysis.passed,
+        &analysis.not_evaluated,
+        &analysis.passed,
         &rules,
     );
     let model = match redact {

@@ -636,7 +636,8 @@ impl<'a> Collector<'a> {
             let hits = &mut self.bundles[bundle].hits;
             hits.record(pattern, key, addrs.as_slice(), &line, self.limits.groups);
             if self.limits.context_lines > 0 && hits.is_sample(pattern, key, self.seq) {
-                self.owed.push_back((pattern, key.clone(), self.seq, number));
+                self.owed
+                    .push_back((pattern, key.clone(), self.seq, number));
             }
         }
     }

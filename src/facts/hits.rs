@@ -618,7 +618,13 @@ mod tests {
                 line: 2,
                 ..sample(k as u64 + 1, None)
             };
-            hits.record(1, &HitKey::Host(format!("host{k:03}")), &[], &line, usize::MAX);
+            hits.record(
+                1,
+                &HitKey::Host(format!("host{k:03}")),
+                &[],
+                &line,
+                usize::MAX,
+            );
         }
         let keys = hits.get(1).unwrap();
         let kept = keys

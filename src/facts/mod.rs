@@ -123,14 +123,19 @@ impl schemars::JsonSchema for FactValue {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        // As `Serialize` writes it: a version is its text, a list a list of texts.
+        // As `Serialize` writes it: a version is its text, a duration its seconds, a list a list
+        // of texts, records a list of objects of typed fields.
         schemars::json_schema!({
-            "description": "A fact's value: a boolean, an integer, a text (versions too) or a list of texts.",
+            "description": "A fact's value: a boolean, an integer (durations in seconds), a text (versions too), a list of texts, or records (a list of objects whose fields are booleans, integers or texts).",
             "anyOf": [
                 {"type": "boolean"},
                 {"type": "integer"},
                 {"type": "string"},
-                {"type": "array", "items": {"type": "string"}}
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "array", "items": {
+                    "type": "object",
+                    "additionalProperties": {"type": ["boolean", "integer", "string"]}
+                }}
             ]
         })
     }

@@ -808,22 +808,16 @@ impl Scope<'_> {
                 target.captures = agg.last.captures.iter().cloned().collect();
             }
             if target.evidence.len() < 5 {
-                target.evidence.push(EvidenceItem::from_hits(
-                    agg,
-                    n.count,
-                    key.label(),
-                    true,
-                ));
+                target
+                    .evidence
+                    .push(EvidenceItem::from_hits(agg, n.count, key.label(), true));
             }
             if let Some(r) = rec {
                 target.recovered_at = latest(target.recovered_at, r.last.time);
                 if target.evidence.len() < 6 {
-                    target.evidence.push(EvidenceItem::from_hits(
-                        r,
-                        r.count,
-                        key.label(),
-                        false,
-                    ));
+                    target
+                        .evidence
+                        .push(EvidenceItem::from_hits(r, r.count, key.label(), false));
                 }
             }
         }
