@@ -416,28 +416,10 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// The environment: the `--templates` folder first, then the built-in templates.
+/// The reports' environment (the `--templates` folder first, then the built-in templates, the
+/// same syntax and escaping), with the index's own filter.
 fn environment(folder: Option<PathBuf>) -> minijinja::Environment<'static> {
-    let mut env = minijinja::Environment::new();
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
-    let dir_loader = folder.map(minijinja::path_loader);
-    env.set_loader(move |name| {
-        if let Some(load) = &dir_loader
-            && let Some(source) = load(name)?
-        {
-            return Ok(Some(source));
-        }
-        Ok(crate::report::BUILTIN_TEMPLATES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| minijinja::TemplateSource::new(*s)))
-    });
+    let mut env = crate::report::environment(folder);
     env.add_filter("csp_hash", csp_hash);
     env
 }

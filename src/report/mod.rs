@@ -549,7 +549,7 @@ pub fn render_named_in(
 }
 
 /// The template environment: a user folder first, then the embedded defaults.
-fn environment(folder: Option<PathBuf>) -> Environment<'static> {
+pub(crate) fn environment(folder: Option<PathBuf>) -> Environment<'static> {
     let mut env = Environment::new();
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(true)
