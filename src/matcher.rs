@@ -55,6 +55,29 @@ pub struct LinePattern {
     pub filter: Vec<(String, CaptureTest)>,
     /// What the hits of this pattern keep beyond counts and first/last lines.
     pub keep: Keep,
+    /// `text` compiled by whoever checked it ([`compile_pattern`]), so that the set does not
+    /// compile it again: compiling is most of the start-up of a run.
+    pub compiled: Option<CompiledPattern>,
+}
+
+/// A pattern compiled as the set runs it.
+#[derive(Debug, Clone)]
+pub struct CompiledPattern(meta::Regex);
+
+impl CompiledPattern {
+    /// The names of its named captures, in order.
+    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .group_info()
+            .pattern_names(regex_automata::PatternID::ZERO)
+            .flatten()
+    }
+}
+
+/// Compiles a pattern as the set runs it: the rule loader checks patterns with this and hands
+/// the result on in [`LinePattern::compiled`].
+pub fn compile_pattern(text: &PatternText) -> Result<CompiledPattern, regex::Error> {
+    compile_single(text).map(CompiledPattern)
 }
 
 /// What a pattern's hits keep per line, each bounded by a limit of [`crate::limits::Limits`]:
@@ -246,7 +269,10 @@ impl MatcherSet {
             let mut always_sources = Vec::new();
             let mut always_ids = Vec::new();
             for pattern in &group {
-                let regex = compile_single(&pattern.text)?;
+                let regex = match &pattern.compiled {
+                    Some(compiled) => compiled.0.clone(),
+                    None => compile_single(&pattern.text)?,
+                };
                 if singles.len() <= pattern.id {
                     singles.resize_with(pattern.id + 1, || None);
                 }
@@ -430,6 +456,7 @@ mod tests {
             levels: vec![],
             filter: vec![],
             keep: Keep::default(),
+            compiled: None,
         }
     }
 

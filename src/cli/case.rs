@@ -25,8 +25,7 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
         return Ok(0);
     }
     check_inputs(inputs)?;
-    let rules = load_rules(&common.rules)?;
-    let map = common.artifact_map()?;
+    let (map, rules) = common.definitions_and_rules()?;
     let case = pipeline::collect(inputs, &map, &rules, &common.limits())?;
     for e in &case.errors {
         eprintln!("fptriage: {}", report::escape::terminal(e));
@@ -155,9 +154,9 @@ pub fn analyze(
     // explicit --format gets the stable format.
     let terminal_view = format.is_none() && output.is_none() && std::io::stdout().is_terminal();
     let format = output_format(format, output);
-    let mut rules = load_rules(&common.rules)?;
+    let (map, mut rules) = common.definitions_and_rules()?;
     rules::i18n::localize(&mut rules, shown.lang);
-    let analysis = pipeline::analyze(inputs, &common.artifact_map()?, &rules, &common.limits())?;
+    let analysis = pipeline::analyze(inputs, &map, &rules, &common.limits())?;
     for e in &analysis.case.errors {
         eprintln!("fptriage: {}", report::escape::terminal(e));
     }

@@ -21,9 +21,8 @@ pub fn diff(
     let outputs: Vec<(&str, &Path)> = output.map(|p| ("--output", p)).into_iter().collect();
     check_outputs(&outputs, &inputs, common)?;
     let format = output_format(format, output);
-    let mut rules = load_rules(&common.rules)?;
+    let (map, mut rules) = common.definitions_and_rules()?;
     rules::i18n::localize(&mut rules, lang);
-    let map = common.artifact_map()?;
     let limits = common.limits();
     let matcher = fptriage::matcher::MatcherSet::new(&rules.patterns)?;
     let mut sides = Vec::new();

@@ -170,6 +170,14 @@ impl Common {
     pub fn artifact_map(&self) -> Result<ArtifactMap> {
         Ok(definitions_and_problems(&self.rules, self.artifacts.as_deref())?.0)
     }
+
+    /// The artifact definitions and the rules checked against them, each loaded once (compiling
+    /// them is most of a small bundle's run time).
+    pub fn definitions_and_rules(&self) -> Result<(ArtifactMap, RuleSet)> {
+        let (map, problems) = definitions_and_problems(&self.rules, self.artifacts.as_deref())?;
+        let rules = rules_over(&self.rules, &map, problems)?;
+        Ok((map, rules))
+    }
 }
 
 fn map_errors(errors: Vec<fptriage::artifacts::MapError>) -> anyhow::Error {
@@ -294,6 +302,16 @@ pub fn rules_exit(rules: &RuleSet, code: u8) -> u8 {
 /// rules are reported and left out.
 pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
     let (map, map_problems) = definitions_and_problems(folders, None)?;
+    rules_over(folders, &map, map_problems)
+}
+
+/// The rules of the built-in packs and of `folders`, checked against the loaded definitions
+/// `map`; `map_problems` (definitions that did not load) are reported with them.
+fn rules_over(
+    folders: &[PathBuf],
+    map: &ArtifactMap,
+    map_problems: Vec<Diagnostic>,
+) -> Result<RuleSet> {
     let mut sources = load::builtin_sources();
     for folder in folders {
         sources.extend(
@@ -301,7 +319,7 @@ pub fn load_rules(folders: &[PathBuf]) -> Result<RuleSet> {
                 .with_context(|| format!("{}: cannot read rules", folder.display()))?,
         );
     }
-    let (mut set, diagnostics) = load::load_with(&sources, &map);
+    let (mut set, diagnostics) = load::load_with(&sources, map);
     for d in &map_problems {
         eprintln!(
             "fptriage: artifact definition not loaded: {}:{}:{}: {} [{}]",

@@ -237,7 +237,7 @@ pub(crate) fn devices(
         }
     }
     loose_files.sort_by(|a, b| a.path.cmp(&b.path));
-    link_managers(&mut devices, domain, warnings);
+    link_managers(&mut devices, facts, domain, warnings);
     (devices, loose_files)
 }
 
@@ -314,6 +314,7 @@ fn time_or_unknown(t: Option<jiff::Timestamp>) -> String {
 /// Licence and cloud settings of an FMC-managed FTD live on the FMC.
 fn link_managers(
     devices: &mut [Device],
+    facts: &crate::artifacts::FactCatalog,
     domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) {
@@ -328,7 +329,7 @@ fn link_managers(
             let local_settings = device
                 .facts
                 .keys()
-                .any(|k| super::registry::inherited_from_manager(k));
+                .any(|k| facts.lookup(k).is_some_and(|f| f.from_manager));
             if device.product == Product::Ftd && !local_settings {
                 device.managed_by = Some(fmcs[0]);
             }

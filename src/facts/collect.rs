@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use jiff::Timestamp;
 use memchr::memmem::Finder;
 
-use super::hits::{HitKey, HitLine};
+use super::hits::{Became, HitKey, HitLine};
 pub(crate) use super::unit::{ArchiveState, BundleState, DeviceZone, stamp_in_name};
 use super::{ArtifactRef, Case, case, derive};
 use crate::artifacts::{ArtifactKind, ArtifactMap, Builtin, Format, LogTime};
@@ -135,6 +135,17 @@ const LOOSE_HEAD_BYTES: usize = 4096;
 /// Bytes of `etc/localtime` read (a TZif file is a few KiB).
 const TZIF_BYTES: u64 = 256 << 10;
 
+/// A hit of the log being read that became a sample, and the lines after it gathered so far.
+struct Owed {
+    pattern: usize,
+    key: HitKey,
+    seq: u64,
+    /// Its line number.
+    at: u32,
+    became: Became,
+    lines: Vec<super::ContextLine>,
+}
+
 /// Collects one case: every input given to one analysis.
 pub struct Collector<'a> {
     map: &'a ArtifactMap,
@@ -160,9 +171,9 @@ pub struct Collector<'a> {
     lowered: Vec<u8>,
     /// The last `--context` lines of the log being read (cut), oldest first: the context before
     /// a hit. A few lines, their buffers reused.
-    ring: Vec<super::ContextLine>,
-    /// Hits of the log being read still owed lines after them: (pattern, key, seq, line).
-    owed: std::collections::VecDeque<(usize, HitKey, u64, u32)>,
+    ring: std::collections::VecDeque<super::ContextLine>,
+    /// Hits of the log being read that became samples and are still owed lines after them.
+    owed: Vec<Owed>,
     /// The kinds the current member is read as (reused between members).
     claimed: Vec<ArtifactKind>,
     /// Error lines no pattern matched, as templates.
@@ -195,8 +206,8 @@ impl<'a> Collector<'a> {
             loose_unread: 0,
             matched: Vec::new(),
             lowered: Vec::new(),
-            ring: Vec::new(),
-            owed: std::collections::VecDeque::new(),
+            ring: std::collections::VecDeque::new(),
+            owed: Vec::new(),
             claimed: Vec::new(),
         }
     }
@@ -371,7 +382,14 @@ impl<'a> Collector<'a> {
         self.miner.start_file();
         loop {
             line.clear();
-            let (read, cut) = read_bounded_line(&mut reader, &mut line, self.limits.line_bytes)?;
+            let (read, cut) =
+                match read_bounded_line(&mut reader, &mut line, self.limits.line_bytes) {
+                    Ok(read) => read,
+                    Err(e) => {
+                        self.flush_context(bundle);
+                        return Err(e);
+                    }
+                };
             if read == 0 {
                 break;
             }
@@ -417,25 +435,26 @@ impl<'a> Collector<'a> {
                 // The ring holds the `context` lines before the next one: the oldest buffer is
                 // reused for this line.
                 let max = self.limits.evidence_chars;
-                if self.ring.len() < context {
-                    let mut c = super::ContextLine {
+                let mut c = if self.ring.len() < context {
+                    super::ContextLine {
                         line: number,
                         text: String::new(),
-                    };
-                    c.set(number, text, max);
-                    self.ring.push(c);
-                } else {
-                    self.ring.rotate_left(1);
-                    if let Some(c) = self.ring.last_mut() {
-                        c.set(number, text, max);
                     }
-                }
+                } else {
+                    self.ring.pop_front().unwrap_or_else(|| super::ContextLine {
+                        line: number,
+                        text: String::new(),
+                    })
+                };
+                c.set(number, text, max);
+                self.ring.push_back(c);
             }
             if text.len() > 10 {
                 last_line.clear();
                 last_line.push_str(text);
             }
         }
+        self.flush_context(bundle);
         if !last_line.is_empty() {
             for &(_, format) in kinds {
                 let Some((t, local)) = self.line_time(format, &last_line) else {
@@ -462,20 +481,66 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    /// Gives line `number` to the hits before it that are still owed lines after them.
+    /// Gives line `number` to the hits before it that are still owed lines after them; a hit
+    /// owed all its lines gets them.
     fn context_after(&mut self, bundle: usize, number: u32, text: &str, context: usize) {
+        if self.owed.is_empty() {
+            return;
+        }
         let max = self.limits.evidence_chars;
         let hits = &mut self.bundles[bundle].hits;
-        // Entries are in reading order: those too far back are done.
-        while self
-            .owed
-            .front()
-            .is_some_and(|o| (number - o.3) as usize > context)
-        {
-            self.owed.pop_front();
+        let mut i = 0;
+        while i < self.owed.len() {
+            let owed = &mut self.owed[i];
+            if owed.at < number {
+                let mut c = super::ContextLine {
+                    line: number,
+                    text: String::new(),
+                };
+                c.set(number, text, max);
+                owed.lines.push(c);
+            }
+            if owed.lines.len() >= context {
+                let done = self.owed.swap_remove(i);
+                hits.attach_after(done.pattern, &done.key, done.seq, done.lines);
+            } else {
+                i += 1;
+            }
         }
-        self.owed.retain(|(pattern, key, seq, at)| {
-            *at == number || hits.feed_after(*pattern, key, *seq, number, text, max, context)
+    }
+
+    /// At the end of a log (or where reading it stopped): the hits still owed lines get those
+    /// read.
+    fn flush_context(&mut self, bundle: usize) {
+        let hits = &mut self.bundles[bundle].hits;
+        for done in self.owed.drain(..) {
+            hits.attach_after(done.pattern, &done.key, done.seq, done.lines);
+        }
+    }
+
+    /// Remembers that the hit just recorded is owed the lines after it. A hit that replaced its
+    /// key's last (or first) sample ends what the one it replaced was owed: those lines would
+    /// be thrown away when attached, so they are not gathered.
+    fn owe(&mut self, pattern: usize, key: &HitKey, seq: u64, at: u32, became: Became) {
+        if became == Became::Neither {
+            return;
+        }
+        // At most one entry can have been replaced: the previous holder of that sample.
+        if matches!(became, Became::First | Became::Last)
+            && let Some(i) = self
+                .owed
+                .iter()
+                .position(|o| o.pattern == pattern && o.became == became && o.key == *key)
+        {
+            self.owed.swap_remove(i);
+        }
+        self.owed.push(Owed {
+            pattern,
+            key: key.clone(),
+            seq,
+            at,
+            became,
+            lines: Vec::new(),
         });
     }
 
@@ -538,6 +603,9 @@ impl<'a> Collector<'a> {
         text: &str,
         matched: &[usize],
     ) {
+        // A hit's samples copy the ring in order (a ring that wrapped is straightened only here,
+        // on matching lines).
+        self.ring.make_contiguous();
         let mut level: Option<&'static str> = None;
         let mut local = false;
         let (time, key, addrs) = match format {
@@ -622,7 +690,7 @@ impl<'a> Collector<'a> {
                 text,
                 max_chars: self.limits.evidence_chars,
                 captures: &captures,
-                before: &self.ring,
+                before: self.ring.as_slices().0,
                 seq: self.seq,
                 stamp_cap: if keep.is_some_and(|k| k.stamps) {
                     self.limits.window_stamps
@@ -634,10 +702,9 @@ impl<'a> Collector<'a> {
             };
             let key = group_key.as_ref().unwrap_or(&key);
             let hits = &mut self.bundles[bundle].hits;
-            hits.record(pattern, key, addrs.as_slice(), &line, self.limits.groups);
-            if self.limits.context_lines > 0 && hits.is_sample(pattern, key, self.seq) {
-                self.owed
-                    .push_back((pattern, key.clone(), self.seq, number));
+            let became = hits.record(pattern, key, addrs.as_slice(), &line, self.limits.groups);
+            if self.limits.context_lines > 0 {
+                self.owe(pattern, key, self.seq, number, became);
             }
         }
     }

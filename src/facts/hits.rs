@@ -9,8 +9,9 @@
 //! bounded by a limit of [`crate::limits::Limits`] and counted when the bound drops something. Aggregates
 //! merge, so hits keyed by an address can be folded into the host that address turns out to belong
 //! to. Each first and last sample keeps the lines around it (`--context`, as `grep -C`): the
-//! lines before from the reader's small ring of the previous lines, the lines after fed in by the
-//! reader as they stream past ([`LineHits::feed_after`]).
+//! lines before from the reader's small ring of the previous lines, the lines after gathered by
+//! the reader for the hits that became samples ([`Became`]) and attached once gathered
+//! ([`LineHits::attach_after`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
@@ -26,6 +27,18 @@ const ADDRS: usize = 64;
 /// thousands of hosts keeps their counts and lines, but context (up to 2 × `--context` lines
 /// per sample) only for the first of them.
 pub const CONTEXT_KEYS: usize = 64;
+
+/// Which samples of its aggregate a recorded hit became, when that aggregate keeps context:
+/// only such a hit is owed the lines after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Became {
+    /// Neither sample, or the aggregate keeps no context.
+    Neither,
+    /// The first hit of its key: both the first and the last sample.
+    Both,
+    First,
+    Last,
+}
 
 /// A line of context around a matching line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -187,7 +200,7 @@ pub struct HitAgg {
 }
 
 impl HitAgg {
-    fn new(line: &HitLine<'_>, context: bool) -> HitAgg {
+    fn new(line: &HitLine<'_>, context: bool) -> (HitAgg, Became) {
         let plain = HitLine {
             before: &[],
             ..*line
@@ -209,10 +222,17 @@ impl HitAgg {
             distinct_dropped: 0,
         };
         agg.add(line, &[]);
-        agg
+        (
+            agg,
+            if context {
+                Became::Both
+            } else {
+                Became::Neither
+            },
+        )
     }
 
-    fn add(&mut self, line: &HitLine<'_>, addrs: &[IpAddr]) {
+    fn add(&mut self, line: &HitLine<'_>, addrs: &[IpAddr]) -> Became {
         let plain = HitLine {
             before: &[],
             ..*line
@@ -238,10 +258,19 @@ impl HitAgg {
             }
         }
         let this = (line.time, line.seq);
-        if later((self.first.time, self.first.seq), this) {
+        let became = if later((self.first.time, self.first.seq), this) {
             self.first.assign(line);
+            Became::First
         } else if later(this, (self.last.time, self.last.seq)) {
             self.last.assign(line);
+            Became::Last
+        } else {
+            Became::Neither
+        };
+        if self.context {
+            became
+        } else {
+            Became::Neither
         }
     }
 
@@ -381,16 +410,20 @@ impl LineHits {
         addrs: &[IpAddr],
         line: &HitLine<'_>,
         max_keys: usize,
-    ) {
+    ) -> Became {
         let keys = self.by_pattern.entry(pattern).or_default();
         let full = keys.len() >= max_keys;
         match keys.get_mut(key) {
             Some(agg) => agg.add(line, addrs),
-            None if full => self.keys_dropped += 1,
+            None if full => {
+                self.keys_dropped += 1;
+                Became::Neither
+            }
             None => {
-                let mut agg = HitAgg::new(line, keys.len() < CONTEXT_KEYS);
+                let (mut agg, became) = HitAgg::new(line, keys.len() < CONTEXT_KEYS);
                 agg.addrs.extend(addrs.iter().copied().take(ADDRS));
                 keys.insert(key.clone(), agg);
+                became
             }
         }
     }
@@ -420,54 +453,32 @@ impl LineHits {
         }
     }
 
-    /// Whether the hit read as `seq` is still the first or last sample of `pattern` / `key`: only
-    /// then do the lines after it matter.
-    pub fn is_sample(&self, pattern: usize, key: &HitKey, seq: u64) -> bool {
-        self.by_pattern
-            .get(&pattern)
-            .and_then(|keys| keys.get(key))
-            .is_some_and(|agg| agg.first.seq == seq || agg.last.seq == seq)
-    }
-
-    /// Gives line `line` (`text`, cut to `max` characters) as context after the hit read as
-    /// `seq`, to the samples that still are that hit, up to `after` lines each. False when no
-    /// sample is that hit any more (the reader can forget it).
-    #[allow(clippy::too_many_arguments)]
-    pub fn feed_after(
+    /// Gives `lines`, read after the hit read as `seq`, to the samples that still are that hit
+    /// (a later hit may have replaced it since).
+    pub fn attach_after(
         &mut self,
         pattern: usize,
         key: &HitKey,
         seq: u64,
-        line: u32,
-        text: &str,
-        max: usize,
-        after: usize,
-    ) -> bool {
+        lines: Vec<ContextLine>,
+    ) {
         let Some(agg) = self
             .by_pattern
             .get_mut(&pattern)
             .and_then(|k| k.get_mut(key))
             .filter(|agg| agg.context)
         else {
-            return false;
+            return;
         };
-        let mut alive = false;
-        for sample in [&mut agg.first, &mut agg.last] {
-            if sample.seq == seq {
-                alive = true;
-                if sample.context_after.len() < after
-                    && sample.context_after.last().is_none_or(|c| c.line < line)
-                {
-                    let mut c = ContextLine {
-                        line,
-                        text: String::new(),
-                    };
-                    c.set(line, text, max);
-                    sample.context_after.push(c);
-                }
+        match (agg.first.seq == seq, agg.last.seq == seq) {
+            (true, true) => {
+                agg.first.context_after.clone_from(&lines);
+                agg.last.context_after = lines;
             }
+            (true, false) => agg.first.context_after = lines,
+            (false, true) => agg.last.context_after = lines,
+            (false, false) => {}
         }
-        alive
     }
 
     /// Stamps and distinct values dropped at their limits, over every pattern and key.
@@ -635,16 +646,25 @@ mod tests {
         let first = HitKey::Host("host000".into());
         assert_eq!(keys[&first].last.context_before, before);
         // Lines after: given to a key with context, refused for one without.
-        assert!(hits.feed_after(1, &first, 1, 3, "after", 3, 2));
-        assert_eq!(
-            hits.get(1).unwrap()[&first].first.context_after,
-            [ContextLine {
-                line: 3,
-                text: "aft…".into()
-            }]
-        );
+        let after = vec![ContextLine {
+            line: 3,
+            text: "aft…".into(),
+        }];
+        hits.attach_after(1, &first, 1, after.clone());
+        assert_eq!(hits.get(1).unwrap()[&first].first.context_after, after);
         let last = HitKey::Host(format!("host{:03}", CONTEXT_KEYS + 5));
-        assert!(!hits.feed_after(1, &last, CONTEXT_KEYS as u64 + 6, 3, "after", 3, 2));
+        hits.attach_after(1, &last, CONTEXT_KEYS as u64 + 6, after.clone());
+        assert!(hits.get(1).unwrap()[&last].first.context_after.is_empty());
+        // A hit a later one replaced as the last sample is not given its lines.
+        let line = HitLine {
+            line: 9,
+            ..sample(100, None)
+        };
+        assert_eq!(hits.record(1, &first, &[], &line, usize::MAX), Became::Last);
+        hits.attach_after(1, &first, 1, after.clone());
+        let agg = &hits.get(1).unwrap()[&first];
+        assert_eq!(agg.first.context_after, after);
+        assert!(agg.last.context_after.is_empty());
     }
 
     #[test]

@@ -1126,11 +1126,12 @@ impl Validator<'_> {
                 return None;
             }
         };
-        match matcher::compile(&text) {
+        let compiled = match matcher::compile_pattern(&text) {
             Ok(re) => {
-                let names: Vec<String> = re.capture_names().flatten().map(str::to_string).collect();
+                let names: Vec<String> = re.capture_names().map(str::to_string).collect();
                 self.captures.extend(names.iter().cloned());
                 self.pattern_names.insert(*self.next_pattern, names);
+                re
             }
             Err(e) => {
                 match s.regex.as_ref().or(s.contains.as_ref()) {
@@ -1145,7 +1146,7 @@ impl Validator<'_> {
                 }
                 return None;
             }
-        }
+        };
         let id = *self.next_pattern;
         *self.next_pattern += 1;
         self.patterns.push(LinePattern {
@@ -1155,6 +1156,7 @@ impl Validator<'_> {
             levels,
             filter: Vec::new(),
             keep: Keep::default(),
+            compiled: Some(compiled),
         });
         Some(id)
     }
