@@ -28,3 +28,4 @@ pub mod report;
 pub mod rules;
 pub mod text;
 pub mod version;
+pub mod yaml;

@@ -16,8 +16,8 @@ use crate::artifacts::ArtifactMap;
 use crate::limits::Limits;
 use crate::pipeline::{self, Analysis};
 use crate::rules::load::{self, Diagnostic, Level, RuleSource};
-use crate::rules::yaml::{self, Kind, Node};
 use crate::rules::{RuleSet, Severity};
+use crate::yaml::tree::{self as yaml, Kind, Node};
 
 /// One test file, as written.
 #[derive(Debug, Clone, Deserialize)]

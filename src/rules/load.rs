@@ -22,13 +22,13 @@ use super::schema::{
     RuleFile, SequenceCondition, UnknownVersion,
 };
 use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
-use super::{shape, yaml};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::domain::Domain;
 use crate::facts::Product;
 use crate::facts::registry::FactType;
 use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
 use crate::version::Version;
+pub use crate::yaml::did_you_mean;
 
 /// How bad a problem is: an error fails lint and leaves the rule out; a warning fails lint
 /// only with `--deny warnings`.
@@ -190,19 +190,11 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
     let mut domain = Domain::default();
     for source in sources.iter().filter(|s| is_domain_file(&s.relative)) {
         let (more, problems) = crate::domain::load::parse(&source.text);
-        diagnostics.extend(problems.into_iter().map(|p| Diagnostic {
-            code: p.code,
-            level: Level::Error,
-            file: source.origin.clone(),
-            line: p.line,
-            column: p.column,
-            hint: if p.code == "unknown-key" {
-                unknown_key_hint(&p.message)
-            } else {
-                None
-            },
-            message: p.message,
-        }));
+        diagnostics.extend(
+            problems
+                .into_iter()
+                .map(|p| Diagnostic::of(p, &source.origin)),
+        );
         domain.merge(more);
     }
     let sources: Vec<&RuleSource> = sources
@@ -465,30 +457,6 @@ pub fn evaluation_order(rules: &[Rule]) -> Vec<usize> {
     order
 }
 
-/// The closest known name, for "did you mean".
-pub fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
-    known
-        .map(|k| (edit_distance(name, k), k))
-        .filter(|(d, k)| *d <= 3.max(k.len() / 4))
-        .min()
-        .map(|(_, k)| format!("did you mean `{k}`?"))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 /// The type of a fact name: a declared fact, or `manager.<fact>` of a declared fact (the
 /// managing FMC's), which a pack may also declare under its full name for the device's own view.
 pub fn fact_type(facts: &crate::artifacts::FactCatalog, name: &str) -> Option<FactType> {
@@ -513,112 +481,48 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     n.checked_mul(unit)
 }
 
-/// Reads `text` as the schema definition `def` (`RuleFile`, `TestFile`) into `T`.
-///
-/// Two steps: the YAML tree's shape is checked against the schema, every problem collected;
-/// then the text, with the broken entries blanked out, is read into `T` so that its meaning can
-/// still be checked. Returns the value when that read succeeds, and the shape problems, each
-/// with whether the node was left readable (see [`merge`]).
+/// Reads `text` as the schema definition `def` (`RuleFile`, `TestFile`) into `T`
+/// ([`crate::yaml::read`]), its shape problems as diagnostics of `file`, each with whether the
+/// node was left readable (see [`merge`]).
 pub fn read<T: serde::de::DeserializeOwned>(
     text: &str,
     file: &str,
     def: &str,
 ) -> (Option<T>, Vec<(Diagnostic, bool)>) {
-    let diagnostic = |code, line, column, message: String, hint| Diagnostic {
-        code,
-        level: Level::Error,
-        file: file.to_string(),
-        line,
-        column,
-        message,
-        hint,
-    };
-    let root = match yaml::parse(text) {
-        Ok(root) => root,
-        Err(e) => {
-            let hint = e.bad_escape.then(|| {
-                "in double quotes `\\` starts an escape (`\\n`, `\\t`); write regexes and other \
-                 text with backslashes in single quotes: '\\S+'"
-                    .to_string()
-            });
-            let d = diagnostic("yaml-syntax", e.line, e.column, e.message, hint);
-            return (None, vec![(d, false)]);
-        }
-    };
-    let report = shape::check(&root, def);
-    let mut found: Vec<(Diagnostic, bool)> = report
-        .problems
+    let (value, problems) = crate::yaml::read::<T>(text, def);
+    let found = problems
         .into_iter()
         .map(|p| {
             let readable = p.readable;
-            (
-                diagnostic(p.code, p.line, p.column, p.message, p.hint),
-                readable,
-            )
+            (Diagnostic::of(p, file), readable)
         })
         .collect();
-    let mut readable_text = yaml::blank(text, &report.broken, &report.replaced);
-    // Stand-ins for missing top-level keys, after the file's last line: what the meaning check
-    // says of them is dropped (it points past the end).
-    if matches!(root.kind, yaml::Kind::Map(_)) && root.line == 1 && root.column == 1 {
-        for (key, stand_in) in &report.missing {
-            readable_text.push_str(&format!("\n{key}: {stand_in}"));
-        }
-    }
-    match serde_saphyr::from_str::<T>(&readable_text) {
-        Ok(value) => (Some(value), found),
-        Err(e) if found.is_empty() => {
-            // The schema let through what serde refuses: still one problem, with its place.
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            let message = e.without_snippet().to_string();
-            let code = if message.contains("unknown field") {
-                "unknown-key"
-            } else if message.contains("missing field") {
-                "missing-field"
-            } else {
-                "yaml-syntax"
-            };
-            let hint = unknown_key_hint(&message);
-            found.push((diagnostic(code, line, column, message, hint), false));
-            (None, found)
-        }
-        Err(_) => (None, found),
-    }
+    (value, found)
 }
 
-/// The problems of one file: shape and meaning, one per place, in file order.
-///
-/// Where a shape problem left its node readable (a value outside the schema's list) and the
-/// meaning check says more about the same node (`unknown-level` with its "did you mean"), the
-/// meaning problem is kept; where the node was blanked out, what the meaning check said of the
-/// remains is dropped.
+/// The problems of one file: shape and meaning, one per place, in file order
+/// ([`crate::yaml::merge`]).
 pub fn merge(
     text: &str,
     shape: Vec<(Diagnostic, bool)>,
     meaning: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
-    let at = |d: &Diagnostic| (d.line, d.column);
-    let lines = text.lines().count().max(1) as u64;
-    let meaning: Vec<Diagnostic> = meaning.into_iter().filter(|m| m.line <= lines).collect();
-    let mut out: Vec<Diagnostic> = Vec::new();
-    for (d, readable) in &shape {
-        if !(*readable && meaning.iter().any(|m| at(m) == at(d))) {
-            out.push(d.clone());
+    crate::yaml::merge(text, shape, meaning, |d| (d.line, d.column))
+}
+
+impl Diagnostic {
+    /// A file's problem found by [`crate::yaml`], as an error of `file`.
+    pub fn of(p: crate::yaml::Problem, file: &str) -> Diagnostic {
+        Diagnostic {
+            code: p.code,
+            level: Level::Error,
+            file: file.to_string(),
+            line: p.line,
+            column: p.column,
+            message: p.message,
+            hint: p.hint,
         }
     }
-    for m in meaning {
-        if !shape
-            .iter()
-            .any(|(d, readable)| !readable && at(d) == at(&m))
-        {
-            out.push(m);
-        }
-    }
-    out.sort_by_key(|d| (d.line, d.column));
-    out
 }
 
 struct Validator<'a> {
@@ -1920,16 +1824,6 @@ fn first_line(s: &str) -> String {
         .unwrap_or(s)
         .trim()
         .to_string()
-}
-
-fn unknown_key_hint(message: &str) -> Option<String> {
-    // serde-saphyr: "unknown field `titel`, expected one of id, title, ... at line 2, column 1"
-    let start = message.find("unknown field `")? + "unknown field `".len();
-    let name = &message[start..start + message[start..].find('`')?];
-    let list = message.split("expected one of ").nth(1)?;
-    let list = list.split(" at line ").next().unwrap_or(list);
-    let expected = list.split(',').map(|k| k.trim().trim_matches('`'));
-    did_you_mean(name, expected)
 }
 
 impl Rule {

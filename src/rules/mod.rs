@@ -14,8 +14,6 @@ pub mod i18n;
 
 pub mod load;
 pub mod schema;
-pub mod shape;
-pub mod yaml;
 
 use std::collections::BTreeSet;
 

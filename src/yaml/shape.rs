@@ -1,4 +1,5 @@
-//! Checking a rule or test file's shape against `rules/schema.json`, field by field.
+//! Checking a file's shape (rule, rule test, artifact definitions, domain tables) against
+//! `rules/schema.json`, field by field.
 //!
 //! The editor schema is the one description of which keys exist, which are required and what
 //! type each holds; the same file drives this check, so the tool and the schema cannot disagree.
@@ -16,8 +17,8 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use super::load::did_you_mean;
-use super::yaml::{Kind, Node, Style};
+use super::fuzzy::did_you_mean;
+use super::tree::{Kind, Node, Style};
 
 static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../../rules/schema.json"))
@@ -437,7 +438,7 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::yaml;
+    use crate::yaml::tree as yaml;
 
     fn problems(text: &str) -> Vec<(&'static str, u64, u64)> {
         check(&yaml::parse(text).unwrap(), "RuleFile")
