@@ -368,6 +368,7 @@ pub fn lint(test: &TestSource, rules: &RuleSet) -> Vec<Diagnostic> {
 pub fn untested(rules: &[RuleSource], tests: &[TestSource]) -> Vec<Diagnostic> {
     rules
         .iter()
+        .filter(|r| !load::is_domain_file(&r.relative))
         .filter(|r| {
             let expected = format!("{}.test.yaml", r.origin.trim_end_matches(".yaml"));
             !tests.iter().any(|t| t.origin == expected) && !Path::new(&expected).is_file()

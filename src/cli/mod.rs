@@ -206,7 +206,7 @@ pub fn definitions_and_problems(
                     line: e.line,
                     column: e.column,
                     message: e.message,
-                    hint: None,
+                    hint: e.hint,
                 })),
             }
         }

@@ -217,7 +217,7 @@ pub fn parse(text: &str) -> (Domain, Vec<Problem>) {
     let (file, shape) = crate::yaml::read::<DomainFile>(text, "DomainFile");
     let shape: Vec<(Problem, bool)> = shape.into_iter().map(|p| (p.clone(), p.readable)).collect();
     let Some(file) = file else {
-        let problems = crate::yaml::merge(text, shape, Vec::new(), |p| (p.line, p.column));
+        let problems = crate::yaml::merge(text, shape, Vec::new());
         return (Domain::default(), problems);
     };
     let mut c = Checker {
@@ -243,8 +243,17 @@ pub fn parse(text: &str) -> (Domain, Vec<Problem>) {
         };
         classes.insert(name.clone(), class);
     }
-    let problems = crate::yaml::merge(text, shape, c.problems, |p| (p.line, p.column));
+    let problems = crate::yaml::merge(text, shape, c.problems);
     (Domain { classes, tables }, problems)
+}
+
+/// The typed structs' own error for `text`, read without the shape check: which keys they take
+/// (`tests/guide.rs` checks that the schema has the same keys). Not for loading.
+#[doc(hidden)]
+pub fn typed_read_error(text: &str) -> Option<String> {
+    serde_saphyr::from_str::<DomainFile>(text)
+        .err()
+        .map(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -304,5 +313,29 @@ tables:
             "missing-field"
         );
         assert_eq!(codes("classes: [")[0].0, "yaml-syntax");
+    }
+
+    #[test]
+    fn shape_and_meaning_problems_of_one_file_come_out_together() {
+        // An unknown key, a wrong type and a missing name do not hide a bad pattern or a
+        // duplicate entry; the valid parts still load.
+        let text = "classes:\n  c:\n    hostz: [a]\n    public: 5\n    hosts: ['a..b', ok.example.net]\ntables:\n  t:\n    entries:\n      - hosts: [a.example.net]\n      - name: one\n      - name: ONE\n";
+        let (domain, problems) = parse(text);
+        let got: Vec<(&str, u64, u64)> = problems
+            .iter()
+            .map(|p| (p.code, p.line, p.column))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("unknown-key", 3, 5),
+                ("wrong-type", 4, 13),
+                ("invalid-host-pattern", 5, 13),
+                ("missing-field", 9, 9),
+                ("duplicate-entry", 11, 15),
+            ]
+        );
+        assert_eq!(problems[0].hint.as_deref(), Some("did you mean `hosts`?"));
+        assert!(domain.table("t").is_some_and(|t| t.entry("one").is_some()));
     }
 }

@@ -83,7 +83,8 @@ pub struct RuleSet {
 /// The file name of a pack's domain tables ([`crate::domain`]).
 pub const DOMAIN_FILE: &str = "domain.yaml";
 
-fn is_domain_file(relative: &str) -> bool {
+/// Whether a source is a pack's domain tables, not a rule.
+pub fn is_domain_file(relative: &str) -> bool {
     relative.rsplit('/').next() == Some(DOMAIN_FILE)
 }
 
@@ -507,7 +508,16 @@ pub fn merge(
     shape: Vec<(Diagnostic, bool)>,
     meaning: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
-    crate::yaml::merge(text, shape, meaning, |d| (d.line, d.column))
+    crate::yaml::merge(text, shape, meaning)
+}
+
+impl crate::yaml::Placed for Diagnostic {
+    fn place(&self) -> (u64, u64) {
+        (self.line, self.column)
+    }
+    fn hint_mut(&mut self) -> &mut Option<String> {
+        &mut self.hint
+    }
 }
 
 impl Diagnostic {

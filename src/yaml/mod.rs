@@ -15,5 +15,5 @@ pub mod shape;
 pub mod tree;
 
 pub use fuzzy::did_you_mean;
-pub use read::{merge, read};
+pub use read::{Placed, merge, read};
 pub use shape::Problem;

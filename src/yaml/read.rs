@@ -93,35 +93,53 @@ fn unknown_key_hint(message: &str) -> Option<String> {
     did_you_mean(name, expected)
 }
 
+/// A problem of a file as each loader keeps it (with its file name, its level): what
+/// [`merge`] needs of it.
+pub trait Placed: Clone {
+    /// 1-based line and column.
+    fn place(&self) -> (u64, u64);
+    fn hint_mut(&mut self) -> &mut Option<String>;
+}
+
+impl Placed for Problem {
+    fn place(&self) -> (u64, u64) {
+        (self.line, self.column)
+    }
+    fn hint_mut(&mut self) -> &mut Option<String> {
+        &mut self.hint
+    }
+}
+
 /// The problems of one file: shape and meaning, one per place, in file order.
 ///
 /// Where a shape problem left its node readable (a value outside the schema's list) and the
-/// meaning check says more about the same node (`unknown-level` with its "did you mean"), the
-/// meaning problem is kept; where the node was blanked out, what the meaning check said of the
-/// remains is dropped. `at` gives a problem's line and column.
-pub fn merge<D: Clone>(
-    text: &str,
-    shape: Vec<(D, bool)>,
-    meaning: Vec<D>,
-    at: impl Fn(&D) -> (u64, u64),
-) -> Vec<D> {
+/// meaning check says more about the same node (`unknown-level`, `unknown-format`), the meaning
+/// problem is kept, with the shape problem's hint when it has none of its own (the schema's
+/// list gives a "did you mean"); where the node was blanked out, what the meaning check said of
+/// the remains is dropped.
+pub fn merge<D: Placed>(text: &str, shape: Vec<(D, bool)>, meaning: Vec<D>) -> Vec<D> {
     let lines = text.lines().count().max(1) as u64;
-    let meaning: Vec<D> = meaning.into_iter().filter(|m| at(m).0 <= lines).collect();
     let mut out: Vec<D> = Vec::new();
     for (d, readable) in &shape {
-        if !(*readable && meaning.iter().any(|m| at(m) == at(d))) {
+        if !(*readable && meaning.iter().any(|m| m.place() == d.place())) {
             out.push(d.clone());
         }
     }
-    for m in meaning {
-        if !shape
+    for mut m in meaning.into_iter().filter(|m| m.place().0 <= lines) {
+        if shape
             .iter()
-            .any(|(d, readable)| !readable && at(d) == at(&m))
+            .any(|(d, readable)| !readable && d.place() == m.place())
         {
-            out.push(m);
+            continue;
         }
+        if m.hint_mut().is_none()
+            && let Some((d, _)) = shape.iter().find(|(d, _)| d.place() == m.place())
+        {
+            *m.hint_mut() = d.clone().hint_mut().take();
+        }
+        out.push(m);
     }
-    out.sort_by_key(|d| at(d));
+    out.sort_by_key(|d| d.place());
     out
 }
 
@@ -168,17 +186,27 @@ mod tests {
 
     #[test]
     fn merge_keeps_the_meaning_of_readable_nodes_and_drops_that_of_blanked_ones() {
+        let p = |line, column, code, hint: Option<&str>| Problem {
+            code,
+            line,
+            column,
+            message: String::new(),
+            hint: hint.map(str::to_string),
+            readable: false,
+        };
         let shape = vec![
-            ((1, 5, "shape-readable"), true),
-            ((2, 3, "shape-broken"), false),
+            (p(1, 5, "shape-readable", Some("did you mean `x`?")), true),
+            (p(2, 3, "shape-broken", None), false),
         ];
         let meaning = vec![
-            (1, 5, "meaning-1"),
-            (2, 3, "meaning-2"),
-            (3, 1, "meaning-3"),
+            p(1, 5, "meaning-1", None),
+            p(2, 3, "meaning-2", None),
+            p(3, 1, "meaning-3", None),
+            p(9, 1, "past-the-end", None),
         ];
-        let merged = merge("a\nb\nc\n", shape, meaning, |d| (d.0, d.1));
-        let codes: Vec<&str> = merged.iter().map(|d| d.2).collect();
+        let merged = merge("a\nb\nc\n", shape, meaning);
+        let codes: Vec<&str> = merged.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["meaning-1", "shape-broken", "meaning-3"]);
+        assert_eq!(merged[0].hint.as_deref(), Some("did you mean `x`?"));
     }
 }

@@ -370,6 +370,7 @@ impl Checker {
                     .map(|p| resolve(p).0)
                     .and_then(|p| p.get("type"))
                     .and_then(Value::as_str);
+                let message = format!("missing field `{required}`");
                 if node.line == 1 && node.column == 1 {
                     let stand_in = match ty {
                         Some("object") => "{}",
@@ -377,13 +378,12 @@ impl Checker {
                         _ => "x",
                     };
                     self.report.missing.push((required.to_string(), stand_in));
+                    self.problem(node, "missing-field", message, None);
+                } else {
+                    // A struct that reads the key as optional lets its loader say more of the
+                    // mapping (`missing-description`); one that does not refuses the file.
+                    self.readable(node, "missing-field", message, None);
                 }
-                self.problem(
-                    node,
-                    "missing-field",
-                    format!("missing field `{required}`"),
-                    None,
-                );
             }
         }
         if let Some(min) = schema.get("minProperties").and_then(Value::as_u64)
