@@ -173,7 +173,13 @@ impl Common {
 }
 
 fn map_errors(errors: Vec<fptriage::artifacts::MapError>) -> anyhow::Error {
-    let lines: Vec<String> = errors.iter().map(|e| format!("{e} [{}]", e.code)).collect();
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| match &e.hint {
+            Some(hint) => format!("{e} [{}] ({hint})", e.code),
+            None => format!("{e} [{}]", e.code),
+        })
+        .collect();
     anyhow::anyhow!(lines.join("\n"))
 }
 
