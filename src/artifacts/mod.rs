@@ -6,6 +6,10 @@
 //! `--rules` folder may add its own, and `--artifacts FILE` replaces the built-in packs' claims
 //! (paths and content signatures) without touching their formats and facts. An entry declares a
 //! kind (its `format`), claims members for it, or adds facts to a kind another entry declares.
+//! A file is read as every pack file is ([`crate::yaml::read()`]): its shape against the schema's
+//! `ArtifactsFile`, every problem at once, then the meaning of what is left (formats, globs,
+//! regexes, selectors, fact types and their declarations across packs); a file with any problem
+//! adds nothing.
 //!
 //! **Each pack claims members for itself**: within one pack the first entry whose path (else
 //! content) matches wins, and two packs may read one member as kinds of their own. Paths are
@@ -249,7 +253,7 @@ impl Problems<'_> {
     }
 }
 
-/// Reads a file's shape ([`crate::yaml::read`], against the schema's `ArtifactsFile`): the
+/// Reads a file's shape ([`crate::yaml::read()`], against the schema's `ArtifactsFile`): the
 /// entries that are not broken, and every shape problem with whether its node was left readable.
 fn parse_file(text: &str, file: &str) -> (Option<MapFile>, Vec<(MapError, bool)>) {
     let (parsed, problems) = crate::yaml::read::<MapFile>(text, "ArtifactsFile");

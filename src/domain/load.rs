@@ -1,6 +1,6 @@
 //! Reading a `domain.yaml`: parse with places, then validate, collecting every problem.
 //!
-//! The file is read as every pack file is ([`crate::yaml::read`]): its shape is checked against
+//! The file is read as every pack file is ([`crate::yaml::read()`]): its shape is checked against
 //! `rules/schema.json`'s `DomainFile` (YAML syntax, unknown keys with a "did you mean", wrong
 //! types, missing keys, host patterns of the wrong form: every one of them), and the broken
 //! entries are left out. The meaning of the rest is then checked (a host pattern that is not one,

@@ -1,5 +1,5 @@
 //! A problem of a rule or test file ([`Diagnostic`]: code, level, file, line, column, hint),
-//! and the two-step read of such a file ([`crate::yaml::read`]) with its problems as diagnostics.
+//! and the two-step read of such a file ([`crate::yaml::read()`]) with its problems as diagnostics.
 
 use serde::Serialize;
 
@@ -27,7 +27,7 @@ pub struct Diagnostic {
 }
 
 /// Reads `text` as the schema definition `def` (`RuleFile`, `TestFile`) into `T`
-/// ([`crate::yaml::read`]), its shape problems as diagnostics of `file`, each with whether the
+/// ([`crate::yaml::read()`]), its shape problems as diagnostics of `file`, each with whether the
 /// node was left readable (see [`merge`]).
 pub fn read<T: serde::de::DeserializeOwned>(
     text: &str,

@@ -2,7 +2,7 @@
 //! `rules/schema.json`, the typed read of what is left, and "did you mean".
 //!
 //! Every file a pack carries (rules, rule tests, artifact definitions, domain tables) is read
-//! the same way, by [`read::read`]: parse into a [`tree::Node`] tree, check it field by field
+//! the same way, by [`read()`]: parse into a [`tree::Node`] tree, check it field by field
 //! against its schema definition collecting every problem ([`shape`]), blank out the broken
 //! entries and deserialise the rest, so that the loader's meaning checks run on everything that
 //! is left. The loaders above (`artifacts`, `domain`, `rules`) add their file name and level; the

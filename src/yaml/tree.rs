@@ -1,6 +1,6 @@
 //! A YAML document as a tree of nodes, each with its place in the file.
 //!
-//! Rule, test, artifact and domain files are read twice ([`super::read`]): first into this tree,
+//! Rule, test, artifact and domain files are read twice ([`super::read()`]): first into this tree,
 //! which [`super::shape`] checks field by field against `rules/schema.json`, collecting every
 //! problem (an unknown key does not hide a wrong type two lines below); then, with the broken
 //! entries blanked out, into the typed structs whose meaning their loader validates. The tree
