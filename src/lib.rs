@@ -7,7 +7,8 @@
 //! evaluates the YAML rules; [`report`] renders one report model (from the case and its findings)
 //! as HTML, Markdown or JSON. [`pipeline`] strings them together for one case; [`diff`] compares
 //! two analyses of one case (before and after a fix); [`authoring`] (lint output, rule tests)
-//! sits above the pipeline, as [`batch`] does. The library
+//! sits above the pipeline, as [`batch`] does. Every YAML file a pack carries is read by [`yaml`]
+//! (spanned tree, shape check against `rules/schema.json`, typed read), below all of them. The library
 //! never prints: it returns values, warnings and diagnostics, and the CLI decides what to show.
 
 pub mod artifacts;
@@ -28,3 +29,4 @@ pub mod report;
 pub mod rules;
 pub mod text;
 pub mod version;
+pub mod yaml;

@@ -63,7 +63,14 @@ fn every_lint_code_and_template_name_is_documented() {
     let mut codes = BTreeSet::new();
     for file in [
         "src/rules/load.rs",
-        "src/rules/shape.rs",
+        "src/rules/graph.rs",
+        "src/rules/validate/mod.rs",
+        "src/rules/validate/conditions.rs",
+        "src/rules/validate/facts.rs",
+        "src/rules/validate/lines.rs",
+        "src/rules/validate/templates.rs",
+        "src/yaml/shape.rs",
+        "src/yaml/read.rs",
         "src/authoring/ruletest.rs",
         "src/artifacts/mod.rs",
         "src/artifacts/spec.rs",
@@ -139,12 +146,17 @@ fn rule_keys(text: &str) -> BTreeSet<String> {
     expected_keys(&e.to_string())
 }
 
-/// Keys the domain-table loader accepts where `zzz: 1` is placed.
+/// Keys the domain-table loader accepts where `zzz: 1` is placed (its shape check says `zzz`
+/// is unknown there, among the file's other problems; its typed structs list what they take).
 fn domain_keys(text: &str) -> BTreeSet<String> {
     let problems = fptriage::domain::load::parse(text).1;
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert_eq!(problems[0].code, "unknown-key", "{problems:?}");
-    expected_keys(&problems[0].message)
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.code == "unknown-key" && p.message.contains("`zzz`")),
+        "{problems:?}"
+    );
+    expected_keys(&fptriage::domain::load::typed_read_error(text).expect("zzz is unknown"))
 }
 
 fn test_keys(text: &str) -> BTreeSet<String> {
@@ -162,8 +174,12 @@ fn artifact_keys(text: &str) -> BTreeSet<String> {
             builtin: false,
         })
         .expect_err("zzz is unknown");
-    assert_eq!(e[0].code, "unknown-key", "{e:?}");
-    expected_keys(&e[0].message)
+    assert!(
+        e.iter()
+            .any(|e| e.code == "unknown-key" && e.message.contains("`zzz`")),
+        "{e:?}"
+    );
+    expected_keys(&fptriage::artifacts::typed_read_error(text).expect("zzz is unknown"))
 }
 
 fn schema_keys(def: &str) -> BTreeSet<String> {

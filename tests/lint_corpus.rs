@@ -1,4 +1,5 @@
-//! `rules lint` on a folder of deliberately broken rules and test files (`tests/broken-rules`):
+//! `rules lint` on a folder of deliberately broken rules, test files, artifact definitions and
+//! domain tables (`tests/broken-rules`):
 //! every mistake of every file is reported in one run, each with its code, line and column, and
 //! nothing else is. Two files that relate (`site/cause` explains `site/symptom`) are loaded
 //! together and raise nothing.
@@ -56,6 +57,29 @@ const EXPECTED: &[(&str, &str, u64, u64)] = &[
     ("symptom.test.yaml", "missing-field", 2, 5),
     ("symptom.test.yaml", "wrong-type", 5, 23),
     ("symptom.test.yaml", "missing-bundle", 7, 13),
+    // Artifact definitions: every shape problem of the file (a misspelt key, a wrong type, a
+    // missing key), then the meaning of what is left (formats, parse modes, regexes, selectors,
+    // a fact declared twice with two types, a kind that claims nothing).
+    ("artifacts.yaml", "unknown-key", 3, 5),      // formt
+    ("artifacts.yaml", "unknown-key", 12, 41),    // tyep, in a field
+    ("artifacts.yaml", "unknown-parse", 13, 51),  // percnt
+    ("artifacts.yaml", "wrong-type", 15, 14),     // content: a text, not a list
+    ("artifacts.yaml", "unknown-format", 16, 13), // jsn
+    ("artifacts.yaml", "missing-value-capture", 28, 16),
+    ("artifacts.yaml", "invalid-regex", 32, 16),
+    ("artifacts.yaml", "missing-field", 34, 9), // a fact without `type`
+    ("artifacts.yaml", "bad-selector", 40, 61),
+    ("artifacts.yaml", "fact-type-conflict", 41, 26), // site.level: int, then text
+    ("artifacts.yaml", "artifact-matches-nothing", 42, 11),
+    ("artifacts.yaml", "missing-field", 44, 5), // an entry without `kind`
+    // Domain tables, the same way.
+    ("domain.yaml", "unknown-key", 3, 5), // descripton
+    ("domain.yaml", "wrong-type", 4, 13), // public: yes-please
+    ("domain.yaml", "invalid-host-pattern", 5, 13),
+    ("domain.yaml", "missing-field", 6, 19), // address_host without `default`
+    ("domain.yaml", "unknown-table-field", 13, 43),
+    ("domain.yaml", "missing-field", 14, 9), // an entry without `name`
+    ("domain.yaml", "duplicate-entry", 15, 15),
 ];
 
 #[test]
@@ -123,6 +147,22 @@ fn one_lint_run_reports_every_mistake_of_every_file() {
     assert_eq!(
         hint("cause.test.yaml", "unknown-key"),
         "did you mean `fires`?"
+    );
+    assert_eq!(
+        hint("artifacts.yaml", "unknown-key"),
+        "did you mean `format`?"
+    );
+    assert_eq!(
+        hint("artifacts.yaml", "unknown-format"),
+        "did you mean `json`?"
+    );
+    assert_eq!(
+        hint("artifacts.yaml", "unknown-parse"),
+        "did you mean `percent`?"
+    );
+    assert_eq!(
+        hint("domain.yaml", "unknown-key"),
+        "did you mean `description`?"
     );
 }
 

@@ -160,8 +160,9 @@ impl FactCatalog {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FactFile {
-    #[serde(rename = "type")]
-    pub ty: Spanned<String>,
+    /// Required: the shape check reports it missing, and the declaration is then left out.
+    #[serde(rename = "type", default)]
+    pub ty: Option<Spanned<String>>,
     #[serde(default)]
     pub description: Option<Spanned<String>>,
     #[serde(default)]
@@ -220,7 +221,9 @@ pub(super) struct FieldFile {
     pub group: Option<Spanned<String>>,
 }
 
-/// A YAML mapping kept in document order, its keys with their places.
+/// A YAML mapping kept in document order, its keys with their places. An entry whose value is
+/// empty is skipped: only the shape check leaves one so (it blanked the broken value out and
+/// reported it).
 #[derive(Debug)]
 pub(super) struct Ordered<V>(pub Vec<(Spanned<String>, V)>);
 
@@ -240,13 +243,33 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<Spanned<String>, V>()? {
-                    out.push((k, v));
+                while let Some((k, v)) = map.next_entry::<Spanned<String>, Option<V>>()? {
+                    if let Some(v) = v {
+                        out.push((k, v));
+                    }
                 }
                 Ok(Ordered(out))
             }
         }
         d.deserialize_map(V2(std::marker::PhantomData))
+    }
+}
+
+/// A YAML list without its empty items: only the shape check leaves one so (a block item it
+/// blanked out and reported).
+#[derive(Debug)]
+pub(super) struct Items<T>(pub Vec<T>);
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Items<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items = Option::<Vec<Option<T>>>::deserialize(d)?;
+        Ok(Items(items.into_iter().flatten().flatten().collect()))
     }
 }
 

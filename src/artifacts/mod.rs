@@ -6,6 +6,10 @@
 //! `--rules` folder may add its own, and `--artifacts FILE` replaces the built-in packs' claims
 //! (paths and content signatures) without touching their formats and facts. An entry declares a
 //! kind (its `format`), claims members for it, or adds facts to a kind another entry declares.
+//! A file is read as every pack file is ([`crate::yaml::read()`]): its shape against the schema's
+//! `ArtifactsFile`, every problem at once, then the meaning of what is left (formats, globs,
+//! regexes, selectors, fact types and their declarations across packs); a file with any problem
+//! adds nothing.
 //!
 //! **Each pack claims members for itself**: within one pack the first entry whose path (else
 //! content) matches wins, and two packs may read one member as kinds of their own. Paths are
@@ -111,13 +115,37 @@ pub struct MapError {
     pub column: u64,
     pub code: &'static str,
     pub message: String,
+    /// What to write instead, when it can be told (`did you mean `table`?`).
+    pub hint: Option<String>,
+}
+
+impl crate::yaml::Placed for MapError {
+    fn place(&self) -> (u64, u64) {
+        (self.line, self.column)
+    }
+    fn hint_mut(&mut self) -> &mut Option<String> {
+        &mut self.hint
+    }
+}
+
+impl MapError {
+    fn of(p: crate::yaml::Problem, file: &str) -> MapError {
+        MapError {
+            file: file.to_string(),
+            line: p.line,
+            column: p.column,
+            code: p.code,
+            message: p.message,
+            hint: p.hint,
+        }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MapFile {
     #[serde(default)]
-    artifacts: Vec<EntryFile>,
+    artifacts: decl::Items<EntryFile>,
     /// Facts the engine derives from several members: declared here for their type.
     #[serde(default)]
     facts: decl::Ordered<Spanned<decl::FactFile>>,
@@ -126,11 +154,13 @@ struct MapFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryFile {
-    kind: Spanned<String>,
+    /// Required: the shape check reports it missing, and the entry is then left out.
     #[serde(default)]
-    paths: Vec<Spanned<String>>,
+    kind: Option<Spanned<String>>,
     #[serde(default)]
-    content: Vec<Spanned<String>>,
+    paths: decl::Items<Spanned<String>>,
+    #[serde(default)]
+    content: decl::Items<Spanned<String>>,
     #[serde(default)]
     format: Option<Spanned<String>>,
     /// `log` only: how a line's time is read.
@@ -210,30 +240,40 @@ impl Problems<'_> {
             column: at.referenced.column(),
             code,
             message,
+            hint: None,
         });
+    }
+
+    /// A problem with what to write instead.
+    fn hinted<T>(&mut self, at: &Spanned<T>, code: &'static str, message: String, hint: String) {
+        self.at(at, code, message);
+        if let Some(e) = self.errors.last_mut() {
+            e.hint = Some(hint);
+        }
     }
 }
 
-fn parse_file(text: &str, file: &str) -> Result<MapFile, Vec<MapError>> {
-    serde_saphyr::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
-        let message = e.without_snippet().to_string();
-        let code = if message.contains("unknown field") {
-            "unknown-key"
-        } else {
-            "yaml-syntax"
-        };
-        vec![MapError {
-            file: file.to_string(),
-            line,
-            column,
-            code,
-            message,
-        }]
-    })
+/// Reads a file's shape ([`crate::yaml::read()`], against the schema's `ArtifactsFile`): the
+/// entries that are not broken, and every shape problem with whether its node was left readable.
+fn parse_file(text: &str, file: &str) -> (Option<MapFile>, Vec<(MapError, bool)>) {
+    let (parsed, problems) = crate::yaml::read::<MapFile>(text, "ArtifactsFile");
+    let shape = problems
+        .into_iter()
+        .map(|p| {
+            let readable = p.readable;
+            (MapError::of(p, file), readable)
+        })
+        .collect();
+    (parsed, shape)
+}
+
+/// The typed structs' own error for `text`, read without the shape check: which keys they take
+/// (`tests/guide.rs` checks that the schema has the same keys). Not for loading.
+#[doc(hidden)]
+pub fn typed_read_error(text: &str) -> Option<String> {
+    serde_saphyr::from_str::<MapFile>(text)
+        .err()
+        .map(|e| e.to_string())
 }
 
 impl ArtifactMap {
@@ -302,7 +342,11 @@ impl ArtifactMap {
 
     fn add_pack(&mut self, source: &PackSource) -> Result<(), Vec<MapError>> {
         let file = source.origin.as_str();
-        let parsed = parse_file(&source.text, file)?;
+        let (parsed, shape) = parse_file(&source.text, file);
+        let merged = |meaning| crate::yaml::merge(&source.text, shape, meaning);
+        let Some(parsed) = parsed else {
+            return Err(merged(Vec::new()));
+        };
         let mut p = Problems {
             file,
             errors: Vec::new(),
@@ -314,14 +358,14 @@ impl ArtifactMap {
         for (name, fact) in &parsed.facts.0 {
             self.declare(name, fact, None, source, &mut p);
         }
-        for entry in &parsed.artifacts {
+        for entry in &parsed.artifacts.0 {
             let Some(kind) = self.entry_kind(entry, source, &mut p) else {
                 continue;
             };
             for (name, fact) in &entry.facts.0 {
                 self.declare(name, fact, Some(kind), source, &mut p);
             }
-            for path in &entry.paths {
+            for path in &entry.paths.0 {
                 match GlobBuilder::new(&path.value)
                     .literal_separator(true)
                     .build()
@@ -333,7 +377,7 @@ impl ArtifactMap {
                     Err(e) => p.at(path, "invalid-glob", format!("glob does not compile: {e}")),
                 }
             }
-            for pattern in &entry.content {
+            for pattern in &entry.content.0 {
                 match Regex::new(&pattern.value) {
                     Ok(regex) => {
                         content.push(regex);
@@ -347,8 +391,9 @@ impl ArtifactMap {
                 }
             }
         }
-        if !p.errors.is_empty() {
-            return Err(p.errors);
+        let errors = merged(p.errors);
+        if !errors.is_empty() {
+            return Err(errors);
         }
         let globs = globs.build().map_err(|e| {
             vec![MapError {
@@ -357,6 +402,7 @@ impl ArtifactMap {
                 column: 1,
                 code: "invalid-glob",
                 message: e.to_string(),
+                hint: None,
             }]
         })?;
         if !glob_kinds.is_empty() || !content_kinds.is_empty() {
@@ -379,7 +425,8 @@ impl ArtifactMap {
         source: &PackSource,
         p: &mut Problems<'_>,
     ) -> Option<ArtifactKind> {
-        let name = &entry.kind.value;
+        let entry_kind = entry.kind.as_ref()?;
+        let name = &entry_kind.value;
         let format = match &entry.format {
             None => None,
             Some(f) => match Format::parse(&f.value) {
@@ -396,16 +443,17 @@ impl ArtifactMap {
                 }
                 None => {
                     let builtin: Vec<&str> = Builtin::ALL.iter().map(|b| b.as_str()).collect();
-                    p.at(
-                        f,
-                        "unknown-format",
-                        format!(
-                            "unknown format `{}`; generic: {}; built-in: {}",
-                            f.value,
-                            format::GENERIC.join(", "),
-                            builtin.join(", ")
-                        ),
+                    let message = format!(
+                        "unknown format `{}`; generic: {}; built-in: {}",
+                        f.value,
+                        format::GENERIC.join(", "),
+                        builtin.join(", ")
                     );
+                    let known = format::GENERIC.iter().chain(&builtin).copied();
+                    match crate::yaml::did_you_mean(&f.value, known) {
+                        Some(hint) => p.hinted(f, "unknown-format", message, hint),
+                        None => p.at(f, "unknown-format", message),
+                    }
                     return None;
                 }
             },
@@ -428,7 +476,7 @@ impl ArtifactMap {
         }
         if !valid_name(name) {
             p.at(
-                &entry.kind,
+                entry_kind,
                 "invalid-kind-name",
                 format!("`{name}` is not a kind name: lower-case letters, digits and `-`, at most {} characters", kind::MAX_KIND_NAME),
             );
@@ -436,19 +484,19 @@ impl ArtifactMap {
         }
         let Some(format) = format else {
             let known: Vec<&str> = self.kinds.iter().map(|k| k.kind.as_str()).collect();
-            p.at(
-                &entry.kind,
-                "unknown-artifact-kind",
-                format!(
-                    "unknown artifact kind `{name}` (a new kind needs `format`); known: {}",
-                    known.join(", ")
-                ),
+            let message = format!(
+                "unknown artifact kind `{name}` (a new kind needs `format`); known: {}",
+                known.join(", ")
             );
+            match crate::yaml::did_you_mean(name, known.iter().copied()) {
+                Some(hint) => p.hinted(entry_kind, "unknown-artifact-kind", message, hint),
+                None => p.at(entry_kind, "unknown-artifact-kind", message),
+            }
             return None;
         };
-        if entry.paths.is_empty() && entry.content.is_empty() {
+        if entry.paths.0.is_empty() && entry.content.0.is_empty() {
             p.at(
-                &entry.kind,
+                entry_kind,
                 "artifact-matches-nothing",
                 format!("`{name}` has neither `paths` nor `content`"),
             );
@@ -508,6 +556,8 @@ impl ArtifactMap {
         p: &mut Problems<'_>,
     ) -> Option<()> {
         let f = &fact.value;
+        // A declaration without `type` is reported by the shape check.
+        let declared_ty = f.ty.as_ref()?;
         if !valid_fact_name(&name.value) {
             p.at(
                 name,
@@ -519,13 +569,13 @@ impl ArtifactMap {
             );
             return None;
         }
-        let Some(ty) = FactType::parse(&f.ty.value) else {
+        let Some(ty) = FactType::parse(&declared_ty.value) else {
             p.at(
-                &f.ty,
+                declared_ty,
                 "unknown-fact-type",
                 format!(
                     "unknown fact type `{}`; use text, int, bool, version, list, duration or records",
-                    f.ty.value
+                    declared_ty.value
                 ),
             );
             return None;
@@ -535,8 +585,10 @@ impl ArtifactMap {
             .as_ref()
             .filter(|d| !d.value.trim().is_empty())
         else {
+            // At the declaration, where the shape check puts its `missing-field` (this says
+            // more: an empty description is missing too).
             p.at(
-                name,
+                fact,
                 "missing-description",
                 format!("fact `{}` needs a `description`", name.value),
             );
@@ -591,6 +643,7 @@ impl ArtifactMap {
                         column,
                         code,
                         message,
+                        hint: None,
                     });
                 }
                 if failed {
@@ -616,7 +669,7 @@ impl ArtifactMap {
         };
         if let Err(first) = self.facts.declare(decl) {
             p.at(
-                &f.ty,
+                declared_ty,
                 "fact-type-conflict",
                 format!(
                     "`{}` is declared {ty} here and {} in {}",
@@ -973,5 +1026,90 @@ mod tests {
             ))
             .unwrap_err();
         assert_eq!(time[0].code, "invalid-time-format");
+    }
+
+    #[test]
+    fn shape_and_meaning_problems_of_one_file_come_out_together() {
+        // A misspelt key, a wrong type, an unknown format and a missing `type`: all four in one
+        // run, each at its place, in file order (the facts of a kind whose format is unknown
+        // are not compiled, so the regex's missing `value` shows once the format is right).
+        let text = "artifacts:\n  - kind: show-version\n    formt: text\n  - kind: t-df\n    paths: x\n    content: ['Filesystem']\n    format: tabel\n    facts:\n      t.a: {description: no type}\n      t.b: {type: int, description: b, regex: 'b (\\d+)'}\n";
+        let errors = ArtifactMap::builtin()
+            .with_pack(&pack("t", text))
+            .unwrap_err();
+        let got: Vec<(&str, u64, u64)> =
+            errors.iter().map(|e| (e.code, e.line, e.column)).collect();
+        assert_eq!(
+            got,
+            [
+                ("unknown-key", 3, 5),
+                ("wrong-type", 5, 12),
+                ("unknown-format", 7, 13),
+                ("missing-field", 9, 12),
+            ],
+            "{errors:?}"
+        );
+        assert_eq!(errors[0].hint.as_deref(), Some("did you mean `format`?"));
+        assert_eq!(errors[2].hint.as_deref(), Some("did you mean `table`?"));
+        // With the format right, the facts' own problems show, the shape's beside the meaning's.
+        let text = text.replace("tabel", "text");
+        let errors = ArtifactMap::builtin()
+            .with_pack(&pack("t", &text))
+            .unwrap_err();
+        let got: Vec<(&str, u64)> = errors.iter().map(|e| (e.code, e.line)).collect();
+        assert_eq!(
+            got,
+            [
+                ("unknown-key", 3),
+                ("wrong-type", 5),
+                ("missing-field", 9),
+                ("missing-value-capture", 10),
+            ],
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn the_schema_lists_every_format_fact_type_and_parse_mode() {
+        // Editors complete artifact definitions from rules/schema.json, and the shape check reads
+        // the same lists: they are the loader's, no more and no fewer.
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../rules/schema.json")).unwrap();
+        let list = |def: &str, key: &str| -> Vec<String> {
+            schema["definitions"][def]["properties"][key]["enum"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{def}.{key} has no enum"))
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect()
+        };
+        let mut formats: Vec<String> = format::GENERIC.iter().map(|f| f.to_string()).collect();
+        formats.extend(Builtin::ALL.iter().map(|b| b.as_str().to_string()));
+        assert_eq!(list("ArtifactEntry", "format"), formats);
+        for f in &formats {
+            assert!(Format::parse(f).is_some(), "{f}");
+        }
+        let types = list("ArtifactFact", "type");
+        assert_eq!(types.len(), 7);
+        assert!(
+            types.iter().all(|t| FactType::parse(t).is_some()),
+            "{types:?}"
+        );
+        let field_types = list("ArtifactField", "type");
+        assert_eq!(
+            field_types,
+            types
+                .iter()
+                .filter(|t| *t != "records")
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+        for def in ["ArtifactFact", "ArtifactField"] {
+            let modes = list(def, "parse");
+            assert!(
+                modes.iter().all(|m| decl::int_parse(m).is_some()),
+                "{modes:?}"
+            );
+        }
     }
 }

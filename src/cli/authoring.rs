@@ -45,7 +45,7 @@ fn pack_definitions(
                     line: e.line,
                     column: e.column,
                     message: e.message,
-                    hint: None,
+                    hint: e.hint,
                 })
                 .collect(),
         ),

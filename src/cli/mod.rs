@@ -181,7 +181,13 @@ impl Common {
 }
 
 fn map_errors(errors: Vec<fptriage::artifacts::MapError>) -> anyhow::Error {
-    let lines: Vec<String> = errors.iter().map(|e| format!("{e} [{}]", e.code)).collect();
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| match &e.hint {
+            Some(hint) => format!("{e} [{}] ({hint})", e.code),
+            None => format!("{e} [{}]", e.code),
+        })
+        .collect();
     anyhow::anyhow!(lines.join("\n"))
 }
 
@@ -214,7 +220,7 @@ pub fn definitions_and_problems(
                     line: e.line,
                     column: e.column,
                     message: e.message,
-                    hint: None,
+                    hint: e.hint,
                 })),
             }
         }

@@ -1,9 +1,12 @@
 //! Reading a `domain.yaml`: parse with places, then validate, collecting every problem.
 //!
-//! Shape errors (YAML syntax, unknown keys, wrong types) stop the file; meaning errors (a host
-//! pattern that is not one, an entry field its table does not declare, two entries of one name,
-//! an `address_host` naming a table, field or entry the file does not declare) are each
-//! reported with their line and column, and the rest of the file loads.
+//! The file is read as every pack file is ([`crate::yaml::read()`]): its shape is checked against
+//! `rules/schema.json`'s `DomainFile` (YAML syntax, unknown keys with a "did you mean", wrong
+//! types, missing keys, host patterns of the wrong form: every one of them), and the broken
+//! entries are left out. The meaning of the rest is then checked (a host pattern that is not one,
+//! an entry field its table does not declare, two entries of one name, an `address_host` naming
+//! a table, field or entry the file does not declare); each problem has its line and column, and
+//! the valid parts load.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,14 +15,8 @@ use serde_saphyr::Spanned;
 
 use super::{AddressHost, Class, Domain, Entry, HostPattern, Table};
 
-/// A problem in a domain file: a stable kebab-case code and where it is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    pub code: &'static str,
-    pub line: u64,
-    pub column: u64,
-    pub message: String,
-}
+/// A problem in a domain file: a stable kebab-case code, where it is, and a hint.
+pub use crate::yaml::Problem;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,10 +42,11 @@ struct ClassDef {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AddressHostDef {
-    table: Spanned<String>,
-    fact: String,
-    field: Spanned<String>,
-    default: Spanned<String>,
+    // All four required: the shape check reports a missing one, and the class then has none.
+    table: Option<Spanned<String>>,
+    fact: Option<String>,
+    field: Option<Spanned<String>>,
+    default: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -65,7 +63,8 @@ struct TableDef {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryDef {
-    name: Spanned<String>,
+    /// Required (the shape check says so when it is missing; the entry is then left out).
+    name: Option<Spanned<String>>,
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
     #[serde(default)]
@@ -85,6 +84,8 @@ impl Checker {
             line: at.referenced.line(),
             column: at.referenced.column(),
             message,
+            hint: None,
+            readable: false,
         });
     }
 
@@ -109,11 +110,18 @@ impl Checker {
         let mut entries = Vec::new();
         for e in &def.value.entries {
             let e = &e.value;
-            if e.name.value.trim().is_empty() {
-                self.at(&e.name, "empty-entry-name", "an entry needs a name".into());
+            let Some(entry_name) = &e.name else {
+                continue;
+            };
+            if entry_name.value.trim().is_empty() {
+                self.at(
+                    entry_name,
+                    "empty-entry-name",
+                    "an entry needs a name".into(),
+                );
                 continue;
             }
-            for n in std::iter::once(&e.name).chain(&e.aliases) {
+            for n in std::iter::once(entry_name).chain(&e.aliases) {
                 if !names.insert(n.value.trim().to_ascii_lowercase()) {
                     self.at(
                         n,
@@ -138,7 +146,7 @@ impl Checker {
                 }
             }
             entries.push(Entry {
-                name: e.name.value.trim().to_string(),
+                name: entry_name.value.trim().to_string(),
                 aliases: e
                     .aliases
                     .iter()
@@ -162,68 +170,55 @@ impl Checker {
         tables: &BTreeMap<String, Table>,
     ) -> Option<AddressHost> {
         let a = &def.value;
-        let Some(table) = tables.get(&a.table.value) else {
+        let (Some(a_table), Some(fact), Some(a_field), Some(a_default)) =
+            (&a.table, &a.fact, &a.field, &a.default)
+        else {
+            return None;
+        };
+        let Some(table) = tables.get(&a_table.value) else {
             self.at(
-                &a.table,
+                a_table,
                 "unknown-domain-table",
                 format!(
                     "`address_host` names table `{}`, which this file does not declare",
-                    a.table.value
+                    a_table.value
                 ),
             );
             return None;
         };
-        if !table.fields.contains(&a.field.value) {
+        if !table.fields.contains(&a_field.value) {
             self.at(
-                &a.field,
+                a_field,
                 "unknown-table-field",
-                format!("table `{}` has no field `{}`", table.name, a.field.value),
+                format!("table `{}` has no field `{}`", table.name, a_field.value),
             );
             return None;
         }
-        if table.entry(&a.default.value).is_none() {
+        if table.entry(&a_default.value).is_none() {
             self.at(
-                &a.default,
+                a_default,
                 "unknown-entry",
-                format!("table `{}` has no entry `{}`", table.name, a.default.value),
+                format!("table `{}` has no entry `{}`", table.name, a_default.value),
             );
             return None;
         }
         Some(AddressHost {
-            table: a.table.value.clone(),
-            fact: a.fact.trim().to_string(),
-            field: a.field.value.clone(),
-            default: a.default.value.clone(),
+            table: a_table.value.clone(),
+            fact: fact.trim().to_string(),
+            field: a_field.value.clone(),
+            default: a_default.value.clone(),
         })
     }
 }
 
-/// Parses and validates one domain file. A shape error gives an empty domain and that one
-/// problem; otherwise every meaning problem is listed and the valid parts load.
+/// Parses and validates one domain file: every shape and meaning problem, in file order, and
+/// the parts that are valid.
 pub fn parse(text: &str) -> (Domain, Vec<Problem>) {
-    let file: DomainFile = match serde_saphyr::from_str(text) {
-        Ok(f) => f,
-        Err(e) => {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            let message = e.without_snippet().to_string();
-            let code = if message.contains("unknown field") {
-                "unknown-key"
-            } else if message.contains("missing field") {
-                "missing-field"
-            } else {
-                "yaml-syntax"
-            };
-            let problem = Problem {
-                code,
-                line,
-                column,
-                message,
-            };
-            return (Domain::default(), vec![problem]);
-        }
+    let (file, shape) = crate::yaml::read::<DomainFile>(text, "DomainFile");
+    let shape: Vec<(Problem, bool)> = shape.into_iter().map(|p| (p.clone(), p.readable)).collect();
+    let Some(file) = file else {
+        let problems = crate::yaml::merge(text, shape, Vec::new());
+        return (Domain::default(), problems);
     };
     let mut c = Checker {
         problems: Vec::new(),
@@ -248,8 +243,17 @@ pub fn parse(text: &str) -> (Domain, Vec<Problem>) {
         };
         classes.insert(name.clone(), class);
     }
-    c.problems.sort_by_key(|p| (p.line, p.column));
-    (Domain { classes, tables }, c.problems)
+    let problems = crate::yaml::merge(text, shape, c.problems);
+    (Domain { classes, tables }, problems)
+}
+
+/// The typed structs' own error for `text`, read without the shape check: which keys they take
+/// (`tests/guide.rs` checks that the schema has the same keys). Not for loading.
+#[doc(hidden)]
+pub fn typed_read_error(text: &str) -> Option<String> {
+    serde_saphyr::from_str::<DomainFile>(text)
+        .err()
+        .map(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -309,5 +313,29 @@ tables:
             "missing-field"
         );
         assert_eq!(codes("classes: [")[0].0, "yaml-syntax");
+    }
+
+    #[test]
+    fn shape_and_meaning_problems_of_one_file_come_out_together() {
+        // An unknown key, a wrong type and a missing name do not hide a bad pattern or a
+        // duplicate entry; the valid parts still load.
+        let text = "classes:\n  c:\n    hostz: [a]\n    public: 5\n    hosts: ['a..b', ok.example.net]\ntables:\n  t:\n    entries:\n      - hosts: [a.example.net]\n      - name: one\n      - name: ONE\n";
+        let (domain, problems) = parse(text);
+        let got: Vec<(&str, u64, u64)> = problems
+            .iter()
+            .map(|p| (p.code, p.line, p.column))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("unknown-key", 3, 5),
+                ("wrong-type", 4, 13),
+                ("invalid-host-pattern", 5, 13),
+                ("missing-field", 9, 9),
+                ("duplicate-entry", 11, 15),
+            ]
+        );
+        assert_eq!(problems[0].hint.as_deref(), Some("did you mean `hosts`?"));
+        assert!(domain.table("t").is_some_and(|t| t.entry("one").is_some()));
     }
 }

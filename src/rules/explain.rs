@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::load::{RuleSource, TEMPLATE_NAMES, builtin_sources};
-use super::yaml::{self, Kind};
 use super::{Rule, RuleSet};
+use crate::yaml::tree::{self as yaml, Kind};
 
 /// The keys of a rule file that say when it fires, in the order shown.
 const CONDITION_KEYS: &[&str] = &["applies_to", "unknown_version", "when", "recovered_if"];

@@ -12,10 +12,12 @@ pub mod eval;
 pub mod explain;
 pub mod i18n;
 
+mod diagnostic;
+mod graph;
 pub mod load;
 pub mod schema;
-pub mod shape;
-pub mod yaml;
+mod sources;
+mod validate;
 
 use std::collections::BTreeSet;
 

@@ -1,10 +1,10 @@
 //! A YAML document as a tree of nodes, each with its place in the file.
 //!
-//! Rule and test files are read twice: first into this tree, which [`super::shape`] checks field
-//! by field against the rule schema, collecting every problem (an unknown key does not hide a
-//! wrong type two lines below); then, with the broken entries blanked out, into the typed
-//! structs of [`super::schema`] whose meaning `load` validates. The tree keeps what serde drops:
-//! where a mapping ends, how a scalar was quoted, its raw text.
+//! Rule, test, artifact and domain files are read twice ([`super::read()`]): first into this tree,
+//! which [`super::shape`] checks field by field against `rules/schema.json`, collecting every
+//! problem (an unknown key does not hide a wrong type two lines below); then, with the broken
+//! entries blanked out, into the typed structs whose meaning their loader validates. The tree
+//! keeps what serde drops: where a mapping ends, how a scalar was quoted, its raw text.
 
 use granit_parser::{Event, Parser, ScalarStyle, Span};
 

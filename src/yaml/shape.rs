@@ -1,4 +1,5 @@
-//! Checking a rule or test file's shape against `rules/schema.json`, field by field.
+//! Checking a file's shape (rule, rule test, artifact definitions, domain tables) against
+//! `rules/schema.json`, field by field.
 //!
 //! The editor schema is the one description of which keys exist, which are required and what
 //! type each holds; the same file drives this check, so the tool and the schema cannot disagree.
@@ -16,8 +17,8 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use super::load::did_you_mean;
-use super::yaml::{Kind, Node, Style};
+use super::fuzzy::did_you_mean;
+use super::tree::{Kind, Node, Style};
 
 static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../../rules/schema.json"))
@@ -369,6 +370,7 @@ impl Checker {
                     .map(|p| resolve(p).0)
                     .and_then(|p| p.get("type"))
                     .and_then(Value::as_str);
+                let message = format!("missing field `{required}`");
                 if node.line == 1 && node.column == 1 {
                     let stand_in = match ty {
                         Some("object") => "{}",
@@ -376,13 +378,12 @@ impl Checker {
                         _ => "x",
                     };
                     self.report.missing.push((required.to_string(), stand_in));
+                    self.problem(node, "missing-field", message, None);
+                } else {
+                    // A struct that reads the key as optional lets its loader say more of the
+                    // mapping (`missing-description`); one that does not refuses the file.
+                    self.readable(node, "missing-field", message, None);
                 }
-                self.problem(
-                    node,
-                    "missing-field",
-                    format!("missing field `{required}`"),
-                    None,
-                );
             }
         }
         if let Some(min) = schema.get("minProperties").and_then(Value::as_u64)
@@ -437,7 +438,7 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::yaml;
+    use crate::yaml::tree as yaml;
 
     fn problems(text: &str) -> Vec<(&'static str, u64, u64)> {
         check(&yaml::parse(text).unwrap(), "RuleFile")
