@@ -17,7 +17,7 @@ pub mod lsof;
 pub mod netstat;
 pub mod pmtool;
 pub mod syslog;
-pub mod version;
+pub mod version_lines;
 
 /// A value with the 1-based line it came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -92,8 +92,8 @@ pub fn parse_everything(text: &str) {
     let _ = netstat::parse(text);
     let _ = lsof::parse(text);
     let _ = lsof::split_host_port(text);
-    let _ = version::parse_sf_version(text);
-    let _ = version::parse_show_version(text);
+    let _ = version_lines::parse_sf_version(text);
+    let _ = version_lines::parse_show_version(text);
     let _ = ident::parse_hostname(text);
     let _ = ident::parse_ims_conf(text);
     let _ = json_find::objects_with_key(text, "status");

@@ -25,10 +25,9 @@ use super::{CompareOp, Cond, FactOp, LinesCond, Rule};
 use super::{shape, yaml};
 use crate::artifacts::{ArtifactKind, ArtifactMap};
 use crate::domain::Domain;
-use crate::facts::Product;
 use crate::facts::registry::FactType;
 use crate::matcher::{self, CaptureTest, Keep, LinePattern, PatternText};
-use crate::version::Version;
+use crate::version::{Product, Version};
 
 /// How bad a problem is: an error fails lint and leaves the rule out; a warning fails lint
 /// only with `--deny warnings`.
