@@ -7,7 +7,6 @@
 pub mod cloud_settings;
 pub mod connector_context;
 pub mod connector_log;
-pub mod connector_properties;
 pub mod curl_test;
 pub mod ident;
 pub mod json_find;
@@ -87,7 +86,6 @@ pub(crate) fn ser_ts<S: serde::Serializer>(t: &jiff::Timestamp, s: S) -> Result<
 /// fuzzer, the property tests and the no-panic tests, so a new parser is added to all at once.
 #[doc(hidden)]
 pub fn parse_everything(text: &str) {
-    let _ = connector_properties::parse(text);
     let _ = pmtool::parse(text);
     let _ = netstat::parse(text);
     let _ = lsof::parse(text);

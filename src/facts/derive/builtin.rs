@@ -5,10 +5,15 @@
 //! and "not there" stay distinct.
 
 use super::builder::{Builder, line_text};
+use crate::facts::extract::keyvalue;
 use crate::facts::{FactValue, regions};
-use crate::parse::{
-    cloud_settings, connector_context, connector_properties, licensing, lsof, netstat, pmtool,
-};
+use crate::parse::{cloud_settings, connector_context, licensing, lsof, netstat, pmtool};
+
+/// A key's value in `keyvalue` text, and its line.
+struct Entry<'a> {
+    line: u32,
+    value: &'a str,
+}
 
 /// `pmtool status`: the SSEConnector and EventHandler daemons' states.
 pub(super) fn pmtool_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
@@ -219,8 +224,18 @@ pub(super) fn context_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
     }
 }
 
+/// `connector.properties`, read as `keyvalue` text: the values of the three keys the connector
+/// needs (the last of each, as the connector itself reads the file), the region of its API host
+/// and what is missing or invalid.
 pub(super) fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
-    let props = connector_properties::parse(doc);
+    let pairs: Vec<(u32, &str, &str)> = keyvalue::pairs(doc).collect();
+    let get = |key: &str| -> Option<Entry<'_>> {
+        pairs
+            .iter()
+            .rev()
+            .find(|(_, k, _)| *k == key)
+            .map(|&(line, _, value)| Entry { line, value })
+    };
     b.set(
         "connector.properties.present",
         FactValue::Bool(true),
@@ -229,10 +244,10 @@ pub(super) fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
         None,
     );
     let mut problems = Vec::new();
-    match props.get("connector_fqdn") {
+    match get("connector_fqdn") {
         Some(e) if !e.value.is_empty() => {
-            b.text("connector.fqdn", &e.value, path, Some(e.line), doc);
-            let region = regions::region_of_api_host(b.domain, &e.value);
+            b.text("connector.fqdn", e.value, path, Some(e.line), doc);
+            let region = regions::region_of_api_host(b.domain, e.value);
             b.text(
                 "connector.fqdn.region",
                 region.unwrap_or("unknown"),
@@ -243,13 +258,13 @@ pub(super) fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             if region.is_none() {
                 problems.push(format!(
                     "connector_fqdn `{}` is not an SSE API host",
-                    crate::limits::cap_text(&e.value, b.limits.value_chars)
+                    crate::limits::cap_text(e.value, b.limits.value_chars)
                 ));
             }
         }
         _ => problems.push("connector_fqdn missing".to_string()),
     }
-    match props.get("connector_port") {
+    match get("connector_port") {
         Some(e) => match e.value.parse::<i64>() {
             Ok(port) => {
                 b.set(
@@ -265,12 +280,12 @@ pub(super) fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             }
             Err(_) => problems.push(format!(
                 "connector_port `{}` is not a number",
-                crate::limits::cap_text(&e.value, b.limits.value_chars)
+                crate::limits::cap_text(e.value, b.limits.value_chars)
             )),
         },
         None => problems.push("connector_port missing".to_string()),
     }
-    match props.get("registration_interval") {
+    match get("registration_interval") {
         Some(e) => match e.value.parse::<i64>() {
             Ok(n) => {
                 b.set(
@@ -286,7 +301,7 @@ pub(super) fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             }
             Err(_) => problems.push(format!(
                 "registration_interval `{}` is not a number",
-                crate::limits::cap_text(&e.value, b.limits.value_chars)
+                crate::limits::cap_text(e.value, b.limits.value_chars)
             )),
         },
         None => problems.push("registration_interval missing".to_string()),
@@ -299,7 +314,7 @@ pub(super) fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
                 .iter()
                 .any(|p| p.starts_with(*key) && !p.ends_with("missing"))
         })
-        .filter_map(|key| props.get(key).map(|e| e.line))
+        .filter_map(|key| get(key).map(|e| e.line))
         .min();
     b.set(
         "connector.properties.problems",
