@@ -2,6 +2,10 @@
 //! `7.2.5-208`). Version gates compare releases numerically part by part, never as text, so a
 //! version is kept as its list of numeric parts; the build number is carried for display only
 //! and takes no part in ordering, because gates are stated on releases, not builds.
+//!
+//! The [`Product`] a device runs (FMC or FTD) lives here too: it is read with the version (from
+//! `sf-version` or `show version`, [`crate::parse::version_lines`]) and used wherever versions
+//! are: device identity, `applies_to` gates, the rules' product lists.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -138,6 +142,27 @@ impl fmt::Display for Version {
     }
 }
 
+/// The product a device runs, as its version line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Product {
+    #[serde(rename = "FMC")]
+    Fmc,
+    #[serde(rename = "FTD")]
+    Ftd,
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl Product {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Fmc => "FMC",
+            Product::Ftd => "FTD",
+            Product::Unknown => "unknown",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +220,12 @@ mod tests {
             v("6.4.0 (build 1)").cmp(&v("6.4.0 (build 9)")),
             Ordering::Equal
         );
+    }
+
+    #[test]
+    fn products_serialise_as_the_reports_name_them() {
+        assert_eq!(serde_json::to_string(&Product::Fmc).unwrap(), "\"FMC\"");
+        assert_eq!(Product::Unknown.as_str(), "unknown");
     }
 
     #[test]

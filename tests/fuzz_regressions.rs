@@ -49,7 +49,7 @@ fn expect_archive(name: &str, case: &fptriage::facts::Case) {
         "archive-2" | "archive-3" => {
             assert_eq!(case.devices.len(), 1, "{name}");
             assert_eq!(device(0).name, "fmc-dc1", "{name}");
-            assert_eq!(device(0).product, fptriage::facts::Product::Fmc, "{name}");
+            assert_eq!(device(0).product, fptriage::version::Product::Fmc, "{name}");
             assert!(device(0).damaged, "{name}");
             assert_eq!(case.damage.len(), 1, "{name}");
             assert_eq!(case.damage[0].code, "truncated-archive", "{name}");

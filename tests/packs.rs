@@ -330,3 +330,36 @@ fn a_pack_log_kind_is_read_by_line_conditions_with_its_times() {
     let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(diags[0]["code"], "not-a-log", "{diags}");
 }
+
+#[test]
+fn a_strptime_log_without_a_year_takes_the_collections_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-log\n    format: log\n    time: '%b %d %H:%M:%S'\n    paths: ['**/var-log/site/app.log*']\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("app-errors.yaml"),
+        "id: site/app-errors\ntitle: App errors\nseverity: warning\ndescription: d\nwhen:\n  lines: {artifact: site-log, regex: 'ERROR (?<what>\\w+)', min_count: 2, within: 1h}\nmessage: \"{{ count }} errors from {{ first_seen }} to {{ last_seen }}.\"\nremediation: r\n",
+    )
+    .unwrap();
+    // The stamp in the bundle's name is the collection time (UTC: no zone in these bundles).
+    // An April line is from the collection's year; a December line in a January bundle from
+    // the year before; a year-less line an hour and more before the collection does not count.
+    std::fs::write(
+        site.join("app-errors.test.yaml"),
+        "cases:\n  - name: two errors in the last hour of April\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        Apr 19 13:00:00 ERROR early\n        Apr 19 14:00:00 ERROR disk\n        Apr 19 14:30:00 INFO fine\n        Apr 19 14:35:00 ERROR queue\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"2 errors from 2020-04-19 14:00:00 UTC to 2020-04-19 14:35:00 UTC.\"\n  - name: across the new year\n    files:\n      \"results-01-01-2021--003000/dir-archives/var-log/site/app.log\": |\n        Dec 31 23:50:00 ERROR early\n        Jan  1 00:10:00 ERROR late\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"2 errors from 2020-12-31 23:50:00 UTC to 2021-01-01 00:10:00 UTC.\"\n  - name: one error in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        Apr 19 12:00:00 ERROR early\n        Apr 19 14:35:00 ERROR queue\n    expect:\n      silent: [site/app-errors]\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("3 passed, 0 failed"), "{text}");
+}

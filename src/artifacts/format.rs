@@ -24,7 +24,8 @@ pub enum Format {
 /// The built-in parsers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Builtin {
-    /// `etc/sf/connector.properties`, with the region and problem checks.
+    /// `etc/sf/connector.properties`, read as `keyvalue` lines, with the region and problem
+    /// checks.
     ConnectorProperties,
     /// The SSE connector's logrus log: levels, remote hosts and dialled addresses per line.
     ConnectorLog,

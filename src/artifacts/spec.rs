@@ -176,7 +176,7 @@ pub(super) fn compile(
                 at(name),
                 "facts-on-log",
                 format!(
-                    "`{}`: a log kind yields lines for `lines` conditions, not facts",
+                    "`{}`: a log kind yields lines for `lines` and `sequence` conditions, not facts (it is streamed, its text not kept): match the lines a value stands on with a `lines` condition (named captures are compared with `where`, counted with `min_distinct` or `group_by`, and the last matching line's are in the message), or read the file's head as a document with a `text` or `records` kind on the same paths in another pack",
                     name.value
                 ),
             ));
@@ -310,4 +310,31 @@ fn field_from(
         },
         How::Key(_) | How::Column(_) => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::artifacts::{ArtifactMap, PackSource};
+
+    /// A log is streamed and its text dropped: facts on it are refused, and the message says
+    /// what reads such a value instead.
+    #[test]
+    fn facts_on_a_log_kind_are_refused_with_what_to_do_instead() {
+        let pack = PackSource {
+            pack: "site".into(),
+            origin: "site/artifacts.yaml".into(),
+            text: "artifacts:\n  - kind: site-log\n    format: log\n    paths: [x]\n    facts:\n      site.last_state: {type: text, regex: 'state=(?<value>\\w+)', description: d}\n".into(),
+            builtin: false,
+        };
+        let errors = ArtifactMap::builtin().with_pack(&pack).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = &errors[0];
+        assert_eq!((e.code, e.line), ("facts-on-log", 6));
+        assert!(e.message.contains("`lines` condition"), "{}", e.message);
+        assert!(
+            e.message.contains("`text` or `records` kind"),
+            "{}",
+            e.message
+        );
+    }
 }

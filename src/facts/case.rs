@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 
 use super::derive::{device, region_facts};
 use super::unit::{ArchiveState, BundleState};
-use super::{Device, LooseFile, LooseReason, Product};
+use super::{Device, LooseFile, LooseReason};
 use crate::domain::Domain;
 use crate::ingest::Damage;
 use crate::limits::Limits;
+use crate::version::Product;
 
 /// Host names a device ships with: a loose file naming one names no device in particular.
 const DEFAULT_HOST_NAMES: [&str; 4] = ["firepower", "localhost", "localhost.localdomain", "ftd"];

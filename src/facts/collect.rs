@@ -1076,7 +1076,7 @@ impl Collector<'_> {
                 crate::parse::log_time::iso8601(text).map(|t| (t, false))
             }
             Format::Log(LogTime::Strptime(i)) => {
-                crate::parse::log_time::strptime(self.map.strptime(i), text).map(|t| (t, true))
+                crate::parse::log_time::strptime(self.map.strptime(i), text)
             }
             _ => connector_log::parse_line(text)
                 .and_then(|l| l.time)

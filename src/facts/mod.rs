@@ -23,7 +23,7 @@ use serde::{Serialize, Serializer};
 
 use crate::artifacts::ArtifactKind;
 use crate::ingest::{Damage, Warning};
-use crate::version::Version;
+use crate::version::{Product, Version};
 pub use hits::{AddrOutcome, ContextLine, HitAgg, HitKey, HitSample, LineHits};
 
 /// The earlier of two optional times; a known time wins over an unknown one.
@@ -187,9 +187,6 @@ pub struct Fact {
     pub value: FactValue,
     pub evidence: Option<Evidence>,
 }
-
-/// Device kind, as the version parsers tell it.
-pub use crate::parse::version::Product;
 
 /// An artifact found in a device bundle.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

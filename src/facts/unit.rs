@@ -207,7 +207,7 @@ pub(crate) struct DocSummary {
     pub(crate) format: Option<Builtin>,
     pub(crate) path: String,
     /// A version document: what it says, and the evidence of its version line.
-    pub(crate) version: Option<(crate::parse::version::VersionInfo, Evidence)>,
+    pub(crate) version: Option<(crate::parse::version_lines::VersionInfo, Evidence)>,
     /// Facts set by this document (other than the version's).
     pub(crate) facts: BTreeMap<String, Fact>,
     /// Facts whose values were cut (`--max-value-chars`, `--max-list-items`).

@@ -1,5 +1,5 @@
 //! Cloud integration settings from REST JSON: FMC `CloudEventsConfig` (which event kinds go to the
-//! cloud) and `CloudRegion`, FDM `CloudEvents` and `CloudCommunicationSettings`. The objects come
+//! cloud) and `CloudRegion`, FDM `CloudEvents`. The objects come
 //! as whole documents, `items` lists or fragments, with type names in varying case, so every
 //! object carrying a `type` key is found with `json_find` and dispatched on its lower-cased type.
 
@@ -12,7 +12,6 @@ pub struct CloudSettings {
     pub events_enabled: Option<Located<bool>>,
     pub event_types: Vec<String>,
     pub region: Option<Located<String>>,
-    pub telemetry_enabled: Option<Located<bool>>,
 }
 
 fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -45,7 +44,6 @@ pub fn parse(text: &str) -> CloudSettings {
         events_enabled: None,
         event_types: Vec::new(),
         region: None,
-        telemetry_enabled: None,
     };
     // (region, current, line)
     let mut regions: Vec<(String, bool, u32)> = Vec::new();
@@ -100,20 +98,8 @@ pub fn parse(text: &str) -> CloudSettings {
                     regions.push((name.trim().to_ascii_uppercase(), current, line));
                 }
             }
-            "cloudcommunicationsettings" if out.telemetry_enabled.is_none() => {
-                if let Some(on) = get_ci(&map, "telemetryEnabled").and_then(as_bool) {
-                    let line = key_line(text, "telemetryEnabled", line);
-                    out.telemetry_enabled = Some(Located { value: on, line });
-                }
-            }
             _ => {}
         }
-    }
-    if out.telemetry_enabled.is_none() {
-        // Fragments may lack the `type`; the key alone is unambiguous.
-        out.telemetry_enabled = json_find::values_of_key(text, "telemetryEnabled")
-            .into_iter()
-            .find_map(|(v, line)| as_bool(&v).map(|value| Located { value, line }));
     }
     let chosen = match regions.iter().find(|r| r.1) {
         Some(r) => Some(r),
@@ -151,7 +137,7 @@ mod tests {
                 "sendAllConnectionEvents"
             ]
         );
-        assert_eq!((c.region, c.telemetry_enabled), (None, None));
+        assert_eq!(c.region, None);
     }
 
     #[test]
@@ -219,28 +205,12 @@ mod tests {
         let c = parse(t);
         assert!(c.events_enabled.unwrap().value);
         assert_eq!(c.event_types, vec!["INTRUSION", "FILE_MALWARE"]);
-        assert_eq!(
-            c.telemetry_enabled,
-            Some(Located {
-                value: false,
-                line: 2
-            })
-        );
-        assert!(
-            parse("\"telemetryEnabled\": true")
-                .telemetry_enabled
-                .unwrap()
-                .value
-        );
     }
 
     #[test]
     fn empty_and_garbage() {
         let c = parse("");
-        assert_eq!(
-            (c.events_enabled, c.region, c.telemetry_enabled),
-            (None, None, None)
-        );
+        assert_eq!((c.events_enabled, c.region), (None, None));
         assert_eq!(parse("{{{ \"type\": ").events_enabled, None);
     }
 }

@@ -7,7 +7,6 @@
 pub mod cloud_settings;
 pub mod connector_context;
 pub mod connector_log;
-pub mod connector_properties;
 pub mod curl_test;
 pub mod ident;
 pub mod json_find;
@@ -17,7 +16,7 @@ pub mod lsof;
 pub mod netstat;
 pub mod pmtool;
 pub mod syslog;
-pub mod version;
+pub mod version_lines;
 
 /// A value with the 1-based line it came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -87,13 +86,12 @@ pub(crate) fn ser_ts<S: serde::Serializer>(t: &jiff::Timestamp, s: S) -> Result<
 /// fuzzer, the property tests and the no-panic tests, so a new parser is added to all at once.
 #[doc(hidden)]
 pub fn parse_everything(text: &str) {
-    let _ = connector_properties::parse(text);
     let _ = pmtool::parse(text);
     let _ = netstat::parse(text);
     let _ = lsof::parse(text);
     let _ = lsof::split_host_port(text);
-    let _ = version::parse_sf_version(text);
-    let _ = version::parse_show_version(text);
+    let _ = version_lines::parse_sf_version(text);
+    let _ = version_lines::parse_show_version(text);
     let _ = ident::parse_hostname(text);
     let _ = ident::parse_ims_conf(text);
     let _ = json_find::objects_with_key(text, "status");

@@ -56,8 +56,10 @@ impl SyslogTime {
 }
 
 /// The year a year-less stamp is held in until its real year is known: a leap year, so that
-/// 29 February survives until it is placed.
-pub const PROVISIONAL_YEAR: i16 = 2000;
+/// 29 February survives until it is placed, and one no log line names, so that [`place`] can
+/// tell a year-less time from a wall-clock time with its own year (a `strptime` format with `%Y`
+/// but no offset).
+pub const PROVISIONAL_YEAR: i16 = -4000;
 
 impl SyslogTime {
     /// An exact stamp's instant (`local` false), or a year-less stamp's wall-clock fields read
@@ -70,16 +72,19 @@ impl SyslogTime {
     }
 }
 
-/// Places a provisional wall-clock time (see [`SyslogTime::provisional`]) in the device's `zone`,
-/// in the year of `reference` (the collection's wall-clock time), or the year before when its
-/// month comes after the reference's month (a December line in a January bundle).
+/// Places a provisional wall-clock time (see [`SyslogTime::provisional`]) in the device's `zone`.
+/// A year-less one (in [`PROVISIONAL_YEAR`]) goes to the year of `reference` (the collection's
+/// wall-clock time), or the year before when its month comes after the reference's month (a
+/// December line in a January bundle); any other keeps its year.
 pub fn place(
     provisional: jiff::Timestamp,
     reference: DateTime,
     zone: &TimeZone,
 ) -> Option<jiff::Timestamp> {
     let wall = provisional.to_zoned(TimeZone::UTC).datetime();
-    let year = if wall.month() > reference.month() {
+    let year = if wall.year() != PROVISIONAL_YEAR {
+        wall.year()
+    } else if wall.month() > reference.month() {
         reference.year().checked_sub(1)?
     } else {
         reference.year()
@@ -203,6 +208,17 @@ mod tests {
         let (t, _) = line.time.unwrap().provisional().unwrap();
         let reference = jiff::civil::date(2021, 3, 1).at(0, 0, 0, 0);
         assert!(place(t, reference, &jiff::tz::TimeZone::UTC).is_none());
+        // A wall-clock time that names its year keeps it: only the zone is applied.
+        let dated = jiff::civil::date(2019, 12, 31)
+            .at(23, 0, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .timestamp();
+        let reference = jiff::civil::date(2021, 6, 1).at(0, 0, 0, 0);
+        assert_eq!(
+            place(dated, reference, &zone).unwrap().to_string(),
+            "2020-01-01T05:00:00Z"
+        );
     }
 
     use super::*;

@@ -19,10 +19,9 @@ use super::{CompareOp, Cond, FactOp, LinesCond, MixedLog, Rule, RuleSet, Severit
 use crate::artifacts::ArtifactKind;
 use crate::domain::Domain;
 use crate::facts::hits::{HitAgg, HitKey};
-use crate::facts::{
-    ContextLine, Device, Evidence, Fact, FactValue, Product, earliest, latest, regions,
-};
+use crate::facts::{ContextLine, Device, Evidence, Fact, FactValue, earliest, latest, regions};
 use crate::i18n::Lang;
+use crate::version::Product;
 
 /// One piece of evidence of a finding.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]

@@ -22,8 +22,7 @@ mod validate;
 use std::collections::BTreeSet;
 
 use crate::artifacts::ArtifactKind;
-use crate::facts::Product;
-use crate::version::Version;
+use crate::version::{Product, Version};
 pub use eval::{
     Evaluation, Finding, NotEvaluated, NotEvaluatedReason, Passed, evaluate, evaluate_all,
 };

@@ -1,6 +1,7 @@
-//! `keyvalue`: `key=value` or `key: value` lines; `#` and `;` comments, blank lines, spaces
-//! and CRLF are skipped. A fact per key (the first occurrence, or `pick: last`), or all keys as
-//! one record.
+//! `keyvalue`: `key=value` or `key: value` lines; `#`, `!` and `;` comments, blank lines,
+//! spaces, a leading byte-order mark and CRLF are skipped. A fact per key (the first
+//! occurrence, or `pick: last`), or all keys as one record. The built-in `connector.properties`
+//! checks read their keys with [`pairs`] too.
 
 use super::{Extractor, Found, record, typed};
 use crate::artifacts::spec::{FactSpec, FieldFrom, How, Pick};
@@ -8,11 +9,12 @@ use crate::parse::numbered_lines;
 
 pub(super) struct KeyValue;
 
-/// The (line, key, value) pairs of the text, in order.
-fn pairs(doc: &str) -> impl Iterator<Item = (u32, &str, &str)> {
+/// The (line, key, value) pairs of the text, in order. A value in double quotes is taken
+/// without them; `!` starts a comment as in Java properties files.
+pub(crate) fn pairs(doc: &str) -> impl Iterator<Item = (u32, &str, &str)> {
     numbered_lines(doc).filter_map(|(n, line)| {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() || line.starts_with(['#', '!', ';']) {
             return None;
         }
         let at = line.find(['=', ':'])?;
@@ -65,6 +67,25 @@ impl Extractor for KeyValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The variants `connector.properties` files come in: comments of either kind, CRLF, spaces
+    /// around the separator, `:` for `=`, garbage lines, a key without a name, an empty value,
+    /// a key given twice.
+    #[test]
+    fn properties_variants() {
+        let doc = "\u{feff}# comment\r\n! also a comment\r\n\r\n connector_port = 8989 \r\nconnector_fqdn: api.eu.sse.itd.cisco.com\r\ngarbage line\r\n=novalue\r\nconnector_port=9999\r\nempty=\r\n";
+        let got: Vec<_> = pairs(doc).collect();
+        assert_eq!(
+            got,
+            [
+                (4, "connector_port", "8989"),
+                (5, "connector_fqdn", "api.eu.sse.itd.cisco.com"),
+                (8, "connector_port", "9999"),
+                (9, "empty", "")
+            ]
+        );
+        assert_eq!(pairs("").count(), 0);
+    }
 
     #[test]
     fn pairs_skip_comments_and_take_both_separators() {

@@ -9,7 +9,7 @@
 //! cap that is hit is reported.
 
 mod json;
-mod keyvalue;
+pub(crate) mod keyvalue;
 mod records;
 mod table;
 mod text;

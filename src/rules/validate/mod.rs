@@ -16,7 +16,7 @@ use serde_saphyr::Spanned;
 
 use crate::artifacts::ArtifactMap;
 use crate::domain::Domain;
-use crate::facts::Product;
+use crate::version::Product;
 use crate::facts::registry::FactType;
 use crate::matcher::LinePattern;
 use crate::rules::Rule;

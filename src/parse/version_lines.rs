@@ -9,27 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::numbered_lines;
-use crate::version::Version;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum Product {
-    #[serde(rename = "FMC")]
-    Fmc,
-    #[serde(rename = "FTD")]
-    Ftd,
-    #[serde(rename = "unknown")]
-    Unknown,
-}
-
-impl Product {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Product::Fmc => "FMC",
-            Product::Ftd => "FTD",
-            Product::Unknown => "unknown",
-        }
-    }
-}
+use crate::version::{Product, Version};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VersionInfo {
@@ -173,7 +153,6 @@ mod tests {
             parse_sf_version("Cisco Fire Linux OS v6.4.0 (build 2)\ngarbage"),
             None
         );
-        assert_eq!(serde_json::to_string(&Product::Fmc).unwrap(), "\"FMC\"");
     }
 
     const SHOW: &str = "-------------------[ ftd-edge1 ]--------------------\nModel                     : Cisco Firepower 2110 Threat Defense (77) Version 7.2.5 (Build 208)\nUUID                      : 1234abcd-0000-1111-2222-333344445555\nLSP version               : lsp-rel-20230712-1621\nVDB version               : 353\n----------------------------------------------------\n";
