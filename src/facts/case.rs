@@ -346,7 +346,7 @@ fn link_managers(
             code: "manager-not-in-case",
             path: String::new(),
             message: format!(
-                "managed by a manager that is not among the case's FMCs: {}; licence and cloud settings are not carried to them from the case's FMC, each is evaluated on its own (ask for the bundle of the FMC that manages them)",
+                "managed by a manager that is not among the case's FMCs: {}; licence and cloud settings are not carried to them from the case's FMCs, each is evaluated on its own (ask for the bundle of the manager they name)",
                 other.join("; ")
             ),
         });
@@ -356,7 +356,7 @@ fn link_managers(
             code: "ftd-not-matched",
             path: String::new(),
             message: format!(
-                "the case holds {fmcs} FMCs and these FTDs could not be matched to one of them (their show managers names none by host, address or identifier): {}; licence and cloud settings are not carried to them, each is evaluated on its own",
+                "the case holds {fmcs} FMCs and these FTDs could not be matched to one of them (they have no show managers, or one that names none of them by host, address or identifier): {}; licence and cloud settings are not carried to them, each is evaluated on its own",
                 unmatched.join(", ")
             ),
         });
