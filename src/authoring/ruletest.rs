@@ -364,10 +364,12 @@ pub fn lint(test: &TestSource, rules: &RuleSet) -> Vec<Diagnostic> {
     load::merge(&test.text, shape, meaning)
 }
 
-/// Warnings for rule files with no `<name>.test.yaml` beside them among `tests`.
+/// Warnings for rule files with no `<name>.test.yaml` beside them among `tests`. A pack's
+/// `domain.yaml` is tables, not a rule: it needs no test.
 pub fn untested(rules: &[RuleSource], tests: &[TestSource]) -> Vec<Diagnostic> {
     rules
         .iter()
+        .filter(|r| Path::new(&r.origin).file_name() != Some(load::DOMAIN_FILE.as_ref()))
         .filter(|r| {
             let expected = format!("{}.test.yaml", r.origin.trim_end_matches(".yaml"));
             !tests.iter().any(|t| t.origin == expected) && !Path::new(&expected).is_file()
@@ -608,6 +610,21 @@ fn differences(want: &ExpectFire, f: &crate::rules::Finding) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_domain_file_needs_no_test_a_rule_does() {
+        let source = |origin: &str| RuleSource {
+            relative: origin.into(),
+            origin: origin.into(),
+            text: String::new(),
+        };
+        let said = untested(
+            &[source("site/domain.yaml"), source("site/probe.yaml")],
+            &[],
+        );
+        let files: Vec<&str> = said.iter().map(|d| d.file.as_str()).collect();
+        assert_eq!(files, ["site/probe.yaml"]);
+    }
 
     #[test]
     fn builtin_tests_are_embedded() {
