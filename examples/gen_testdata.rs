@@ -452,6 +452,32 @@ enum Managers {
     NoneConfigured,
     /// Older releases: only `Type`, `Host` and `Registration`.
     ThreeFields { registration: &'static str },
+    /// The 7.x form, every field given: Host, Display name, Version and Identifier.
+    Full {
+        host: &'static str,
+        display_name: &'static str,
+        version: &'static str,
+        identifier: &'static str,
+    },
+    /// The three-field form (older releases) with this Host, registration completed.
+    Host(&'static str),
+    /// No `show managers` output in the bundle at all.
+    Absent,
+}
+
+/// Whom an FTD's `show managers` names, as the scenario means it (cli-contract.md, "Root-cause
+/// relations: scope").
+#[derive(Clone, PartialEq, Eq)]
+enum Names {
+    /// From `managers` and `managed_by`: the FMC whose host name `managed_by` gives (its Display
+    /// name), FDM (`Managed locally.`) or no manager.
+    Derived,
+    /// The FMC of this scenario, by this kind of match (`identifier`, `host-name`, `address`).
+    Fmc(&'static str, &'static str),
+    /// A manager that is no FMC of any case (a cdFMC).
+    Other,
+    /// Nothing: the bundle has no `show managers`.
+    Nothing,
 }
 
 /// One peer of a full `sftunnel_status.pl` output.
@@ -536,6 +562,12 @@ struct Scenario {
     managed_by: Option<String>,
     /// For an FMC: the UUID of a managed FTD to list in PEERS_MAP.JSON.
     peer: Option<String>,
+    /// The device's own management address in its sftunnel status (default: 10.10.1.5 on an
+    /// FMC, 10.10.1.21 on an FTD).
+    mgmt_ip: Option<&'static str>,
+    /// What the FTD's `show managers` was written to name, for the expectations of a case
+    /// (which FMC of the case manages it): derived from the scenario's intent, not from its text.
+    names: Names,
     /// An FTD's `show managers`, and the manager version its full form prints.
     managers: Managers,
     manager_version: &'static str,
@@ -615,6 +647,8 @@ impl Scenario {
             syslog_extra: Vec::new(),
             managed_by: None,
             peer: None,
+            mgmt_ip: None,
+            names: Names::Derived,
             managers: Managers::Auto,
             manager_version: "7.2.5 (Build 208)",
             sftunnel: Sftunnel::Auto,
@@ -1313,7 +1347,165 @@ fn scenarios() -> Vec<Scenario> {
     v[chain].managed_by = Some(v[fmc].hostname.clone());
     v.extend(case_scenarios(&v, &mut next_seed));
     v.extend(pack_scenarios(&mut next_seed));
+    let managers = manager_scenarios(&v, &mut next_seed);
+    v.extend(managers);
     v
+}
+
+/// Parts of the wrappers of several FMCs and FTDs (cli-contract.md, "Root-cause relations:
+/// scope"): which FMC manages which FTD, told by the FTD's `show managers` (host name, address,
+/// identifier), the one-FMC rule, or not at all. Appended after every other scenario so that
+/// their seeds, and so their bytes, stay.
+///
+/// FMCs: `fmc-east.corp.example` (healthy, 7.2.5), `fmc-west` and `fmc-lab` (evaluation licence,
+/// 7.0.5: the licence explains a managed FTD's disabled connector, and the FTD's 7.2.5 is newer
+/// than its manager). Each FTD is connector-disabled's: its connector is off and it has no
+/// licence or cloud settings of its own.
+fn manager_scenarios(v: &[Scenario], next_seed: &mut impl FnMut() -> u64) -> Vec<Scenario> {
+    let by = |name: &str| v.iter().find(|s| s.name == name).expect("scenario").clone();
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut out = Vec::new();
+    let fmc = |base: &str, name: &'static str, host: &str, ip: &'static str, seed: u64| {
+        let mut s = by(base);
+        let mut rng = Rng(seed);
+        s.name = name;
+        s.hostname = host.into();
+        s.uuid = rng.uuid();
+        s.mgmt_ip = Some(ip);
+        s.peer = None;
+        s.lean = true;
+        s
+    };
+    let east = fmc(
+        "healthy-fmc",
+        "_mgr-fmc-east",
+        "fmc-east.corp.example",
+        "10.30.0.5",
+        next_seed(),
+    );
+    let west = fmc(
+        "license-evaluation",
+        "_mgr-fmc-west",
+        "fmc-west",
+        "10.20.0.5",
+        next_seed(),
+    );
+    let lab = fmc(
+        "license-evaluation",
+        "_mgr-fmc-lab",
+        "fmc-lab",
+        "10.40.0.5",
+        next_seed(),
+    );
+    let lab_uuid = leak(lab.uuid.clone());
+    let ftd = |name: &'static str, host: &str, managers: Managers, names: Names, seed: u64| {
+        let mut s = by("connector-disabled");
+        let mut rng = Rng(seed);
+        s.name = name;
+        s.hostname = host.into();
+        s.uuid = rng.uuid();
+        s.managers = managers;
+        s.names = names;
+        s.lean = true;
+        s
+    };
+    // The older three-field form, Host the FMC's short name in capitals: its FQDN host name.
+    out.push(ftd(
+        "_mgr-ftd-by-host",
+        "ftd-north",
+        Managers::Host("FMC-EAST"),
+        Names::Fmc("_mgr-fmc-east", "host-name"),
+        next_seed(),
+    ));
+    // Host is fmc-west's management address (its sftunnel status shows it).
+    out.push(ftd(
+        "_mgr-ftd-by-address",
+        "ftd-south",
+        Managers::Host("10.20.0.5"),
+        Names::Fmc("_mgr-fmc-west", "address"),
+        next_seed(),
+    ));
+    // The FMC is reached through NAT: Host is an address no FMC shows, the Identifier is
+    // fmc-lab's appliance UUID.
+    let mut rng = Rng(next_seed());
+    out.push(ftd(
+        "_mgr-ftd-by-id",
+        "ftd-lab1",
+        Managers::Full {
+            host: "192.168.77.7",
+            display_name: "192.168.77.7",
+            version: "7.0.5 (Build 72)",
+            identifier: lab_uuid,
+        },
+        Names::Fmc("_mgr-fmc-lab", "identifier"),
+        next_seed(),
+    ));
+    // No `show managers` in the bundle: beside several FMCs nothing tells which one.
+    out.push(ftd(
+        "_mgr-ftd-unmatched",
+        "ftd-spare",
+        Managers::Absent,
+        Names::Nothing,
+        next_seed(),
+    ));
+    // Managed by a cloud-delivered FMC, which no case holds: a host name and identifier that
+    // are none of the FMCs'. It is not given to a case's only FMC either.
+    let cdfmc = leak(rng.uuid());
+    out.push(ftd(
+        "_mgr-ftd-elsewhere",
+        "ftd-cloud",
+        Managers::Full {
+            host: "acme-tenant.app.us.cdo.cisco.com",
+            display_name: "acme-tenant.app.us.cdo.cisco.com",
+            version: "7.2.5 (Build 208)",
+            identifier: cdfmc,
+        },
+        Names::Other,
+        next_seed(),
+    ));
+    out.extend([east, west, lab]);
+    out
+}
+
+/// Which FMC of a case manages an FTD, as the contract decides it from what the scenario's
+/// `show managers` was written to name: the FMC it names (by the kind of match it was written
+/// for) when the case holds it; else, unless it names another manager, the case's only FMC;
+/// else none. `Derived` FTDs name `managed_by` by Display name (host-name), or have no FMC
+/// (`Managed locally.`, `No Managers Configured`). Returns the FMC scenario and the JSON of
+/// the expectation.
+fn expected_management<'a>(s: &Scenario, fmcs: &[&'a Scenario]) -> (Option<&'a Scenario>, Value) {
+    let named = match &s.names {
+        Names::Derived => match (s.managers, &s.managed_by) {
+            (Managers::Auto, Some(host)) => fmcs
+                .iter()
+                .find(|f| &f.hostname == host)
+                .map(|f| (f.name, "host-name")),
+            (Managers::Auto, None) => {
+                return (None, json!({"fmc": null, "not_matched": "managed-locally"}));
+            }
+            (Managers::NoneConfigured, _) => {
+                return (None, json!({"fmc": null, "not_matched": "no-manager"}));
+            }
+            _ => None,
+        },
+        Names::Fmc(name, how) => fmcs
+            .iter()
+            .any(|f| f.name == *name)
+            .then_some((*name, *how)),
+        Names::Other => {
+            return (None, json!({"fmc": null, "not_matched": "other-manager"}));
+        }
+        Names::Nothing => None,
+    };
+    let (fmc, how) = match named {
+        Some((name, how)) => (fmcs.iter().find(|f| f.name == name).copied(), how),
+        None if fmcs.len() == 1 => (Some(fmcs[0]), "only-fmc"),
+        None => {
+            return (None, json!({"fmc": null, "not_matched": "no-fmc-named"}));
+        }
+    };
+    let fmc = fmc.expect("named FMC is in the case");
+    (Some(fmc), json!({"fmc": fmc.hostname, "matched_by": how}))
 }
 
 /// `df -h` with the mounts of an FTD (bundle-format §7); `full` sets /ngfw/Volume's use.
@@ -1674,12 +1866,15 @@ fn three_parts(v: &str) -> [u64; 3] {
 /// full form has one; FDM-managed and unregistered FTDs have no manager).
 fn fired(s: &Scenario, fmc: Option<&Scenario>) -> Vec<&'static str> {
     let mut out = s.fires.clone();
-    if s.product != Product::Ftd {
+    // The rule reads the FTD's `show managers` state (FDM and unregistered FTDs stay silent):
+    // without that output it is not evaluated, whatever the FMC's version.
+    if s.product != Product::Ftd || s.managers == Managers::Absent {
         return out;
     }
     let manager = match (fmc, s.managers, &s.managed_by) {
         (Some(f), _, _) => Some(f.version),
         (None, Managers::Auto, Some(_)) => Some(s.manager_version),
+        (None, Managers::Full { version, .. }, _) => Some(version),
         _ => None,
     };
     if manager.is_some_and(|m| three_parts(s.version) > three_parts(m)) {
@@ -2524,8 +2719,8 @@ fn ctime(unix: i64, off_min: i32) -> String {
 /// command-output name (without `.output`) and the text.
 fn render_sftunnel(s: &Scenario) -> Option<(&'static str, String)> {
     let (own, peer_ip) = match s.product {
-        Product::Fmc => ("10.10.1.5", "10.10.1.21"),
-        Product::Ftd => ("10.10.1.21", "10.10.1.5"),
+        Product::Fmc => (s.mgmt_ip.unwrap_or("10.10.1.5"), "10.10.1.21"),
+        Product::Ftd => (s.mgmt_ip.unwrap_or("10.10.1.21"), "10.10.1.5"),
     };
     let peers = match &s.sftunnel {
         Sftunnel::Auto if s.product == Product::Fmc || s.managed_by.is_some() => {
@@ -2734,11 +2929,28 @@ fn write_tree(s: &Scenario, dir: &Path) -> std::io::Result<String> {
                 (Managers::ThreeFields { registration }, _) => format!(
                     "Type                      : Manager\nHost                      : 10.10.1.5\nRegistration              : {registration}\n"
                 ),
+                (
+                    Managers::Full {
+                        host,
+                        display_name,
+                        version,
+                        identifier,
+                    },
+                    _,
+                ) => format!(
+                    "Type                      : Manager\nHost                      : {host}\nDisplay name              : {display_name}\nVersion                   : {version}\nIdentifier                : {identifier}\nRegistration              : Completed\nManagement type           : Configuration and analytics\n"
+                ),
+                (Managers::Host(host), _) => format!(
+                    "Type                      : Manager\nHost                      : {host}\nRegistration              : Completed\n"
+                ),
+                (Managers::Absent, _) => String::new(),
             };
-            t.write(
-                &format!("{co}/usr-local-sf-bin-sfcli.pl show managers.output"),
-                managers,
-            )?;
+            if s.managers != Managers::Absent {
+                t.write(
+                    &format!("{co}/usr-local-sf-bin-sfcli.pl show managers.output"),
+                    managers,
+                )?;
+            }
         }
     }
 
@@ -3044,6 +3256,32 @@ fn cases(by_name: &BTreeMap<&str, &Scenario>) -> Vec<(&'static str, Vec<(&'stati
                 ),
             ],
         ),
+        // Three FMCs and five FTDs: each FTD matched by what its show managers names, one with
+        // no show managers (unmatched beside several FMCs), one managed by a cdFMC.
+        (
+            "case-managers.tar",
+            [
+                "_mgr-fmc-east",
+                "_mgr-fmc-west",
+                "_mgr-fmc-lab",
+                "_mgr-ftd-by-host",
+                "_mgr-ftd-by-address",
+                "_mgr-ftd-by-id",
+                "_mgr-ftd-unmatched",
+                "_mgr-ftd-elsewhere",
+            ]
+            .into_iter()
+            .map(|n| (n, format!("{}-troubleshoot.tar.gz", by_name[n].hostname)))
+            .collect(),
+        ),
+        // One FMC: the FTD without show managers is the only FMC's, the cdFMC's FTD is not.
+        (
+            "case-manager-elsewhere.tar",
+            ["_mgr-fmc-west", "_mgr-ftd-unmatched", "_mgr-ftd-elsewhere"]
+                .into_iter()
+                .map(|n| (n, format!("{}-troubleshoot.tar.gz", by_name[n].hostname)))
+                .collect(),
+        ),
         (
             "case-mixed.zip",
             vec![
@@ -3153,25 +3391,30 @@ pub fn generate(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
     }
     fs::create_dir_all(out.join("cases"))?;
     for (wrapper, members) in cases(&by_name) {
-        // Findings of the case's FMC may explain findings on the FTDs it manages: those whose
-        // `show managers` names an FMC (each wrapper holds at most one FMC), not FDM-managed ones.
-        let case_fmc = members
+        // Findings of an FMC may explain findings on the FTDs it manages (expected_management
+        // says which FMC that is), not on FDM-managed or unmatched ones.
+        let case_fmcs: Vec<&Scenario> = members
             .iter()
             .map(|(n, _)| by_name[n])
-            .find(|s| s.product == Product::Fmc);
-        let fmc_fired: Vec<&'static str> = case_fmc.map(|s| s.fires.clone()).unwrap_or_default();
+            .filter(|s| s.product == Product::Fmc)
+            .collect();
         let mut devices = serde_json::Map::new();
         let mut list = String::new();
         for (scen, inner) in devices_of(&members, &by_name) {
             let s = by_name[scen];
-            let managed = s.product == Product::Ftd && s.managed_by.is_some();
-            let foreign: &[&'static str] = if managed { &fmc_fired } else { &[] };
-            let fmc = if managed { case_fmc } else { None };
+            let (fmc, management) = if s.product == Product::Ftd && !case_fmcs.is_empty() {
+                let (fmc, m) = expected_management(s, &case_fmcs);
+                (fmc, Some(m))
+            } else {
+                (None, None)
+            };
+            let foreign: Vec<&'static str> = fmc.map(|f| f.fires.clone()).unwrap_or_default();
+            let mut want = device_expectation(s, &foreign, fmc);
+            if let Some(m) = management {
+                want["management"] = m;
+            }
             // A host folder (`FMC1/`) is keyed by its name.
-            devices.insert(
-                inner.trim_end_matches('/').to_string(),
-                device_expectation(s, foreign, fmc),
-            );
+            devices.insert(inner.trim_end_matches('/').to_string(), want);
         }
         for (scen, inner) in &members {
             list.push_str(&format!("{scen} {inner}\n"));

@@ -612,6 +612,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_domain_file_needs_no_test_a_rule_does() {
+        let source = |origin: &str| RuleSource {
+            relative: origin.into(),
+            origin: origin.into(),
+            text: String::new(),
+        };
+        let said = untested(
+            &[source("site/domain.yaml"), source("site/probe.yaml")],
+            &[],
+        );
+        let files: Vec<&str> = said.iter().map(|d| d.file.as_str()).collect();
+        assert_eq!(files, ["site/probe.yaml"]);
+    }
+
+    #[test]
     fn builtin_tests_are_embedded() {
         assert!(
             builtin_tests()

@@ -4,7 +4,8 @@
 //! wrapper never is. Files outside every root attach to the device they lie in or name (appliance
 //! UUID or host name), licence and cloud settings to the case's one FMC, anything to the only
 //! device of a one-device case; the rest stays case-level. An appliance given twice is analysed
-//! once, from its newest collection. Then FTDs are linked to the FMC that manages them.
+//! once, from its newest collection. Then FTDs are linked to the FMC that manages them
+//! ([`super::managers`]).
 
 use std::collections::BTreeMap;
 
@@ -238,7 +239,7 @@ pub(crate) fn devices(
         }
     }
     loose_files.sort_by(|a, b| a.path.cmp(&b.path));
-    link_managers(&mut devices, facts, domain, warnings);
+    link_managers(&mut devices, domain, warnings);
     (devices, loose_files)
 }
 
@@ -312,38 +313,52 @@ fn time_or_unknown(t: Option<jiff::Timestamp>) -> String {
         .unwrap_or_else(|| "at an unknown time".into())
 }
 
-/// Licence and cloud settings of an FMC-managed FTD live on the FMC.
+/// Links every FTD to the FMC that manages it ([`super::managers`]): licence and cloud settings
+/// of an FMC-managed FTD live on the FMC, and findings on the FMC may explain the FTD's. FTDs
+/// that name a manager the case does not hold, and FTDs that nothing matches to one of several
+/// FMCs, are named in a warning each.
 fn link_managers(
     devices: &mut [Device],
-    facts: &crate::artifacts::FactCatalog,
     domain: &Domain,
     warnings: &mut Vec<crate::ingest::Warning>,
 ) {
-    let fmcs: Vec<usize> = devices
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.product == Product::Fmc)
-        .map(|(i, _)| i)
-        .collect();
-    if fmcs.len() == 1 {
-        for device in devices.iter_mut() {
-            let local_settings = device
-                .facts
-                .keys()
-                .any(|k| facts.lookup(k).is_some_and(|f| f.from_manager));
-            if device.product == Product::Ftd && !local_settings {
-                device.managed_by = Some(fmcs[0]);
+    use super::managers::{Management, Unmatched};
+    let links = super::managers::links(devices, domain);
+    let fmcs = devices.iter().filter(|d| d.product == Product::Fmc).count();
+    let mut other: Vec<String> = Vec::new();
+    let mut unmatched: Vec<String> = Vec::new();
+    for (device, link) in devices.iter_mut().zip(&links) {
+        let Some(link) = link else { continue };
+        match link.management {
+            Management::Managed { fmc, .. } => device.managed_by = Some(fmc),
+            Management::NotManaged(Unmatched::OtherManager) => other.push(format!(
+                "{} (show managers names {})",
+                device.name,
+                link.named.join(", ")
+            )),
+            Management::NotManaged(Unmatched::NoFmcNamed) if fmcs > 1 => {
+                unmatched.push(device.name.clone())
             }
+            Management::NotManaged(_) => {}
         }
-    } else if fmcs.len() > 1 && devices.iter().any(|d| d.product == Product::Ftd) {
-        // No managed-devices list is parsed yet, so which FMC manages which FTD is unknown:
-        // each device is evaluated on its own settings, and the report says so.
+    }
+    if !other.is_empty() {
         warnings.push(crate::ingest::Warning {
-            code: "several-fmcs",
+            code: "manager-not-in-case",
             path: String::new(),
             message: format!(
-                "the case holds {} FMCs; licence and cloud settings are not carried to the FTDs, each device is evaluated on its own",
-                fmcs.len()
+                "managed by a manager that is not among the case's FMCs: {}; licence and cloud settings are not carried to them from the case's FMCs, each is evaluated on its own (ask for the bundle of the manager they name)",
+                other.join("; ")
+            ),
+        });
+    }
+    if !unmatched.is_empty() {
+        warnings.push(crate::ingest::Warning {
+            code: "ftd-not-matched",
+            path: String::new(),
+            message: format!(
+                "the case holds {fmcs} FMCs and these FTDs could not be matched to one of them (they have no show managers, or one that names none of them by host, address or identifier): {}; licence and cloud settings are not carried to them, each is evaluated on its own",
+                unmatched.join(", ")
             ),
         });
     }

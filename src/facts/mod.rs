@@ -11,6 +11,7 @@ pub mod collect;
 mod derive;
 mod extract;
 pub mod hits;
+pub mod managers;
 pub mod regions;
 pub mod registry;
 mod unit;

@@ -119,6 +119,44 @@ pub static CATALOGUE: &[(&str, &str)] = &[
         "不明（syslog は UTC として読み取り）",
     ),
     ("damaged", "破損"),
+    ("managed by {fmc} ({how})", "{fmc} が管理（{how}）"),
+    (
+        "matched by the identifier in its show managers",
+        "show managers の Identifier で照合",
+    ),
+    (
+        "matched by the host name in its show managers",
+        "show managers のホスト名で照合",
+    ),
+    (
+        "matched by the address in its show managers",
+        "show managers のアドレスで照合",
+    ),
+    (
+        "the case's only FMC, which its show managers does not contradict",
+        "ケース内の唯一の FMC（show managers と矛盾しない）",
+    ),
+    (
+        "managed by {named}, which is not among the case's FMCs: not attached to them",
+        "{named} が管理（ケース内のどの FMC でもないため関連付けなし）",
+    ),
+    (
+        "not matched to an FMC: its show managers names none of the case's FMCs",
+        "FMC と照合できません: show managers がケース内のどの FMC も示していません",
+    ),
+    (
+        "managed locally (FDM), by no FMC",
+        "ローカル管理（FDM）、FMC なし",
+    ),
+    (
+        "no manager configured, so no FMC",
+        "マネージャー未設定、FMC なし",
+    ),
+    ("managed by {fmc}", "{fmc} が管理"),
+    (
+        "managed by no FMC of the case",
+        "ケース内の FMC の管理下にない",
+    ),
     (
         "also given as {path} (older, not analysed)",
         "{path} としても提供（古いため分析対象外）",

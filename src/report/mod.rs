@@ -101,10 +101,46 @@ pub struct DeviceRow {
     /// Other copies of this appliance in the case, not analysed (older collections).
     pub duplicates: Vec<String>,
     pub managed_by: Option<String>,
+    /// For an FTD of a case that holds an FMC: which FMC manages it and how that was found, or
+    /// why none does (cli-contract.md, "Root-cause relations: scope").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub management: Option<ManagementRow>,
     pub artifacts: Vec<crate::facts::ArtifactRef>,
     /// Artifacts read but not listed (over `--max-inventory-rows`).
     pub artifacts_omitted: u64,
     pub facts: BTreeMap<String, FactValue>,
+}
+
+/// Which FMC of the case manages an FTD, and how its `show managers` led there.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ManagementRow {
+    /// The managing FMC's device id and name; none when no FMC of the case manages the FTD.
+    pub fmc: Option<String>,
+    pub fmc_name: Option<String>,
+    /// How the FMC was matched: `identifier` (its appliance UUID), `host-name`, `address` (one
+    /// of its management addresses), or `only-fmc` (nothing tells, the case's only FMC).
+    pub matched_by: Option<crate::facts::managers::MatchedBy>,
+    /// Why no FMC of the case manages it: `other-manager` (show managers names a manager that
+    /// is not in the case), `no-fmc-named` (several FMCs, none named), `managed-locally` (FDM),
+    /// `no-manager` (never registered).
+    pub not_matched: Option<crate::facts::managers::Unmatched>,
+    /// The managers its `show managers` names (host, else display name, else identifier).
+    pub named: Vec<String>,
+}
+
+fn management_row(link: &crate::facts::managers::Link, devices: &[Device]) -> ManagementRow {
+    use crate::facts::managers::Management;
+    let (fmc, matched_by, not_matched) = match link.management {
+        Management::Managed { fmc, by } => (devices.get(fmc), Some(by), None),
+        Management::NotManaged(why) => (None, None, Some(why)),
+    };
+    ManagementRow {
+        fmc: fmc.map(|f| f.id.clone()),
+        fmc_name: fmc.map(|f| f.name.clone()),
+        matched_by,
+        not_matched,
+        named: link.named.clone(),
+    }
 }
 
 /// A dated event of a log-derived finding.
@@ -259,7 +295,11 @@ fn fact(device: &Device, name: &str) -> Option<String> {
     device.fact(name).map(|f| f.value.to_string())
 }
 
-fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
+fn device_row(
+    device: &Device,
+    devices: &[Device],
+    link: Option<&crate::facts::managers::Link>,
+) -> DeviceRow {
     let inherited = |name: &str| {
         fact(device, name).or_else(|| {
             device
@@ -310,6 +350,7 @@ fn device_row(device: &Device, devices: &[Device]) -> DeviceRow {
             .managed_by
             .and_then(|m| devices.get(m))
             .map(|m| m.name.clone()),
+        management: link.map(|l| management_row(l, devices)),
         artifacts: device.artifacts.clone(),
         artifacts_omitted: device.artifacts_omitted,
         facts: device
@@ -424,11 +465,19 @@ impl Report {
             damage: case.damage.clone(),
             verdict,
             findings,
-            devices: case
-                .devices
-                .iter()
-                .map(|d| device_row(d, &case.devices))
-                .collect(),
+            devices: {
+                // The case's match (facts::managers), shown for FTDs beside an FMC.
+                let with_fmc = case
+                    .devices
+                    .iter()
+                    .any(|d| d.product == crate::version::Product::Fmc);
+                let links = crate::facts::managers::links(&case.devices, &rules.domain);
+                case.devices
+                    .iter()
+                    .zip(&links)
+                    .map(|(d, l)| device_row(d, &case.devices, l.as_ref().filter(|_| with_fmc)))
+                    .collect()
+            },
             timeline,
             activity,
             not_evaluated: not_evaluated.to_vec(),

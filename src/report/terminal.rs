@@ -178,7 +178,23 @@ pub fn render(model: &Value, lang: Lang, color: bool) -> String {
 
     let devices: Vec<String> = list("devices")
         .iter()
-        .map(|d| format!("{} ({} {})", t(d, "name"), t(d, "product"), t(d, "version")))
+        .map(|d| {
+            // An FTD beside an FMC: which FMC manages it (the full report says how).
+            let managed = match d.get("management") {
+                Some(m) if m["fmc_name"].is_string() => format!(
+                    ", {}",
+                    fill(w("managed by {fmc}"), &[("fmc", t(m, "fmc_name"))])
+                ),
+                Some(m) if m.is_object() => format!(", {}", w("managed by no FMC of the case")),
+                _ => String::new(),
+            };
+            format!(
+                "{} ({} {}{managed})",
+                t(d, "name"),
+                t(d, "product"),
+                t(d, "version")
+            )
+        })
         .collect();
     let _ = writeln!(out, "\n{} {}", st.bold(w("Devices")), devices.join(", "));
     let not_evaluated = list("not_evaluated").len();

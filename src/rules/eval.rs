@@ -1088,34 +1088,6 @@ fn version_unknown(rule: &Rule, device: &Device) -> bool {
         )
 }
 
-/// The FMC that `manager.<fact>` reads for a device (cli-contract.md): the FMC whose name the
-/// device's `manager.host` fact (its `show managers`) gives, else the case's only FMC, else none.
-fn explicit_manager(devices: &[Device], device: &Device) -> Option<usize> {
-    if device.product == Product::Fmc {
-        return None;
-    }
-    let fmcs: Vec<usize> = devices
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.product == Product::Fmc)
-        .map(|(i, _)| i)
-        .collect();
-    let named = device.fact("manager.host").map(|f| f.value.to_string());
-    if let Some(named) = named {
-        let short = |s: &str| s.split('.').next().unwrap_or(s).to_ascii_lowercase();
-        if let Some(&i) = fmcs.iter().find(|&&i| {
-            let d = &devices[i];
-            d.name.eq_ignore_ascii_case(&named)
-                || (!d.name.is_empty() && short(&d.name) == short(&named))
-        }) {
-            return Some(i);
-        }
-    }
-    device
-        .managed_by
-        .or_else(|| (fmcs.len() == 1).then(|| fmcs[0]))
-}
-
 /// Evaluates every rule on every device, then ranks the findings. Rules run in
 /// [`super::load::evaluation_order`], so that a `finding:` condition sees the finding it names.
 pub fn evaluate(rules: &RuleSet, devices: &[Device]) -> (Vec<Finding>, Vec<NotEvaluated>) {
@@ -1152,7 +1124,8 @@ pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
     for (index, device) in devices.iter().enumerate() {
         let mut done: HashMap<&str, RuleState> = HashMap::new();
         let manager = device.managed_by.and_then(|m| devices.get(m));
-        let explicit = explicit_manager(devices, device).and_then(|m| devices.get(m));
+        // `manager.<fact>` reads the same FMC (cli-contract.md): the one the case matched.
+        let explicit = manager.filter(|m| m.product == Product::Fmc);
         for &at in &order {
             let rule = &rules.rules[at];
             if !applies(rule, device) {
