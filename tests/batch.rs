@@ -1409,6 +1409,7 @@ fn database_rows(out: &Path) -> BTreeMap<String, Vec<Vec<String>>> {
 /// Every file of an output folder but `results.jsonl`, `summary.csv` and the database (compared
 /// without their times), by relative path; `index.html` without the analysis times it sorts by.
 fn output_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let durations = regex::Regex::new(r#" data-duration="\d+""#).unwrap();
     let mut files = BTreeMap::new();
     for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
         let entry = entry.unwrap();
@@ -1427,9 +1428,11 @@ fn output_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
         let mut bytes = fs::read(entry.path()).unwrap();
         if rel == "index.html" {
             let text = String::from_utf8(bytes).unwrap();
-            let re = regex::Regex::new(r#" data-duration="\d+""#).unwrap();
-            assert!(re.is_match(&text), "the index no longer carries durations?");
-            bytes = re.replace_all(&text, "").into_owned().into_bytes();
+            assert!(
+                durations.is_match(&text),
+                "the index no longer carries durations?"
+            );
+            bytes = durations.replace_all(&text, "").into_owned().into_bytes();
         }
         files.insert(rel, bytes);
     }
