@@ -10,7 +10,11 @@
 //! the same files.
 //!
 //! Cases run on a rayon pool of `jobs` threads, one case per job at a time; the pipeline streams
-//! each case, so memory is bounded per job, not per case. Each finished case is appended to
+//! each case, so memory is bounded per job, not per case. Nothing is loaded or compiled per
+//! case: the rules and their line matcher are compiled once per run and shared; each job keeps
+//! its own copy of the artifact map and limits, whose regexes then match with caches of the
+//! job's own instead of taking turns at a shared pool. Whether a case is inflated on a second
+//! thread is [`ReadAhead`]'s choice (by default only while a core would otherwise idle). Each finished case is appended to
 //! `OUT/results.jsonl` at once (one line: case, input, key, status, duration, error, report
 //! paths and the JSON report), with its reports in `OUT/cases/`. At the end `summary.csv`,
 //! `unexplained.json` and the draft rules of `drafts/` ([`unexplained`]), `index.html` and
