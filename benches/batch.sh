@@ -27,6 +27,14 @@
 #             and with --max-templates-per-case 0 (mining off), beside the inflate floor
 #             (examples/inflate_floor.rs).
 # The load average is printed before each part: on a shared machine, say it with the figures.
+#
+# The README's figures, each with one command (on an idle machine for the wall times):
+#   CASES=200 REPEAT=5 SECTIONS=jobs bash benches/batch.sh     the speed-up of the default --jobs
+#   SECTIONS="tiny thousand" bash benches/batch.sh              per-case overhead (best of REPEAT),
+#                                                               then 1,000 cases once: time, RSS
+#   SECTIONS=mining bash benches/batch.sh                       mining on/off on the 1 GiB bundle
+# On a shared machine, compare the CPU times (user + system) the lines print beside the wall
+# times: other load stretches the wall time of every setting, not its CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-target/bench-batch}
@@ -109,7 +117,7 @@ if [[ " $SECTIONS " == *" jobs "* ]]; then
   load
   for s in "${settings[@]}"; do
     key=${s%%:*}
-    echo "  $key: $(stats "${T[$key]}"), peak RSS $(($(most "${R[$key]}") / 1024)) MiB, CPU $(best "${C[$key]}")s at least, $(grep -c '"status":"ok"' "$WORK/out-$key/results.jsonl") ok"
+    echo "  $key: $(stats "${T[$key]}"), peak RSS $(($(most "${R[$key]}") / 1024)) MiB, CPU $(best "${C[$key]}")s at least ($(awk -v c="$(best "${C[$key]}")" -v n="$CASES" 'BEGIN { printf "%.1f", 1000 * c / n }') ms a case), $(grep -c '"status":"ok"' "$WORK/out-$key/results.jsonl") ok"
   done
   awk -v a="$(best "${T[jobs1]}")" -v b="$(best "${T[default]}")" -v c="$(best "${T[default-readahead]}")" \
     'BEGIN { printf "  speed-up of the default --jobs over --jobs 1 (best times): %.2fx (with --read-ahead on: %.2fx)\n", a / b, a / c }'
@@ -150,7 +158,7 @@ if [[ " $SECTIONS " == *" thousand "* ]] && ((THOUSAND > 0)); then
   rm -rf "$WORK/out-thousand"
   read -r t r c < <(timed "$WORK/time-thousand.txt" "$BIN" batch "$DIR" --out "$WORK/out-thousand")
   load
-  echo "  $THOUSAND cases: ${t}s, peak RSS $((r / 1024)) MiB, CPU ${c}s, $(grep -c '"status":"ok"' "$WORK/out-thousand/results.jsonl") ok, triage.sqlite $(($(stat -c %s "$WORK/out-thousand/triage.sqlite") / 1024)) KiB"
+  echo "  $THOUSAND cases: ${t}s ($(awk -v t="$t" -v n="$THOUSAND" 'BEGIN { printf "%.1f", 1000 * t / n }') ms a case), peak RSS $((r / 1024)) MiB, CPU ${c}s, $(grep -c '"status":"ok"' "$WORK/out-thousand/results.jsonl") ok, triage.sqlite $(($(stat -c %s "$WORK/out-thousand/triage.sqlite") / 1024)) KiB"
 fi
 
 if [[ " $SECTIONS " == *" mining "* ]] && ((MINING_MB > 0)); then

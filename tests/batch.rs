@@ -1364,3 +1364,128 @@ fn a_rule_that_does_not_load_is_a_warning_of_every_case_and_exits_2() {
     // The case itself was analysed: its findings are there.
     assert!(root_causes(&lines[0]["report"]).contains("sse/dns-failure"));
 }
+
+/// Every table of a `triage.sqlite`, its rows as text and sorted, the columns that say when and
+/// how long (`finished_at`, `duration_ms`) left out.
+fn database_rows(out: &Path) -> BTreeMap<String, Vec<Vec<String>>> {
+    let conn = rusqlite::Connection::open_with_flags(
+        out.join("triage.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(tables.len() >= 7, "{tables:?}");
+    let mut all = BTreeMap::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
+        let mut rows: Vec<Vec<String>> = stmt
+            .query_map([], |r| {
+                let mut row = Vec::new();
+                for (i, name) in names.iter().enumerate() {
+                    if name == "finished_at" || name == "duration_ms" {
+                        continue;
+                    }
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    row.push(format!("{name}={v:?}"));
+                }
+                Ok(row)
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        all.insert(table, rows);
+    }
+    all
+}
+
+/// Every file of an output folder but `results.jsonl`, `summary.csv` and the database (compared
+/// without their times), by relative path; `index.html` without the analysis times it sorts by.
+fn output_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let durations = regex::Regex::new(r#" data-duration="\d+""#).unwrap();
+    let mut files = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(out)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if ["results.jsonl", "summary.csv", "triage.sqlite"].contains(&rel.as_str()) {
+            continue;
+        }
+        let mut bytes = fs::read(entry.path()).unwrap();
+        if rel == "index.html" {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(
+                durations.is_match(&text),
+                "the index no longer carries durations?"
+            );
+            bytes = durations.replace_all(&text, "").into_owned().into_bytes();
+        }
+        files.insert(rel, bytes);
+    }
+    files
+}
+
+#[test]
+fn the_number_of_jobs_does_not_change_any_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = cases_folder(tmp.path());
+    let mut seen = Vec::new();
+    for jobs in ["1", "3"] {
+        let out = tmp.path().join(format!("out-{jobs}"));
+        let (code, stderr) = batch(&["--jobs", jobs], &inputs, &out);
+        assert_eq!(code, 0, "{stderr}");
+        let mut lines: Vec<Value> = results(&out)
+            .into_iter()
+            .map(|mut l| {
+                let line = l.as_object_mut().unwrap();
+                assert!(line.remove("duration_ms").is_some());
+                assert!(line.remove("finished_at").is_some());
+                l
+            })
+            .collect();
+        lines.sort_by(|a, b| a["case"].as_str().cmp(&b["case"].as_str()));
+        assert_eq!(lines.len(), GOOD.len() + BROKEN.len());
+        let files = output_files(&out);
+        for want in [
+            "index.html",
+            "unexplained.json",
+            "cases/dns-failure.tar.gz.json",
+        ] {
+            assert!(files.contains_key(want), "{want}: {:?}", files.keys());
+        }
+        seen.push((
+            lines,
+            summary_without_durations(&out),
+            database_rows(&out),
+            files,
+        ));
+    }
+    let (one, three) = (&seen[0], &seen[1]);
+    assert_eq!(one.0, three.0, "results.jsonl");
+    assert_eq!(one.1, three.1, "summary.csv");
+    assert_eq!(one.2, three.2, "triage.sqlite");
+    assert_eq!(
+        one.3.keys().collect::<Vec<_>>(),
+        three.3.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &one.3 {
+        assert!(
+            bytes == &three.3[name],
+            "{name} differs between --jobs 1 and 3"
+        );
+    }
+}

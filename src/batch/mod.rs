@@ -10,7 +10,11 @@
 //! the same files.
 //!
 //! Cases run on a rayon pool of `jobs` threads, one case per job at a time; the pipeline streams
-//! each case, so memory is bounded per job, not per case. Each finished case is appended to
+//! each case, so memory is bounded per job, not per case. Nothing is loaded or compiled per
+//! case: the rules and their line matcher are compiled once per run and shared; each job keeps
+//! its own copy of the artifact map and limits, whose regexes then match with caches of the
+//! job's own instead of taking turns at a shared pool. Whether a case is inflated on a second
+//! thread is [`ReadAhead`]'s choice (by default only while a core would otherwise idle). Each finished case is appended to
 //! `OUT/results.jsonl` at once (one line: case, input, key, status, duration, error, report
 //! paths and the JSON report), with its reports in `OUT/cases/`. At the end `summary.csv`,
 //! `unexplained.json` and the draft rules of `drafts/` ([`unexplained`]), `index.html` and
@@ -676,10 +680,21 @@ fn write_outputs(dir: &Path, opts: &SummaryOptions) -> Result<(), BatchError> {
             .map_err(out_err(&results_path))?
             .lines,
     );
-    let ranked = output::write_summaries(dir, &lines, opts).map_err(out_err(dir))?;
+    let unexplained = output::write_summaries(dir, &lines, opts).map_err(out_err(dir))?;
     check_database(dir)?;
     let db = dir.join(sqlite::DATABASE);
-    sqlite::build(dir, &lines, &ranked).map_err(out_err(&db))
+    // The index and the database read the same lines and write different files: side by side,
+    // as this is the part of a run that no case overlaps.
+    let (index, database) = std::thread::scope(|s| {
+        let index = s.spawn(|| output::write_index(dir, &lines, &unexplained, opts));
+        let database = sqlite::build(dir, &lines, &unexplained.ranked);
+        let index = index
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the index's thread panicked")));
+        (index, database)
+    });
+    index.map_err(out_err(dir))?;
+    database.map_err(out_err(&db))
 }
 
 /// Renders the index of no case, so that a `--templates` index that does not render is refused
@@ -840,7 +855,7 @@ pub fn run(
         ..Outcome::default()
     });
 
-    let run_one = |p: &Planned, limits: &Limits| {
+    let run_one = |p: &Planned, limits: &Limits, map: &ArtifactMap| {
         if cancel.load(Ordering::SeqCst) {
             lock(&counts).not_started += 1;
             return;
@@ -849,24 +864,25 @@ pub fn run(
         let case_name = opts.shown(&p.entry.name);
         on_event(Event::Started { case: &case_name });
         let start = Instant::now();
-        let finished =
-            match catch_unwind(AssertUnwindSafe(|| analyse_case(opts, limits, &matcher, p))) {
-                Ok(f) => f,
-                Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown".into());
-                    Finished {
-                        status: Status::Error,
-                        error: Some(format!("internal error while analysing: {what}")),
-                        inputs: Vec::new(),
-                        reports: None,
-                        report: None,
-                    }
+        let finished = match catch_unwind(AssertUnwindSafe(|| {
+            analyse_case(opts, limits, map, &matcher, p)
+        })) {
+            Ok(f) => f,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                Finished {
+                    status: Status::Error,
+                    error: Some(format!("internal error while analysing: {what}")),
+                    inputs: Vec::new(),
+                    reports: None,
+                    report: None,
                 }
-            };
+            }
+        };
         let duration = start.elapsed();
         // What goes into results.jsonl shows its control and bidi characters, as reports do;
         // errors quote paths and names from the case, so they are redacted like the rest.
@@ -941,11 +957,19 @@ pub fn run(
         },
     );
     pool.broadcast(|_| {
+        // Each job its own copy of the artifact map: the compiled classifiers are shared (a
+        // clone of a regex shares its automata), but each copy has its own pool of match
+        // caches, owned by this thread. With one shared map, every job but the first took a
+        // cache from the pool's locked stack on each member classified (1 % of the CPU time of
+        // a 2-job run in perf, and a lock the jobs contend for). The limits too: they carry
+        // the mining's error pattern.
+        let map = opts.map.clone();
+        let (with, without) = (with.clone(), without.clone());
         loop {
-            let i = next.fetch_add(1, Ordering::SeqCst);
+            let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(p) = to_run.get(i) else { break };
             let ahead = opts.read_ahead.for_case(i, to_run.len(), jobs, cores);
-            run_one(p, if ahead { &with } else { &without });
+            run_one(p, if ahead { &with } else { &without }, &map);
         }
     });
 
@@ -966,6 +990,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn analyse_case(
     opts: &BatchOptions<'_>,
     limits: &Limits,
+    map: &ArtifactMap,
     matcher: &MatcherSet,
     p: &Planned,
 ) -> Finished {
@@ -990,7 +1015,7 @@ fn analyse_case(
         reports: None,
         report: None,
     };
-    let analysis = pipeline::analyze_with(&inputs, opts.map, opts.rules, matcher, limits);
+    let analysis = pipeline::analyze_with(&inputs, map, opts.rules, matcher, limits);
     if analysis.nothing_read() {
         let reason = if analysis.case.errors.is_empty() {
             format!("nothing usable could be read from {}", shown.join(", "))

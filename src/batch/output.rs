@@ -282,13 +282,20 @@ pub fn summary_csv(lines: &[Located]) -> String {
     out
 }
 
-/// Writes `summary.csv`, `unexplained.json`, the drafts and `index.html` of `lines` (lines of
+/// The ranked unexplained templates of a run, with the counts `unexplained.json` and the index
+/// show beside them.
+pub struct Unexplained {
+    pub ranked: Vec<super::unexplained::Ranked>,
+    pub total: usize,
+}
+
+/// Writes `summary.csv`, `unexplained.json` and the drafts of `lines` (lines of
 /// `dir/results.jsonl`) into `dir`.
 pub fn write_summaries(
     dir: &Path,
     lines: &[Located],
     opts: &super::SummaryOptions,
-) -> io::Result<Vec<super::unexplained::Ranked>> {
+) -> io::Result<Unexplained> {
     use super::unexplained;
     write_atomic(&dir.join(SUMMARY), summary_csv(lines).as_bytes())?;
     let (mut ranked, total, other) =
@@ -296,10 +303,24 @@ pub fn write_summaries(
     unexplained::write_drafts(dir, &mut ranked, opts.drafts)?;
     let ok = lines.iter().filter(|l| l.view.status == "ok").count();
     unexplained::write_json(dir, &ranked, ok, total, other)?;
-    let html = super::index::render(lines, &ranked, total, opts.templates.as_deref())
-        .map_err(|e| io::Error::other(format!("{}: {e:#}", super::index::TEMPLATE)))?;
-    write_atomic(&dir.join(INDEX), html.as_bytes())?;
-    Ok(ranked)
+    Ok(Unexplained { ranked, total })
+}
+
+/// Writes `index.html` of `lines` and their unexplained templates into `dir`.
+pub fn write_index(
+    dir: &Path,
+    lines: &[Located],
+    unexplained: &Unexplained,
+    opts: &super::SummaryOptions,
+) -> io::Result<()> {
+    let html = super::index::render(
+        lines,
+        &unexplained.ranked,
+        unexplained.total,
+        opts.templates.as_deref(),
+    )
+    .map_err(|e| io::Error::other(format!("{}: {e:#}", super::index::TEMPLATE)))?;
+    write_atomic(&dir.join(INDEX), html.as_bytes())
 }
 
 /// Whether `rel` is a report path a batch writes: `cases/<stem><ext>`, the stem of
