@@ -20,7 +20,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, params};
 use serde_json::Value;
 
-use super::output::{Located, RESULTS};
+use super::results::{Located, RESULTS};
 use super::unexplained::Ranked;
 
 /// The database in an output folder.

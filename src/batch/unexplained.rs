@@ -14,9 +14,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::fnv::fnv64;
-use super::output::{Located, write_atomic};
+use super::results::Located;
 use crate::facts::{earliest, latest};
 use crate::mining::{Template, draft_regex, literal_letters};
+use crate::report::outfile::write_atomic;
 
 /// `unexplained.json` in an output folder.
 pub const UNEXPLAINED: &str = "unexplained.json";
@@ -356,7 +357,7 @@ pub fn write_drafts(dir: &Path, ranked: &mut [Ranked], max: usize) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::output::read_results;
+    use crate::batch::results::read_results;
 
     fn line(case: &str, templates: &[(&str, u64, &str)]) -> String {
         let templates: Vec<serde_json::Value> = templates
