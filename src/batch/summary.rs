@@ -2,7 +2,9 @@
 //! latest line of each case), so they always agree with it: `summary.csv`, `unexplained.json`
 //! and the drafts, `index.html` and `triage.sqlite`.
 
-use std::io;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use super::csv::{SUMMARY, summary_csv};
@@ -11,7 +13,7 @@ use super::folder::check_database;
 use super::index;
 use super::results::{Located, RESULTS, latest_per_case, read_results};
 use super::sqlite;
-use super::unexplained::{self, Ranked};
+use super::unexplained::{self, Ranked, Ranking};
 use crate::report::outfile::write_atomic;
 
 /// `index.html` in an output folder.
@@ -45,22 +47,6 @@ pub(super) struct Unexplained {
     pub total: usize,
 }
 
-/// Writes `summary.csv`, `unexplained.json` and the drafts of `lines` (lines of
-/// `dir/results.jsonl`) into `dir`.
-fn write_summaries(
-    dir: &Path,
-    lines: &[Located],
-    opts: &SummaryOptions,
-) -> io::Result<Unexplained> {
-    write_atomic(&dir.join(SUMMARY), summary_csv(lines).as_bytes())?;
-    let (mut ranked, total, other) =
-        unexplained::rank(&dir.join(RESULTS), lines, opts.max_templates)?;
-    unexplained::write_drafts(dir, &mut ranked, opts.drafts)?;
-    let ok = lines.iter().filter(|l| l.view.status == "ok").count();
-    unexplained::write_json(dir, &ranked, ok, total, other)?;
-    Ok(Unexplained { ranked, total })
-}
-
 /// Writes `index.html` of `lines` and their unexplained templates into `dir`.
 fn write_index(
     dir: &Path,
@@ -80,6 +66,11 @@ fn write_index(
 
 /// Writes the run-wide outputs of `dir` from its `results.jsonl`: `summary.csv`,
 /// `unexplained.json`, the drafts, `index.html` and `triage.sqlite`.
+///
+/// `results.jsonl` is read twice: once for the views of its lines, which tell the latest line
+/// of each case; then once more for what the views leave out, each latest line parsed once for
+/// both the ranking of its templates and the database's rows, so that only one line's report
+/// is in memory at a time.
 pub(super) fn write_outputs(dir: &Path, opts: &SummaryOptions) -> Result<(), BatchError> {
     let results_path = dir.join(RESULTS);
     let lines = latest_per_case(
@@ -87,14 +78,34 @@ pub(super) fn write_outputs(dir: &Path, opts: &SummaryOptions) -> Result<(), Bat
             .map_err(out_err(&results_path))?
             .lines,
     );
-    let unexplained = write_summaries(dir, &lines, opts).map_err(out_err(dir))?;
-    check_database(dir)?;
+    write_atomic(&dir.join(SUMMARY), summary_csv(&lines).as_bytes()).map_err(out_err(dir))?;
     let db = dir.join(sqlite::DATABASE);
-    // The index and the database read the same lines and write different files: side by side,
-    // as this is the part of a run that no case overlaps.
+    let mut database = sqlite::Database::new(dir).map_err(out_err(&db))?;
+    let mut ranking = Ranking::default();
+    let wanted: HashSet<usize> = lines.iter().map(|l| l.line).collect();
+    let file = File::open(&results_path).map_err(out_err(&results_path))?;
+    for (n, raw) in BufReader::new(file).split(b'\n').enumerate() {
+        let raw = raw.map_err(out_err(&results_path))?;
+        if !wanted.contains(&n) {
+            continue;
+        }
+        let Ok(line) = serde_json::from_slice::<serde_json::Value>(&raw) else {
+            continue;
+        };
+        ranking.add_value(&line);
+        database.add(&line).map_err(out_err(&db))?;
+    }
+    let (mut ranked, total, other) = ranking.finish(opts.max_templates);
+    unexplained::write_drafts(dir, &mut ranked, opts.drafts).map_err(out_err(dir))?;
+    let ok = lines.iter().filter(|l| l.view.status == "ok").count();
+    unexplained::write_json(dir, &ranked, ok, total, other).map_err(out_err(dir))?;
+    let unexplained = Unexplained { ranked, total };
+    check_database(dir)?;
+    // The index and the database's last rows write different files: side by side, as this is
+    // the part of a run that no case overlaps.
     let (index, database) = std::thread::scope(|s| {
         let index = s.spawn(|| write_index(dir, &lines, &unexplained, opts));
-        let database = sqlite::build(dir, &lines, &unexplained.ranked);
+        let database = database.finish(&unexplained.ranked);
         let index = index
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the index's thread panicked")));
