@@ -26,7 +26,7 @@ use minijinja::value::Serde;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::output::{LineView, Located, devices, is_report_path, severity_rank};
+use super::results::{LineView, Located, devices, is_report_path, severity_rank};
 use super::unexplained::Ranked;
 use crate::report::escape::visible_value;
 
@@ -649,7 +649,7 @@ mod tests {
     #[test]
     fn links_only_to_report_files() {
         let mut l = line("a", "ok", serde_json::json!({}));
-        l.view.reports = Some(super::super::ReportPaths {
+        l.view.reports = Some(super::super::results::ReportPaths {
             json: "javascript:alert(1)".into(),
             html: "cases/../../x.html".into(),
         });

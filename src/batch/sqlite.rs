@@ -15,12 +15,12 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, params};
 use serde_json::Value;
 
-use super::output::{Located, RESULTS};
+use super::results::{Located, RESULTS};
 use super::unexplained::Ranked;
 
 /// The database in an output folder.
@@ -223,211 +223,248 @@ pub fn counts(path: &Path) -> rusqlite::Result<[i64; 6]> {
 /// Rebuilds `dir/triage.sqlite` from `dir/results.jsonl`: the lines of `lines` (located in that
 /// file), and the batch ranking `ranked`.
 pub fn build(dir: &Path, lines: &[Located], ranked: &[Ranked]) -> io::Result<()> {
-    let tmp = tempfile::Builder::new()
-        .prefix(".triage-")
-        .suffix(".sqlite")
-        .tempfile_in(dir)?;
-    fill(tmp.path(), dir, lines, ranked).map_err(io::Error::other)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(dir.join(DATABASE)).map_err(|e| e.error)?;
-    Ok(())
+    let mut db = Database::new(dir)?;
+    let wanted: HashSet<usize> = lines.iter().map(|l| l.line).collect();
+    let file = File::open(dir.join(RESULTS))?;
+    for (n, raw) in BufReader::new(file).split(b'\n').enumerate() {
+        let raw = raw?;
+        if !wanted.contains(&n) {
+            continue;
+        }
+        let Ok(line) = serde_json::from_slice::<Value>(&raw) else {
+            continue;
+        };
+        db.add(&line)?;
+    }
+    db.finish(ranked)
 }
 
-fn fill(db: &Path, dir: &Path, lines: &[Located], ranked: &[Ranked]) -> Result<(), String> {
-    let sql = |e: rusqlite::Error| e.to_string();
-    let mut conn = Connection::open(db).map_err(sql)?;
-    conn.execute_batch(&format!(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA application_id = {APPLICATION_ID}; {SCHEMA}"
-    ))
-    .map_err(sql)?;
-    let tx = conn.transaction().map_err(sql)?;
-    for (key, value) in [
-        ("schema_version", SCHEMA_VERSION.to_string()),
-        ("tool", "fptriage".to_string()),
-        ("tool_version", env!("CARGO_PKG_VERSION").to_string()),
-        ("source", RESULTS.to_string()),
-    ] {
-        tx.execute("INSERT INTO meta VALUES (?1, ?2)", params![key, value])
-            .map_err(sql)?;
+/// A `triage.sqlite` being built in a temporary file of the output folder, one line of
+/// `results.jsonl` at a time (so that the pass that reads them can feed the ranking too), all
+/// in one transaction; [`Database::finish`] adds the ranking and replaces the old database.
+pub struct Database {
+    // Closed before its file is removed, when dropped unfinished.
+    conn: Connection,
+    tmp: tempfile::NamedTempFile,
+    dir: PathBuf,
+}
+
+impl Database {
+    /// Creates the temporary database in `dir`, with its tables and `meta`.
+    pub fn new(dir: &Path) -> io::Result<Self> {
+        let tmp = tempfile::Builder::new()
+            .prefix(".triage-")
+            .suffix(".sqlite")
+            .tempfile_in(dir)?;
+        let conn = Self::open(tmp.path()).map_err(io::Error::other)?;
+        Ok(Database {
+            conn,
+            tmp,
+            dir: dir.to_path_buf(),
+        })
     }
-    let wanted: HashSet<usize> = lines.iter().map(|l| l.line).collect();
-    let file = File::open(dir.join(RESULTS)).map_err(|e| e.to_string())?;
-    {
-        let mut case = tx
-            .prepare("INSERT INTO cases VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)")
-            .map_err(sql)?;
-        let mut device = tx
-            .prepare("INSERT INTO devices VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")
-            .map_err(sql)?;
-        let mut finding = tx
-            .prepare(
-                "INSERT INTO findings VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-            )
-            .map_err(sql)?;
-        let mut evidence = tx
-            .prepare("INSERT INTO evidence VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")
-            .map_err(sql)?;
-        let mut not_evaluated = tx
-            .prepare("INSERT INTO not_evaluated VALUES (?1,?2,?3,?4,?5,?6,?7,?8)")
-            .map_err(sql)?;
-        let mut unexplained = tx
-            .prepare("INSERT INTO unexplained VALUES (?1,?2,?3,?4,?5,?6,?7)")
-            .map_err(sql)?;
-        for (n, raw) in BufReader::new(file).split(b'\n').enumerate() {
-            let raw = raw.map_err(|e| e.to_string())?;
-            if !wanted.contains(&n) {
-                continue;
+
+    fn open(db: &Path) -> Result<Connection, String> {
+        let sql = |e: rusqlite::Error| e.to_string();
+        let conn = Connection::open(db).map_err(sql)?;
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA application_id = {APPLICATION_ID}; {SCHEMA}"
+        ))
+        .map_err(sql)?;
+        conn.execute_batch("BEGIN").map_err(sql)?;
+        for (key, value) in [
+            ("schema_version", SCHEMA_VERSION.to_string()),
+            ("tool", "fptriage".to_string()),
+            ("tool_version", env!("CARGO_PKG_VERSION").to_string()),
+            ("source", RESULTS.to_string()),
+        ] {
+            conn.execute("INSERT INTO meta VALUES (?1, ?2)", params![key, value])
+                .map_err(sql)?;
+        }
+        Ok(conn)
+    }
+
+    /// Adds the rows of one line of `results.jsonl` (the latest of its case).
+    pub fn add(&mut self, line: &Value) -> io::Result<()> {
+        self.insert(line).map_err(io::Error::other)
+    }
+
+    fn insert(&mut self, line: &Value) -> Result<(), String> {
+        let sql = |e: rusqlite::Error| e.to_string();
+        let statement = |q: &str| self.conn.prepare_cached(q).map_err(sql);
+        let mut case =
+            statement("INSERT INTO cases VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)")?;
+        let mut device = statement("INSERT INTO devices VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
+        let mut finding = statement(
+            "INSERT INTO findings VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+        )?;
+        let mut evidence =
+            statement("INSERT INTO evidence VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
+        let mut not_evaluated =
+            statement("INSERT INTO not_evaluated VALUES (?1,?2,?3,?4,?5,?6,?7,?8)")?;
+        let mut unexplained = statement("INSERT INTO unexplained VALUES (?1,?2,?3,?4,?5,?6,?7)")?;
+        let id = text(&line["case"]).unwrap_or_default();
+        let report = &line["report"];
+        let mut causes: Vec<String> = Vec::new();
+        for v in report["verdict"].as_array().into_iter().flatten() {
+            let rule = v["finding"]
+                .as_str()
+                .unwrap_or_default()
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            if !causes.contains(&rule) {
+                causes.push(rule);
             }
-            let Ok(line) = serde_json::from_slice::<Value>(&raw) else {
-                continue;
-            };
-            let id = text(&line["case"]).unwrap_or_default();
-            let report = &line["report"];
-            let mut causes: Vec<String> = Vec::new();
-            for v in report["verdict"].as_array().into_iter().flatten() {
-                let rule = v["finding"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .split('@')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-                if !causes.contains(&rule) {
-                    causes.push(rule);
-                }
-            }
-            case.execute(params![
-                id,
-                text(&line["status"]).unwrap_or_default(),
-                text(&line["error"]),
-                text(&line["input"]),
-                list(&line["inputs"]),
-                text(&line["key"]),
-                int(&line["bytes"]),
-                int(&line["duration_ms"]),
-                text(&line["finished_at"]),
-                text(&line["tool_version"]),
-                causes.join("; "),
-                text(&line["reports"]["json"]),
-                text(&line["reports"]["html"]),
-                int(&report["unexplained"]["lines"]),
-            ])
-            .map_err(|e| format!("case {id}: {e}"))?;
-            for d in report["devices"].as_array().into_iter().flatten() {
-                device
-                    .execute(params![
-                        id,
-                        text(&d["id"]).unwrap_or_default(),
-                        text(&d["name"]),
-                        text(&d["product"]),
-                        text(&d["version"]),
-                        text(&d["region"]),
-                        text(&d["collected_at"]),
-                        text(&d["time_zone"]),
-                        text(&d["bundle"]),
-                        text(&d["managed_by"]),
-                    ])
-                    .map_err(|e| format!("case {id}, device {}: {e}", d["id"]))?;
-            }
-            for f in report["findings"].as_array().into_iter().flatten() {
-                let fid = text(&f["id"]).unwrap_or_default();
-                finding
+        }
+        case.execute(params![
+            id,
+            text(&line["status"]).unwrap_or_default(),
+            text(&line["error"]),
+            text(&line["input"]),
+            list(&line["inputs"]),
+            text(&line["key"]),
+            int(&line["bytes"]),
+            int(&line["duration_ms"]),
+            text(&line["finished_at"]),
+            text(&line["tool_version"]),
+            causes.join("; "),
+            text(&line["reports"]["json"]),
+            text(&line["reports"]["html"]),
+            int(&report["unexplained"]["lines"]),
+        ])
+        .map_err(|e| format!("case {id}: {e}"))?;
+        for d in report["devices"].as_array().into_iter().flatten() {
+            device
+                .execute(params![
+                    id,
+                    text(&d["id"]).unwrap_or_default(),
+                    text(&d["name"]),
+                    text(&d["product"]),
+                    text(&d["version"]),
+                    text(&d["region"]),
+                    text(&d["collected_at"]),
+                    text(&d["time_zone"]),
+                    text(&d["bundle"]),
+                    text(&d["managed_by"]),
+                ])
+                .map_err(|e| format!("case {id}, device {}: {e}", d["id"]))?;
+        }
+        for f in report["findings"].as_array().into_iter().flatten() {
+            let fid = text(&f["id"]).unwrap_or_default();
+            finding
+                .execute(params![
+                    id,
+                    fid,
+                    text(&f["rule"]).unwrap_or_default(),
+                    text(&f["device"]),
+                    text(&f["device_name"]),
+                    text(&f["title"]),
+                    text(&f["severity"]),
+                    text(&f["rule_severity"]),
+                    text(&f["status"]),
+                    f["root_cause"].as_bool().map(i64::from),
+                    list(&f["explained_by"]),
+                    int(&f["count"]),
+                    text(&f["first_seen"]),
+                    text(&f["last_seen"]),
+                    text(&f["recovered_at"]),
+                    text(&f["message"]),
+                ])
+                .map_err(|e| format!("case {id}, finding {fid}: {e}"))?;
+            for (n, e) in f["evidence"].as_array().into_iter().flatten().enumerate() {
+                evidence
                     .execute(params![
                         id,
                         fid,
-                        text(&f["rule"]).unwrap_or_default(),
-                        text(&f["device"]),
-                        text(&f["device_name"]),
-                        text(&f["title"]),
-                        text(&f["severity"]),
-                        text(&f["rule_severity"]),
-                        text(&f["status"]),
-                        f["root_cause"].as_bool().map(i64::from),
-                        list(&f["explained_by"]),
-                        int(&f["count"]),
-                        text(&f["first_seen"]),
-                        text(&f["last_seen"]),
-                        text(&f["recovered_at"]),
-                        text(&f["message"]),
-                    ])
-                    .map_err(|e| format!("case {id}, finding {fid}: {e}"))?;
-                for (n, e) in f["evidence"].as_array().into_iter().flatten().enumerate() {
-                    evidence
-                        .execute(params![
-                            id,
-                            fid,
-                            n as i64,
-                            text(&e["path"]),
-                            int(&e["line"]),
-                            text(&e["text"]),
-                            int(&e["count"]),
-                            text(&e["first_seen"]),
-                            text(&e["last_seen"]),
-                            text(&e["host"]),
-                        ])
-                        .map_err(sql)?;
-                }
-            }
-            for (n, x) in report["not_evaluated"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                not_evaluated
-                    .execute(params![
-                        id,
                         n as i64,
-                        text(&x["rule"]).unwrap_or_default(),
-                        text(&x["device"]),
-                        text(&x["device_name"]),
-                        text(&x["reason"]),
-                        list(&x["needs"]),
-                        text(&x["ask"]),
+                        text(&e["path"]),
+                        int(&e["line"]),
+                        text(&e["text"]),
+                        int(&e["count"]),
+                        text(&e["first_seen"]),
+                        text(&e["last_seen"]),
+                        text(&e["host"]),
                     ])
                     .map_err(sql)?;
             }
-            for t in report["unexplained"]["templates"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                unexplained
-                    .execute(params![
-                        id,
-                        text(&t["artifact"]).unwrap_or_default(),
-                        text(&t["template"]).unwrap_or_default(),
-                        int(&t["count"]),
-                        text(&t["first_seen"]),
-                        text(&t["last_seen"]),
-                        text(&t["example"]),
-                    ])
-                    .map_err(|e| format!("case {id}, template: {e}"))?;
-            }
         }
-        let mut template = tx
-            .prepare("INSERT INTO templates VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")
-            .map_err(sql)?;
-        for r in ranked {
-            template
+        for (n, x) in report["not_evaluated"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            not_evaluated
                 .execute(params![
-                    r.rank as i64,
-                    r.artifact,
-                    r.template,
-                    r.cases as i64,
-                    i64::try_from(r.count).unwrap_or(i64::MAX),
-                    r.first_seen.map(|t| t.to_string()),
-                    r.last_seen.map(|t| t.to_string()),
-                    r.example,
-                    r.example_case,
-                    r.draft,
+                    id,
+                    n as i64,
+                    text(&x["rule"]).unwrap_or_default(),
+                    text(&x["device"]),
+                    text(&x["device_name"]),
+                    text(&x["reason"]),
+                    list(&x["needs"]),
+                    text(&x["ask"]),
                 ])
                 .map_err(sql)?;
         }
+        for t in report["unexplained"]["templates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            unexplained
+                .execute(params![
+                    id,
+                    text(&t["artifact"]).unwrap_or_default(),
+                    text(&t["template"]).unwrap_or_default(),
+                    int(&t["count"]),
+                    text(&t["first_seen"]),
+                    text(&t["last_seen"]),
+                    text(&t["example"]),
+                ])
+                .map_err(|e| format!("case {id}, template: {e}"))?;
+        }
+        Ok(())
     }
-    tx.commit().map_err(sql)?;
-    conn.close().map_err(|(_, e)| e.to_string())?;
-    Ok(())
+
+    /// Adds the batch ranking, commits, and replaces `triage.sqlite` of the output folder.
+    pub fn finish(self, ranked: &[Ranked]) -> io::Result<()> {
+        let Database { conn, tmp, dir } = self;
+        Self::commit(conn, ranked).map_err(io::Error::other)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(dir.join(DATABASE)).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    fn commit(conn: Connection, ranked: &[Ranked]) -> Result<(), String> {
+        let sql = |e: rusqlite::Error| e.to_string();
+        {
+            let mut template = conn
+                .prepare_cached("INSERT INTO templates VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")
+                .map_err(sql)?;
+            for r in ranked {
+                template
+                    .execute(params![
+                        r.rank as i64,
+                        r.artifact,
+                        r.template,
+                        r.cases as i64,
+                        i64::try_from(r.count).unwrap_or(i64::MAX),
+                        r.first_seen.map(|t| t.to_string()),
+                        r.last_seen.map(|t| t.to_string()),
+                        r.example,
+                        r.example_case,
+                        r.draft,
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        conn.execute_batch("COMMIT").map_err(sql)?;
+        conn.close().map_err(|(_, e)| e.to_string())?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

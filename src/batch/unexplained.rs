@@ -14,9 +14,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::fnv::fnv64;
-use super::output::{Located, write_atomic};
+use super::results::Located;
 use crate::facts::{earliest, latest};
 use crate::mining::{Template, draft_regex, literal_letters};
+use crate::report::outfile::write_atomic;
 
 /// `unexplained.json` in an output folder.
 pub const UNEXPLAINED: &str = "unexplained.json";
@@ -90,8 +91,7 @@ pub fn rank(
     max: usize,
 ) -> io::Result<(Vec<Ranked>, usize, u64)> {
     let wanted: HashSet<usize> = lines.iter().map(|l| l.line).collect();
-    let mut by: HashMap<(String, String), Ranked> = HashMap::new();
-    let mut other = 0u64;
+    let mut ranking = Ranking::default();
     let file = match std::fs::File::open(results) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), 0, 0)),
@@ -102,16 +102,38 @@ pub fn rank(
         if !wanted.contains(&n) {
             continue;
         }
-        let Ok(v) = serde_json::from_slice::<LineTemplates>(&raw) else {
-            continue;
-        };
+        if let Ok(v) = serde_json::from_slice::<LineTemplates>(&raw) {
+            ranking.add(v);
+        }
+    }
+    Ok(ranking.finish(max))
+}
+
+/// The ranking being summed up, one line of `results.jsonl` (the latest of its case) at a time.
+#[derive(Default)]
+pub struct Ranking {
+    by: HashMap<(String, String), Ranked>,
+    other: u64,
+}
+
+impl Ranking {
+    /// Adds the templates of one line, parsed as a whole (a line the ranking cannot read is
+    /// left out, as [`rank`] leaves it).
+    pub fn add_value(&mut self, line: &serde_json::Value) {
+        if let Ok(v) = LineTemplates::deserialize(line) {
+            self.add(v);
+        }
+    }
+
+    fn add(&mut self, v: LineTemplates) {
+        let by = &mut self.by;
         if v.status != "ok" {
-            continue;
+            return;
         }
         let Some(u) = v.report.and_then(|r| r.unexplained) else {
-            continue;
+            return;
         };
-        other += u.other + u.unread;
+        self.other += u.other + u.unread;
         for t in u.templates {
             let Template {
                 artifact,
@@ -156,20 +178,25 @@ pub fn rank(
             }
         }
     }
-    let total = by.len();
-    let mut ranked: Vec<Ranked> = by.into_values().collect();
-    ranked.sort_by(|a, b| {
-        b.cases
-            .cmp(&a.cases)
-            .then(b.count.cmp(&a.count))
-            .then_with(|| a.artifact.cmp(&b.artifact))
-            .then_with(|| a.template.cmp(&b.template))
-    });
-    ranked.truncate(max);
-    for (i, r) in ranked.iter_mut().enumerate() {
-        r.rank = i + 1;
+
+    /// The ranking (see [`rank`]): the first `max`, the number of distinct templates, and the
+    /// error lines counted but not templated.
+    pub fn finish(self, max: usize) -> (Vec<Ranked>, usize, u64) {
+        let total = self.by.len();
+        let mut ranked: Vec<Ranked> = self.by.into_values().collect();
+        ranked.sort_by(|a, b| {
+            b.cases
+                .cmp(&a.cases)
+                .then(b.count.cmp(&a.count))
+                .then_with(|| a.artifact.cmp(&b.artifact))
+                .then_with(|| a.template.cmp(&b.template))
+        });
+        ranked.truncate(max);
+        for (i, r) in ranked.iter_mut().enumerate() {
+            r.rank = i + 1;
+        }
+        (ranked, total, self.other)
     }
-    Ok((ranked, total, other))
 }
 
 /// Writes `unexplained.json`.
@@ -356,7 +383,7 @@ pub fn write_drafts(dir: &Path, ranked: &mut [Ranked], max: usize) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::output::read_results;
+    use crate::batch::results::read_results;
 
     fn line(case: &str, templates: &[(&str, u64, &str)]) -> String {
         let templates: Vec<serde_json::Value> = templates

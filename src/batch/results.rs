@@ -1,5 +1,6 @@
-//! The run-wide outputs: `results.jsonl` lines (written and read back), `summary.csv`, and the
-//! writing of `index.html` ([`super::index`]).
+//! `results.jsonl`, the record of a batch: one line per finished case, as written
+//! ([`LineOut`]) and as read back ([`LineView`], only what the run-wide outputs need), the
+//! latest line of each case, and the report paths a line may name.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -11,10 +12,6 @@ use serde::{Deserialize, Serialize};
 
 /// `results.jsonl` in an output folder.
 pub const RESULTS: &str = "results.jsonl";
-/// `summary.csv` in an output folder.
-pub const SUMMARY: &str = "summary.csv";
-/// `index.html` in an output folder.
-pub const INDEX: &str = "index.html";
 /// Folder of per-case reports in an output folder.
 pub const CASES: &str = "cases";
 
@@ -185,47 +182,6 @@ pub fn latest_per_case(lines: Vec<Located>) -> Vec<Located> {
     by_case.into_values().collect()
 }
 
-pub use crate::report::outfile::{write_atomic, write_atomic_from};
-
-/// One CSV field, quoted per RFC 4180 when it holds a comma, a quote, CR or LF.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// A text field of `summary.csv` as a spreadsheet may read it: one starting with `=`, `+`, `-`,
-/// `@`, a tab or CR would be taken for a formula (`=cmd|' /C calc'!A0` from a case or host
-/// name), so it gets a leading `'`, as OWASP advises. Every control character (line breaks
-/// too: a row stays a line, for `grep` and `cut`) and invisible character is shown as
-/// `<U+XXXX>` first.
-pub fn csv_text(s: &str) -> String {
-    let s = crate::report::escape::terminal(s);
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        csv_field(&format!("'{s}"))
-    } else {
-        csv_field(&s)
-    }
-}
-
-/// Root causes of a line: distinct rule ids in verdict order, each with its highest severity.
-fn root_causes(view: &LineView) -> Vec<(String, String, String)> {
-    let mut out: Vec<(String, String, String)> = Vec::new();
-    for v in view.report.iter().flat_map(|r| &r.verdict) {
-        match out.iter_mut().find(|(rule, _, _)| rule == v.rule()) {
-            Some(entry) => {
-                if severity_rank(&v.severity) > severity_rank(&entry.1) {
-                    entry.1 = v.severity.clone();
-                }
-            }
-            None => out.push((v.rule().to_string(), v.severity.clone(), v.title.clone())),
-        }
-    }
-    out
-}
-
 pub(super) fn devices(view: &LineView) -> String {
     view.report
         .iter()
@@ -235,96 +191,8 @@ pub(super) fn devices(view: &LineView) -> String {
         .join("; ")
 }
 
-fn versions(view: &LineView) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for d in view.report.iter().flat_map(|r| &r.devices) {
-        if !seen.contains(&d.version.as_str()) {
-            seen.push(&d.version);
-        }
-    }
-    seen.join("; ")
-}
-
-/// The header of `summary.csv`.
-pub const CSV_HEADER: &str =
-    "case,status,devices,versions,root_causes,severities,duration_ms,error";
-
-/// `summary.csv`: one row per case (sorted by case), CRLF line ends (RFC 4180).
-pub fn summary_csv(lines: &[Located]) -> String {
-    let mut out = String::new();
-    out.push_str(CSV_HEADER);
-    out.push_str("\r\n");
-    for l in lines {
-        let v = &l.view;
-        let causes = root_causes(v);
-        let text = [
-            v.case.clone(),
-            v.status.clone(),
-            devices(v),
-            versions(v),
-            causes
-                .iter()
-                .map(|c| c.0.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-            causes
-                .iter()
-                .map(|c| c.1.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ];
-        let mut row: Vec<String> = text.iter().map(|f| csv_text(f)).collect();
-        row.push(v.duration_ms.to_string());
-        row.push(csv_text(v.error.as_deref().unwrap_or_default()));
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// The ranked unexplained templates of a run, with the counts `unexplained.json` and the index
-/// show beside them.
-pub struct Unexplained {
-    pub ranked: Vec<super::unexplained::Ranked>,
-    pub total: usize,
-}
-
-/// Writes `summary.csv`, `unexplained.json` and the drafts of `lines` (lines of
-/// `dir/results.jsonl`) into `dir`.
-pub fn write_summaries(
-    dir: &Path,
-    lines: &[Located],
-    opts: &super::SummaryOptions,
-) -> io::Result<Unexplained> {
-    use super::unexplained;
-    write_atomic(&dir.join(SUMMARY), summary_csv(lines).as_bytes())?;
-    let (mut ranked, total, other) =
-        unexplained::rank(&dir.join(RESULTS), lines, opts.max_templates)?;
-    unexplained::write_drafts(dir, &mut ranked, opts.drafts)?;
-    let ok = lines.iter().filter(|l| l.view.status == "ok").count();
-    unexplained::write_json(dir, &ranked, ok, total, other)?;
-    Ok(Unexplained { ranked, total })
-}
-
-/// Writes `index.html` of `lines` and their unexplained templates into `dir`.
-pub fn write_index(
-    dir: &Path,
-    lines: &[Located],
-    unexplained: &Unexplained,
-    opts: &super::SummaryOptions,
-) -> io::Result<()> {
-    let html = super::index::render(
-        lines,
-        &unexplained.ranked,
-        unexplained.total,
-        opts.templates.as_deref(),
-    )
-    .map_err(|e| io::Error::other(format!("{}: {e:#}", super::index::TEMPLATE)))?;
-    write_atomic(&dir.join(INDEX), html.as_bytes())
-}
-
 /// Whether `rel` is a report path a batch writes: `cases/<stem><ext>`, the stem of
-/// [`super::sanitise`]'s characters. Anything else in a `results.jsonl` was not written by us.
+/// [`super::key::sanitise`]'s characters. Anything else in a `results.jsonl` was not written by us.
 pub fn is_report_path(rel: &str, ext: &str) -> bool {
     rel.strip_prefix(CASES)
         .and_then(|r| r.strip_prefix('/'))
@@ -344,30 +212,10 @@ pub fn report_files(dir: &Path, paths: &ReportPaths) -> [PathBuf; 2] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    #[test]
-    fn csv_quotes_only_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-    }
-
-    #[test]
-    fn csv_formulas_are_neutralised() {
-        assert_eq!(csv_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
-        assert_eq!(csv_text("+1"), "'+1");
-        assert_eq!(csv_text("-2,3"), "\"'-2,3\"");
-        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_text("\tx"), "<U+0009>x");
-        assert_eq!(csv_text("a\nb"), "a<U+000A>b");
-        assert_eq!(csv_text("a=b"), "a=b");
-        assert_eq!(csv_text("x\u{202E}y"), "x<U+202E>y");
-    }
-
-    fn view(case: &str, status: &str, verdict: &[(&str, &str)]) -> Located {
+    pub(in crate::batch) fn view(case: &str, status: &str, verdict: &[(&str, &str)]) -> Located {
         let verdict: Vec<serde_json::Value> = verdict
             .iter()
             .map(|(f, s)| serde_json::json!({"finding": f, "severity": s, "title": format!("<{f}>")}))
@@ -383,18 +231,6 @@ mod tests {
             source: 0,
             line: 0,
         }
-    }
-
-    #[test]
-    fn csv_rows_per_case() {
-        let lines = vec![
-            view("a", "ok", &[("sse/dns-failure@x", "critical")]),
-            view("d<script>", "error", &[]),
-        ];
-        let csv = summary_csv(&lines);
-        assert!(csv.starts_with(CSV_HEADER));
-        assert!(csv.contains("a,ok,ftd<1> (FTD),7.2,sse/dns-failure,critical,5,\r\n"));
-        assert!(csv.contains("d<script>,error,"));
     }
 
     #[test]
