@@ -152,6 +152,36 @@ fn lint_finds_every_mistake_in_a_domain_file_with_its_place() {
     assert!(text.contains("domain.yaml:3:13"), "{text}");
 }
 
+#[test]
+fn lint_finds_an_exception_that_excepts_nothing() {
+    // `site` excepts a host its hosts do not cover; `public` extends the built-in class with an
+    // exception only, which is checked against no hosts of this file.
+    let dir = pack(&[(
+        "site/domain.yaml",
+        "classes:\n  proxy:\n    hosts: ['**.proxy.example.net']\n    except: ['**.lab.proxy.example.net', '**.lab.example.net']\n  public:\n    except: ['**.tenants.example.org']\n",
+    )]);
+    let out = fptriage()
+        .args(["rules", "lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diags: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(&str, u64, u64)> = diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("except-outside-class", 4, 42)], "{diags}");
+}
+
 const PROXY_RULE: &str = "id: site/proxy-errors\ntitle: Proxy errors\nseverity: warning\ndescription: d\nwhen:\n  lines:\n    artifact: connector-log\n    regex: 'proxyconnect tcp'\n    host: proxy\nmessage: '{{ count }} on {{ hosts | join(\", \") }}'\nremediation: r\n";
 
 #[test]

@@ -269,9 +269,10 @@ fn redact_hides_the_managers_names_and_addresses() {
         "json",
         "--redact",
     ]);
-    // (The cdFMC's `acme-tenant.app.us.cdo.cisco.com` stays: the sse pack's `public` class keeps
-    // every `**.cisco.com` host readable, tenant names of cdo.cisco.com included.)
+    // The cdFMC's host names the customer's CDO tenant: the sse pack's `public` class excepts
+    // `**.cdo.cisco.com` from the `**.cisco.com` it keeps (see the test below).
     for private in [
+        "acme-tenant",
         "fmc-west",
         "FMC-EAST",
         "fmc-east",
@@ -296,6 +297,118 @@ fn redact_hides_the_managers_names_and_addresses() {
             .unwrap()
             .starts_with("IP-")
     );
+}
+
+/// The customer's cdFMC tenant in the ftd-cloud scenario's `show managers` (`Host` and
+/// `Display name`): a cisco.com host that names a customer.
+const TENANT: &str = "acme-tenant.app.us.cdo.cisco.com";
+
+/// Generic hosts of Cisco's cloud that the same cases name: readable with --redact.
+const GENERIC: &[&str] = &["api-sse.cisco.com", "eventing-ingest.sse.itd.cisco.com"];
+
+/// Whether `bytes` show the tenant (any case; its first label alone too).
+fn shows_tenant(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes).to_ascii_lowercase();
+    text.contains(TENANT) || text.contains("acme-tenant")
+}
+
+#[test]
+fn redact_hides_a_cdfmc_tenant_host_in_every_format_and_keeps_the_generic_hosts() {
+    for case in ["case-managers.tar", "case-manager-elsewhere.tar"] {
+        let case = bundle(case);
+        let case = case.to_str().unwrap();
+        // Without --redact the tenant is there to hide, and so are the generic hosts.
+        let plain = run(&["analyze", case, "--format", "json"]);
+        assert!(shows_tenant(plain.as_bytes()), "{case}: no tenant to hide");
+        for format in ["json", "md", "html"] {
+            let out = fptriage()
+                .args([
+                    "analyze", case, "--format", format, "--redact", "--lang", "en",
+                ])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{case} {format}");
+            assert!(
+                !shows_tenant(&out.stdout),
+                "{case}: the {format} report shows the tenant"
+            );
+            assert!(
+                !shows_tenant(&out.stderr),
+                "{case}: stderr shows the tenant"
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            // Markdown names no cloud host of these cases: only JSON and HTML are checked.
+            if format != "md" {
+                for host in GENERIC {
+                    assert!(
+                        plain.contains(host),
+                        "{case}: {host} not in the plain report"
+                    );
+                    assert!(text.contains(host), "{case}: {host} redacted in {format}");
+                }
+            }
+        }
+        // Pseudonymised like any private host: the report still says a manager is named.
+        let (report, _) = json_run([
+            std::ffi::OsStr::new("analyze"),
+            std::ffi::OsStr::new(case),
+            std::ffi::OsStr::new("--redact"),
+        ]);
+        let cloud = report["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["management"]["not_matched"] == "other-manager")
+            .expect("the cdFMC's FTD");
+        let named = cloud["management"]["named"][0].as_str().unwrap();
+        assert!(named.starts_with("HOST-"), "{named}");
+    }
+}
+
+#[test]
+fn redacted_batch_outputs_show_no_cdfmc_tenant_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    std::fs::copy(
+        bundle("case-manager-elsewhere.tar"),
+        cases.join("case-manager-elsewhere.tar"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let map = dir.path().join("map.json");
+    fptriage()
+        .args(["batch", "--redact", "--jobs", "1"])
+        .arg(&cases)
+        .arg("--out")
+        .arg(&out)
+        .arg("--redact-map")
+        .arg(&map)
+        .assert()
+        .code(0);
+    let mut names = Vec::new();
+    for entry in walkdir::WalkDir::new(&out) {
+        let entry = entry.unwrap();
+        let name = entry
+            .path()
+            .strip_prefix(&out)
+            .unwrap()
+            .display()
+            .to_string();
+        assert!(!shows_tenant(name.as_bytes()), "file name {name}");
+        if entry.file_type().is_file() {
+            // Bytes: triage.sqlite is binary, its strings stored as UTF-8.
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(!shows_tenant(&bytes), "{name} shows the tenant");
+            names.push(name);
+        }
+    }
+    for file in ["results.jsonl", "triage.sqlite", "index.html"] {
+        assert!(names.iter().any(|n| n == file), "no {file} in {names:?}");
+    }
+    // The map, which stays with the operator, gives it back.
+    let mapping = std::fs::read_to_string(&map).unwrap();
+    assert!(mapping.contains(TENANT), "{mapping}");
 }
 
 #[test]

@@ -36,6 +36,8 @@ struct ClassDef {
     public: bool,
     #[serde(default)]
     hosts: Vec<Spanned<String>>,
+    #[serde(default)]
+    except: Vec<Spanned<String>>,
     address_host: Option<Spanned<AddressHostDef>>,
 }
 
@@ -90,16 +92,55 @@ impl Checker {
     }
 
     fn patterns(&mut self, texts: &[Spanned<String>]) -> Vec<HostPattern> {
+        self.patterns_each(texts).into_iter().flatten().collect()
+    }
+
+    /// Each text's pattern, None (and a problem) for one that is not a pattern.
+    fn patterns_each(&mut self, texts: &[Spanned<String>]) -> Vec<Option<HostPattern>> {
         let mut out = Vec::new();
         for t in texts {
             match HostPattern::parse(&t.value) {
-                Ok(p) => out.push(p),
-                Err(e) => self.at(
-                    t,
-                    "invalid-host-pattern",
-                    format!("`{}` is not a host pattern: {}", t.value, e.0),
-                ),
+                Ok(p) => out.push(Some(p)),
+                Err(e) => {
+                    self.at(
+                        t,
+                        "invalid-host-pattern",
+                        format!("`{}` is not a host pattern: {}", t.value, e.0),
+                    );
+                    out.push(None);
+                }
             }
+        }
+        out
+    }
+
+    /// A class's exceptions. One that none of the class's `hosts` in this file covers excepts
+    /// nothing (a mistyped pattern would leave the tenant hosts it meant in the class); a class
+    /// that gives no hosts here extends another pack's class and is not checked.
+    fn exceptions(
+        &mut self,
+        class: &str,
+        texts: &[Spanned<String>],
+        hosts: &[HostPattern],
+    ) -> Vec<HostPattern> {
+        let mut out = Vec::new();
+        for (t, p) in texts.iter().zip(self.patterns_each(texts)) {
+            let Some(p) = p else { continue };
+            if !hosts.is_empty() && !hosts.iter().any(|h| p.within(h)) {
+                self.at(
+                    t,
+                    "except-outside-class",
+                    format!(
+                        "`{p}` is under none of class `{class}`'s `hosts` ({}): it excepts nothing",
+                        hosts
+                            .iter()
+                            .map(|h| h.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            out.push(p);
         }
         out
     }
@@ -231,11 +272,14 @@ pub fn parse(text: &str) -> (Domain, Vec<Problem>) {
     let mut classes = BTreeMap::new();
     for (name, def) in &file.classes {
         let d = &def.value;
+        let hosts = c.patterns(&d.hosts);
+        let except = c.exceptions(name, &d.except, &hosts);
         let class = Class {
             name: name.clone(),
             description: d.description.trim().to_string(),
             public: d.public,
-            hosts: c.patterns(&d.hosts),
+            hosts,
+            except,
             address_host: d
                 .address_host
                 .as_ref()
@@ -300,6 +344,27 @@ tables:
                 ("empty-entry-name", 16, 15),
             ]
         );
+    }
+
+    #[test]
+    fn an_exception_under_none_of_the_class_s_hosts_is_a_problem() {
+        let text = "\
+classes:
+  a:
+    hosts: ['**.example.net', api.example.org]
+    except: ['**.cdo.example.net', '**.example.org', 'x..y', api.example.org]
+  b:
+    except: ['**.anything.example']
+";
+        assert_eq!(
+            codes(text),
+            [
+                ("except-outside-class", 4, 36),
+                ("invalid-host-pattern", 4, 54),
+            ]
+        );
+        let (d, _) = parse(text);
+        assert_eq!(d.class("a").unwrap().exceptions().len(), 3);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct Class {
     /// `--redact` keeps the hosts of a public class readable.
     pub public: bool,
     hosts: Vec<HostPattern>,
+    /// Hosts its `hosts` patterns match that are not in the class all the same (customer
+    /// tenants under a vendor's domain that a public class keeps readable).
+    except: Vec<HostPattern>,
     /// Which host a log line that names only an address (no host) is counted for.
     pub address_host: Option<AddressHost>,
 }
@@ -113,8 +116,8 @@ impl Domain {
         named.or_else(|| table.entry(&a.default))?.field(&a.field)
     }
 
-    /// Adds a later pack's classes and tables: a class of the same name gains its hosts (and
-    /// its publicity and address host, when it gives them); a table of the same name gains its
+    /// Adds a later pack's classes and tables: a class of the same name gains its hosts and
+    /// exceptions (which then apply to all of its hosts), and its publicity and address host, when it gives them); a table of the same name gains its
     /// fields and entries, an entry of the same name its aliases and hosts, and its fields
     /// replace those it names.
     pub fn merge(&mut self, other: Domain) {
@@ -126,6 +129,7 @@ impl Domain {
                 Some(mine) => {
                     mine.public |= class.public;
                     mine.hosts.extend(class.hosts);
+                    mine.except.extend(class.except);
                     if class.address_host.is_some() {
                         mine.address_host = class.address_host;
                     }
@@ -160,9 +164,12 @@ impl Domain {
 }
 
 impl Class {
-    /// Whether `host` (any case, a trailing dot allowed) matches one of the class's patterns.
+    /// Whether `host` (any case, a trailing dot allowed) matches one of the class's patterns
+    /// and none of its exceptions.
     pub fn contains(&self, host: &str) -> bool {
-        trimmed(host).is_some_and(|h| self.hosts.iter().any(|p| p.matches(h)))
+        trimmed(host).is_some_and(|h| {
+            self.hosts.iter().any(|p| p.matches(h)) && !self.except.iter().any(|p| p.matches(h))
+        })
     }
 
     /// The hosts of this class named in free text (a syslog message, a log line without a URL),
@@ -175,6 +182,10 @@ impl Class {
 
     pub fn patterns(&self) -> &[HostPattern] {
         &self.hosts
+    }
+
+    pub fn exceptions(&self) -> &[HostPattern] {
+        &self.except
     }
 }
 
@@ -302,6 +313,32 @@ tables:
         assert_eq!(d.address_host("svc", south), Some("ev.s.svc.example.net"));
         let unknown = |_: &str| Some("west".to_string());
         assert_eq!(d.address_host("svc", unknown), Some("ev.svc.example.net"));
+    }
+
+    #[test]
+    fn an_excepted_host_is_out_of_its_class_and_not_public() {
+        let (mut d, problems) = load::parse(
+            "classes:\n  vendor:\n    public: true\n    hosts: ['**.example.net']\n    except: ['*.app.us.cdo.example.net']\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(d.is_public("api.example.net"));
+        assert!(d.is_public("edge.us.cdo.example.net"));
+        assert!(!d.is_public("Acme-Tenant.app.us.cdo.example.net."));
+        assert!(!d.in_class("vendor", "acme-tenant.app.us.cdo.example.net"));
+        let found: Vec<_> = d
+            .class("vendor")
+            .unwrap()
+            .hosts_in("to acme.app.us.cdo.example.net via api.example.net")
+            .collect();
+        assert_eq!(found, ["api.example.net"]);
+        // A later pack's exception applies to the hosts an earlier pack gave.
+        let (more, problems) =
+            load::parse("classes:\n  vendor:\n    except: ['**.eu.cdo.example.net']\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        d.merge(more);
+        assert!(!d.is_public("acme.app.eu.cdo.example.net"));
+        assert!(d.is_public("api.example.net"));
+        assert_eq!(d.class("vendor").unwrap().exceptions().len(), 2);
     }
 
     #[test]

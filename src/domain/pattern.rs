@@ -97,6 +97,20 @@ impl HostPattern {
         }
     }
 
+    /// Whether every host this pattern matches is one `other` matches too (`**.cdo.example.net`
+    /// is within `**.example.net`, `*.example.net` within `*.example.net`).
+    pub fn within(&self, other: &HostPattern) -> bool {
+        match (self.wildcard, other.wildcard) {
+            (Wildcard::None, _) => other.matches(&self.name),
+            (_, Wildcard::None) => false,
+            (mine, theirs) if self.name == other.name => theirs == Wildcard::Many || mine == theirs,
+            // One or more labels more than a name under `**.n` stay under it; under `*.n`,
+            // `*.x.n` names hosts of two labels more, which it does not.
+            (_, Wildcard::Many) => other.matches(&self.name),
+            (_, Wildcard::One) => false,
+        }
+    }
+
     /// Orders the patterns that match one host: more fixed labels first, then an exact name
     /// before `*.` before `**.`. The most specific match decides which entry a host belongs to.
     pub fn specificity(&self) -> (usize, u8) {
@@ -156,6 +170,23 @@ mod tests {
             assert!(HostPattern::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(p("**.Example.net.").to_string(), "**.example.net");
+    }
+
+    #[test]
+    fn a_pattern_within_another_names_only_hosts_it_names() {
+        assert!(p("**.cdo.example.net").within(&p("**.example.net")));
+        assert!(p("*.app.us.cdo.example.net").within(&p("**.example.net")));
+        assert!(p("a.cdo.example.net").within(&p("**.example.net")));
+        assert!(p("a.example.net").within(&p("*.example.net")));
+        assert!(p("*.example.net").within(&p("*.example.net")));
+        assert!(p("*.example.net").within(&p("**.example.net")));
+        assert!(p("a.example.net").within(&p("a.example.net")));
+        assert!(!p("**.example.net").within(&p("*.example.net")));
+        assert!(!p("*.x.example.net").within(&p("*.example.net")));
+        assert!(!p("a.b.example.net").within(&p("*.example.net")));
+        assert!(!p("**.example.org").within(&p("**.example.net")));
+        assert!(!p("example.net").within(&p("**.example.net")));
+        assert!(!p("*.example.net").within(&p("a.example.net")));
     }
 
     #[test]
