@@ -363,3 +363,112 @@ fn a_strptime_log_without_a_year_takes_the_collections_year() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("3 passed, 0 failed"), "{text}");
 }
+
+/// A fact's `lookup:` reads a value with a generic format and stores a field of the domain table
+/// entry it names: here the site of a service's API host, from a pack's own table, with a
+/// default for a host no entry names.
+#[test]
+fn a_lookup_stores_the_field_of_the_table_entry_the_value_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("domain.yaml"),
+        "tables:\n  site-zone:\n    description: zones\n    fields: [api, contact]\n    entries:\n      - name: NORTH\n        hosts: ['**.n.svc.example.net']\n        fields: {api: api.n.svc.example.net, contact: north-desk}\n      - name: SOUTH\n        fields: {api: api.s.svc.example.net}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.zone:\n        type: text\n        key: api_host\n        lookup: {table: site-zone, match: api, default: unknown}\n        description: d\n      site.contact:\n        type: text\n        key: api_host\n        lookup: {table: site-zone, match: hosts, field: contact}\n        description: d\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("zone.yaml"),
+        "id: site/zone\ntitle: Zone\nseverity: warning\ndescription: d\nwhen: {fact: site.zone, equals: SOUTH}\nmessage: \"zone {{ facts[\\\"site.zone\\\"] }}\"\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("contact.yaml"),
+        "id: site/contact\ntitle: Contact\nseverity: warning\ndescription: d\nwhen: {fact: site.contact, exists: true}\nmessage: \"contact {{ facts[\\\"site.contact\\\"] }}\"\nremediation: r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("zone.test.yaml"),
+        "cases:\n  - name: a host field\n    files:\n      \"etc/site/app.conf\": \"api_host = API.s.svc.example.net.\\n\"\n    expect:\n      fires:\n        - rule: site/zone\n          message_contains: \"zone SOUTH\"\n      not_evaluated: [site/contact]\n  - name: host patterns and another field\n    files:\n      \"etc/site/app.conf\": \"api_host = x.n.svc.example.net\\n\"\n    expect:\n      fires:\n        - rule: site/contact\n          message_contains: \"contact north-desk\"\n      silent: [site/zone]\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+}
+
+/// A lookup in a table no loaded `domain.yaml` declares, or of a field the table does not
+/// have, is a lint error at the `lookup:`; a lookup on a fact that is not text is one too.
+#[test]
+fn a_lookup_of_an_unknown_table_or_field_is_linted_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("domain.yaml"),
+        "tables:\n  site-zone:\n    description: zones\n    fields: [api]\n    entries:\n      - name: NORTH\n        fields: {api: api.n.svc.example.net}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.a: {type: text, key: h, description: d, lookup: {table: site-zones, match: api}}\n      site.b: {type: text, key: h, description: d, lookup: {table: site-zone, match: apis, field: contact}}\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, u64, String)> = diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["level"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let codes: Vec<(&str, u64)> = got.iter().map(|(c, l, _)| (c.as_str(), *l)).collect();
+    assert_eq!(
+        codes,
+        [
+            ("unknown-domain-table", 6),
+            ("unknown-table-field", 7),
+            ("unknown-table-field", 7)
+        ],
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .all(|(_, _, f)| f.ends_with("site/artifacts.yaml"))
+    );
+    std::fs::write(
+        site.join("artifacts.yaml"),
+        "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.a: {type: int, key: h, description: d, lookup: {table: site-zone, match: api}}\n",
+    )
+    .unwrap();
+    let out = fptriage()
+        .args(["rules", "lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diags[0]["code"], "lookup-not-text", "{diags}");
+    assert_eq!(diags[0]["line"], 6, "{diags}");
+}

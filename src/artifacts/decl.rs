@@ -194,9 +194,30 @@ pub(super) struct FactFile {
     /// A single-valued fact from a member with several matches: `first` (default) or `last`.
     #[serde(default)]
     pub pick: Option<Spanned<String>>,
+    /// A `text` fact whose value is looked up in a domain table: the value stored is a field
+    /// of the entry the read value names.
+    #[serde(default)]
+    pub lookup: Option<Spanned<LookupFile>>,
     /// `records`: each field, typed like facts.
     #[serde(default)]
     pub fields: Ordered<Spanned<FieldFile>>,
+}
+
+/// `lookup:` as written: `{table, match, field, default}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LookupFile {
+    pub table: Spanned<String>,
+    /// How the read value finds its entry: `name` (the entry's name or an alias), `hosts`
+    /// (the entry's host patterns) or the name of a host field of the table.
+    #[serde(rename = "match")]
+    pub on: Spanned<String>,
+    /// The entry's field stored as the fact (`name`: its name, the default).
+    #[serde(default)]
+    pub field: Option<Spanned<String>>,
+    /// Stored when no entry matches (or it lacks the field); without it, no fact.
+    #[serde(default)]
+    pub default: Option<String>,
 }
 
 /// A field of a `records` fact as written.

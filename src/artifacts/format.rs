@@ -24,9 +24,6 @@ pub enum Format {
 /// The built-in parsers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Builtin {
-    /// `etc/sf/connector.properties`, read as `keyvalue` lines, with the region and problem
-    /// checks.
-    ConnectorProperties,
     /// The SSE connector's logrus log: levels, remote hosts and dialled addresses per line.
     ConnectorLog,
     /// `pmtool status` daemon blocks.
@@ -64,8 +61,7 @@ pub enum LogTime {
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 15] = [
-        Builtin::ConnectorProperties,
+    pub const ALL: [Builtin; 14] = [
         Builtin::ConnectorLog,
         Builtin::Pmtool,
         Builtin::Netstat,
@@ -85,7 +81,6 @@ impl Builtin {
     /// The name a pack's `format:` gives it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Builtin::ConnectorProperties => "connector-properties",
             Builtin::ConnectorLog => "connector-log",
             Builtin::Pmtool => "pmtool",
             Builtin::Netstat => "netstat",

@@ -649,7 +649,12 @@ impl ArtifactMap {
                 if failed {
                     return None;
                 }
-                compiled.map(|c| (k, c))
+                compiled.map(|mut c| {
+                    if let Some(l) = &mut c.lookup {
+                        l.file = p.file.to_string();
+                    }
+                    (k, c)
+                })
             }
         };
         let decl = FactDecl {

@@ -29,6 +29,33 @@ pub struct FactSpec {
     pub pick: Pick,
     pub how: How,
     pub fields: Vec<FieldSpec>,
+    /// The value read is looked up in a domain table and replaced by the entry's field.
+    pub lookup: Option<Lookup>,
+}
+
+/// How a read value is looked up in a loaded domain table (checked against the tables when the
+/// rules and tables load: `unknown-domain-table`, `unknown-table-field`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub table: String,
+    pub on: LookupOn,
+    /// The entry's field stored; `None`: its name.
+    pub field: Option<String>,
+    pub default: Option<String>,
+    /// Where `lookup:` stands (file, line, column), for the checks against the tables.
+    pub file: String,
+    pub at: (u64, u64),
+}
+
+/// What of an entry the read value is matched against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupOn {
+    /// Its name or an alias, without case.
+    Name,
+    /// Its host patterns (the most specific match wins).
+    Hosts,
+    /// A host field: the value is that host.
+    Field(String),
 }
 
 /// Where a fact's value is.
@@ -248,6 +275,42 @@ pub(super) fn compile(
             from,
         });
     }
+    let lookup = match &f.lookup {
+        None => None,
+        Some(l) if ty != FactType::Text => {
+            out.push((
+                at(l),
+                "lookup-not-text",
+                format!(
+                    "`{}` is {ty}: a `lookup` stores a table's text, so the fact is `text`",
+                    name.value
+                ),
+            ));
+            return None;
+        }
+        Some(l) => {
+            let l_at = (l.referenced.line(), l.referenced.column());
+            let l = &l.value;
+            let on = match l.on.value.as_str() {
+                "name" => LookupOn::Name,
+                "hosts" => LookupOn::Hosts,
+                field => LookupOn::Field(field.to_string()),
+            };
+            Some(Lookup {
+                table: l.table.value.clone(),
+                on,
+                field: l
+                    .field
+                    .as_ref()
+                    .map(|f| f.value.clone())
+                    .filter(|f| f != "name"),
+                default: l.default.clone(),
+                // The caller knows the file.
+                file: String::new(),
+                at: l_at,
+            })
+        }
+    };
     if records && compiled.is_empty() {
         out.push((
             at(name),
@@ -264,6 +327,7 @@ pub(super) fn compile(
         pick,
         how,
         fields: compiled,
+        lookup,
     })
 }
 

@@ -143,13 +143,19 @@ pub fn lint(paths: &[PathBuf], format: FactsFormat, deny_warnings: bool) -> Resu
     } else {
         all.extend(sources.iter().cloned());
         let (set, found) = load::load_with(&all, &map);
-        (
-            set,
-            found
+        let mut found: Vec<_> = found
+            .into_iter()
+            .filter(|d| own.contains(&d.file))
+            .collect();
+        // The lookups of the packs' own artifact definitions, against every loaded table.
+        let mut lookups = Vec::new();
+        load::check_lookups(&map, &set.domain, &mut lookups);
+        found.extend(
+            lookups
                 .into_iter()
-                .filter(|d| own.contains(&d.file))
-                .collect(),
-        )
+                .filter(|d| !d.file.starts_with("built-in:")),
+        );
+        (set, found)
     };
     diagnostics.extend(found);
     if builtin_only {

@@ -64,6 +64,62 @@ pub fn load(sources: &[RuleSource]) -> (RuleSet, Vec<Diagnostic>) {
     load_with(sources, &ArtifactMap::builtin())
 }
 
+/// Every declared fact's `lookup:` names a loaded table, and fields that table declares.
+pub fn check_lookups(map: &ArtifactMap, domain: &Domain, out: &mut Vec<Diagnostic>) {
+    use crate::artifacts::spec::LookupOn;
+    for kind in map.kinds() {
+        for spec in map.fact_specs(kind.kind) {
+            let Some(l) = &spec.lookup else { continue };
+            let mut problem = |code: &'static str, message: String| {
+                out.push(Diagnostic {
+                    code,
+                    level: Level::Error,
+                    file: l.file.clone(),
+                    line: l.at.0,
+                    column: l.at.1,
+                    message,
+                    hint: None,
+                })
+            };
+            let Some(table) = domain.table(&l.table) else {
+                let known: Vec<&str> = domain.tables().map(|t| t.name.as_str()).collect();
+                problem(
+                    "unknown-domain-table",
+                    format!(
+                        "`{}`: lookup table `{}` is in no loaded domain.yaml (tables: {})",
+                        spec.name,
+                        l.table,
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                );
+                continue;
+            };
+            let on = match &l.on {
+                LookupOn::Field(f) => Some(("match", f)),
+                LookupOn::Name | LookupOn::Hosts => None,
+            };
+            for (key, field) in on.into_iter().chain(l.field.as_ref().map(|f| ("field", f))) {
+                if !table.fields.iter().any(|f| f == field) {
+                    problem(
+                        "unknown-table-field",
+                        format!(
+                            "`{}`: lookup `{key}: {field}` is no field of table `{}` (fields: name{}{})",
+                            spec.name,
+                            table.name,
+                            if key == "match" { ", hosts, " } else { ", " },
+                            table.fields.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Loads rules and domain tables (the sources named [`DOMAIN_FILE`]) over the loaded artifact
 /// definitions `map` (its kinds and facts), in order; a later source with an existing id replaces
 /// the earlier rule, and later domain tables extend earlier ones ([`Domain::merge`]).
@@ -79,6 +135,15 @@ pub fn load_with(sources: &[RuleSource], map: &ArtifactMap) -> (RuleSet, Vec<Dia
         );
         domain.merge(more);
     }
+    // The built-in pack's lookups are checked against its tables by a test: rules loaded alone
+    // (a rule test's own file) need no tables.
+    let mut lookups = Vec::new();
+    check_lookups(map, &domain, &mut lookups);
+    diagnostics.extend(
+        lookups
+            .into_iter()
+            .filter(|d| !d.file.starts_with("built-in:")),
+    );
     let sources: Vec<&RuleSource> = sources
         .iter()
         .filter(|s| !is_domain_file(&s.relative))
@@ -152,6 +217,25 @@ mod tests {
     use super::*;
     use crate::artifacts::ArtifactKind;
     use crate::rules::Cond;
+
+    #[test]
+    fn the_builtin_lookups_name_builtin_tables_and_fields() {
+        let map = ArtifactMap::builtin();
+        let mut found = Vec::new();
+        check_lookups(&map, &builtin_domain(), &mut found);
+        assert!(found.is_empty(), "{found:?}");
+        let lookups = map
+            .kinds()
+            .flat_map(|k| map.fact_specs(k.kind))
+            .filter(|s| s.lookup.is_some())
+            .count();
+        assert_eq!(lookups, 1);
+        // Without the tables, the same lookup is an error at its place.
+        check_lookups(&map, &Domain::default(), &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, "unknown-domain-table");
+        assert!(found[0].file.ends_with("sse/artifacts.yaml"), "{found:?}");
+    }
 
     fn source(relative: &str, text: &str) -> RuleSource {
         RuleSource {

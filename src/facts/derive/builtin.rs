@@ -1,19 +1,12 @@
 //! The facts of the kinds a built-in parser reads (`pmtool status`, `netstat`, `lsof`, Smart
-//! Licensing, the cloud settings, the connector context, `connector.properties`): each parser's
+//! Licensing, the cloud settings, the connector context): each parser's
 //! output turned into the facts the `sse/` pack declares on its kind. Snapshot facts that say
 //! "absent" are set only when the artifact that would show them is present, so that "no data"
 //! and "not there" stay distinct.
 
 use super::builder::{Builder, line_text};
-use crate::facts::extract::keyvalue;
 use crate::facts::{FactValue, regions};
 use crate::parse::{cloud_settings, connector_context, licensing, lsof, netstat, pmtool};
-
-/// A key's value in `keyvalue` text, and its line.
-struct Entry<'a> {
-    line: u32,
-    value: &'a str,
-}
 
 /// `pmtool status`: the SSEConnector and EventHandler daemons' states.
 pub(super) fn pmtool_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
@@ -222,105 +215,4 @@ pub(super) fn context_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
             b.text("context.fqdn", &f.value, path, Some(f.line), doc);
         }
     }
-}
-
-/// `connector.properties`, read as `keyvalue` text: the values of the three keys the connector
-/// needs (the last of each, as the connector itself reads the file), the region of its API host
-/// and what is missing or invalid.
-pub(super) fn connector_facts(b: &mut Builder<'_>, path: &str, doc: &str) {
-    let pairs: Vec<(u32, &str, &str)> = keyvalue::pairs(doc).collect();
-    let get = |key: &str| -> Option<Entry<'_>> {
-        pairs
-            .iter()
-            .rev()
-            .find(|(_, k, _)| *k == key)
-            .map(|&(line, _, value)| Entry { line, value })
-    };
-    b.set(
-        "connector.properties.present",
-        FactValue::Bool(true),
-        path,
-        None,
-        None,
-    );
-    let mut problems = Vec::new();
-    match get("connector_fqdn") {
-        Some(e) if !e.value.is_empty() => {
-            b.text("connector.fqdn", e.value, path, Some(e.line), doc);
-            let region = regions::region_of_api_host(b.domain, e.value);
-            b.text(
-                "connector.fqdn.region",
-                region.unwrap_or("unknown"),
-                path,
-                Some(e.line),
-                doc,
-            );
-            if region.is_none() {
-                problems.push(format!(
-                    "connector_fqdn `{}` is not an SSE API host",
-                    crate::limits::cap_text(e.value, b.limits.value_chars)
-                ));
-            }
-        }
-        _ => problems.push("connector_fqdn missing".to_string()),
-    }
-    match get("connector_port") {
-        Some(e) => match e.value.parse::<i64>() {
-            Ok(port) => {
-                b.set(
-                    "connector.port",
-                    FactValue::Int(port),
-                    path,
-                    Some(e.line),
-                    line_text(doc, e.line),
-                );
-                if !(1..=65535).contains(&port) {
-                    problems.push(format!("connector_port {port} is not 1-65535"));
-                }
-            }
-            Err(_) => problems.push(format!(
-                "connector_port `{}` is not a number",
-                crate::limits::cap_text(e.value, b.limits.value_chars)
-            )),
-        },
-        None => problems.push("connector_port missing".to_string()),
-    }
-    match get("registration_interval") {
-        Some(e) => match e.value.parse::<i64>() {
-            Ok(n) => {
-                b.set(
-                    "connector.registration_interval",
-                    FactValue::Int(n),
-                    path,
-                    Some(e.line),
-                    line_text(doc, e.line),
-                );
-                if n <= 0 {
-                    problems.push(format!("registration_interval {n} is not positive"));
-                }
-            }
-            Err(_) => problems.push(format!(
-                "registration_interval `{}` is not a number",
-                crate::limits::cap_text(e.value, b.limits.value_chars)
-            )),
-        },
-        None => problems.push("registration_interval missing".to_string()),
-    }
-    // The evidence is the first line holding a bad value (a missing key has no line).
-    let bad_line = ["connector_fqdn", "connector_port", "registration_interval"]
-        .iter()
-        .filter(|key| {
-            problems
-                .iter()
-                .any(|p| p.starts_with(*key) && !p.ends_with("missing"))
-        })
-        .filter_map(|key| get(key).map(|e| e.line))
-        .min();
-    b.set(
-        "connector.properties.problems",
-        FactValue::List(problems),
-        path,
-        bad_line,
-        bad_line.and_then(|l| line_text(doc, l)),
-    );
 }

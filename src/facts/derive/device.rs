@@ -67,7 +67,7 @@ pub(crate) fn device(
         if let Some(u) = &summary.uuid {
             id.uuid = Some(u.clone());
         }
-        properties_seen |= summary.format == Some(Builtin::ConnectorProperties);
+        properties_seen |= super::connector::is_properties(&summary.facts);
         if let Some(c) = &summary.curl {
             curl.add(&summary.path, c);
             outcomes.extend(c.outcomes.iter().cloned());

@@ -9,13 +9,17 @@
 //! - `builder`: the fact store, type checks and value caps;
 //! - `summarize`: one document → its summary; `identity`, `builtin` and `curl`: what the
 //!   built-in parsers' output means as facts;
+//! - `connector`: the `connector.properties` check over its kind's declared facts;
+//! - `lookup`: a declared fact's value looked up in a domain table;
 //! - `device`: the summaries of a device → the device; `region`: the region facts.
 
 mod builder;
 mod builtin;
+mod connector;
 mod curl;
 mod device;
 mod identity;
+mod lookup;
 mod region;
 mod summarize;
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::builder::{Builder, line_text};
-use super::{builtin, curl, identity};
+use super::{builtin, connector, curl, identity, lookup};
 use crate::artifacts::spec::FactSpec;
 use crate::artifacts::{ArtifactKind, Builtin, FactCatalog, Format};
 use crate::domain::Domain;
@@ -59,7 +59,6 @@ pub(crate) fn summarize(
         }
         Some(Builtin::Hostname) => summary.hostname = identity::hostname(&mut b, path, doc),
         Some(Builtin::ImsConf) => summary.uuid = identity::appliance_id(&mut b, path, doc),
-        Some(Builtin::ConnectorProperties) => builtin::connector_facts(&mut b, path, doc),
         Some(Builtin::Pmtool) => builtin::pmtool_facts(&mut b, path, doc),
         Some(Builtin::Netstat) => builtin::netstat_facts(&mut b, path, doc),
         Some(Builtin::Lsof) => builtin::lsof_facts(&mut b, path, doc),
@@ -74,6 +73,17 @@ pub(crate) fn summarize(
         let mut found = extract::Found::new(limits);
         extract::run(specs, doc, &mut found);
         for (name, value, line) in found.values {
+            let value = match specs
+                .iter()
+                .find(|s| s.name == name)
+                .and_then(|s| s.lookup.as_ref())
+            {
+                Some(l) => match lookup::look_up(l, domain, &value) {
+                    Some(v) => v,
+                    None => continue,
+                },
+                None => value,
+            };
             b.set(
                 &name,
                 value,
@@ -87,6 +97,7 @@ pub(crate) fn summarize(
             .into_iter()
             .map(|(code, message)| (code, format!("{path}: {message}")))
             .collect();
+        connector::check(&mut b, path, doc, specs);
     }
     summary.path = path.clone();
     summary.facts = b.facts;
