@@ -16,13 +16,13 @@ use serde_saphyr::Spanned;
 
 use crate::artifacts::ArtifactMap;
 use crate::domain::Domain;
-use crate::version::Product;
 use crate::facts::registry::FactType;
 use crate::matcher::LinePattern;
 use crate::rules::Rule;
 use crate::rules::diagnostic::{Diagnostic, Level, read};
 use crate::rules::schema::{RuleFile, UnknownVersion};
 use crate::rules::sources::RuleSource;
+use crate::version::Product;
 use crate::version::Version;
 
 /// Names a template may use besides the captures of the rule's regexes.
