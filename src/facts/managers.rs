@@ -348,23 +348,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::facts::{Fact, LineHits, Record};
+    use crate::facts::{Fact, Record};
 
     fn device(product: Product, name: &str, facts: Vec<(&str, FactValue)>) -> Device {
         Device {
-            id: name.into(),
-            product,
-            name: name.into(),
-            version: None,
-            bundle: String::new(),
-            collected_at: None,
-            time_zone: None,
-            damaged: false,
-            duplicates: Vec::new(),
-            input: 0,
-            artifacts: Vec::new(),
-            artifacts_omitted: 0,
-            kinds: Default::default(),
             facts: facts
                 .into_iter()
                 .map(|(k, value)| {
@@ -377,9 +364,7 @@ mod tests {
                     )
                 })
                 .collect(),
-            hits: LineHits::default(),
-            outcomes: Vec::new(),
-            managed_by: None,
+            ..Device::blank(name, product)
         }
     }
 

@@ -240,6 +240,30 @@ pub struct Device {
 }
 
 impl Device {
+    /// A device with nothing read: the start of a test's fixture.
+    #[cfg(test)]
+    pub(crate) fn blank(id: &str, product: Product) -> Device {
+        Device {
+            id: id.into(),
+            product,
+            name: id.into(),
+            version: None,
+            bundle: String::new(),
+            collected_at: None,
+            time_zone: None,
+            damaged: false,
+            duplicates: Vec::new(),
+            input: 0,
+            artifacts: Vec::new(),
+            artifacts_omitted: 0,
+            kinds: Default::default(),
+            facts: BTreeMap::new(),
+            hits: LineHits::default(),
+            outcomes: Vec::new(),
+            managed_by: None,
+        }
+    }
+
     pub fn has_artifact(&self, kind: ArtifactKind) -> bool {
         self.kinds.contains(&kind) || self.artifacts.iter().any(|a| a.kind == kind)
     }

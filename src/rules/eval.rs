@@ -1458,7 +1458,6 @@ fn rank(rules: &RuleSet, devices: &[Device], findings: &mut [Finding]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::LineHits;
     use crate::rules::load::{self, RuleSource};
 
     /// A small pack: `t/root` (critical) explains `t/mid` and `t/leaf`, `t/mid` (critical)
@@ -1483,23 +1482,8 @@ mod tests {
 
     fn device(id: &str, product: Product, managed_by: Option<usize>) -> Device {
         Device {
-            id: id.into(),
-            product,
-            name: id.into(),
-            version: None,
-            bundle: String::new(),
-            collected_at: None,
-            time_zone: None,
-            damaged: false,
-            duplicates: Vec::new(),
-            input: 0,
-            artifacts: Vec::new(),
-            artifacts_omitted: 0,
-            kinds: Default::default(),
-            facts: BTreeMap::new(),
-            hits: LineHits::default(),
-            outcomes: Vec::new(),
             managed_by,
+            ..Device::blank(id, product)
         }
     }
 
