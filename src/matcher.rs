@@ -416,6 +416,14 @@ impl MatcherSet {
             .is_none_or(|p| p.filter.is_empty() || filter::all_hold(&p.filter, captures))
     }
 
+    /// Whether the named captures of pattern `id` matter only to the samples its hits keep: it
+    /// has some, and no `where` test, group or distinct count reads them.
+    pub fn captures_only_kept(&self, id: usize) -> bool {
+        self.single(id).is_some_and(|p| {
+            p.named && p.filter.is_empty() && p.keep.group.is_none() && p.keep.distinct.is_empty()
+        })
+    }
+
     /// What the hits of pattern `id` keep.
     pub fn keep(&self, id: usize) -> Option<&Keep> {
         self.single(id).map(|p| &p.keep)

@@ -135,7 +135,9 @@ const LOOSE_HEAD_BYTES: usize = 4096;
 /// Bytes of `etc/localtime` read (a TZif file is a few KiB).
 const TZIF_BYTES: u64 = 256 << 10;
 
-/// A hit of the log being read that became a sample, and the lines after it gathered so far.
+/// A hit of the log being read that became a sample and is owed the lines after it. They are
+/// taken from the ring once it holds them all (or the log ends), so that a hit replaced before
+/// then (the usual fate of a hit in a log read in time order) costs no copy.
 struct Owed {
     pattern: usize,
     key: HitKey,
@@ -143,7 +145,6 @@ struct Owed {
     /// Its line number.
     at: u32,
     became: Became,
-    lines: Vec<super::ContextLine>,
 }
 
 /// Collects one case: every input given to one analysis.
@@ -248,7 +249,13 @@ impl<'a> Collector<'a> {
     }
 
     /// Turns what was read into devices with facts.
-    pub fn finish(self) -> Case {
+    pub fn finish(mut self) -> Case {
+        let (matcher, max) = (self.matcher, self.limits.value_chars);
+        for bundle in &mut self.bundles {
+            bundle
+                .hits
+                .settle_captures(|pattern, text| capped_captures(matcher, max, pattern, text));
+        }
         let mut log = self.warnings;
         let mut warnings = Vec::new();
         let (devices, mut loose_files) = case::devices(
@@ -431,9 +438,8 @@ impl<'a> Collector<'a> {
                 }
             }
             if context > 0 {
-                self.context_after(bundle, number, text, context);
-                // The ring holds the `context` lines before the next one: the oldest buffer is
-                // reused for this line.
+                // The ring holds the last `context` lines read: the oldest buffer is reused for
+                // this line.
                 let max = self.limits.evidence_chars;
                 let mut c = if self.ring.len() < context {
                     super::ContextLine {
@@ -448,6 +454,7 @@ impl<'a> Collector<'a> {
                 };
                 c.set(number, text, max);
                 self.ring.push_back(c);
+                self.context_after(bundle, number, context);
             }
             if text.len() > 10 {
                 last_line.clear();
@@ -481,28 +488,20 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    /// Gives line `number` to the hits before it that are still owed lines after them; a hit
-    /// owed all its lines gets them.
-    fn context_after(&mut self, bundle: usize, number: u32, text: &str, context: usize) {
+    /// Line `number` was just read into the ring: the hits `context` lines before it get the
+    /// ring's lines, which are all the lines they are owed.
+    fn context_after(&mut self, bundle: usize, number: u32, context: usize) {
         if self.owed.is_empty() {
             return;
         }
-        let max = self.limits.evidence_chars;
         let hits = &mut self.bundles[bundle].hits;
         let mut i = 0;
         while i < self.owed.len() {
-            let owed = &mut self.owed[i];
-            if owed.at < number {
-                let mut c = super::ContextLine {
-                    line: number,
-                    text: String::new(),
-                };
-                c.set(number, text, max);
-                owed.lines.push(c);
-            }
-            if owed.lines.len() >= context {
+            let owed = &self.owed[i];
+            if u64::from(number) >= u64::from(owed.at) + context as u64 {
                 let done = self.owed.swap_remove(i);
-                hits.attach_after(done.pattern, &done.key, done.seq, done.lines);
+                let after = self.ring.iter().filter(|c| c.line > done.at);
+                hits.attach_after(done.pattern, &done.key, done.seq, after);
             } else {
                 i += 1;
             }
@@ -510,11 +509,12 @@ impl<'a> Collector<'a> {
     }
 
     /// At the end of a log (or where reading it stopped): the hits still owed lines get those
-    /// read.
+    /// read, all still in the ring.
     fn flush_context(&mut self, bundle: usize) {
         let hits = &mut self.bundles[bundle].hits;
         for done in self.owed.drain(..) {
-            hits.attach_after(done.pattern, &done.key, done.seq, done.lines);
+            let after = self.ring.iter().filter(|c| c.line > done.at);
+            hits.attach_after(done.pattern, &done.key, done.seq, after);
         }
     }
 
@@ -540,7 +540,6 @@ impl<'a> Collector<'a> {
             seq,
             at,
             became,
-            lines: Vec::new(),
         });
     }
 
@@ -654,15 +653,20 @@ impl<'a> Collector<'a> {
             if !self.matcher.level_ok(pattern, level) {
                 continue;
             }
-            let mut captures = self.matcher.captures(pattern, text);
-            for (_, value) in &mut captures {
-                crate::limits::cap_in_place(value, self.limits.value_chars);
-            }
-            if !self.matcher.accepts(pattern, &captures) {
+            let keep = self.matcher.keep(pattern);
+            // Captures that only samples keep are read later from the kept evidence text, if
+            // that is the whole line.
+            let pending = self.matcher.captures_only_kept(pattern)
+                && text.len() <= self.limits.evidence_chars;
+            let captures = if pending {
+                Vec::new()
+            } else {
+                capped_captures(self.matcher, self.limits.value_chars, pattern, text)
+            };
+            if !pending && !self.matcher.accepts(pattern, &captures) {
                 continue;
             }
             self.seq += 1;
-            let keep = self.matcher.keep(pattern);
             let mut distinct = Vec::new();
             let mut group_key = None;
             if let Some(keep) = keep {
@@ -690,6 +694,7 @@ impl<'a> Collector<'a> {
                 text,
                 max_chars: self.limits.evidence_chars,
                 captures: &captures,
+                captures_pending: pending,
                 before: self.ring.as_slices().0,
                 seq: self.seq,
                 stamp_cap: if keep.is_some_and(|k| k.stamps) {
@@ -711,6 +716,21 @@ impl<'a> Collector<'a> {
 }
 
 /// Whether `path` lies inside the folder `dir`.
+/// The named captures of `pattern` on `text`, each cut to `max` characters
+/// (`--max-value-chars`).
+fn capped_captures(
+    matcher: &MatcherSet,
+    max: usize,
+    pattern: usize,
+    text: &str,
+) -> Vec<(String, String)> {
+    let mut captures = matcher.captures(pattern, text);
+    for (_, value) in &mut captures {
+        crate::limits::cap_in_place(value, max);
+    }
+    captures
+}
+
 fn within(path: &str, dir: &str) -> bool {
     path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
 }

@@ -13,7 +13,7 @@
 //! the reader for the hits that became samples ([`Became`]) and attached once gathered
 //! ([`LineHits::attach_after`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
 
 use jiff::Timestamp;
@@ -75,6 +75,15 @@ pub struct HitSample {
     /// Reading order, to order lines without a time stamp.
     #[serde(skip)]
     pub seq: u64,
+    /// `captures` are still to be read from the evidence text ([`LineHits::settle_captures`]):
+    /// a sample is replaced on nearly every hit of a log read in time order, so capturing is
+    /// left to the few samples that are kept.
+    #[serde(skip)]
+    captures_pending: bool,
+    /// Buffers of replaced `context_after` lines, reused by the next lines attached: a sample
+    /// replaced on every hit would otherwise free and allocate its lines each time.
+    #[serde(skip)]
+    spare: Vec<ContextLine>,
 }
 
 impl HitSample {
@@ -96,6 +105,8 @@ impl HitSample {
             context_before: Vec::new(),
             context_after: Vec::new(),
             seq: 0,
+            captures_pending: false,
+            spare: Vec::new(),
         };
         sample.assign(line);
         sample
@@ -117,6 +128,7 @@ impl HitSample {
         push_capped(text, line.text, line.max_chars);
         self.captures.clear();
         self.captures.extend_from_slice(line.captures);
+        self.captures_pending = line.captures_pending;
         self.context_before.truncate(line.before.len());
         for (i, c) in line.before.iter().enumerate() {
             match self.context_before.get_mut(i) {
@@ -127,7 +139,22 @@ impl HitSample {
                 None => self.context_before.push(c.clone()),
             }
         }
-        self.context_after.clear();
+        self.spare.append(&mut self.context_after);
+    }
+
+    /// Sets the lines after it to `lines`, reusing the buffers of the lines it had.
+    fn set_after<'l>(&mut self, lines: impl Iterator<Item = &'l ContextLine>) {
+        self.spare.append(&mut self.context_after);
+        for line in lines {
+            match self.spare.pop() {
+                Some(mut mine) => {
+                    mine.line = line.line;
+                    mine.text.clone_from(&line.text);
+                    self.context_after.push(mine);
+                }
+                None => self.context_after.push(line.clone()),
+            }
+        }
     }
 }
 
@@ -147,6 +174,9 @@ pub struct HitLine<'a> {
     /// Characters of `text` kept as evidence.
     pub max_chars: usize,
     pub captures: &'a [(String, String)],
+    /// `captures` were not read: the sample reads them from its evidence text once kept (the
+    /// caller knows the text is not cut and the pattern's captures decide nothing else).
+    pub captures_pending: bool,
     /// The lines just before it in its member (already cut), oldest first.
     pub before: &'a [ContextLine],
     pub seq: u64,
@@ -395,7 +425,9 @@ impl HitKey {
 /// Hits of every pattern of one device: pattern id → key → aggregate.
 #[derive(Debug, Clone, Default)]
 pub struct LineHits {
-    pub by_pattern: HashMap<usize, BTreeMap<HitKey, HitAgg>>,
+    /// Indexed by pattern id (the loader numbers patterns densely from 0): a map lookup per
+    /// hit showed up in profiles.
+    by_pattern: Vec<BTreeMap<HitKey, HitAgg>>,
     /// Lines not counted because their pattern already had `max_keys` keys (groups).
     pub keys_dropped: u64,
 }
@@ -411,7 +443,10 @@ impl LineHits {
         line: &HitLine<'_>,
         max_keys: usize,
     ) -> Became {
-        let keys = self.by_pattern.entry(pattern).or_default();
+        if self.by_pattern.len() <= pattern {
+            self.by_pattern.resize_with(pattern + 1, BTreeMap::new);
+        }
+        let keys = &mut self.by_pattern[pattern];
         let full = keys.len() >= max_keys;
         match keys.get_mut(key) {
             Some(agg) => agg.add(line, addrs),
@@ -430,7 +465,7 @@ impl LineHits {
 
     /// Re-keys hits keyed by an address to the host that address belongs to.
     pub fn resolve_keys(&mut self, host_of: impl Fn(&IpAddr) -> Option<String>) {
-        for keys in self.by_pattern.values_mut() {
+        for keys in &mut self.by_pattern {
             let addr_keys: Vec<IpAddr> = keys
                 .keys()
                 .filter_map(|k| match k {
@@ -455,51 +490,68 @@ impl LineHits {
 
     /// Gives `lines`, read after the hit read as `seq`, to the samples that still are that hit
     /// (a later hit may have replaced it since).
-    pub fn attach_after(
+    pub fn attach_after<'l>(
         &mut self,
         pattern: usize,
         key: &HitKey,
         seq: u64,
-        lines: Vec<ContextLine>,
+        lines: impl Iterator<Item = &'l ContextLine> + Clone,
     ) {
         let Some(agg) = self
             .by_pattern
-            .get_mut(&pattern)
+            .get_mut(pattern)
             .and_then(|k| k.get_mut(key))
             .filter(|agg| agg.context)
         else {
             return;
         };
-        match (agg.first.seq == seq, agg.last.seq == seq) {
-            (true, true) => {
-                agg.first.context_after.clone_from(&lines);
-                agg.last.context_after = lines;
+        if agg.first.seq == seq {
+            agg.first.set_after(lines.clone());
+        }
+        if agg.last.seq == seq {
+            agg.last.set_after(lines);
+        }
+    }
+
+    /// Reads the captures the samples left pending ([`HitLine::captures_pending`]) from their
+    /// evidence text with `captures(pattern, text)`.
+    pub fn settle_captures(&mut self, captures: impl Fn(usize, &str) -> Vec<(String, String)>) {
+        for (pattern, keys) in self.by_pattern.iter_mut().enumerate() {
+            for agg in keys.values_mut() {
+                for sample in [&mut agg.first, &mut agg.last] {
+                    if std::mem::take(&mut sample.captures_pending) {
+                        let text = sample.evidence.text.as_deref().unwrap_or_default();
+                        sample.captures = captures(pattern, text);
+                    }
+                }
             }
-            (true, false) => agg.first.context_after = lines,
-            (false, true) => agg.last.context_after = lines,
-            (false, false) => {}
         }
     }
 
     /// Stamps and distinct values dropped at their limits, over every pattern and key.
     pub fn dropped(&self) -> (u64, u64) {
         self.by_pattern
-            .values()
+            .iter()
             .flat_map(|keys| keys.values())
             .fold((0, 0), |(s, d), agg| {
                 (s + agg.stamps_dropped, d + agg.distinct_dropped)
             })
     }
 
+    /// The hits of `pattern` by key; None if it has none.
     pub fn get(&self, pattern: usize) -> Option<&BTreeMap<HitKey, HitAgg>> {
-        self.by_pattern.get(&pattern)
+        self.by_pattern.get(pattern).filter(|keys| !keys.is_empty())
     }
 
     /// Folds the hits of another part of the same device (a loose file that belongs to it).
     pub fn merge(&mut self, other: LineHits) {
         self.keys_dropped += other.keys_dropped;
-        for (pattern, keys) in other.by_pattern {
-            let mine = self.by_pattern.entry(pattern).or_default();
+        if self.by_pattern.len() < other.by_pattern.len() {
+            self.by_pattern
+                .resize_with(other.by_pattern.len(), BTreeMap::new);
+        }
+        for (pattern, keys) in other.by_pattern.into_iter().enumerate() {
+            let mine = &mut self.by_pattern[pattern];
             for (key, agg) in keys {
                 match mine.get_mut(&key) {
                     Some(existing) => existing.merge(agg),
@@ -514,7 +566,7 @@ impl LineHits {
     /// Places every provisional wall-clock time (see [`HitSample::local`]) with `place`; a time
     /// it cannot place (no year known, a day that does not exist) is dropped.
     pub fn retime(&mut self, place: impl Fn(Timestamp) -> Option<Timestamp>) {
-        for keys in self.by_pattern.values_mut() {
+        for keys in &mut self.by_pattern {
             for agg in keys.values_mut() {
                 for sample in [&mut agg.first, &mut agg.last] {
                     if sample.local {
@@ -556,6 +608,7 @@ mod tests {
             text: "a line",
             max_chars: 3,
             captures: &[],
+            captures_pending: false,
             before: &[],
             seq,
             stamp_cap: 4096,
@@ -650,10 +703,10 @@ mod tests {
             line: 3,
             text: "aft…".into(),
         }];
-        hits.attach_after(1, &first, 1, after.clone());
+        hits.attach_after(1, &first, 1, after.iter());
         assert_eq!(hits.get(1).unwrap()[&first].first.context_after, after);
         let last = HitKey::Host(format!("host{:03}", CONTEXT_KEYS + 5));
-        hits.attach_after(1, &last, CONTEXT_KEYS as u64 + 6, after.clone());
+        hits.attach_after(1, &last, CONTEXT_KEYS as u64 + 6, after.iter());
         assert!(hits.get(1).unwrap()[&last].first.context_after.is_empty());
         // A hit a later one replaced as the last sample is not given its lines.
         let line = HitLine {
@@ -661,10 +714,40 @@ mod tests {
             ..sample(100, None)
         };
         assert_eq!(hits.record(1, &first, &[], &line, usize::MAX), Became::Last);
-        hits.attach_after(1, &first, 1, after.clone());
+        hits.attach_after(1, &first, 1, after.iter());
         let agg = &hits.get(1).unwrap()[&first];
         assert_eq!(agg.first.context_after, after);
         assert!(agg.last.context_after.is_empty());
+    }
+
+    #[test]
+    fn pending_captures_are_read_from_the_kept_samples_only() {
+        let mut hits = LineHits::default();
+        let own = [("host".to_string(), "given".to_string())];
+        for seq in 1..=3 {
+            let line = HitLine {
+                text: "lookup a.example",
+                max_chars: 100,
+                captures_pending: seq != 1,
+                captures: if seq == 1 { &own } else { &[] },
+                ..sample(seq, None)
+            };
+            hits.record(1, &h("h"), &[], &line, usize::MAX);
+        }
+        let asked = std::cell::Cell::new(0);
+        hits.settle_captures(|pattern, text| {
+            asked.set(asked.get() + 1);
+            vec![(format!("p{pattern}"), text.to_string())]
+        });
+        let agg = &hits.get(1).unwrap()[&h("h")];
+        // The first sample kept the captures read with it; only the last (line 3) was pending,
+        // and line 2, replaced before the end, was never captured.
+        assert_eq!(agg.first.captures, own);
+        assert_eq!(
+            agg.last.captures,
+            [("p1".to_string(), "lookup a.example".to_string())]
+        );
+        assert_eq!(asked.get(), 1);
     }
 
     #[test]
