@@ -135,9 +135,9 @@ const LOOSE_HEAD_BYTES: usize = 4096;
 /// Bytes of `etc/localtime` read (a TZif file is a few KiB).
 const TZIF_BYTES: u64 = 256 << 10;
 
-/// A hit of the log being read that became a sample and is owed the lines after it. They are
-/// taken from the ring once it holds them all (or the log ends), so that a hit replaced before
-/// then (the usual fate of a hit in a log read in time order) costs no copy.
+/// A hit of the log being read that became a sample and is owed the lines around it. They are
+/// taken from the ring once it holds the lines after it (or the log ends), so that a hit
+/// replaced before then (the usual fate of a hit in a log read in time order) costs no copy.
 struct Owed {
     pattern: usize,
     key: HitKey,
@@ -170,8 +170,8 @@ pub struct Collector<'a> {
     loose_unread: u64,
     matched: Vec<usize>,
     lowered: Vec<u8>,
-    /// The last `--context` lines of the log being read (cut), oldest first: the context before
-    /// a hit. A few lines, their buffers reused.
+    /// The last `2 × --context + 1` lines of the log being read (cut), oldest first: when the
+    /// lines after a hit are read, the lines before it are still there. Their buffers are reused.
     ring: std::collections::VecDeque<super::ContextLine>,
     /// Hits of the log being read that became samples and are still owed lines after them.
     owed: Vec<Owed>,
@@ -438,10 +438,8 @@ impl<'a> Collector<'a> {
                 }
             }
             if context > 0 {
-                // The ring holds the last `context` lines read: the oldest buffer is reused for
-                // this line.
                 let max = self.limits.evidence_chars;
-                let mut c = if self.ring.len() < context {
+                let mut c = if self.ring.len() <= 2 * context {
                     super::ContextLine {
                         line: number,
                         text: String::new(),
@@ -454,7 +452,7 @@ impl<'a> Collector<'a> {
                 };
                 c.set(number, text, max);
                 self.ring.push_back(c);
-                self.context_after(bundle, number, context);
+                self.give_context(bundle, number, context);
             }
             if text.len() > 10 {
                 last_line.clear();
@@ -489,19 +487,13 @@ impl<'a> Collector<'a> {
     }
 
     /// Line `number` was just read into the ring: the hits `context` lines before it get the
-    /// ring's lines, which are all the lines they are owed.
-    fn context_after(&mut self, bundle: usize, number: u32, context: usize) {
-        if self.owed.is_empty() {
-            return;
-        }
-        let hits = &mut self.bundles[bundle].hits;
+    /// lines around them, all in the ring.
+    fn give_context(&mut self, bundle: usize, number: u32, context: usize) {
         let mut i = 0;
         while i < self.owed.len() {
-            let owed = &self.owed[i];
-            if u64::from(number) >= u64::from(owed.at) + context as u64 {
+            if u64::from(number) >= u64::from(self.owed[i].at) + context as u64 {
                 let done = self.owed.swap_remove(i);
-                let after = self.ring.iter().filter(|c| c.line > done.at);
-                hits.attach_after(done.pattern, &done.key, done.seq, after);
+                self.attach_context(bundle, &done, context);
             } else {
                 i += 1;
             }
@@ -511,11 +503,23 @@ impl<'a> Collector<'a> {
     /// At the end of a log (or where reading it stopped): the hits still owed lines get those
     /// read, all still in the ring.
     fn flush_context(&mut self, bundle: usize) {
-        let hits = &mut self.bundles[bundle].hits;
-        for done in self.owed.drain(..) {
-            let after = self.ring.iter().filter(|c| c.line > done.at);
-            hits.attach_after(done.pattern, &done.key, done.seq, after);
+        let context = self.limits.context_lines;
+        for done in std::mem::take(&mut self.owed) {
+            self.attach_context(bundle, &done, context);
         }
+    }
+
+    /// Gives `owed` the up to `context` lines of the ring before and after its line.
+    fn attach_context(&mut self, bundle: usize, owed: &Owed, context: usize) {
+        let at = owed.at;
+        let before = self
+            .ring
+            .iter()
+            .filter(|c| c.line < at && u64::from(c.line) + context as u64 >= u64::from(at));
+        let after = self.ring.iter().filter(|c| c.line > at);
+        self.bundles[bundle]
+            .hits
+            .attach_context(owed.pattern, &owed.key, owed.seq, before, after);
     }
 
     /// Remembers that the hit just recorded is owed the lines after it. A hit that replaced its
@@ -525,14 +529,17 @@ impl<'a> Collector<'a> {
         if became == Became::Neither {
             return;
         }
-        // At most one entry can have been replaced: the previous holder of that sample.
+        // At most one entry can have been replaced: the previous holder of that sample. It
+        // becomes this hit's entry (no copy of the key).
         if matches!(became, Became::First | Became::Last)
-            && let Some(i) = self
+            && let Some(owed) = self
                 .owed
-                .iter()
-                .position(|o| o.pattern == pattern && o.became == became && o.key == *key)
+                .iter_mut()
+                .find(|o| o.pattern == pattern && o.became == became && o.key == *key)
         {
-            self.owed.swap_remove(i);
+            owed.seq = seq;
+            owed.at = at;
+            return;
         }
         self.owed.push(Owed {
             pattern,
@@ -602,9 +609,6 @@ impl<'a> Collector<'a> {
         text: &str,
         matched: &[usize],
     ) {
-        // A hit's samples copy the ring in order (a ring that wrapped is straightened only here,
-        // on matching lines).
-        self.ring.make_contiguous();
         let mut level: Option<&'static str> = None;
         let mut local = false;
         let (time, key, addrs) = match format {
@@ -695,7 +699,6 @@ impl<'a> Collector<'a> {
                 max_chars: self.limits.evidence_chars,
                 captures: &captures,
                 captures_pending: pending,
-                before: self.ring.as_slices().0,
                 seq: self.seq,
                 stamp_cap: if keep.is_some_and(|k| k.stamps) {
                     self.limits.window_stamps

@@ -9,9 +9,9 @@
 //! bounded by a limit of [`crate::limits::Limits`] and counted when the bound drops something. Aggregates
 //! merge, so hits keyed by an address can be folded into the host that address turns out to belong
 //! to. Each first and last sample keeps the lines around it (`--context`, as `grep -C`): the
-//! lines before from the reader's small ring of the previous lines, the lines after gathered by
-//! the reader for the hits that became samples ([`Became`]) and attached once gathered
-//! ([`LineHits::attach_after`]).
+//! reader keeps a small ring of the lines around the one it reads, and gives them to the hits that
+//! became samples ([`Became`]) once the lines after them are read
+//! ([`LineHits::attach_context`]); a sample replaced before then costs no copy.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
@@ -129,32 +129,38 @@ impl HitSample {
         self.captures.clear();
         self.captures.extend_from_slice(line.captures);
         self.captures_pending = line.captures_pending;
-        self.context_before.truncate(line.before.len());
-        for (i, c) in line.before.iter().enumerate() {
-            match self.context_before.get_mut(i) {
-                Some(mine) => {
-                    mine.line = c.line;
-                    mine.text.clone_from(&c.text);
-                }
-                None => self.context_before.push(c.clone()),
-            }
-        }
+        self.spare.append(&mut self.context_before);
         self.spare.append(&mut self.context_after);
     }
 
-    /// Sets the lines after it to `lines`, reusing the buffers of the lines it had.
-    fn set_after<'l>(&mut self, lines: impl Iterator<Item = &'l ContextLine>) {
+    /// Sets the lines around it, reusing the buffers of the lines it had.
+    fn set_context<'l>(
+        &mut self,
+        before: impl Iterator<Item = &'l ContextLine>,
+        after: impl Iterator<Item = &'l ContextLine>,
+    ) {
+        self.spare.append(&mut self.context_before);
         self.spare.append(&mut self.context_after);
-        for line in lines {
-            match self.spare.pop() {
-                Some(mut mine) => {
-                    mine.line = line.line;
-                    mine.text.clone_from(&line.text);
-                    self.context_after.push(mine);
-                }
-                None => self.context_after.push(line.clone()),
-            }
+        for line in before {
+            let copy = reuse(&mut self.spare, line);
+            self.context_before.push(copy);
         }
+        for line in after {
+            let copy = reuse(&mut self.spare, line);
+            self.context_after.push(copy);
+        }
+    }
+}
+
+/// A copy of `line` in a buffer from `spare` if there is one.
+fn reuse(spare: &mut Vec<ContextLine>, line: &ContextLine) -> ContextLine {
+    match spare.pop() {
+        Some(mut mine) => {
+            mine.line = line.line;
+            mine.text.clone_from(&line.text);
+            mine
+        }
+        None => line.clone(),
     }
 }
 
@@ -177,8 +183,6 @@ pub struct HitLine<'a> {
     /// `captures` were not read: the sample reads them from its evidence text once kept (the
     /// caller knows the text is not cut and the pattern's captures decide nothing else).
     pub captures_pending: bool,
-    /// The lines just before it in its member (already cut), oldest first.
-    pub before: &'a [ContextLine],
     pub seq: u64,
     /// Time stamps kept per aggregate; 0: the pattern keeps none.
     pub stamp_cap: usize,
@@ -231,11 +235,6 @@ pub struct HitAgg {
 
 impl HitAgg {
     fn new(line: &HitLine<'_>, context: bool) -> (HitAgg, Became) {
-        let plain = HitLine {
-            before: &[],
-            ..*line
-        };
-        let line = if context { line } else { &plain };
         let sample = HitSample::from_line(line);
         let mut agg = HitAgg {
             count: 0,
@@ -263,11 +262,6 @@ impl HitAgg {
     }
 
     fn add(&mut self, line: &HitLine<'_>, addrs: &[IpAddr]) -> Became {
-        let plain = HitLine {
-            before: &[],
-            ..*line
-        };
-        let line = if self.context { line } else { &plain };
         self.count += 1;
         if let Some(t) = line.time
             && self.stamp_cap > 0
@@ -488,14 +482,15 @@ impl LineHits {
         }
     }
 
-    /// Gives `lines`, read after the hit read as `seq`, to the samples that still are that hit
-    /// (a later hit may have replaced it since).
-    pub fn attach_after<'l>(
+    /// Gives the lines around the hit read as `seq` (`before` and `after` it, oldest first) to
+    /// the samples that still are that hit (a later hit may have replaced it since).
+    pub fn attach_context<'l>(
         &mut self,
         pattern: usize,
         key: &HitKey,
         seq: u64,
-        lines: impl Iterator<Item = &'l ContextLine> + Clone,
+        before: impl Iterator<Item = &'l ContextLine> + Clone,
+        after: impl Iterator<Item = &'l ContextLine> + Clone,
     ) {
         let Some(agg) = self
             .by_pattern
@@ -506,10 +501,10 @@ impl LineHits {
             return;
         };
         if agg.first.seq == seq {
-            agg.first.set_after(lines.clone());
+            agg.first.set_context(before.clone(), after.clone());
         }
         if agg.last.seq == seq {
-            agg.last.set_after(lines);
+            agg.last.set_context(before, after);
         }
     }
 
@@ -609,7 +604,6 @@ mod tests {
             max_chars: 3,
             captures: &[],
             captures_pending: false,
-            before: &[],
             seq,
             stamp_cap: 4096,
             distinct: &[],
@@ -675,21 +669,26 @@ mod tests {
             line: 1,
             text: "before".into(),
         }];
+        let after = [ContextLine {
+            line: 3,
+            text: "aft…".into(),
+        }];
         let mut hits = LineHits::default();
+        let mut became = Vec::new();
         for k in 0..CONTEXT_KEYS + 6 {
             let line = HitLine {
-                before: &before,
                 line: 2,
                 ..sample(k as u64 + 1, None)
             };
-            hits.record(
-                1,
-                &HitKey::Host(format!("host{k:03}")),
-                &[],
-                &line,
-                usize::MAX,
-            );
+            let key = HitKey::Host(format!("host{k:03}"));
+            became.push(hits.record(1, &key, &[], &line, usize::MAX));
+            hits.attach_context(1, &key, k as u64 + 1, before.iter(), after.iter());
         }
+        // Only the first keys' hits are owed context, and only those get it.
+        assert_eq!(
+            became.iter().filter(|&&b| b == Became::Both).count(),
+            CONTEXT_KEYS
+        );
         let keys = hits.get(1).unwrap();
         let kept = keys
             .values()
@@ -698,26 +697,32 @@ mod tests {
         assert_eq!(kept, CONTEXT_KEYS);
         let first = HitKey::Host("host000".into());
         assert_eq!(keys[&first].last.context_before, before);
-        // Lines after: given to a key with context, refused for one without.
-        let after = vec![ContextLine {
-            line: 3,
-            text: "aft…".into(),
-        }];
-        hits.attach_after(1, &first, 1, after.iter());
-        assert_eq!(hits.get(1).unwrap()[&first].first.context_after, after);
+        assert_eq!(keys[&first].first.context_after, after);
         let last = HitKey::Host(format!("host{:03}", CONTEXT_KEYS + 5));
-        hits.attach_after(1, &last, CONTEXT_KEYS as u64 + 6, after.iter());
-        assert!(hits.get(1).unwrap()[&last].first.context_after.is_empty());
-        // A hit a later one replaced as the last sample is not given its lines.
+        assert!(keys[&last].first.context_after.is_empty());
+        // A hit a later one replaced as the last sample is not given its lines, and the new
+        // last sample has none until its own are attached.
         let line = HitLine {
             line: 9,
             ..sample(100, None)
         };
         assert_eq!(hits.record(1, &first, &[], &line, usize::MAX), Became::Last);
-        hits.attach_after(1, &first, 1, after.iter());
+        hits.attach_context(1, &first, 1, before.iter(), after.iter());
         let agg = &hits.get(1).unwrap()[&first];
         assert_eq!(agg.first.context_after, after);
         assert!(agg.last.context_after.is_empty());
+        assert!(agg.last.context_before.is_empty());
+        let around = [ContextLine {
+            line: 10,
+            text: "next".into(),
+        }];
+        hits.attach_context(1, &first, 100, [].iter(), around.iter());
+        let agg = &hits.get(1).unwrap()[&first];
+        assert_eq!(agg.last.context_after, around);
+        assert_eq!(
+            agg.first.context_after, after,
+            "the first sample keeps its own"
+        );
     }
 
     #[test]
