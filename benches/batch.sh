@@ -15,8 +15,8 @@
 #
 # What it measures, each with wall time and peak RSS from GNU /usr/bin/time -v, the best and the
 # median of REPEAT runs (alternated, so that other load falls evenly on each setting):
-#   jobs:     the backlog with --jobs 1, with the default --jobs (the number of cores) and, for
-#             comparison, the default --jobs with --read-ahead on (a second inflate thread per
+#   jobs:     the backlog with --jobs 1 (one thread), with the default --jobs (the number of
+#             cores) and, for comparison, both with --read-ahead on (a second inflate thread per
 #             case, as analyze does); the speed-up of the default over --jobs 1;
 #   tiny:     TINY copies of the smallest testdata bundle with --jobs 1: the per-case cost of
 #             batch (wall / TINY), beside `analyze` run once per case by a shell loop; and the
@@ -103,7 +103,7 @@ if [[ " $SECTIONS " == *" jobs "* ]]; then
   echo "jobs: $CASES cases, $(($(du -sbl "$DIR" | cut -f1) / 1048576)) MiB on disk"
   load
   declare -A T R C
-  settings=("jobs1:--jobs 1" "default:" "default-readahead:--read-ahead on")
+  settings=("jobs1:--jobs 1" "default:" "default-readahead:--read-ahead on" "jobs1-readahead:--jobs 1 --read-ahead on")
   for _ in $(seq 1 "$REPEAT"); do
     for s in "${settings[@]}"; do
       key=${s%%:*}; args=${s#*:}
@@ -120,8 +120,9 @@ if [[ " $SECTIONS " == *" jobs "* ]]; then
     echo "  $key: $(stats "${T[$key]}"), peak RSS $(($(most "${R[$key]}") / 1024)) MiB, CPU $(best "${C[$key]}")s at least ($(awk -v c="$(best "${C[$key]}")" -v n="$CASES" 'BEGIN { printf "%.1f", 1000 * c / n }') ms a case), $(grep -c '"status":"ok"' "$WORK/out-$key/results.jsonl") ok"
   done
   awk -v a="$(best "${T[jobs1]}")" -v b="$(best "${T[default]}")" -v c="$(best "${T[default-readahead]}")" \
-    'BEGIN { printf "  speed-up of the default --jobs over --jobs 1 (best times): %.2fx (with --read-ahead on: %.2fx)\n", a / b, a / c }'
-  for key in default default-readahead; do
+    -v d="$(best "${T[jobs1-readahead]}")" \
+    'BEGIN { printf "  speed-up of the default --jobs over --jobs 1 (best times): %.2fx (with --read-ahead on: %.2fx); over --jobs 1 --read-ahead on (two threads): %.2fx\n", a / b, a / c, d / b }'
+  for key in default default-readahead jobs1-readahead; do
     if ! diff <(cut -d, -f1-6 "$WORK/out-jobs1/summary.csv") <(cut -d, -f1-6 "$WORK/out-$key/summary.csv") > /dev/null; then
       echo "warning: the summaries of jobs1 and $key differ" >&2
     fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Benchmarks fptriage against the floor (inflate once) and the tools engineers use today.
 
-Run by hand (not in CI): `python3 benches/bench.py [--size-mb 1024] [--rounds 3]`.
+Run by hand (not in CI): `python3 benches/bench.py [--size-mb 1024] [--rounds 3]`; add
+`--baseline BIN` to time another commit's binary in the same rounds (`--only analyze` for just
+the floor, the analysis and the baseline).
 It builds the release binary, generates a realistic bundle with `examples/gen_big_bundle.rs`
 (streamed, ~20 000 members, SSE artifacts in the middle and at the end), and times, round-robin
 so that noise falls evenly on every command:
@@ -140,6 +142,12 @@ def main():
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "bench"))
     ap.add_argument("--memory-sizes", default="100,2048",
                     help="other bundle sizes (MB inside) whose peak RSS is compared; '' skips")
+    ap.add_argument("--baseline", metavar="BIN",
+                    help="an fptriage binary of another commit (e.g. main), timed in the same rounds: "
+                         "the analysis is compared by its ratio to the floor per round")
+    ap.add_argument("--only", metavar="NAMES",
+                    help="comma-separated substrings: time only the commands whose name has one "
+                         "(the floor is always timed)")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--bin", "fptriage", "--example", "gen_big_bundle",
@@ -180,6 +188,13 @@ def main():
     if subprocess.run([sys.executable, "-c", "import insights"], capture_output=True).returncode == 0:
         rule = os.path.join(ROOT, "benches", "insights_rule.py")
         commands["insights-core (extract + rule)"] = lambda: run_timed([sys.executable, rule, bundle])
+    if args.baseline:
+        commands["baseline analyze"] = lambda: run_timed(
+            [args.baseline, "analyze", bundle, "--format", "json", "-o", out])
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        commands = {n: c for n, c in commands.items()
+                    if n.startswith("floor") or any(w in n for w in wanted)}
     results = {name: [] for name in commands}
     names = list(commands)
     for r in range(args.rounds):
@@ -197,11 +212,21 @@ def main():
     print("|---|---|---|---|")
     for n in names:
         print(f"| {n} | {med[n]:.2f} | {rss[n]:.0f} | {med[n] / floor:.2f} |")
-    print(f"\nfptriage vs gzip -dc: {med['gzip -dc'] / med['fptriage analyze']:.1f}× faster")
-    print(f"fptriage vs tar xzf + greps: {med['tar xzf + greps'] / med['fptriage analyze']:.1f}× faster")
+    def ratio(a, b):
+        return f"{med[a] / med[b]:.2f}×" if a in med and b in med else "not timed"
+    print(f"\nfptriage vs gzip -dc: {ratio('gzip -dc', 'fptriage analyze')} faster")
+    print(f"fptriage vs tar xzf + greps: {ratio('tar xzf + greps', 'fptriage analyze')} faster")
     if "insights-core (extract + rule)" in med:
-        print(f"fptriage vs insights-core: {med['insights-core (extract + rule)'] / med['fptriage analyze']:.1f}× faster")
-    print(f"500 rules / 20 rules: {med['fptriage + 500 rules'] / med['fptriage + 20 rules']:.2f}×")
+        print(f"fptriage vs insights-core: {ratio('insights-core (extract + rule)', 'fptriage analyze')} faster")
+    print(f"500 rules / 20 rules: {ratio('fptriage + 500 rules', 'fptriage + 20 rules')}")
+    floors = [w for w, _ in results["floor (zlib-rs inflate)"]]
+    per_round = {n: statistics.median(w / f for (w, _), f in zip(results[n], floors))
+                 for n in ("fptriage analyze", "baseline analyze") if n in results}
+    for n, r in per_round.items():
+        print(f"{n}: {r:.3f}× the floor (median of the per-round ratios)")
+    if len(per_round) == 2:
+        print(f"analyze / baseline: {per_round['fptriage analyze'] / per_round['baseline analyze']:.3f} "
+              f"(of the per-round ratios to the floor)")
 
     # Memory must not grow with the bundle: the same analysis on smaller and larger bundles of
     # the same shape (members scale with the size), once each.
@@ -209,7 +234,7 @@ def main():
     if sizes:
         print("\n| bundle (inside) | gz MB | members | wall s | peak RSS MiB |")
         print("|---|---|---|---|---|")
-        rows = {args.size_mb: (bundle, args.members, med["fptriage analyze"], rss["fptriage analyze"])}
+        rows = {args.size_mb: (bundle, args.members, med.get("fptriage analyze", 0), rss.get("fptriage analyze", 0))}
         for mb in sizes:
             members = max(30, args.members * mb // args.size_mb)
             other = os.path.join(args.work, f"bundle-{mb}.tar.gz")

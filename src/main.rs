@@ -186,7 +186,8 @@ enum Command {
         /// any other folder is refused. A rerun into it skips the cases already analysed.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Cases analysed at once; default: the number of cores.
+        /// Threads the run uses, each analysing one case at a time; default: the number of
+        /// cores.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         jobs: Option<u32>,
         /// Take only shard K of N (K from 0 to N-1), chosen by a hash of each case's name.
@@ -207,8 +208,9 @@ enum Command {
         /// Replace an existing --redact-map file.
         #[arg(long, requires = "redact_map")]
         overwrite_map: bool,
-        /// When a case's compressed input is inflated on a thread of its own: auto (while jobs
-        /// are fewer than cores, and for the last cases), on (as analyze does), off.
+        /// When a case's compressed input is inflated on a thread of its own: auto (only on a
+        /// thread of --jobs left idle, for the last cases of the run), on (as analyze does: a
+        /// thread more per job), off.
         #[arg(long, value_enum, default_value_t = ReadAheadFlag::Auto)]
         read_ahead: ReadAheadFlag,
         #[command(flatten)]

@@ -40,9 +40,11 @@ pub struct BatchOptions<'a> {
 /// When `batch` inflates a case's input on a second thread ([`Limits::read_ahead`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReadAhead {
-    /// While there are fewer jobs than cores, and for the last cases of the run (the other jobs
-    /// are about to go idle); otherwise each job inflates and parses on its own thread, so that
-    /// the cores go to cases rather than to hand-overs between threads.
+    /// Only with a thread of the run's `--jobs` to spare: for the last cases, once fewer cases
+    /// are left to start than there are jobs. `--jobs` is the run's number of threads, so that
+    /// a batch given one core of a cluster node (`--jobs 1`) uses one; otherwise each job
+    /// inflates and parses its case on its own thread, and the threads go to cases rather
+    /// than to hand-overs between threads.
     #[default]
     Auto,
     /// Always, as `analyze` does.
@@ -52,12 +54,14 @@ pub enum ReadAhead {
 }
 
 impl ReadAhead {
-    /// Whether the case at `position` (0-based) of `cases` to run reads ahead.
-    pub(super) fn for_case(self, position: usize, cases: usize, jobs: usize, cores: usize) -> bool {
+    /// Whether the case at `position` (0-based) of `cases` to run, with `jobs` threads, reads
+    /// ahead.
+    pub(super) fn for_case(self, position: usize, cases: usize, jobs: usize) -> bool {
         match self {
             ReadAhead::On => true,
             ReadAhead::Off => false,
-            ReadAhead::Auto => jobs < cores || position + jobs >= cases,
+            // The cases still to start, this one included, leave a job idle.
+            ReadAhead::Auto => cases.saturating_sub(position) < jobs,
         }
     }
 }
@@ -99,15 +103,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn read_ahead_goes_to_cases_while_every_core_has_one() {
+    fn read_ahead_takes_only_threads_the_jobs_leave_idle() {
         let auto = ReadAhead::Auto;
-        // Fewer jobs than cores: a spare core for each case's inflater.
-        assert!((0..10).all(|i| auto.for_case(i, 10, 1, 2)));
-        // As many jobs as cores: inline, except the last cases (the other jobs go idle).
-        let ahead: Vec<usize> = (0..10).filter(|&i| auto.for_case(i, 10, 2, 2)).collect();
-        assert_eq!(ahead, [8, 9]);
-        assert!(auto.for_case(0, 1, 2, 2));
-        assert!((0..10).all(|i| ReadAhead::On.for_case(i, 10, 2, 2)));
-        assert!((0..10).all(|i| !ReadAhead::Off.for_case(i, 10, 1, 2)));
+        // One job: one thread, never a second one for inflating.
+        assert!((0..10).all(|i| !auto.for_case(i, 10, 1)));
+        // Two jobs: inline, except the last case (the other job has nothing left to start).
+        let ahead: Vec<usize> = (0..10).filter(|&i| auto.for_case(i, 10, 2)).collect();
+        assert_eq!(ahead, [9]);
+        let ahead: Vec<usize> = (0..10).filter(|&i| auto.for_case(i, 10, 4)).collect();
+        assert_eq!(ahead, [7, 8, 9]);
+        assert!(auto.for_case(0, 1, 2));
+        assert!((0..10).all(|i| ReadAhead::On.for_case(i, 10, 1)));
+        assert!((0..10).all(|i| !ReadAhead::Off.for_case(i, 10, 2)));
     }
 }

@@ -268,7 +268,6 @@ pub fn run(
     // done with its own, so the long cases start early and the short ones fill in around them.
     let next = AtomicUsize::new(0);
     let jobs = pool.current_num_threads();
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let (with, without) = (
         Limits {
             read_ahead: true,
@@ -291,7 +290,7 @@ pub fn run(
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(p) = to_run.get(i) else { break };
-            let ahead = opts.read_ahead.for_case(i, to_run.len(), jobs, cores);
+            let ahead = opts.read_ahead.for_case(i, to_run.len(), jobs);
             run_one(p, if ahead { &with } else { &without }, &map);
         }
     });
