@@ -104,6 +104,10 @@ enum Command {
         /// Print every fact name a rule may use, with its type, and exit.
         #[arg(long)]
         list: bool,
+        /// Replace IP addresses, host names, serials, UUIDs, tokens and user names with
+        /// placeholders, as analyze --redact does.
+        #[arg(long, conflicts_with = "list")]
+        redact: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -342,8 +346,9 @@ fn run(cli: Cli) -> Result<u8> {
             inputs,
             format,
             list,
+            redact,
             common,
-        } => facts(&inputs, format, list, &common),
+        } => facts(&inputs, format, list, redact, &common),
         Command::Analyze {
             inputs,
             format,

@@ -588,3 +588,47 @@ fn planted_corpus_leaves_nothing_behind_in_batch_outputs() {
         serde_json::from_str(&std::fs::read_to_string(&map).unwrap()).unwrap();
     assert!(mapping.values().any(|v| v == CASE), "{mapping:?}");
 }
+
+#[test]
+fn planted_corpus_leaves_nothing_behind_in_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (case, rules) = corpus(dir.path());
+    let input = case.join(INPUT);
+    let facts = |extra: &[&str]| -> String {
+        let mut args = vec![
+            "facts",
+            input.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    for format in ["text", "json"] {
+        let plain = facts(&["--format", format]);
+        // The plain listing shows private values: the corpus tests something here too.
+        let shown: Vec<&&str> = PLANTED
+            .iter()
+            .filter(|v| plain.to_ascii_lowercase().contains(&v.to_ascii_lowercase()))
+            .collect();
+        assert!(
+            shown.len() >= 5,
+            "{format}: the plain facts show too few planted values: {shown:?}"
+        );
+        let redacted = facts(&["--format", format, "--redact"]);
+        let left = survivors(&redacted);
+        assert!(left.is_empty(), "facts --format {format} shows {left:?}");
+        // Fact names and the public values the diagnosis needs stay readable.
+        for name in ["connector.fqdn", "connector.port", "device.name"] {
+            assert!(
+                redacted.contains(name),
+                "{format} lost the fact name {name}"
+            );
+        }
+        for r in READABLE {
+            if plain.contains(r) {
+                assert!(redacted.contains(r), "{format} lost the readable {r}");
+            }
+        }
+    }
+}

@@ -2,7 +2,13 @@
 
 use super::*;
 
-pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Common) -> Result<u8> {
+pub fn facts(
+    inputs: &[PathBuf],
+    format: FactsFormat,
+    list: bool,
+    redact: bool,
+    common: &Common,
+) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     if list {
         // Generated from the loaded declarations: the built-in packs' and each `--rules` pack's.
@@ -31,81 +37,112 @@ pub fn facts(inputs: &[PathBuf], format: FactsFormat, list: bool, common: &Commo
         eprintln!("fptriage: {}", report::escape::terminal(e));
     }
     warn_damage(&case);
-    // Names, paths and values come from the bundle: no control or bidi character reaches the
-    // terminal or the JSON as it is.
-    let t = |s: &str| report::escape::terminal(s).into_owned();
+    // With --redact, the redactor learns the case's private values (device names and ids,
+    // private facts, paths) from the case itself, as for a report.
+    let mut redactor = redact.then(|| {
+        let mut r = report::redact::Redactor::new(&rules.domain);
+        r.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+        r.private_facts(&rules.facts);
+        r
+    });
+    let mut value = serde_json::to_value(&case)?;
+    if let Some(r) = &mut redactor {
+        r.value(&mut value);
+    }
     match format {
         FactsFormat::Json => {
-            let mut value = serde_json::to_value(&case)?;
             report::escape::visible_value(&mut value);
             writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?
         }
         FactsFormat::Text => {
-            for d in &case.devices {
-                writeln!(
-                    out,
-                    "device {} ({}, {}, version {})",
-                    t(&d.name),
-                    d.product.as_str(),
-                    t(&d.id),
-                    t(d.version.as_deref().unwrap_or("unknown"))
-                )?;
-                writeln!(out, "  bundle: {}", t(&d.bundle))?;
-                if let Some(t) = d.collected_at {
-                    writeln!(out, "  collected at: {t}")?;
-                }
-                writeln!(out, "  artifacts:")?;
-                for a in &d.artifacts {
-                    writeln!(
-                        out,
-                        "    {:<22} {:>10}  {}",
-                        a.kind.as_str(),
-                        a.size,
-                        t(&a.path)
-                    )?;
-                }
-                writeln!(out, "  facts:")?;
-                // Every fact a rule may use, present or not: an absent fact is what makes a
-                // check "not evaluated", so it is shown, not left out.
-                let mut names: Vec<&str> = map.facts().iter().map(|f| f.name.as_str()).collect();
-                names.extend(d.facts.keys().map(String::as_str));
-                names.sort_unstable();
-                names.dedup();
-                for name in names {
-                    let Some(fact) = d.facts.get(name) else {
-                        writeln!(out, "    {name:<34} (absent)")?;
-                        continue;
-                    };
-                    let at = fact.evidence.as_ref().map(|e| match e.line {
-                        Some(l) => format!("{}:{l}", t(&e.path)),
-                        None => t(&e.path),
-                    });
-                    let value = match &fact.value {
-                        fptriage::facts::FactValue::List(items) => {
-                            format!("[{}]", items.join(", "))
-                        }
-                        other => other.to_string(),
-                    };
-                    writeln!(
-                        out,
-                        "    {name:<34} = {:<28} {}",
-                        t(&value),
-                        at.unwrap_or_default()
-                    )?;
-                }
-            }
-            if !case.warnings.is_empty() {
-                writeln!(out, "warnings:")?;
-                for w in &case.warnings {
-                    writeln!(out, "  [{}] {}: {}", w.code, t(&w.path), t(&w.message))?;
-                }
-            }
+            // Each value from the bundle is shown (and redacted) on its own, as the JSON's
+            // strings are: fact and kind names are not bundle values.
+            let mut shown = |s: &str| {
+                let s = match &mut redactor {
+                    Some(r) => r.text(s),
+                    None => s.to_string(),
+                };
+                report::escape::terminal(&s).into_owned()
+            };
+            out.write_all(facts_text(&case, &map, &mut shown)?.as_bytes())?;
         }
     }
     Ok(rules_exit(
         &rules,
         if case.devices.is_empty() { 2 } else { 0 },
     ))
+}
+
+/// The `facts` text: each device, its artifacts and every fact a rule may use, then warnings.
+/// Names, paths and values come from the bundle: each goes through `t`, which escapes them for
+/// the terminal (no control or bidi character reaches it as it is) and redacts them.
+fn facts_text(
+    case: &fptriage::facts::Case,
+    map: &fptriage::artifacts::ArtifactMap,
+    t: &mut dyn FnMut(&str) -> String,
+) -> Result<String, std::fmt::Error> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for d in &case.devices {
+        writeln!(
+            out,
+            "device {} ({}, {}, version {})",
+            t(&d.name),
+            d.product.as_str(),
+            t(&d.id),
+            t(d.version.as_deref().unwrap_or("unknown"))
+        )?;
+        writeln!(out, "  bundle: {}", t(&d.bundle))?;
+        if let Some(t) = d.collected_at {
+            writeln!(out, "  collected at: {t}")?;
+        }
+        writeln!(out, "  artifacts:")?;
+        for a in &d.artifacts {
+            writeln!(
+                out,
+                "    {:<22} {:>10}  {}",
+                a.kind.as_str(),
+                a.size,
+                t(&a.path)
+            )?;
+        }
+        writeln!(out, "  facts:")?;
+        // Every fact a rule may use, present or not: an absent fact is what makes a
+        // check "not evaluated", so it is shown, not left out.
+        let mut names: Vec<&str> = map.facts().iter().map(|f| f.name.as_str()).collect();
+        names.extend(d.facts.keys().map(String::as_str));
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let Some(fact) = d.facts.get(name) else {
+                writeln!(out, "    {name:<34} (absent)")?;
+                continue;
+            };
+            let at = fact.evidence.as_ref().map(|e| match e.line {
+                Some(l) => format!("{}:{l}", t(&e.path)),
+                None => t(&e.path),
+            });
+            let value = match &fact.value {
+                fptriage::facts::FactValue::List(items) => {
+                    format!("[{}]", items.join(", "))
+                }
+                other => other.to_string(),
+            };
+            writeln!(
+                out,
+                "    {name:<34} = {:<28} {}",
+                t(&value),
+                at.unwrap_or_default()
+            )?;
+        }
+    }
+    if !case.warnings.is_empty() {
+        writeln!(out, "warnings:")?;
+        for w in &case.warnings {
+            writeln!(out, "  [{}] {}: {}", w.code, t(&w.path), t(&w.message))?;
+        }
+    }
+    Ok(out)
 }
 
 /// How `analyze` talks to the person running it: the report's language, and whether stderr

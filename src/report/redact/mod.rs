@@ -222,6 +222,12 @@ impl Redactor {
                 if !self.is_private(name) {
                     continue;
                 }
+                // A case's fact (`fptriage facts`) is its value with its evidence: only the
+                // value is private (its path and line are redacted as paths and text).
+                let value = match value {
+                    Value::Object(fact) if fact.contains_key("value") => &fact["value"],
+                    _ => value,
+                };
                 // A records fact holds its strings in objects: every one is private.
                 let mut texts = Vec::new();
                 all_strings(value, &mut texts);
