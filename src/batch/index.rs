@@ -9,7 +9,10 @@
 //! customised template keeps working. Every row carries its facets (severity, versions, regions,
 //! collection day) as `data-` attributes that the script reads; without script the page shows
 //! every group in full. What comes from a bundle is made visible ([`visible_value`]) and
-//! autoescaped (the template's name ends in `.html`).
+//! autoescaped (the template's name ends in `.html`). The page's own words are in the batch's
+//! `--lang`, through the reports' `tr` and `lang` ([`crate::report::i18n`]); the script holds no
+//! words (it reads its one sentence from a `data-` attribute), so its hash is the same in every
+//! language.
 //!
 //! A case is filed under each current root cause it has; under each problem that had recovered
 //! by the time of collection (a finding of a warning or critical rule whose status is
@@ -28,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use super::results::{LineView, Located, devices, is_report_path, severity_rank};
 use super::unexplained::Ranked;
+use crate::i18n::Lang;
 use crate::report::escape::visible_value;
 
 /// The template's name, in `report-templates/` or a `--templates` folder.
@@ -417,20 +421,22 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// The reports' environment (the `--templates` folder first, then the built-in templates, the
-/// same syntax and escaping), with the index's own filter.
-fn environment(folder: Option<PathBuf>) -> minijinja::Environment<'static> {
+/// same syntax, escaping and words in `lang`), with the index's own filter.
+fn environment(folder: Option<PathBuf>, lang: Lang) -> minijinja::Environment<'static> {
     let mut env = crate::report::environment(folder);
+    crate::report::i18n::install(&mut env, lang);
     env.add_filter("csp_hash", csp_hash);
     env
 }
 
 /// `index.html`: the groups (current root causes by severity then size, recovered problems,
-/// no root cause, could not be read), the chart, the unexplained templates.
+/// no root cause, could not be read), the chart, the unexplained templates; its words in `lang`.
 pub fn render(
     lines: &[Located],
     unexplained: &[Ranked],
     unexplained_total: usize,
     templates: Option<&Path>,
+    lang: Lang,
 ) -> Result<String, minijinja::Error> {
     let mut groups: BTreeMap<(Kind, String), Group> = BTreeMap::new();
     for l in lines {
@@ -497,7 +503,7 @@ pub fn render(
             seen.extend(values);
         }
     }
-    let env = environment(templates.map(Path::to_path_buf));
+    let env = environment(templates.map(Path::to_path_buf), lang);
     env.get_template(TEMPLATE)?.render(minijinja::context! {
         total => lines.len(),
         ok => ok,
@@ -598,7 +604,7 @@ mod tests {
             recovered,
             line("d<script>", "error", serde_json::Value::Null),
         ];
-        let html = render(&lines, &[], 0, None).unwrap();
+        let html = render(&lines, &[], 0, None, Lang::En).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
         assert_eq!(html.matches("<script").count(), 1, "{html}");
         assert!(html.contains("d&lt;script&gt;"));
@@ -653,7 +659,7 @@ mod tests {
             json: "javascript:alert(1)".into(),
             html: "cases/../../x.html".into(),
         });
-        let html = render(&[l], &[], 0, None).unwrap();
+        let html = render(&[l], &[], 0, None, Lang::En).unwrap();
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("x.html"), "{html}");
         assert!(html.contains("<td>a</td>"), "{html}");
@@ -669,7 +675,7 @@ mod tests {
         )
         .unwrap();
         let lines = vec![current("a", "x/y", "warning", "2020-04-10T14:00:00Z")];
-        let html = render(&lines, &[], 0, Some(dir.path())).unwrap();
+        let html = render(&lines, &[], 0, Some(dir.path()), Lang::En).unwrap();
         let want = hash_of("go()").unwrap();
         assert_eq!(
             html,
