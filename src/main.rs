@@ -238,6 +238,11 @@ enum Command {
         templates: Option<PathBuf>,
         #[command(flatten)]
         unexplained: UnexplainedFlags,
+        /// Language of the merged index.html's own words: en or ja (the cases' reports are
+        /// copied as they are). Default: from LC_ALL, LC_MESSAGES or LANG (ja_JP.UTF-8: ja),
+        /// else en.
+        #[arg(long, value_name = "LANG")]
+        lang: Option<fptriage::i18n::Lang>,
     },
     /// Rule authoring: lint, test, list, explain.
     #[command(after_help = format!("{RULES_EXAMPLES}\n{EXIT_CODES}"))]
@@ -430,7 +435,14 @@ fn run(cli: Cli) -> Result<u8> {
             out,
             templates,
             unexplained,
-        } => merge(&sources, &out, templates, &unexplained),
+            lang,
+        } => merge(
+            &sources,
+            &out,
+            templates,
+            &unexplained,
+            LangFlag { lang }.resolve(),
+        ),
         Command::Rules { command } => match command {
             RulesCommand::Lint {
                 paths,

@@ -1332,6 +1332,162 @@ fn the_language_is_part_of_the_resume_key() {
     assert!(stderr.contains("1 already analysed"), "{stderr}");
 }
 
+/// The page without its script: the script is the same in every language (its fallback
+/// sentence is English), the page's words are not.
+fn page_text(index: &str) -> String {
+    let start = index.find("<script>").unwrap();
+    let end = index.find("</script>").unwrap();
+    format!("{}{}", &index[..start], &index[end..])
+}
+
+/// The hash in the CSP and the script it allows.
+fn script_and_hash(index: &str) -> (&str, &str) {
+    let start = index.find("<script>").unwrap() + "<script>".len();
+    let end = index.find("</script>").unwrap();
+    let csp = index.find("script-src '").unwrap() + "script-src '".len();
+    let csp_end = index[csp..].find('\'').unwrap() + csp;
+    (&index[start..end], &index[csp..csp_end])
+}
+
+#[test]
+fn the_index_is_written_in_the_batch_language_and_merge_follows_lang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = tmp.path().join("in");
+    fs::create_dir(&inputs).unwrap();
+    // A current root cause (with an error no rule explains), a recovered one, a clean case and
+    // one that cannot be read: every kind of section, the chart and the unexplained table.
+    for name in [
+        "dns-failure.tar.gz",
+        "disk-full-recovered.tar.gz",
+        "healthy-ftd.tar.gz",
+    ] {
+        fs::copy(bundle(name), inputs.join(name)).unwrap();
+    }
+    fs::write(inputs.join("broken.tar.gz"), b"not an archive").unwrap();
+    let (en_out, ja_out) = (tmp.path().join("en"), tmp.path().join("ja"));
+    let (code, stderr) = batch(&["--lang", "en"], &inputs, &en_out);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = batch(&["--lang", "ja"], &inputs, &ja_out);
+    assert_eq!(code, 0, "{stderr}");
+    let en = fs::read_to_string(en_out.join("index.html")).unwrap();
+    let ja = fs::read_to_string(ja_out.join("index.html")).unwrap();
+
+    assert!(en.contains("<html lang=\"en\">"), "{en}");
+    assert!(ja.contains("<html lang=\"ja\">"), "{ja}");
+    // Japanese headings and labels where the English page has its own.
+    for (en_text, ja_text) in [
+        ("<h1>fptriage batch</h1>", "<h1>fptriage バッチ</h1>"),
+        (
+            "<h2 id=\"root-causes\">Root causes</h2>",
+            "<h2 id=\"root-causes\">根本原因</h2>",
+        ),
+        (
+            "<h2 id=\"cases\">Cases by root cause</h2>",
+            "<h2 id=\"cases\">根本原因別のケース</h2>",
+        ),
+        (
+            "<h2 id=\"weekly\">Cases per week</h2>",
+            "<h2 id=\"weekly\">週ごとのケース数</h2>",
+        ),
+        ("<th>Severity</th>", "<th>重大度</th>"),
+        ("<th>Collected</th>", "<th>収集日</th>"),
+        (
+            "<span class=\"sev recovered\">RECOVERED</span>",
+            "<span class=\"sev recovered\">回復済み</span>",
+        ),
+        (
+            "<h3 id=\"no-root-cause\">No root cause found (",
+            "<h3 id=\"no-root-cause\">根本原因なし（",
+        ),
+        ("Could not be read (", "読み取り不可（"),
+        (
+            "<h2>Errors no rule explains (1)</h2>",
+            "<h2>どのルールでも説明できないエラー（1 件）</h2>",
+        ),
+        (
+            "<button type=\"reset\">Clear</button>",
+            "<button type=\"reset\">クリア</button>",
+        ),
+        (
+            "data-text=\"{shown} of {all} case(s) shown\"",
+            "data-text=\"{all} 件中 {shown} 件を表示\"",
+        ),
+    ] {
+        assert!(en.contains(en_text), "{en_text}\n{en}");
+        assert!(ja.contains(ja_text), "{ja_text}\n{ja}");
+    }
+    // The rule titles are the pack's, localised by it; ids stay.
+    assert!(
+        ja.contains("DNS で SSE ホストの名前を解決できません"),
+        "{ja}"
+    );
+    assert!(ja.contains("sse&#x2f;dns-failure"), "{ja}");
+    // None of the English page's own words is left in the Japanese one (outside its script).
+    let (en_page, ja_page) = (page_text(&en), page_text(&ja));
+    for word in [
+        "Root cause",
+        "Severity",
+        "Version",
+        "Region",
+        "Collected",
+        "Sort by",
+        "newest first",
+        "case(s)",
+        "in the week of",
+        "Filters and sorting",
+        ">all<",
+        "no root cause",
+        "recovered:",
+        "RECOVERED",
+        "CRITICAL",
+        "had recovered",
+        "Recovered at",
+        "Reports",
+        "Errors no rule explains",
+        "Template",
+        "Example",
+        "Draft",
+        "analysed",
+    ] {
+        assert!(
+            en_page.contains(word),
+            "`{word}` is not in the English index"
+        );
+        assert!(
+            !ja_page.contains(word),
+            "`{word}` is in the Japanese index:\n{ja_page}"
+        );
+    }
+    // One script, the same text and so the same hash in both languages.
+    assert_eq!(ja.matches("<script").count(), 1);
+    assert_eq!(script_and_hash(&en), script_and_hash(&ja));
+
+    // merge writes its index in its own --lang.
+    let (merged_ja, merged_en) = (tmp.path().join("mja"), tmp.path().join("men"));
+    for (lang, out) in [("ja", &merged_ja), ("en", &merged_en)] {
+        let run = fptriage()
+            .arg("merge")
+            .arg(&ja_out)
+            .arg("--out")
+            .arg(out)
+            .args(["--lang", lang])
+            .output()
+            .unwrap();
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    let merged = fs::read_to_string(merged_ja.join("index.html")).unwrap();
+    assert!(merged.contains("<html lang=\"ja\">"));
+    assert!(merged.contains("<h2 id=\"root-causes\">根本原因</h2>"));
+    let merged = fs::read_to_string(merged_en.join("index.html")).unwrap();
+    assert!(merged.contains("<html lang=\"en\">"));
+    assert!(merged.contains("<h2 id=\"root-causes\">Root causes</h2>"));
+}
+
 #[test]
 fn a_rule_that_does_not_load_is_a_warning_of_every_case_and_exits_2() {
     let root = tempfile::tempdir().unwrap();

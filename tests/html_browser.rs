@@ -294,7 +294,7 @@ fn batch_index_filters_sorts_and_reads_without_script_in_headless_chromium() {
     }
 
     // The groups of the page, as the page lists them without script.
-    let first = |args: &str| {
+    let open_in = |out: &Path, args: &str| {
         let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .parent()
             .unwrap()
@@ -315,6 +315,7 @@ fn batch_index_filters_sorts_and_reads_without_script_in_headless_chromium() {
         );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
+    let first = |args: &str| open_in(&out, args);
     let probe = first("[]");
     let sections = probe["without_script"]["sections"].as_array().unwrap();
     let group_of = |kind: &str, needle: &str| -> String {
@@ -349,7 +350,8 @@ fn batch_index_filters_sorts_and_reads_without_script_in_headless_chromium() {
         select("f-severity", "critical"),
         select("f-sort", "collected-desc"),
     ]);
-    let seen = first(&steps.to_string());
+    let actions = steps.to_string();
+    let seen = first(&actions);
     assert_eq!(seen["console_errors"], serde_json::json!([]), "{seen}");
     assert_eq!(seen["page_errors"], serde_json::json!([]), "{seen}");
     assert_eq!(seen["requests"], serde_json::json!([]), "{seen}");
@@ -454,4 +456,57 @@ fn batch_index_filters_sorts_and_reads_without_script_in_headless_chromium() {
     let mut by_name = names.clone();
     by_name.sort();
     assert_eq!(names, by_name);
+
+    // The same backlog in Japanese: the script runs under the page's CSP (its hash is the same
+    // in every language), every step leaves the same cases, and says so in Japanese.
+    let out_ja = work.join("out-ja");
+    let run = fptriage()
+        .arg("batch")
+        .arg(&cases)
+        .arg("--out")
+        .arg(&out_ja)
+        .args(["--lang", "ja"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen_ja = open_in(&out_ja, &actions);
+    assert_eq!(
+        seen_ja["console_errors"],
+        serde_json::json!([]),
+        "{seen_ja}"
+    );
+    assert_eq!(seen_ja["page_errors"], serde_json::json!([]), "{seen_ja}");
+    assert_eq!(seen_ja["requests"], serde_json::json!([]), "{seen_ja}");
+    assert_eq!(seen_ja["without_script"]["noscript_displayed"], true);
+    assert_eq!(displayed(&seen_ja["without_script"]), all);
+    assert_eq!(seen_ja["with_script"]["form_displayed"], true);
+    assert_eq!(
+        seen_ja["with_script"]["shown_text"],
+        format!("{n} 件中 {n} 件を表示", n = all.len()).as_str()
+    );
+    let steps_ja = seen_ja["steps"].as_array().unwrap();
+    assert_eq!(steps_ja.len(), steps.len());
+    for (i, want) in expect {
+        assert_eq!(&displayed(&steps_ja[i]), want, "ja step {i}");
+        assert_eq!(
+            steps_ja[i]["shown_text"],
+            format!("{} 件中 {} 件を表示", all.len(), want.len()).as_str(),
+            "ja step {i}"
+        );
+    }
+    assert_eq!(displayed(&steps_ja[14]), critical);
+    // The sections' headings are in Japanese (the no-root-cause one, by its kind).
+    let none_heading = seen_ja["without_script"]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "none")
+        .map(|s| s["heading"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(none_heading.starts_with("根本原因なし（"), "{none_heading}");
 }

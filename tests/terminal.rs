@@ -213,11 +213,15 @@ fn every_word_the_templates_translate_is_in_the_catalogue() {
     let tr = regex::Regex::new(r#"\btr\("((?:[^"\\]|\\.)*)""#).unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates");
     let mut keys = 0;
+    let mut per_template = std::collections::BTreeMap::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let mine: &mut usize = per_template.entry(name).or_default();
         for c in tr.captures_iter(&text) {
             keys += 1;
+            *mine += 1;
             assert!(
                 fptriage::report::i18n::text(&c[1], Lang::Ja).is_some(),
                 "{}: `{}` has no Japanese text",
@@ -227,6 +231,18 @@ fn every_word_the_templates_translate_is_in_the_catalogue() {
         }
     }
     assert!(keys > 50, "{keys}");
+    // Every built-in template writes its words through tr(), the batch index included.
+    for name in [
+        "report.html",
+        "report.md",
+        "diff.html",
+        "diff.md",
+        "index.html",
+    ] {
+        let n = per_template.get(name).copied().unwrap_or(0);
+        assert!(n > 10, "{name}: {n} tr() calls");
+    }
+    assert!(per_template.values().all(|n| *n > 0), "{per_template:?}");
     // The model's words shown through tr().
     for word in [
         "critical",
@@ -238,6 +254,9 @@ fn every_word_the_templates_translate_is_in_the_catalogue() {
         "started",
         "last seen",
         "recovered",
+        // The index's severities of a case (index.html: tr(c.severity)).
+        "none",
+        "error",
     ] {
         assert!(
             fptriage::report::i18n::text(word, Lang::Ja).is_some(),

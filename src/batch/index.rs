@@ -9,7 +9,10 @@
 //! customised template keeps working. Every row carries its facets (severity, versions, regions,
 //! collection day) as `data-` attributes that the script reads; without script the page shows
 //! every group in full. What comes from a bundle is made visible ([`visible_value`]) and
-//! autoescaped (the template's name ends in `.html`).
+//! autoescaped (the template's name ends in `.html`). The page's own words are in the batch's
+//! `--lang`, through the reports' `tr` and `lang` ([`crate::report::i18n`]); the script holds no
+//! words (it reads its one sentence from a `data-` attribute), so its hash is the same in every
+//! language.
 //!
 //! A case is filed under each current root cause it has; under each problem that had recovered
 //! by the time of collection (a finding of a warning or critical rule whose status is
@@ -28,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use super::results::{LineView, Located, devices, is_report_path, severity_rank};
 use super::unexplained::Ranked;
+use crate::i18n::Lang;
 use crate::report::escape::visible_value;
 
 /// The template's name, in `report-templates/` or a `--templates` folder.
@@ -417,20 +421,22 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// The reports' environment (the `--templates` folder first, then the built-in templates, the
-/// same syntax and escaping), with the index's own filter.
-fn environment(folder: Option<PathBuf>) -> minijinja::Environment<'static> {
+/// same syntax, escaping and words in `lang`), with the index's own filter.
+fn environment(folder: Option<PathBuf>, lang: Lang) -> minijinja::Environment<'static> {
     let mut env = crate::report::environment(folder);
+    crate::report::i18n::install(&mut env, lang);
     env.add_filter("csp_hash", csp_hash);
     env
 }
 
 /// `index.html`: the groups (current root causes by severity then size, recovered problems,
-/// no root cause, could not be read), the chart, the unexplained templates.
+/// no root cause, could not be read), the chart, the unexplained templates; its words in `lang`.
 pub fn render(
     lines: &[Located],
     unexplained: &[Ranked],
     unexplained_total: usize,
     templates: Option<&Path>,
+    lang: Lang,
 ) -> Result<String, minijinja::Error> {
     let mut groups: BTreeMap<(Kind, String), Group> = BTreeMap::new();
     for l in lines {
@@ -497,7 +503,7 @@ pub fn render(
             seen.extend(values);
         }
     }
-    let env = environment(templates.map(Path::to_path_buf));
+    let env = environment(templates.map(Path::to_path_buf), lang);
     env.get_template(TEMPLATE)?.render(minijinja::context! {
         total => lines.len(),
         ok => ok,
@@ -574,8 +580,8 @@ mod tests {
         (html[start..end].to_string(), html[csp..csp_end].to_string())
     }
 
-    #[test]
-    fn groups_escapes_and_hashes_its_script() {
+    /// A current root cause in two weeks, a recovered problem, a clean case and an error.
+    fn sample() -> Vec<Located> {
         let recovered = line(
             "r",
             "ok",
@@ -587,7 +593,7 @@ mod tests {
                 "devices": [device("2020-04-27T19:35:07Z")],
             }),
         );
-        let lines = vec![
+        vec![
             current("a", "sse/dns-failure", "critical", "2020-04-10T14:00:00Z"),
             current("b", "sse/dns-failure", "warning", "2020-04-21T10:00:00Z"),
             line(
@@ -597,8 +603,13 @@ mod tests {
             ),
             recovered,
             line("d<script>", "error", serde_json::Value::Null),
-        ];
-        let html = render(&lines, &[], 0, None).unwrap();
+        ]
+    }
+
+    #[test]
+    fn groups_escapes_and_hashes_its_script() {
+        let lines = sample();
+        let html = render(&lines, &[], 0, None, Lang::En).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
         assert_eq!(html.matches("<script").count(), 1, "{html}");
         assert!(html.contains("d&lt;script&gt;"));
@@ -646,6 +657,91 @@ mod tests {
         assert!(html.contains("default-src 'none'"));
     }
 
+    /// The page without its script (whose fallback sentence is English in every language).
+    fn page_text(html: &str) -> String {
+        let start = html.find("<script>").unwrap();
+        let end = html.find("</script>").unwrap();
+        format!("{}{}", &html[..start], &html[end..])
+    }
+
+    #[test]
+    fn in_japanese_the_words_change_and_the_script_and_its_hash_do_not() {
+        let mut lines = sample();
+        // A root cause of a case with no collection date: counted, not drawn.
+        let mut undated = current("e", "sse/dns-failure", "critical", "2020-04-10T14:00:00Z");
+        for d in undated.view.report.iter_mut().flat_map(|r| &mut r.devices) {
+            d.collected_at = None;
+        }
+        lines.push(undated);
+        let en = render(&lines, &[], 3, None, Lang::En).unwrap();
+        let ja = render(&lines, &[], 3, None, Lang::Ja).unwrap();
+        assert!(en.contains(r#"<html lang="en">"#));
+        assert!(ja.contains(r#"<html lang="ja">"#), "{ja}");
+        assert_eq!(script_and_hash(&en), script_and_hash(&ja));
+        for (en_word, ja_word) in [
+            (
+                r#"<h2 id="root-causes">Root causes</h2>"#,
+                r#"<h2 id="root-causes">根本原因</h2>"#,
+            ),
+            ("<th>Severity</th>", "<th>重大度</th>"),
+            (
+                "<h2 id=\"weekly\">Cases per week</h2>",
+                "<h2 id=\"weekly\">週ごとのケース数</h2>",
+            ),
+            (
+                "1 case(s) in the week of 2020-04-06",
+                "2020-04-06 の週に 1 件",
+            ),
+            (
+                r#"<h3 id="no-root-cause">No root cause found (<span class="count">1</span>)</h3>"#,
+                r#"<h3 id="no-root-cause">根本原因なし（<span class="count">1</span>）</h3>"#,
+            ),
+            (
+                r#"<span class="sev recovered">RECOVERED</span>"#,
+                r#"<span class="sev recovered">回復済み</span>"#,
+            ),
+            (
+                r#"<span class="sev critical">CRITICAL</span>"#,
+                r#"<span class="sev critical">重大</span>"#,
+            ),
+            (
+                r#"<option value="">all</option>"#,
+                r#"<option value="">すべて</option>"#,
+            ),
+            (
+                r#"data-text="{shown} of {all} case(s) shown""#,
+                r#"data-text="{all} 件中 {shown} 件を表示""#,
+            ),
+            (
+                "1 filing(s) without a collection date not drawn.",
+                "収集日のない 1 件は表示していません。",
+            ),
+            // No template is shown of the 3 counted: the heading says so.
+            (
+                "Errors no rule explains (0 of 3)",
+                "どのルールでも説明できないエラー（3 件中 0 件）",
+            ),
+        ] {
+            assert!(en.contains(en_word), "{en_word}\n{en}");
+            assert!(ja.contains(ja_word), "{ja_word}\n{ja}");
+        }
+        // Values from the cases are the same, escaped the same.
+        assert!(ja.contains("&lt;sse&#x2f;dns-failure&gt;"), "{ja}");
+        let ja = page_text(&ja);
+        for word in [
+            "Root cause",
+            "Severity",
+            "case(s)",
+            "week of",
+            "Sort by",
+            "recovered:",
+            "Clear",
+        ] {
+            assert!(page_text(&en).contains(word), "{word}");
+            assert!(!ja.contains(word), "`{word}` in\n{ja}");
+        }
+    }
+
     #[test]
     fn links_only_to_report_files() {
         let mut l = line("a", "ok", serde_json::json!({}));
@@ -653,7 +749,7 @@ mod tests {
             json: "javascript:alert(1)".into(),
             html: "cases/../../x.html".into(),
         });
-        let html = render(&[l], &[], 0, None).unwrap();
+        let html = render(&[l], &[], 0, None, Lang::En).unwrap();
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("x.html"), "{html}");
         assert!(html.contains("<td>a</td>"), "{html}");
@@ -669,7 +765,7 @@ mod tests {
         )
         .unwrap();
         let lines = vec![current("a", "x/y", "warning", "2020-04-10T14:00:00Z")];
-        let html = render(&lines, &[], 0, Some(dir.path())).unwrap();
+        let html = render(&lines, &[], 0, Some(dir.path()), Lang::En).unwrap();
         let want = hash_of("go()").unwrap();
         assert_eq!(
             html,

@@ -14,6 +14,7 @@ use super::index;
 use super::results::{Located, RESULTS, latest_per_case, read_results};
 use super::sqlite;
 use super::unexplained::{self, Ranked, Ranking};
+use crate::i18n::Lang;
 use crate::report::outfile::write_atomic;
 
 /// `index.html` in an output folder.
@@ -28,6 +29,8 @@ pub struct SummaryOptions {
     pub drafts: usize,
     /// A folder whose `index.html` overrides the built-in template of the index.
     pub templates: Option<PathBuf>,
+    /// The language of the index's own words (`--lang`).
+    pub lang: Lang,
 }
 
 impl Default for SummaryOptions {
@@ -36,6 +39,7 @@ impl Default for SummaryOptions {
             max_templates: 200,
             drafts: 10,
             templates: None,
+            lang: Lang::En,
         }
     }
 }
@@ -59,6 +63,7 @@ fn write_index(
         &unexplained.ranked,
         unexplained.total,
         opts.templates.as_deref(),
+        opts.lang,
     )
     .map_err(|e| io::Error::other(format!("{}: {e:#}", index::TEMPLATE)))?;
     write_atomic(&dir.join(INDEX), html.as_bytes())
@@ -118,7 +123,7 @@ pub(super) fn write_outputs(dir: &Path, opts: &SummaryOptions) -> Result<(), Bat
 /// Renders the index of no case, so that a `--templates` index that does not render is refused
 /// before any case is analysed or anything written.
 pub(super) fn check_index_template(opts: &SummaryOptions) -> Result<(), BatchError> {
-    index::render(&[], &[], 0, opts.templates.as_deref())
+    index::render(&[], &[], 0, opts.templates.as_deref(), opts.lang)
         .map(drop)
         .map_err(|e| BatchError::Template {
             template: match &opts.templates {

@@ -30,6 +30,7 @@ impl UnexplainedFlags {
             max_templates: self.max_templates,
             drafts: self.drafts,
             templates: None,
+            lang: fptriage::i18n::Lang::En,
         }
     }
 }
@@ -159,6 +160,7 @@ pub fn batch(
         redactor: redactor.as_ref(),
         summary: fptriage::batch::SummaryOptions {
             templates,
+            lang,
             ..mining.unexplained.summary()
         },
         read_ahead: match read_ahead {
@@ -328,9 +330,11 @@ pub fn merge(
     out: &Path,
     templates: Option<PathBuf>,
     unexplained: &UnexplainedFlags,
+    lang: fptriage::i18n::Lang,
 ) -> Result<u8> {
     let summary = fptriage::batch::SummaryOptions {
         templates,
+        lang,
         ..unexplained.summary()
     };
     let outcome = fptriage::batch::merge_with(sources, out, &summary)?;

@@ -2,10 +2,22 @@
 //! over time for each SSE host, a bar per finding from first to last seen with its recovery,
 //! and the device's collection time, on one time axis. Built from the report model as rendered
 //! (after redaction, so names in it are the model's), as coordinates only: the template draws
-//! the SVG, and autoescape covers every label.
+//! the SVG, and autoescape covers every label. Its hover titles are words of the report, in the
+//! report's language (the catalogue of [`super::i18n`]).
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
+
+use super::i18n::say;
+use crate::i18n::Lang;
+
+/// The chart's own words: catalogue keys (tested to have every translation).
+const LINES_FROM: &str = "{n} line(s) from {time}";
+const NO_HOST: &str = "lines naming no host";
+const HOST_LINES: &str = "{host}: {n} problem line(s) drawn";
+const RECOVERED_AT: &str = "recovered at {time}";
+const FINDING: &str = "{title} ({rule}): first seen {first}, last seen {last}";
+const COLLECTED_AT: &str = "collected at {time}";
 
 const WIDTH: f64 = 960.0;
 const PLOT_X0: f64 = 300.0;
@@ -36,8 +48,8 @@ fn array(model: &Value, key: &str) -> Vec<Value> {
     model[key].as_array().cloned().unwrap_or_default()
 }
 
-/// The chart of a report model; none when no finding has a time.
-pub fn chart(model: &Value) -> Option<Value> {
+/// The chart of a report model, its titles in `lang`; none when no finding has a time.
+pub fn chart(model: &Value, lang: Lang) -> Option<Value> {
     let findings = array(model, "findings");
     let devices = array(model, "devices");
     let activity = array(model, "activity");
@@ -97,14 +109,19 @@ pub fn chart(model: &Value) -> Option<Value> {
                     let h = (BAR * *n as f64 / max as f64).max(1.5);
                     json!({
                         "x": x0, "w": (x1 - x0 - 0.5).max(1.0), "y": y + BAR - h + 2.0, "h": h,
-                        "title": format!("{n} line(s) from {}", human(Timestamp::from_second(from).unwrap_or(start))),
+                        "title": say(LINES_FROM, lang, &[
+                            ("n", n.to_string()),
+                            ("time", human(Timestamp::from_second(from).unwrap_or(start))),
+                        ]),
                     })
                 })
                 .collect();
-            let host = a["host"].as_str().unwrap_or("lines naming no host");
+            let host = a["host"]
+                .as_str()
+                .map_or_else(|| say(NO_HOST, lang, &[]), str::to_string);
             rows.push(json!({
-                "kind": "lines", "y": y + BAR, "label": short(host),
-                "title": format!("{host}: {lines} problem line(s) drawn"),
+                "kind": "lines", "y": y + BAR, "label": short(&host),
+                "title": say(HOST_LINES, lang, &[("host", host.clone()), ("n", lines.to_string())]),
                 "bars": bars,
             }));
             y += ROW;
@@ -116,20 +133,26 @@ pub fn chart(model: &Value) -> Option<Value> {
             let last = last.unwrap_or(first);
             let (x0, x1) = (x(first.as_second()), x(last.as_second()));
             let title = f["title"].as_str().unwrap_or_default();
-            let recovered = time(&f["recovered_at"]).map(
-                |t| json!({"x": x(t.as_second()), "title": format!("recovered at {}", human(t))}),
-            );
+            let recovered = time(&f["recovered_at"]).map(|t| {
+                json!({"x": x(t.as_second()), "title": say(RECOVERED_AT, lang, &[("time", human(t))])})
+            });
             rows.push(json!({
                 "kind": "finding", "y": y + BAR, "label": short(title),
                 "severity": f["severity"], "rule": f["rule"],
-                "title": format!("{title} ({}): first seen {}, last seen {}", f["rule"].as_str().unwrap_or_default(), human(first), human(last)),
+                "title": say(FINDING, lang, &[
+                    ("title", title.to_string()),
+                    ("rule", f["rule"].as_str().unwrap_or_default().to_string()),
+                    ("first", human(first)),
+                    ("last", human(last)),
+                ]),
                 "bar": {"x": x0, "w": (x1 - x0).max(3.0), "y": y + 3.0, "h": BAR - 4.0},
                 "recovered": recovered,
             }));
             y += ROW;
         }
-        let collected = time(&d["collected_at"])
-            .map(|t| json!({"x": x(t.as_second()), "title": format!("collected at {}", human(t))}));
+        let collected = time(&d["collected_at"]).map(
+            |t| json!({"x": x(t.as_second()), "title": say(COLLECTED_AT, lang, &[("time", human(t))])}),
+        );
         groups.push(json!({
             "name": d["name"], "y": top + BAR, "top": top, "bottom": y,
             "collected": collected, "rows": rows,
@@ -199,7 +222,7 @@ mod tests {
                 "bucket_seconds": 300, "buckets": [2, 0, 1],
             }],
         });
-        let c = chart(&model).unwrap();
+        let c = chart(&model, Lang::En).unwrap();
         let groups = c["devices"].as_array().unwrap();
         assert_eq!(groups.len(), 1, "a device with nothing to draw is left out");
         assert_eq!(groups[0]["name"], "fmc-1");
@@ -213,6 +236,55 @@ mod tests {
         let mid = PLOT_X0 + (PLOT_X1 - PLOT_X0) / 2.0;
         assert!((bar["x"].as_f64().unwrap() + bar["w"].as_f64().unwrap() - mid).abs() < 0.01);
         assert_eq!(groups[0]["collected"]["x"], PLOT_X1);
-        assert!(chart(&json!({"findings": [], "devices": []})).is_none());
+        assert!(chart(&json!({"findings": [], "devices": []}), Lang::En).is_none());
+        assert_eq!(
+            rows[1]["title"],
+            "DNS (sse/dns-failure): first seen 2020-04-19 16:00:00 UTC, last seen 2020-04-19 18:00:00 UTC"
+        );
+        assert_eq!(
+            groups[0]["collected"]["title"],
+            "collected at 2020-04-19 20:00:00 UTC"
+        );
+        // In Japanese, the same chart's titles hold none of the English words.
+        let ja = chart(&model, Lang::Ja).unwrap();
+        let ja = &ja["devices"][0];
+        assert_eq!(
+            ja["rows"][0]["title"],
+            "api-sse.cisco.com: 問題の行 3 行を表示"
+        );
+        assert_eq!(
+            ja["rows"][0]["bars"][0]["title"],
+            "2020-04-19 16:00:00 UTC から 2 行"
+        );
+        assert_eq!(
+            ja["rows"][1]["title"],
+            "DNS（sse/dns-failure）: 初回 2020-04-19 16:00:00 UTC、最終 2020-04-19 18:00:00 UTC"
+        );
+        assert_eq!(ja["collected"]["title"], "収集時刻 2020-04-19 20:00:00 UTC");
+    }
+
+    #[test]
+    fn every_word_of_the_chart_is_in_the_catalogue() {
+        for key in [
+            LINES_FROM,
+            NO_HOST,
+            HOST_LINES,
+            RECOVERED_AT,
+            FINDING,
+            COLLECTED_AT,
+        ] {
+            assert!(super::super::i18n::text(key, Lang::Ja).is_some(), "{key}");
+        }
+        let host = json!({"devices": [{"id": "a", "name": "d"}],
+            "findings": [{"device": "a", "title": "T", "rule": "r", "first_seen": "2020-04-19T16:00:00Z",
+                "recovered_at": "2020-04-19T17:00:00Z"}],
+            "activity": [{"device": "a", "host": null, "start": "2020-04-19T16:00:00Z",
+                "bucket_seconds": 60, "buckets": [1]}]});
+        let ja = chart(&host, Lang::Ja).unwrap();
+        assert_eq!(ja["devices"][0]["rows"][0]["label"], "ホスト名のない行");
+        assert_eq!(
+            ja["devices"][0]["rows"][1]["recovered"]["title"],
+            "2020-04-19 17:00:00 UTC に回復"
+        );
     }
 }

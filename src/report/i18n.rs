@@ -237,6 +237,120 @@ pub static CATALOGUE: &[(&str, &str)] = &[
         "No check ran and passed.",
         "実行して問題がなかったチェックはありません。",
     ),
+    // The timeline chart's hover titles (chart.rs).
+    ("{n} line(s) from {time}", "{time} から {n} 行"),
+    ("lines naming no host", "ホスト名のない行"),
+    (
+        "{host}: {n} problem line(s) drawn",
+        "{host}: 問題の行 {n} 行を表示",
+    ),
+    (
+        "{title} ({rule}): first seen {first}, last seen {last}",
+        "{title}（{rule}）: 初回 {first}、最終 {last}",
+    ),
+    ("collected at {time}", "収集時刻 {time}"),
+    // The batch index's own words (index.html).
+    ("fptriage batch", "fptriage バッチ"),
+    (
+        "fptriage batch: {n} cases",
+        "fptriage バッチ: ケース {n} 件",
+    ),
+    (
+        "{total} case(s): {ok} analysed, {failed} could not be read. fptriage {version}.",
+        "ケース {total} 件: 分析済み {ok} 件、読み取り不可 {failed} 件。fptriage {version}。",
+    ),
+    ("Root causes", "根本原因"),
+    ("Severity", "重大度"),
+    ("Root cause", "根本原因"),
+    ("Rule", "ルール"),
+    ("Cases", "ケース数"),
+    ("(recovered)", "（回復済み）"),
+    (
+        "No root cause in any case.",
+        "根本原因が見つかったケースはありません。",
+    ),
+    ("Cases per week", "週ごとのケース数"),
+    (
+        "Cases per root cause per week of collection, weeks of {first} to {last}",
+        "根本原因ごと・収集週ごとのケース数（{first} の週から {last} の週まで）",
+    ),
+    ("{n} case(s) in the week of {week}", "{week} の週に {n} 件"),
+    ("{title} ({rule})", "{title}（{rule}）"),
+    (
+        "Cases per current root cause, by the week (Monday first, UTC) of their collection date; the number at the right is the row's total.",
+        "現在の根本原因ごとのケース数を、収集日の週（月曜始まり、UTC）別に示します。右端の数字は各行の合計です。",
+    ),
+    (
+        "{n} smaller root cause(s) not drawn.",
+        "ケース数の少ない根本原因 {n} 件は表示していません。",
+    ),
+    (
+        "{n} filing(s) without a collection date not drawn.",
+        "収集日のない {n} 件は表示していません。",
+    ),
+    (
+        "{n} filing(s) before the week of {week} not drawn.",
+        "{week} の週より前の {n} 件は表示していません。",
+    ),
+    ("Cases by root cause", "根本原因別のケース"),
+    (
+        "Filters and sorting need script; every case is listed below.",
+        "絞り込みと並べ替えには JavaScript が必要です。以下にすべてのケースを一覧表示しています。",
+    ),
+    ("all", "すべて"),
+    ("recovered: {title} ({rule})", "回復済み: {title}（{rule}）"),
+    ("no root cause", "根本原因なし"),
+    ("could not be read", "読み取り不可"),
+    ("Version", "バージョン"),
+    ("Region", "地域"),
+    // The date filter's two ends, labels above their fields: "Collected from", "to".
+    ("Collected from", "収集日（開始）"),
+    ("to", "収集日（終了）"),
+    ("Sort by", "並べ替え"),
+    ("case name", "ケース名"),
+    ("collection date, newest first", "収集日（新しい順）"),
+    ("collection date, oldest first", "収集日（古い順）"),
+    ("severity", "重大度"),
+    ("analysis time, longest first", "分析時間（長い順）"),
+    ("Clear", "クリア"),
+    // Filled by the index's script, not by tr: its places stay in the page.
+    (
+        "{shown} of {all} case(s) shown",
+        "{all} 件中 {shown} 件を表示",
+    ),
+    ("({n})", "（{n}）"),
+    (
+        "The problem was seen in these cases but had recovered before the bundle was collected.",
+        "これらのケースでは問題が発生していましたが、バンドルの収集時点では回復していました。",
+    ),
+    ("No root cause found ({n})", "根本原因なし（{n}）"),
+    ("Could not be read ({n})", "読み取り不可（{n}）"),
+    ("Case", "ケース"),
+    ("Collected", "収集日"),
+    ("Error", "エラー"),
+    ("Recovered at", "回復時刻"),
+    ("Reports", "レポート"),
+    (
+        "Errors no rule explains ({n})",
+        "どのルールでも説明できないエラー（{n} 件）",
+    ),
+    (
+        "Errors no rule explains ({n} of {total})",
+        "どのルールでも説明できないエラー（{total} 件中 {n} 件）",
+    ),
+    (
+        "Error-level log lines that no loaded rule's pattern matches, masked into templates, by the number of cases they appear in (all of them in {json}; draft rules in {drafts}).",
+        "読み込んだどのルールのパターンにも一致しないエラーレベルのログ行を、可変部分をマスクしてテンプレート化し、出現したケースの多い順に示します（全件は {json}、ルールの下書きは {drafts}）。",
+    ),
+    ("Lines", "行数"),
+    ("Log", "ログ"),
+    ("Template", "テンプレート"),
+    ("Example", "例"),
+    ("Draft", "下書き"),
+    (
+        "None: every error-level line is matched by some rule.",
+        "なし: すべてのエラーレベルの行がいずれかのルールに一致しています。",
+    ),
     // The diff's own words.
     ("fptriage diff", "fptriage 差分"),
     ("before:", "修正前:"),
@@ -292,6 +406,16 @@ pub fn text(key: &str, lang: Lang) -> Option<&'static str> {
         Lang::En => en,
         Lang::Ja => ja,
     })
+}
+
+/// `key` in `lang` with its places filled from `values`, as plain text (for words laid out in
+/// Rust, such as the chart's titles, that a template then escapes like any value).
+pub(crate) fn say(key: &str, lang: Lang, values: &[(&str, String)]) -> String {
+    let values: Vec<(String, String)> = values
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect();
+    fill(text(key, lang).unwrap_or(key), &values)
 }
 
 /// Fills `{name}` places from `values` (each already escaped); an unknown place stays as it is.

@@ -590,7 +590,7 @@ pub fn render_named_in(
     // The report's HTML draws its timeline from coordinates laid out here, from the model as
     // rendered (redacted names stay redacted).
     let chart = (base == "report" && format == Format::Html)
-        .then(|| chart::chart(&model))
+        .then(|| chart::chart(&model, lang))
         .flatten();
     template
         .render(minijinja::context! { report => Serde(&model), chart => Serde(&chart) })
