@@ -718,7 +718,6 @@ impl<'a> Collector<'a> {
     }
 }
 
-/// Whether `path` lies inside the folder `dir`.
 /// The named captures of `pattern` on `text`, each cut to `max` characters
 /// (`--max-value-chars`).
 fn capped_captures(
@@ -734,6 +733,7 @@ fn capped_captures(
     captures
 }
 
+/// Whether `path` lies inside the folder `dir`.
 fn within(path: &str, dir: &str) -> bool {
     path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
 }

@@ -80,8 +80,9 @@ pub struct HitSample {
     /// left to the few samples that are kept.
     #[serde(skip)]
     captures_pending: bool,
-    /// Buffers of replaced `context_after` lines, reused by the next lines attached: a sample
-    /// replaced on every hit would otherwise free and allocate its lines each time.
+    /// Buffers of the context lines it had before it was replaced, reused by the next lines
+    /// attached (at most `2 × --context`): a sample replaced on every hit would otherwise
+    /// free and allocate its lines each time.
     #[serde(skip)]
     spare: Vec<ContextLine>,
 }
