@@ -632,3 +632,48 @@ fn planted_corpus_leaves_nothing_behind_in_facts() {
         }
     }
 }
+
+#[test]
+fn stderr_is_redacted_too_read_errors_and_damage_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let private = "ACME-Bank-4711_ftd09.acme-corp.example";
+    let cut = dir.path().join(format!("{private}.tar.gz"));
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bundles/dns-failure-cut.tar.gz"),
+        &cut,
+    )
+    .unwrap();
+    let broken = dir.path().join(format!("{private}-broken.tar.gz"));
+    std::fs::write(&broken, b"not an archive").unwrap();
+    let stderr = |args: &[&str]| -> String {
+        let out = fptriage().args(args).output().unwrap();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let report = dir.path().join("r.json");
+    let (cut, broken, report) = (
+        cut.to_str().unwrap(),
+        broken.to_str().unwrap(),
+        report.to_str().unwrap(),
+    );
+    let runs: [&[&str]; 3] = [
+        &["analyze", cut, "--format", "json", "-o", report],
+        &["analyze", broken],
+        &["facts", cut],
+    ];
+    for args in runs {
+        // Without --redact, stderr names the input (damage, read errors): the check can fail.
+        let plain = stderr(args);
+        assert!(plain.contains(private), "{args:?}: {plain}");
+        let mut redacted_args = args.to_vec();
+        redacted_args.push("--redact");
+        let redacted = stderr(&redacted_args);
+        assert!(
+            !redacted.contains("ACME-Bank-4711") && !redacted.contains("acme-corp"),
+            "{args:?} --redact: {redacted}"
+        );
+        assert!(
+            redacted.contains("partial upload") || redacted.contains("not a bundle"),
+            "{args:?} --redact says why: {redacted}"
+        );
+    }
+}

@@ -33,22 +33,14 @@ pub fn facts(
     check_inputs(inputs)?;
     let (map, rules) = common.definitions_and_rules()?;
     let case = pipeline::collect(inputs, &map, &rules, &common.limits())?;
-    for e in &case.errors {
-        eprintln!("fptriage: {}", report::escape::terminal(e));
-    }
-    warn_damage(&case);
     // With --redact, the redactor learns the case's private values (device names and ids,
-    // private facts, paths) from the case itself, as for a report.
-    let mut redactor = redact.then(|| {
-        let mut r = report::redact::Redactor::new(&rules.domain);
-        r.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
-        r.private_facts(&rules.facts);
-        r
-    });
+    // private facts, paths) from the case itself, as for a report, before anything is shown.
+    let mut redactor = redact.then(|| case_redactor(&rules));
     let mut value = serde_json::to_value(&case)?;
     if let Some(r) = &mut redactor {
         r.value(&mut value);
     }
+    warn_case(&case, redactor.as_mut());
     match format {
         FactsFormat::Json => {
             report::escape::visible_value(&mut value);
@@ -194,22 +186,32 @@ pub fn analyze(
     let (map, mut rules) = common.definitions_and_rules()?;
     rules::i18n::localize(&mut rules, shown.lang);
     let analysis = pipeline::analyze(inputs, &map, &rules, &common.limits())?;
-    for e in &analysis.case.errors {
-        eprintln!("fptriage: {}", report::escape::terminal(e));
-    }
-    warn_damage(&analysis.case);
+    let mut redactor = redact.map(|_| case_redactor(&rules));
     if analysis.nothing_read() {
+        // No report to learn from: the inputs' names are the private values there are.
+        if let Some(r) = &mut redactor {
+            for input in inputs {
+                r.learn_path(&input.display().to_string());
+            }
+        }
+        warn_case(&analysis.case, redactor.as_mut());
         // The damage that left nothing readable is the cause to show, not only the verdict.
         for w in analysis.case.warnings.iter().take(10) {
-            eprintln!("fptriage: [{}] {}: {}", w.code, w.path, w.message);
+            eprintln!(
+                "fptriage: [{}] {}: {}",
+                w.code,
+                shown_text(&w.path, redactor.as_mut()),
+                shown_text(&w.message, redactor.as_mut())
+            );
         }
+        let names = inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
         bail!(
             "nothing usable could be read from {}",
-            inputs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            shown_text(&names, redactor.as_mut())
         );
     }
     let report = Report::new(
@@ -219,17 +221,16 @@ pub fn analyze(
         &analysis.passed,
         &rules,
     );
-    let model = match redact {
+    let model = match &mut redactor {
         None => serde_json::to_value(&report)?,
-        Some(map) => {
-            let mut redactor = report::redact::Redactor::new(&rules.domain);
-            redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
-            redactor.private_facts(&rules.facts);
-            let model = report.redacted(&mut redactor)?;
-            map.write(&redactor.mapping())?;
-            model
-        }
+        Some(r) => report.redacted(r)?,
     };
+    // After the model: the redactor has learned the case, so stderr and the report share their
+    // placeholders, and the map written below has those stderr used too.
+    warn_case(&analysis.case, redactor.as_mut());
+    if let (Some(map), Some(r)) = (redact, &redactor) {
+        map.write(&r.mapping())?;
+    }
     let text = if terminal_view {
         report::terminal::render(&model, shown.lang, colour_wanted())
     } else {

@@ -28,10 +28,7 @@ pub fn diff(
     let mut sides = Vec::new();
     for (name, paths) in [("before", before), ("after", after)] {
         let analysis = pipeline::analyze_with(paths, &map, &rules, &matcher, &limits);
-        for e in &analysis.case.errors {
-            eprintln!("fptriage: {}", report::escape::terminal(e));
-        }
-        warn_damage(&analysis.case);
+        warn_case(&analysis.case, None);
         if analysis.nothing_read() {
             bail!(
                 "{name}: nothing usable could be read from {}",

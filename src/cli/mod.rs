@@ -359,9 +359,35 @@ pub fn is_stdin(input: &Path) -> bool {
     input.as_os_str() == "-"
 }
 
-/// One line on stderr per damaged archive: a partial upload must not pass unnoticed when the
-/// report goes to a file.
-pub fn warn_damage(case: &fptriage::facts::Case) {
+/// A redactor for one case's outputs: the packs' domain tables, rule ids kept readable, the
+/// private facts of the loaded declarations.
+pub fn case_redactor(rules: &RuleSet) -> report::redact::Redactor {
+    let mut redactor = report::redact::Redactor::new(&rules.domain);
+    redactor.keep_readable(rules.rules.iter().map(|r| r.id.as_str()));
+    redactor.private_facts(&rules.facts);
+    redactor
+}
+
+/// A text from a bundle or an input as stderr shows it: redacted when the run redacts, its
+/// control characters made visible.
+pub fn shown_text(text: &str, redactor: Option<&mut report::redact::Redactor>) -> String {
+    let text = match redactor {
+        Some(r) => r.text(text),
+        None => text.to_string(),
+    };
+    report::escape::terminal(&text).into_owned()
+}
+
+/// The case's read errors, then one line per damaged archive (a partial upload must not pass
+/// unnoticed when the report goes to a file), on stderr; redacted by `redactor`, which should
+/// have learned the case first, so that its placeholders are the report's.
+pub fn warn_case(
+    case: &fptriage::facts::Case,
+    mut redactor: Option<&mut report::redact::Redactor>,
+) {
+    for e in &case.errors {
+        eprintln!("fptriage: {}", shown_text(e, redactor.as_deref_mut()));
+    }
     for d in &case.damage {
         let line = format!(
             "partial upload: {} is damaged ({}) after {}; the report rests on what was read",
@@ -372,7 +398,10 @@ pub fn warn_damage(case: &fptriage::facts::Case) {
                 .map(|m| format!("its member {m}"))
                 .unwrap_or_else(|| "its start".into())
         );
-        eprintln!("fptriage: warning: {}", report::escape::terminal(&line));
+        eprintln!(
+            "fptriage: warning: {}",
+            shown_text(&line, redactor.as_deref_mut())
+        );
     }
 }
 

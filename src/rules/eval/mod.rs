@@ -231,8 +231,8 @@ pub fn evaluate_all(rules: &RuleSet, devices: &[Device]) -> Evaluation {
 mod tests {
     use super::*;
     use crate::rules::Severity;
-    use std::collections::BTreeMap;
     use crate::rules::load::{self, RuleSource};
+    use std::collections::BTreeMap;
 
     /// A small pack: `t/root` (critical) explains `t/mid` and `t/leaf`, `t/mid` (critical)
     /// explains `t/leaf`, `t/weak` (warning) explains `t/leaf`.
