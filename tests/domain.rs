@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::{fptriage, json_run};
+use common::{fptriage, json_run, pack};
 
 /// Values that belong in `rules/sse/domain.yaml`, never in the engine.
 const DOMAIN_VALUES: &[&str] = &[
@@ -92,16 +92,6 @@ fn the_engine_names_no_domain_value() {
         "//! api-sse.cisco.com\nconst X: &str = \"US\";\n#[cfg(test)]\nconst Y: &str = \"EU\";\n";
     let kept: Vec<_> = code_lines(sample).collect();
     assert_eq!(kept, [(2, "const X: &str = \"US\";")]);
-}
-
-fn pack(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
 }
 
 #[test]

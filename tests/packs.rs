@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{fptriage, json_run};
+use common::{fptriage, json_run, pack};
 
 fn packs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/packs")
@@ -290,24 +290,20 @@ fn a_private_fact_of_a_pack_is_redacted_in_every_format() {
 
 #[test]
 fn a_pack_log_kind_is_read_by_line_conditions_with_its_times() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir(&site).unwrap();
-    std::fs::write(
-        site.join("artifacts.yaml"),
-        "artifacts:\n  - kind: site-log\n    format: log\n    time: iso8601\n    paths: ['**/var-log/site/app.log*']\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("app-errors.yaml"),
-        "id: site/app-errors\ntitle: App errors\nseverity: warning\ndescription: d\nwhen:\n  lines: {artifact: site-log, regex: 'ERROR (?<what>\\w+)', min_count: 2, within: 1h}\nmessage: \"{{ count }} errors, last {{ what }} at {{ last_seen }}.\"\nremediation: r\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("app-errors.test.yaml"),
-        "cases:\n  - name: two errors in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 13:00:00,001 ERROR early\n        2020-04-19 14:00:00,001 ERROR disk\n        2020-04-19 14:30:00,001 INFO fine\n        2020-04-19 14:35:00,001 ERROR queue\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"errors, last queue at 2020-04-19 14:35:00 UTC.\"\n  - name: one error in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 12:00:00 ERROR early\n        2020-04-19 14:35:00 ERROR queue\n    expect:\n      silent: [site/app-errors]\n",
-    )
-    .unwrap();
+    let dir = pack(&[
+        (
+            "site/artifacts.yaml",
+            "artifacts:\n  - kind: site-log\n    format: log\n    time: iso8601\n    paths: ['**/var-log/site/app.log*']\n",
+        ),
+        (
+            "site/app-errors.yaml",
+            "id: site/app-errors\ntitle: App errors\nseverity: warning\ndescription: d\nwhen:\n  lines: {artifact: site-log, regex: 'ERROR (?<what>\\w+)', min_count: 2, within: 1h}\nmessage: \"{{ count }} errors, last {{ what }} at {{ last_seen }}.\"\nremediation: r\n",
+        ),
+        (
+            "site/app-errors.test.yaml",
+            "cases:\n  - name: two errors in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 13:00:00,001 ERROR early\n        2020-04-19 14:00:00,001 ERROR disk\n        2020-04-19 14:30:00,001 INFO fine\n        2020-04-19 14:35:00,001 ERROR queue\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"errors, last queue at 2020-04-19 14:35:00 UTC.\"\n  - name: one error in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        2020-04-19 12:00:00 ERROR early\n        2020-04-19 14:35:00 ERROR queue\n    expect:\n      silent: [site/app-errors]\n",
+        ),
+    ]);
     let out = fptriage()
         .args(["rules", "test"])
         .arg(dir.path())
@@ -318,7 +314,7 @@ fn a_pack_log_kind_is_read_by_line_conditions_with_its_times() {
     assert!(text.contains("2 passed, 0 failed"), "{text}");
     // A line condition on a pack's table kind is still not a log.
     std::fs::write(
-        site.join("artifacts.yaml"),
+        dir.path().join("site/artifacts.yaml"),
         "artifacts:\n  - kind: site-log\n    format: table\n    paths: ['**/var-log/site/app.log*']\n",
     )
     .unwrap();
@@ -333,27 +329,23 @@ fn a_pack_log_kind_is_read_by_line_conditions_with_its_times() {
 
 #[test]
 fn a_strptime_log_without_a_year_takes_the_collections_year() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir(&site).unwrap();
-    std::fs::write(
-        site.join("artifacts.yaml"),
-        "artifacts:\n  - kind: site-log\n    format: log\n    time: '%b %d %H:%M:%S'\n    paths: ['**/var-log/site/app.log*']\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("app-errors.yaml"),
-        "id: site/app-errors\ntitle: App errors\nseverity: warning\ndescription: d\nwhen:\n  lines: {artifact: site-log, regex: 'ERROR (?<what>\\w+)', min_count: 2, within: 1h}\nmessage: \"{{ count }} errors from {{ first_seen }} to {{ last_seen }}.\"\nremediation: r\n",
-    )
-    .unwrap();
-    // The stamp in the bundle's name is the collection time (UTC: no zone in these bundles).
-    // An April line is from the collection's year; a December line in a January bundle from
-    // the year before; a year-less line an hour and more before the collection does not count.
-    std::fs::write(
-        site.join("app-errors.test.yaml"),
-        "cases:\n  - name: two errors in the last hour of April\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        Apr 19 13:00:00 ERROR early\n        Apr 19 14:00:00 ERROR disk\n        Apr 19 14:30:00 INFO fine\n        Apr 19 14:35:00 ERROR queue\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"2 errors from 2020-04-19 14:00:00 UTC to 2020-04-19 14:35:00 UTC.\"\n  - name: across the new year\n    files:\n      \"results-01-01-2021--003000/dir-archives/var-log/site/app.log\": |\n        Dec 31 23:50:00 ERROR early\n        Jan  1 00:10:00 ERROR late\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"2 errors from 2020-12-31 23:50:00 UTC to 2021-01-01 00:10:00 UTC.\"\n  - name: one error in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        Apr 19 12:00:00 ERROR early\n        Apr 19 14:35:00 ERROR queue\n    expect:\n      silent: [site/app-errors]\n",
-    )
-    .unwrap();
+    let dir = pack(&[
+        (
+            "site/artifacts.yaml",
+            "artifacts:\n  - kind: site-log\n    format: log\n    time: '%b %d %H:%M:%S'\n    paths: ['**/var-log/site/app.log*']\n",
+        ),
+        (
+            "site/app-errors.yaml",
+            "id: site/app-errors\ntitle: App errors\nseverity: warning\ndescription: d\nwhen:\n  lines: {artifact: site-log, regex: 'ERROR (?<what>\\w+)', min_count: 2, within: 1h}\nmessage: \"{{ count }} errors from {{ first_seen }} to {{ last_seen }}.\"\nremediation: r\n",
+        ),
+        // The stamp in the bundle's name is the collection time (UTC: no zone in these bundles).
+        // An April line is from the collection's year; a December line in a January bundle from
+        // the year before; a year-less line an hour and more before the collection does not count.
+        (
+            "site/app-errors.test.yaml",
+            "cases:\n  - name: two errors in the last hour of April\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        Apr 19 13:00:00 ERROR early\n        Apr 19 14:00:00 ERROR disk\n        Apr 19 14:30:00 INFO fine\n        Apr 19 14:35:00 ERROR queue\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"2 errors from 2020-04-19 14:00:00 UTC to 2020-04-19 14:35:00 UTC.\"\n  - name: across the new year\n    files:\n      \"results-01-01-2021--003000/dir-archives/var-log/site/app.log\": |\n        Dec 31 23:50:00 ERROR early\n        Jan  1 00:10:00 ERROR late\n    expect:\n      fires:\n        - rule: site/app-errors\n          message_contains: \"2 errors from 2020-12-31 23:50:00 UTC to 2021-01-01 00:10:00 UTC.\"\n  - name: one error in the last hour\n    files:\n      \"results-04-19-2020--143549/dir-archives/var-log/site/app.log\": |\n        Apr 19 12:00:00 ERROR early\n        Apr 19 14:35:00 ERROR queue\n    expect:\n      silent: [site/app-errors]\n",
+        ),
+    ]);
     let out = fptriage()
         .args(["rules", "test"])
         .arg(dir.path())
@@ -369,34 +361,28 @@ fn a_strptime_log_without_a_year_takes_the_collections_year() {
 /// default for a host no entry names.
 #[test]
 fn a_lookup_stores_the_field_of_the_table_entry_the_value_names() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir(&site).unwrap();
-    std::fs::write(
-        site.join("domain.yaml"),
-        "tables:\n  site-zone:\n    description: zones\n    fields: [api, contact]\n    entries:\n      - name: NORTH\n        hosts: ['**.n.svc.example.net']\n        fields: {api: api.n.svc.example.net, contact: north-desk}\n      - name: SOUTH\n        fields: {api: api.s.svc.example.net}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("artifacts.yaml"),
-        "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.zone:\n        type: text\n        key: api_host\n        lookup: {table: site-zone, match: api, default: unknown}\n        description: d\n      site.contact:\n        type: text\n        key: api_host\n        lookup: {table: site-zone, match: hosts, field: contact}\n        description: d\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("zone.yaml"),
-        "id: site/zone\ntitle: Zone\nseverity: warning\ndescription: d\nwhen: {fact: site.zone, equals: SOUTH}\nmessage: \"zone {{ facts[\\\"site.zone\\\"] }}\"\nremediation: r\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("contact.yaml"),
-        "id: site/contact\ntitle: Contact\nseverity: warning\ndescription: d\nwhen: {fact: site.contact, exists: true}\nmessage: \"contact {{ facts[\\\"site.contact\\\"] }}\"\nremediation: r\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("zone.test.yaml"),
-        "cases:\n  - name: a host field\n    files:\n      \"etc/site/app.conf\": \"api_host = API.s.svc.example.net.\\n\"\n    expect:\n      fires:\n        - rule: site/zone\n          message_contains: \"zone SOUTH\"\n      not_evaluated: [site/contact]\n  - name: host patterns and another field\n    files:\n      \"etc/site/app.conf\": \"api_host = x.n.svc.example.net\\n\"\n    expect:\n      fires:\n        - rule: site/contact\n          message_contains: \"contact north-desk\"\n      silent: [site/zone]\n",
-    )
-    .unwrap();
+    let dir = pack(&[
+        (
+            "site/domain.yaml",
+            "tables:\n  site-zone:\n    description: zones\n    fields: [api, contact]\n    entries:\n      - name: NORTH\n        hosts: ['**.n.svc.example.net']\n        fields: {api: api.n.svc.example.net, contact: north-desk}\n      - name: SOUTH\n        fields: {api: api.s.svc.example.net}\n",
+        ),
+        (
+            "site/artifacts.yaml",
+            "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.zone:\n        type: text\n        key: api_host\n        lookup: {table: site-zone, match: api, default: unknown}\n        description: d\n      site.contact:\n        type: text\n        key: api_host\n        lookup: {table: site-zone, match: hosts, field: contact}\n        description: d\n",
+        ),
+        (
+            "site/zone.yaml",
+            "id: site/zone\ntitle: Zone\nseverity: warning\ndescription: d\nwhen: {fact: site.zone, equals: SOUTH}\nmessage: \"zone {{ facts[\\\"site.zone\\\"] }}\"\nremediation: r\n",
+        ),
+        (
+            "site/contact.yaml",
+            "id: site/contact\ntitle: Contact\nseverity: warning\ndescription: d\nwhen: {fact: site.contact, exists: true}\nmessage: \"contact {{ facts[\\\"site.contact\\\"] }}\"\nremediation: r\n",
+        ),
+        (
+            "site/zone.test.yaml",
+            "cases:\n  - name: a host field\n    files:\n      \"etc/site/app.conf\": \"api_host = API.s.svc.example.net.\\n\"\n    expect:\n      fires:\n        - rule: site/zone\n          message_contains: \"zone SOUTH\"\n      not_evaluated: [site/contact]\n  - name: host patterns and another field\n    files:\n      \"etc/site/app.conf\": \"api_host = x.n.svc.example.net\\n\"\n    expect:\n      fires:\n        - rule: site/contact\n          message_contains: \"contact north-desk\"\n      silent: [site/zone]\n",
+        ),
+    ]);
     let out = fptriage()
         .args(["rules", "test"])
         .arg(dir.path())
@@ -411,19 +397,16 @@ fn a_lookup_stores_the_field_of_the_table_entry_the_value_names() {
 /// have, is a lint error at the `lookup:`; a lookup on a fact that is not text is one too.
 #[test]
 fn a_lookup_of_an_unknown_table_or_field_is_linted_with_its_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir(&site).unwrap();
-    std::fs::write(
-        site.join("domain.yaml"),
-        "tables:\n  site-zone:\n    description: zones\n    fields: [api]\n    entries:\n      - name: NORTH\n        fields: {api: api.n.svc.example.net}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("artifacts.yaml"),
-        "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.a: {type: text, key: h, description: d, lookup: {table: site-zones, match: api}}\n      site.b: {type: text, key: h, description: d, lookup: {table: site-zone, match: apis, field: contact}}\n",
-    )
-    .unwrap();
+    let dir = pack(&[
+        (
+            "site/domain.yaml",
+            "tables:\n  site-zone:\n    description: zones\n    fields: [api]\n    entries:\n      - name: NORTH\n        fields: {api: api.n.svc.example.net}\n",
+        ),
+        (
+            "site/artifacts.yaml",
+            "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.a: {type: text, key: h, description: d, lookup: {table: site-zones, match: api}}\n      site.b: {type: text, key: h, description: d, lookup: {table: site-zone, match: apis, field: contact}}\n",
+        ),
+    ]);
     let out = fptriage()
         .args(["rules", "lint", "--format", "json"])
         .arg(dir.path())
@@ -459,7 +442,7 @@ fn a_lookup_of_an_unknown_table_or_field_is_linted_with_its_place() {
             .all(|(_, _, f)| f.ends_with("site/artifacts.yaml"))
     );
     std::fs::write(
-        site.join("artifacts.yaml"),
+        dir.path().join("site/artifacts.yaml"),
         "artifacts:\n  - kind: site-conf\n    format: keyvalue\n    paths: ['**/etc/site/app.conf']\n    facts:\n      site.a: {type: int, key: h, description: d, lookup: {table: site-zone, match: api}}\n",
     )
     .unwrap();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::fptriage;
+use common::{fptriage, pack};
 
 #[test]
 fn the_builtin_pack_passes_its_tests_with_two_cases_per_rule() {
@@ -138,28 +138,24 @@ fn an_unknown_rule_id_in_an_expectation_is_an_error_not_a_pass() {
 
 #[test]
 fn a_test_file_run_alone_uses_its_rule_folder_s_artifact_definitions() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    std::fs::create_dir(&site).unwrap();
-    // The kind exists only in the pack's own definitions.
-    std::fs::write(
-        site.join("artifacts.yaml"),
-        "artifacts:\n  - kind: site-notes\n    format: log\n    paths: [\"**/notes.txt\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("notes.yaml"),
-        "id: site/notes\ntitle: Notes\nseverity: warning\ndescription: d\nwhen:\n  lines:\n    artifact: site-notes\n    contains: refused\nmessage: m\nremediation: r\n",
-    )
-    .unwrap();
-    std::fs::write(
-        site.join("notes.test.yaml"),
-        "cases:\n  - name: fires\n    files:\n      etc/hostname: \"ftd-1\\n\"\n      notes.txt: \"proxy refused\\n\"\n    expect:\n      fires: [{rule: site/notes}]\n  - name: silent\n    files:\n      etc/hostname: \"ftd-1\\n\"\n      notes.txt: \"all good\\n\"\n    expect:\n      silent: [site/notes]\n",
-    )
-    .unwrap();
+    let dir = pack(&[
+        // The kind exists only in the pack's own definitions.
+        (
+            "site/artifacts.yaml",
+            "artifacts:\n  - kind: site-notes\n    format: log\n    paths: [\"**/notes.txt\"]\n",
+        ),
+        (
+            "site/notes.yaml",
+            "id: site/notes\ntitle: Notes\nseverity: warning\ndescription: d\nwhen:\n  lines:\n    artifact: site-notes\n    contains: refused\nmessage: m\nremediation: r\n",
+        ),
+        (
+            "site/notes.test.yaml",
+            "cases:\n  - name: fires\n    files:\n      etc/hostname: \"ftd-1\\n\"\n      notes.txt: \"proxy refused\\n\"\n    expect:\n      fires: [{rule: site/notes}]\n  - name: silent\n    files:\n      etc/hostname: \"ftd-1\\n\"\n      notes.txt: \"all good\\n\"\n    expect:\n      silent: [site/notes]\n",
+        ),
+    ]);
     // By absolute path, and relative to the rule folder (`site/notes.test.yaml`).
     for (cwd, file) in [
-        (Path::new("/"), site.join("notes.test.yaml")),
+        (Path::new("/"), dir.path().join("site/notes.test.yaml")),
         (dir.path(), PathBuf::from("site/notes.test.yaml")),
     ] {
         for command in ["test", "lint"] {

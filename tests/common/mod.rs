@@ -41,3 +41,15 @@ where
         .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}); stderr: {stderr}"));
     (json, stderr)
 }
+
+/// A temporary folder holding `files` (path relative to it, text): a rule folder with its packs
+/// (`site/domain.yaml`, `site/a.yaml`, …), the folders made as needed.
+pub fn pack(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}

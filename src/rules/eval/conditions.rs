@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::artifacts::ArtifactKind;
 use crate::domain::Domain;
 use crate::facts::hits::{HitAgg, HitKey};
-use crate::facts::{Device, Fact, FactValue, earliest, latest, regions};
+use crate::facts::{Device, Evidence, Fact, FactValue, earliest, latest, regions};
 use crate::rules::schema::FindingStatus;
 use crate::rules::{CompareOp, Cond, FactOp, LinesCond, MixedLog};
 
@@ -292,20 +292,11 @@ impl Scope<'_> {
         }
         // Evidence: the first records that passed, each with its line.
         for r in matching.iter().take(MAX_RECORD_EVIDENCE) {
-            hit.evidence.push(EvidenceItem {
+            hit.evidence.push(EvidenceItem::from_fact(&Evidence {
                 path: r.path.clone().unwrap_or_else(|| path.clone()),
                 line: r.line,
                 text: Some(FactValue::Records(vec![(*r).clone()]).to_string()),
-                count: None,
-                first_seen: None,
-                last_seen: None,
-                host: None,
-                member: None,
-                context_before: Vec::new(),
-                context_after: Vec::new(),
-                first: None,
-                stamps: Vec::new(),
-            });
+            }));
         }
         Outcome::Fired(hit)
     }
